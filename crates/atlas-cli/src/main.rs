@@ -1,0 +1,2 @@
+//! The `atlas-snapshots` command.
+fn main() {}

@@ -1,0 +1,1 @@
+//! `atlas-transport`: see the crate README (work in progress in this commit).
