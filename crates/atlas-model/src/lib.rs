@@ -1,1 +1,45 @@
-//! placeholder
+//! Typed resources of the MongoDB Atlas backup snapshot endpoints, for shared-tier (M2/M5) and
+//! flex clusters. Pure data: no IO, no HTTP types, no async runtime.
+//!
+//! - [`TenantSnapshot`] (alias [`FlexSnapshot`]): one snapshot; unknown fields are kept.
+//! - [`SnapshotStatus`]: the workflow phase, forward compatible (`Unknown(String)`).
+//! - [`GroupId`], [`SnapshotId`], [`ClusterName`]: identifiers validated at construction, safe in URL paths.
+//! - [`ApiError`]: Atlas's error body, tolerant of partial and non-JSON bodies.
+//! - [`Envelope`]: bodies of `envelope=true` requests; [`Paginated`]: list pages.
+//! - [`parse_snapshot`], [`parse_snapshot_page`], [`Envelope::parse`], [`ApiError::from_body`]:
+//!   entry points taking bytes or `&str`, with errors ([`ModelError`]) that carry line and column.
+//!
+//! ```
+//! use atlas_model::{parse_snapshot, SnapshotStatus};
+//!
+//! // The seed's example response.
+//! let body = r#"{
+//!   "finishTime" : "2019-04-26T14:08:07Z",
+//!   "id" : "5cc310ace5dc7ce369814bc8",
+//!   "mongoDBVersion" : "4.2.7",
+//!   "scheduledTime" : "2019-04-26T12:00:00Z",
+//!   "startTime" : "2019-04-26T14:07:53Z",
+//!   "status" : "FAILED"
+//! }"#;
+//! let snapshot = parse_snapshot(body)?;
+//! assert_eq!(snapshot.status, Some(SnapshotStatus::Failed));
+//! assert!(snapshot.status.as_ref().is_some_and(SnapshotStatus::is_terminal));
+//! assert_eq!(snapshot.mongodb_version.as_deref(), Some("4.2.7"));
+//! # Ok::<(), atlas_model::ModelError>(())
+//! ```
+
+mod api_error;
+mod envelope;
+mod ids;
+mod parse;
+mod snapshot;
+mod status;
+mod time;
+
+pub use api_error::{ApiError, BadRequestDetail, FieldViolation};
+pub use envelope::{Envelope, EnvelopeError, Paginated};
+pub use ids::{CLUSTER_NAME_MAX_LEN, ClusterName, GroupId, IdError, IdKind, IdProblem, SnapshotId};
+pub use parse::{ModelError, ModelErrorKind, parse_snapshot, parse_snapshot_page};
+pub use snapshot::{FlexSnapshot, Link, TenantSnapshot};
+pub use status::SnapshotStatus;
+pub use time::{format_timestamp, parse_timestamp};
