@@ -1,1 +1,48 @@
-fn main() {}
+//! Project chores, run as `cargo xtask <task>`:
+//!
+//! - `ci`: formatting, lints, every test, docs; stops at the first failure and names it.
+//! - `bench`: benchmarks side by side, written to `docs/benchmarks.md`.
+//! - `fuzz [--seconds N]`: every cargo-fuzz target for N seconds.
+//! - `release <version> [--dry-run]`: version bump, changelog, packaging checks, tag.
+//!
+//! Each task lives in its own module. Dependencies are kept to `anyhow` and std.
+
+mod ci;
+mod util;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  ci                         fmt --check, clippy -D warnings, tests, docs -D warnings
+";
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("xtask: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = match args.split_first() {
+        Some((t, rest)) => (t.as_str(), rest),
+        None => {
+            eprint!("{USAGE}");
+            bail!("no task given");
+        }
+    };
+    match task {
+        "ci" => ci::run(rest),
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprint!("{USAGE}");
+            bail!("unknown task `{other}`")
+        }
+    }
+}
