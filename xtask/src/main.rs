@@ -8,6 +8,8 @@
 //! Each task lives in its own module. Dependencies are kept to `anyhow` and std.
 
 mod ci;
+mod fuzz;
+mod release;
 mod util;
 
 use anyhow::{Result, bail};
@@ -16,6 +18,10 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   ci                         fmt --check, clippy -D warnings, tests, docs -D warnings
+  fuzz [--seconds N] [--target NAME]
+                             every cargo-fuzz target for N seconds (default 20)
+  release <version> [--dry-run] [--skip-ci] [--no-verify]
+                             bump, changelog, package checks, publish dry run, commit + tag
 ";
 
 fn main() {
@@ -36,6 +42,8 @@ fn run() -> Result<()> {
     };
     match task {
         "ci" => ci::run(rest),
+        "fuzz" => fuzz::run(rest),
+        "release" => release::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

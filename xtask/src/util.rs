@@ -15,16 +15,7 @@ pub(crate) fn root() -> PathBuf {
 
 /// Runs `cmd` in the workspace root, echoing it; fails naming the command if it fails.
 pub(crate) fn exec(mut cmd: Command) -> Result<()> {
-    let shown = show(&cmd);
-    eprintln!("\n$ {shown}");
-    let status = cmd
-        .current_dir(root())
-        .status()
-        .with_context(|| format!("could not start `{shown}`"))?;
-    if !status.success() {
-        bail!("`{shown}` failed ({status})");
-    }
-    Ok(())
+    exec_in(&root(), &mut cmd)
 }
 
 /// A `cargo` command with the given arguments.
@@ -57,4 +48,35 @@ pub(crate) fn have(program: &str, version_arg: &str) -> bool {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false)
+}
+
+/// Runs `cmd` in `dir`, echoing it; fails naming the command if it fails.
+pub(crate) fn exec_in(dir: &Path, cmd: &mut Command) -> Result<()> {
+    let shown = show(cmd);
+    eprintln!("\n$ {shown}");
+    let status = cmd
+        .current_dir(dir)
+        .status()
+        .with_context(|| format!("could not start `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(())
+}
+
+/// Runs `cmd` in `dir` and returns its standard output; fails naming the command if it fails.
+pub(crate) fn output_in(dir: &Path, cmd: &mut Command) -> Result<String> {
+    let shown = show(cmd);
+    let out = cmd
+        .current_dir(dir)
+        .output()
+        .with_context(|| format!("could not start `{shown}`"))?;
+    if !out.status.success() {
+        bail!(
+            "`{shown}` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -1,0 +1,364 @@
+//! `cargo xtask release <version> [--dry-run] [--skip-ci] [--no-verify]`.
+//!
+//! 1. checks the version, and that the work tree is clean;
+//! 2. runs `cargo xtask ci` (unless `--skip-ci`, for when it has just run);
+//! 3. sets the version across the workspace (`[workspace.package]` and our `[workspace.dependencies]`);
+//! 4. moves CHANGELOG's Unreleased section under `## [<version>] - <date>`;
+//! 5. packages every publishable crate in dependency order (`cargo package`, verified unless
+//!    `--no-verify`) and checks each file list: README included, nothing over [`MAX_FILE_BYTES`];
+//! 6. runs `cargo publish --dry-run` for the whole set;
+//! 7. commits and tags `v<version>`; with `--dry-run` instead restores every file it changed.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::util::{cargo, exec_in, output_in};
+
+/// Publishable crates, in dependency order.
+pub(crate) const CRATES: [&str; 6] = [
+    "atlas-model",
+    "atlas-digest",
+    "atlas-transport",
+    "atlas-snapshots",
+    "atlas-mock",
+    "atlas-snapshots-cli",
+];
+
+/// The largest file a package may carry; fixtures bigger than this are not needed.
+pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024;
+
+/// Parsed command line of the task.
+#[derive(Debug, Default)]
+pub(crate) struct Options {
+    pub(crate) version: String,
+    pub(crate) dry_run: bool,
+    pub(crate) skip_ci: bool,
+    pub(crate) no_verify: bool,
+}
+
+impl Options {
+    pub(crate) fn parse(args: &[String]) -> Result<Options> {
+        let mut opts = Options::default();
+        for arg in args {
+            match arg.as_str() {
+                "--dry-run" => opts.dry_run = true,
+                "--skip-ci" => opts.skip_ci = true,
+                "--no-verify" => opts.no_verify = true,
+                flag if flag.starts_with('-') => bail!("unknown flag `{flag}`"),
+                v if opts.version.is_empty() => opts.version = v.to_owned(),
+                extra => bail!("unexpected argument `{extra}`"),
+            }
+        }
+        ensure!(
+            !opts.version.is_empty(),
+            "usage: cargo xtask release <version> [--dry-run] [--skip-ci] [--no-verify]"
+        );
+        check_version(&opts.version)?;
+        Ok(opts)
+    }
+}
+
+pub(crate) fn run(args: &[String]) -> Result<()> {
+    let opts = Options::parse(args)?;
+    release(&crate::util::root(), &opts, today())
+}
+
+/// Checks `MAJOR.MINOR.PATCH` with an optional `-pre` part of `[0-9A-Za-z.-]`.
+pub(crate) fn check_version(v: &str) -> Result<()> {
+    let (core, pre) = match v.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (v, None),
+    };
+    let parts: Vec<&str> = core.split('.').collect();
+    let numeric = |p: &&str| {
+        !p.is_empty()
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && (p.len() == 1 || !p.starts_with('0'))
+    };
+    ensure!(
+        parts.len() == 3 && parts.iter().all(numeric),
+        "version `{v}` is not MAJOR.MINOR.PATCH"
+    );
+    if let Some(pre) = pre {
+        ensure!(
+            !pre.is_empty()
+                && pre
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'),
+            "version `{v}` has an invalid pre-release part"
+        );
+    }
+    Ok(())
+}
+
+/// The release itself, on the workspace at `root`, dated `date` (`YYYY-MM-DD`).
+pub(crate) fn release(root: &Path, opts: &Options, date: String) -> Result<()> {
+    let status = output_in(root, Command::new("git").args(["status", "--porcelain"]))?;
+    ensure!(
+        status.trim().is_empty(),
+        "the work tree is not clean; commit or stash first:\n{status}"
+    );
+    if !opts.skip_ci {
+        crate::ci::run(&[])?;
+    }
+
+    let manifest_path = root.join("Cargo.toml");
+    let changelog_path = root.join("CHANGELOG.md");
+    let manifest = fs::read_to_string(&manifest_path).context("reading Cargo.toml")?;
+    let changelog = fs::read_to_string(&changelog_path).context("reading CHANGELOG.md")?;
+    let lock_path = root.join("Cargo.lock");
+    let lock = fs::read_to_string(&lock_path).context("reading Cargo.lock")?;
+    let new_manifest = set_version(&manifest, &opts.version)?;
+    let new_changelog = move_unreleased(&changelog, &opts.version, &date)?;
+    fs::write(&manifest_path, &new_manifest)?;
+    fs::write(&changelog_path, &new_changelog)?;
+
+    let outcome = package_and_check(root, opts);
+    if opts.dry_run || outcome.is_err() {
+        // Leave the tree exactly as it was.
+        fs::write(&manifest_path, manifest)?;
+        fs::write(&changelog_path, changelog)?;
+        fs::write(&lock_path, lock)?;
+    }
+    outcome?;
+    if opts.dry_run {
+        eprintln!(
+            "\nxtask release: dry run of v{} passed; nothing committed or tagged",
+            opts.version
+        );
+        return Ok(());
+    }
+    exec_in(
+        root,
+        Command::new("git").args(["add", "Cargo.toml", "Cargo.lock", "CHANGELOG.md"]),
+    )?;
+    let message = format!("Release v{}", opts.version);
+    exec_in(
+        root,
+        Command::new("git").args(["commit", "-q", "-m", &message]),
+    )?;
+    let tag = format!("v{}", opts.version);
+    exec_in(
+        root,
+        Command::new("git").args(["tag", "-a", &tag, "-m", &message]),
+    )?;
+    eprintln!("\nxtask release: committed and tagged {tag}; push with `git push --follow-tags`");
+    Ok(())
+}
+
+fn package_and_check(root: &Path, opts: &Options) -> Result<()> {
+    let mut package = cargo(&["package", "--allow-dirty"]);
+    for krate in CRATES {
+        package.args(["-p", krate]);
+    }
+    if opts.no_verify {
+        package.arg("--no-verify");
+    }
+    exec_in(root, &mut package)?;
+    for krate in CRATES {
+        check_file_list(root, krate)?;
+    }
+    let mut publish = cargo(&["publish", "--dry-run", "--allow-dirty", "--no-verify"]);
+    for krate in CRATES {
+        publish.args(["-p", krate]);
+    }
+    exec_in(root, &mut publish)
+}
+
+/// The package of `krate` includes a README and no file over [`MAX_FILE_BYTES`].
+fn check_file_list(root: &Path, krate: &str) -> Result<()> {
+    let list = output_in(
+        root,
+        &mut cargo(&["package", "--list", "--allow-dirty", "-p", krate]),
+    )?;
+    let files: Vec<&str> = list
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    ensure!(
+        files.iter().any(|f| f.eq_ignore_ascii_case("README.md")),
+        "package {krate} has no README.md"
+    );
+    let dir = crate_dir(root, krate)?;
+    for file in &files {
+        let path = dir.join(file);
+        if let Ok(meta) = fs::metadata(&path) {
+            ensure!(
+                meta.len() <= MAX_FILE_BYTES,
+                "package {krate} carries {file} ({} bytes, more than {MAX_FILE_BYTES})",
+                meta.len()
+            );
+        }
+    }
+    eprintln!(
+        "package {krate}: {} files, README included, none over {MAX_FILE_BYTES} bytes",
+        files.len()
+    );
+    Ok(())
+}
+
+fn crate_dir(root: &Path, krate: &str) -> Result<std::path::PathBuf> {
+    for entry in fs::read_dir(root.join("crates"))? {
+        let dir = entry?.path();
+        let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+        if manifest
+            .lines()
+            .any(|l| l.trim() == format!("name = \"{krate}\""))
+        {
+            return Ok(dir);
+        }
+    }
+    bail!("no crate named {krate} under crates/")
+}
+
+/// Sets `version` in `[workspace.package]` and on our crates in `[workspace.dependencies]`.
+pub(crate) fn set_version(manifest: &str, version: &str) -> Result<String> {
+    let mut section = String::new();
+    let mut changed = 0;
+    let mut out = String::with_capacity(manifest.len());
+    for line in manifest.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            section = trimmed.to_owned();
+        }
+        let new_line = if section == "[workspace.package]" && trimmed.starts_with("version =") {
+            changed += 1;
+            format!("version = \"{version}\"\n")
+        } else if section == "[workspace.dependencies]"
+            && trimmed.starts_with("atlas-")
+            && trimmed.contains("path = \"crates/")
+        {
+            changed += 1;
+            replace_version_field(line, version)
+                .with_context(|| format!("no version field in `{trimmed}`"))?
+        } else {
+            line.to_owned()
+        };
+        out.push_str(&new_line);
+    }
+    ensure!(
+        changed >= 2,
+        "found no workspace version to set in Cargo.toml"
+    );
+    Ok(out)
+}
+
+fn replace_version_field(line: &str, version: &str) -> Option<String> {
+    let start = line.find("version = \"")? + "version = \"".len();
+    let end = start + line[start..].find('"')?;
+    Some(format!("{}{version}{}", &line[..start], &line[end..]))
+}
+
+/// Moves the body of `## [Unreleased]` under a new `## [<version>] - <date>` heading.
+pub(crate) fn move_unreleased(changelog: &str, version: &str, date: &str) -> Result<String> {
+    let heading = "## [Unreleased]";
+    let at = changelog
+        .find(heading)
+        .context("CHANGELOG.md has no `## [Unreleased]` section")?;
+    let body_start = at + heading.len();
+    let body_end = changelog[body_start..]
+        .find("\n## [")
+        .map_or(changelog.len(), |i| body_start + i + 1);
+    let body = changelog[body_start..body_end].trim();
+    ensure!(
+        !body.is_empty(),
+        "CHANGELOG.md's Unreleased section is empty: nothing to release"
+    );
+    ensure!(
+        !changelog.contains(&format!("## [{version}]")),
+        "CHANGELOG.md already has a section for {version}"
+    );
+    Ok(format!(
+        "{}{heading}\n\n## [{version}] - {date}\n\n{body}\n\n{}",
+        &changelog[..at],
+        &changelog[body_end..]
+    )
+    .trim_end()
+    .to_owned()
+        + "\n")
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (civil-from-days, no dependency).
+pub(crate) fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_date((secs / 86_400) as i64)
+}
+
+pub(crate) fn civil_date(days_since_epoch: i64) -> String {
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days_since_epoch + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        for ok in ["0.1.0", "1.20.3", "0.2.0-rc.1"] {
+            assert!(check_version(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "1",
+            "1.2",
+            "1.2.x",
+            "01.2.3",
+            "1.2.3-",
+            "1.2.3-a b",
+            "v1.2.3",
+        ] {
+            assert!(check_version(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(19_782), "2024-02-29");
+        assert_eq!(civil_date(20_785), "2026-11-28");
+    }
+
+    #[test]
+    fn version_is_set_in_both_places_only() {
+        let manifest = "[workspace.package]\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[workspace.dependencies]\natlas-model = { path = \"crates/atlas-model\", version = \"0.1.0\" }\nserde = { version = \"1\" }\n";
+        let out = set_version(manifest, "0.2.0").unwrap();
+        assert!(out.contains("[workspace.package]\nversion = \"0.2.0\"\n"));
+        assert!(
+            out.contains("atlas-model = { path = \"crates/atlas-model\", version = \"0.2.0\" }")
+        );
+        assert!(out.contains("serde = { version = \"1\" }"));
+        assert!(set_version("[package]\nname = \"x\"\n", "0.2.0").is_err());
+    }
+
+    #[test]
+    fn unreleased_moves_under_the_version() {
+        let log = "# Changelog\n\n## [Unreleased]\n\n### Added\n- a thing\n\n## [0.0.1] - 2026-01-01\n\n- old\n";
+        let out = move_unreleased(log, "0.1.0", "2026-11-28").unwrap();
+        assert_eq!(
+            out,
+            "# Changelog\n\n## [Unreleased]\n\n## [0.1.0] - 2026-11-28\n\n### Added\n- a thing\n\n## [0.0.1] - 2026-01-01\n\n- old\n"
+        );
+        assert!(move_unreleased("# Changelog\n\n## [Unreleased]\n\n", "0.1.0", "x").is_err());
+        assert!(move_unreleased("# Changelog\n", "0.1.0", "x").is_err());
+        assert!(
+            move_unreleased(&out, "0.1.0", "x").is_err(),
+            "twice is refused"
+        );
+    }
+}
