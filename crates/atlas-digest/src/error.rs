@@ -1,0 +1,174 @@
+//! Error types (hand-written `Display` and `Error`, so the crate depends on no error-derive crate).
+
+use std::fmt;
+
+use crate::parse::ParseError;
+
+/// Client-side errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DigestError {
+    /// A header could not be parsed (no usable challenge remained, or `Authentication-Info`).
+    Malformed(ParseError),
+    /// The 401 offered no Digest challenge this client can answer (never falls back to Basic). Lists
+    /// what was offered, for example `["Basic", "Digest algorithm=SHA-1"]`.
+    NoSupportedChallenge {
+        /// The offered challenges, summarised as scheme (and algorithm for Digest).
+        offered: Vec<String>,
+    },
+    /// The server answered 401 again to credentials computed from a challenge of this same request, and
+    /// did not say `stale=true`: the username or password is wrong.
+    Rejected,
+    /// The per-request attempt bound was reached (initial request, answer to a challenge, one stale
+    /// retry); the state machine stops here instead of looping.
+    AttemptsExhausted,
+    /// `rspauth` in `Authentication-Info` does not match: the response did not come from a server that
+    /// knows the credentials (or was altered).
+    RspauthMismatch,
+    /// [`crate::ClientConfig::require_rspauth`] is set and the server sent no `rspauth`.
+    RspauthMissing,
+    /// `Authentication-Info` echoed a `cnonce` or `nc` other than the ones sent.
+    AuthenticationInfoMismatch,
+    /// `qop=auth-int` is needed (the challenge offers nothing else, or `rspauth` covers the response body)
+    /// but no body was given.
+    BodyRequired,
+    /// The request facts or cnonce cannot be sent: the message says which (for example an absolute URL
+    /// given as `uri`, a method that is not a token, an empty cnonce).
+    InvalidInput(&'static str),
+}
+
+impl fmt::Display for DigestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DigestError::Malformed(e) => write!(f, "malformed authentication header: {e}"),
+            DigestError::NoSupportedChallenge { offered } => {
+                f.write_str("no supported Digest challenge (offered: ")?;
+                if offered.is_empty() {
+                    f.write_str("nothing")?;
+                }
+                for (i, o) in offered.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(o)?;
+                }
+                f.write_str(")")
+            }
+            DigestError::Rejected => f.write_str("credentials rejected by the server"),
+            DigestError::AttemptsExhausted => {
+                f.write_str("authentication attempts exhausted for this request")
+            }
+            DigestError::RspauthMismatch => {
+                f.write_str("server rspauth does not match (mutual authentication failed)")
+            }
+            DigestError::RspauthMissing => f.write_str("server sent no rspauth"),
+            DigestError::AuthenticationInfoMismatch => {
+                f.write_str("Authentication-Info echoes a cnonce or nc that was not sent")
+            }
+            DigestError::BodyRequired => f.write_str("qop=auth-int needs the body"),
+            DigestError::InvalidInput(what) => write!(f, "invalid input: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for DigestError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DigestError::Malformed(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ParseError> for DigestError {
+    fn from(e: ParseError) -> Self {
+        DigestError::Malformed(e)
+    }
+}
+
+/// Server-side verification errors. All of them should be answered with 401 and fresh
+/// [`crate::DigestServer::challenges`]; for [`VerifyError::Stale`] pass `stale = true`.
+///
+/// Do not reveal which one occurred to the client (in particular `UnknownUser` versus `WrongResponse`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The `Authorization` value is not valid Digest credentials (syntax, missing parameter, ...).
+    Malformed(ParseError),
+    /// No `Authorization` header (only from the `http` helpers).
+    Missing,
+    /// The credential store knows no such user (or cannot resolve the `userhash`).
+    UnknownUser,
+    /// The `response` does not match the stored password or H(A1).
+    WrongResponse,
+    /// The nonce is authentic but expired (or no longer tracked): answer with `stale=true`.
+    Stale,
+    /// This (nonce, nc) pair was already used, or nc is older than the replay window allows.
+    Replay,
+    /// The `uri` parameter differs from the request-target of the request.
+    UriMismatch,
+    /// The nonce was not issued by this server (bad MAC, bad encoding, or from the future).
+    BadNonce,
+    /// The `realm` differs from the configured realm.
+    RealmMismatch,
+    /// The `opaque` is missing or differs from the one this server sends.
+    OpaqueMismatch,
+    /// The `algorithm` is not one this server offers.
+    AlgorithmNotOffered,
+    /// The `qop` (or its absence, RFC 2069 mode) is not one this server offers.
+    QopNotOffered,
+    /// `userhash=true` was sent but this server does not offer userhash.
+    UserhashNotOffered,
+    /// The store returned an H(A1) for a different hash function or not valid hex.
+    StoredSecretMismatch,
+    /// `qop=auth-int` was used but [`crate::RequestFacts::body`] is `None`: pass the request body.
+    BodyRequired,
+}
+
+impl VerifyError {
+    /// True when the client should be re-challenged with `stale=true` (its credentials may be fine).
+    pub fn is_stale(&self) -> bool {
+        matches!(self, VerifyError::Stale)
+    }
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyError::Malformed(e) => write!(f, "malformed Authorization header: {e}"),
+            VerifyError::Missing => f.write_str("no Authorization header"),
+            VerifyError::UnknownUser => f.write_str("unknown user"),
+            VerifyError::WrongResponse => f.write_str("wrong digest response"),
+            VerifyError::Stale => f.write_str("stale nonce"),
+            VerifyError::Replay => f.write_str("replayed nonce count"),
+            VerifyError::UriMismatch => {
+                f.write_str("uri parameter does not match the request-target")
+            }
+            VerifyError::BadNonce => f.write_str("nonce not issued by this server"),
+            VerifyError::RealmMismatch => f.write_str("wrong realm"),
+            VerifyError::OpaqueMismatch => f.write_str("wrong opaque"),
+            VerifyError::AlgorithmNotOffered => f.write_str("algorithm not offered"),
+            VerifyError::QopNotOffered => f.write_str("qop not offered"),
+            VerifyError::UserhashNotOffered => f.write_str("userhash not offered"),
+            VerifyError::StoredSecretMismatch => {
+                f.write_str("stored H(A1) does not fit the algorithm")
+            }
+            VerifyError::BodyRequired => f.write_str("qop=auth-int needs the request body"),
+        }
+    }
+}
+
+impl std::error::Error for VerifyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            VerifyError::Malformed(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ParseError> for VerifyError {
+    fn from(e: ParseError) -> Self {
+        VerifyError::Malformed(e)
+    }
+}

@@ -1,0 +1,478 @@
+//! Algorithms, qop values, hashing into stack buffers, hex, constant-time equality,
+//! HMAC-SHA-256 and base64 (all by hand, so that the crate only depends on RustCrypto hashes).
+
+use std::fmt;
+use std::str::FromStr;
+
+use md5::Md5;
+use sha2::{Digest, Sha256, Sha512_256};
+
+/// A Digest `algorithm` value ([RFC 7616 section 3.3](https://www.rfc-editor.org/rfc/rfc7616#section-3.3),
+/// registry in [section 6.1](https://www.rfc-editor.org/rfc/rfc7616#section-6.1)).
+///
+/// Names are matched case-insensitively by [`FromStr`]; [`Algorithm::as_str`] gives the registered spelling.
+/// When a challenge has no `algorithm` parameter, `MD5` is assumed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// `MD5` (RFC 2617). Broken as a hash; see the crate's security considerations.
+    Md5,
+    /// `MD5-sess`: H(A1) additionally keyed by the server nonce and client nonce.
+    Md5Sess,
+    /// `SHA-256` (RFC 7616).
+    Sha256,
+    /// `SHA-256-sess`.
+    Sha256Sess,
+    /// `SHA-512-256`: the FIPS 180-4 SHA-512/256 function (RFC 7616, errata 4897).
+    Sha512_256,
+    /// `SHA-512-256-sess`.
+    Sha512_256Sess,
+}
+
+impl Algorithm {
+    /// Every algorithm, strongest first (the order a client prefers them in).
+    pub const ALL: [Algorithm; 6] = [
+        Algorithm::Sha512_256,
+        Algorithm::Sha512_256Sess,
+        Algorithm::Sha256,
+        Algorithm::Sha256Sess,
+        Algorithm::Md5,
+        Algorithm::Md5Sess,
+    ];
+
+    /// The wire name, as registered: `MD5`, `MD5-sess`, `SHA-256`, `SHA-256-sess`, `SHA-512-256`,
+    /// `SHA-512-256-sess`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Md5 => "MD5",
+            Algorithm::Md5Sess => "MD5-sess",
+            Algorithm::Sha256 => "SHA-256",
+            Algorithm::Sha256Sess => "SHA-256-sess",
+            Algorithm::Sha512_256 => "SHA-512-256",
+            Algorithm::Sha512_256Sess => "SHA-512-256-sess",
+        }
+    }
+
+    /// True for the `-sess` variants, whose H(A1) also covers the nonce and cnonce.
+    pub const fn is_session(self) -> bool {
+        matches!(
+            self,
+            Algorithm::Md5Sess | Algorithm::Sha256Sess | Algorithm::Sha512_256Sess
+        )
+    }
+
+    /// The same hash function without `-sess` (for example `SHA-256` for `SHA-256-sess`).
+    pub const fn base(self) -> Algorithm {
+        match self {
+            Algorithm::Md5 | Algorithm::Md5Sess => Algorithm::Md5,
+            Algorithm::Sha256 | Algorithm::Sha256Sess => Algorithm::Sha256,
+            Algorithm::Sha512_256 | Algorithm::Sha512_256Sess => Algorithm::Sha512_256,
+        }
+    }
+
+    /// Length in hex characters of a hash (32 for MD5, 64 otherwise).
+    pub const fn hex_len(self) -> usize {
+        match self.base() {
+            Algorithm::Md5 => 32,
+            _ => 64,
+        }
+    }
+
+    /// Preference rank: higher is stronger. SHA-512-256 > SHA-256 > MD5; within one hash function the
+    /// plain variant ranks just above `-sess` (the `-sess` H(A1) rules are implemented inconsistently by
+    /// servers, and both give the same protection against an attacker who does not know the password).
+    pub const fn strength(self) -> u8 {
+        match self {
+            Algorithm::Sha512_256 => 6,
+            Algorithm::Sha512_256Sess => 5,
+            Algorithm::Sha256 => 4,
+            Algorithm::Sha256Sess => 3,
+            Algorithm::Md5 => 2,
+            Algorithm::Md5Sess => 1,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error of [`Algorithm::from_str`] and [`Qop::from_str`]: the value is not one this crate implements.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownValueError {
+    kind: &'static str,
+    value: String,
+}
+
+impl UnknownValueError {
+    /// The value that was not recognised.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+impl fmt::Display for UnknownValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unsupported {} {:?}", self.kind, self.value)
+    }
+}
+
+impl std::error::Error for UnknownValueError {}
+
+impl FromStr for Algorithm {
+    type Err = UnknownValueError;
+
+    /// Case-insensitive: `sha-256`, `SHA-256` and `Sha-256` are the same algorithm.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Algorithm::ALL
+            .into_iter()
+            .find(|a| a.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownValueError {
+                kind: "algorithm",
+                value: s.to_owned(),
+            })
+    }
+}
+
+/// A quality of protection ([RFC 7616 section 3.3](https://www.rfc-editor.org/rfc/rfc7616#section-3.3)).
+///
+/// No qop at all is the RFC 2069 compatibility mode, represented as `Option<Qop>::None`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Qop {
+    /// `auth`: authentication of method and request-target.
+    Auth,
+    /// `auth-int`: `auth` plus integrity of the request body (and, for `rspauth`, the response body).
+    AuthInt,
+}
+
+impl Qop {
+    /// The wire name: `auth` or `auth-int`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Qop::Auth => "auth",
+            Qop::AuthInt => "auth-int",
+        }
+    }
+}
+
+impl fmt::Display for Qop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Qop {
+    type Err = UnknownValueError;
+
+    /// Case-insensitive; surrounding whitespace is not accepted here (list splitting trims it).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("auth") {
+            Ok(Qop::Auth)
+        } else if s.eq_ignore_ascii_case("auth-int") {
+            Ok(Qop::AuthInt)
+        } else {
+            Err(UnknownValueError {
+                kind: "qop",
+                value: s.to_owned(),
+            })
+        }
+    }
+}
+
+/// A lowercase hex digest held on the stack (at most 64 characters).
+#[derive(Clone, Copy)]
+pub(crate) struct Hex {
+    buf: [u8; 64],
+    len: u8,
+}
+
+impl Hex {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII hex digits are ever written into `buf`.
+        std::str::from_utf8(self.as_bytes()).unwrap_or("")
+    }
+
+    /// Parses a stored hex H(A1) (either case) of the expected length.
+    pub(crate) fn parse(s: &str, len: usize) -> Option<Hex> {
+        if s.len() != len || len > 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut buf = [0u8; 64];
+        for (d, b) in buf.iter_mut().zip(s.bytes()) {
+            *d = b.to_ascii_lowercase();
+        }
+        Some(Hex {
+            buf,
+            len: len as u8,
+        })
+    }
+}
+
+impl fmt::Debug for Hex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Hex values here are H(A1) or responses: never print them.
+        f.write_str("Hex(** redacted **)")
+    }
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Writes `bytes` as lowercase hex into `out` (which must be twice as long).
+pub(crate) fn hex_into(bytes: &[u8], out: &mut [u8]) {
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX_DIGITS[usize::from(b >> 4)];
+        pair[1] = HEX_DIGITS[usize::from(b & 0x0f)];
+    }
+}
+
+/// Formats a nonce count as the 8 lowercase hex digits the protocol uses (`00000001`).
+pub(crate) fn nc_hex(nc: u32) -> [u8; 8] {
+    let mut out = [0u8; 8];
+    hex_into(&nc.to_be_bytes(), &mut out);
+    out
+}
+
+/// An incremental hash of one of the three functions.
+pub(crate) enum Hasher {
+    Md5(Md5),
+    Sha256(Sha256),
+    Sha512_256(Sha512_256),
+}
+
+impl Hasher {
+    pub(crate) fn new(algorithm: Algorithm) -> Hasher {
+        match algorithm.base() {
+            Algorithm::Md5 => Hasher::Md5(Md5::new()),
+            Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
+            _ => Hasher::Sha512_256(Sha512_256::new()),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Md5(h) => h.update(data),
+            Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha512_256(h) => h.update(data),
+        }
+    }
+
+    /// Feeds `parts` separated by `:`.
+    #[inline]
+    pub(crate) fn update_joined(&mut self, parts: &[&[u8]]) {
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                self.update(b":");
+            }
+            self.update(part);
+        }
+    }
+
+    pub(crate) fn finish_hex(self) -> Hex {
+        let mut buf = [0u8; 64];
+        let len = match self {
+            Hasher::Md5(h) => {
+                hex_into(&h.finalize(), &mut buf[..32]);
+                32
+            }
+            Hasher::Sha256(h) => {
+                hex_into(&h.finalize(), &mut buf);
+                64
+            }
+            Hasher::Sha512_256(h) => {
+                hex_into(&h.finalize(), &mut buf);
+                64
+            }
+        };
+        Hex { buf, len }
+    }
+}
+
+/// H(p1:p2:...) as lowercase hex.
+pub(crate) fn hash_hex(algorithm: Algorithm, parts: &[&[u8]]) -> Hex {
+    let mut h = Hasher::new(algorithm);
+    h.update_joined(parts);
+    h.finish_hex()
+}
+
+/// Constant-time equality of two byte strings.
+///
+/// Lengths are not secret (every digest of one algorithm has the same length), so unequal lengths
+/// return `false` at once. For equal lengths every byte pair is XORed and the results ORed together
+/// (a fold with no early exit and no data-dependent branch); the accumulator goes through
+/// [`std::hint::black_box`] so that the optimizer cannot turn the loop back into an early-exit compare.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// Constant-time equality of hex strings, ignoring ASCII case (servers may send uppercase hex).
+pub(crate) fn constant_time_eq_hex(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    // `| 0x20` lowercases ASCII letters and leaves digits unchanged; inputs that are not hex at all
+    // are rejected anyway because the expected side is lowercase hex.
+    let diff = a
+        .iter()
+        .zip(b)
+        .fold(0u8, |acc, (x, y)| acc | ((x | 0x20) ^ (y | 0x20)));
+    std::hint::black_box(diff) == 0 && b.iter().all(|c| c.is_ascii_hexdigit())
+}
+
+/// HMAC-SHA-256 (RFC 2104) of `parts` (concatenated) under a 32-byte key.
+pub(crate) fn hmac_sha256(key: &[u8; 32], parts: &[&[u8]]) -> [u8; 32] {
+    let mut ipad = [0x36u8; 64];
+    let mut opad = [0x5cu8; 64];
+    for (i, k) in key.iter().enumerate() {
+        ipad[i] ^= k;
+        opad[i] ^= k;
+    }
+    let mut inner = Sha256::new();
+    inner.update(ipad);
+    for p in parts {
+        inner.update(p);
+    }
+    let inner = inner.finalize();
+    let mut outer = Sha256::new();
+    outer.update(opad);
+    outer.update(inner);
+    outer.finalize().into()
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding (nonces deliberately contain `+`, `/` and `=`, as real servers' do).
+pub(crate) fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let idx = [(n >> 18) & 63, (n >> 12) & 63, (n >> 6) & 63, n & 63];
+        for (i, &ix) in idx.iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(char::from(B64[ix as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes standard padded base64; `None` on any deviation.
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let bytes = s.as_bytes();
+    if bytes.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    let chunks = bytes.len() / 4;
+    for (ci, chunk) in bytes.chunks_exact(4).enumerate() {
+        let last = ci + 1 == chunks;
+        let mut n = 0u32;
+        let mut pad = 0;
+        for (i, &c) in chunk.iter().enumerate() {
+            let v = if c == b'=' {
+                if !last || i < 2 {
+                    return None;
+                }
+                pad += 1;
+                0
+            } else {
+                if pad > 0 {
+                    return None;
+                }
+                B64.iter().position(|&x| x == c)? as u32
+            };
+            n = (n << 6) | v;
+        }
+        let b = n.to_be_bytes();
+        out.extend_from_slice(&b[1..4 - pad]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn algorithm_names_round_trip_case_insensitively() {
+        for a in Algorithm::ALL {
+            assert_eq!(a.as_str().parse::<Algorithm>(), Ok(a));
+            assert_eq!(a.as_str().to_ascii_lowercase().parse::<Algorithm>(), Ok(a));
+            assert_eq!(a.as_str().to_ascii_uppercase().parse::<Algorithm>(), Ok(a));
+        }
+        assert!("SHA-1".parse::<Algorithm>().is_err());
+        assert!("sha-256-SESS".parse::<Algorithm>().unwrap().is_session());
+    }
+
+    #[test]
+    fn known_digests() {
+        assert_eq!(
+            hash_hex(Algorithm::Md5, &[b"abc"]).as_str(),
+            "900150983cd24fb0d6963f7d28e17f72"
+        );
+        assert_eq!(
+            hash_hex(Algorithm::Sha256, &[b"abc"]).as_str(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // FIPS 180-4 example for SHA-512/256.
+        assert_eq!(
+            hash_hex(Algorithm::Sha512_256Sess, &[b"abc"]).as_str(),
+            "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23"
+        );
+    }
+
+    #[test]
+    fn constant_time_eq_behaves_like_eq() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(constant_time_eq_hex(b"abcdef01", b"ABCDEF01"));
+        assert!(!constant_time_eq_hex(b"abcdef01", b"abcdef02"));
+        assert!(!constant_time_eq_hex(b"ab", b"AB\x00"));
+    }
+
+    #[test]
+    fn hmac_rfc4231_case_2_shape() {
+        // RFC 4231 test case 1 uses a 20-byte key; pad it to our 32-byte key type by construction:
+        // HMAC zero-pads keys shorter than the block, so a 20-byte key equals the same key + 12 zeros.
+        let mut key = [0u8; 32];
+        key[..20].copy_from_slice(&[0x0b; 20]);
+        let mac = hmac_sha256(&key, &[b"Hi ", b"There"]);
+        let mut hex = [0u8; 64];
+        hex_into(&mac, &mut hex);
+        assert_eq!(
+            std::str::from_utf8(&hex).unwrap(),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+    }
+
+    #[test]
+    fn base64_round_trip() {
+        for len in 0..40 {
+            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            let enc = base64_encode(&data);
+            assert_eq!(base64_decode(&enc), Some(data));
+        }
+        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64_encode(b"fo"), "Zm8=");
+        assert_eq!(base64_decode("Zm8"), None);
+        assert_eq!(base64_decode("Z=8="), None);
+        assert_eq!(base64_decode("Zm8=Zm8="), None);
+    }
+}

@@ -1,0 +1,443 @@
+//! Typed views of the three Digest headers, with parsing and formatting that round-trip.
+
+use std::fmt::{self, Write as _};
+use std::str::FromStr;
+
+use crate::hash::{Algorithm, Qop};
+use crate::parse::{
+    Challenge, ParseError, decode_ext_value, encode_ext_value, is_quotable, parse_credentials,
+    parse_param_list, write_quoted,
+};
+
+/// A `Digest` challenge ([RFC 7616 section 3.3](https://www.rfc-editor.org/rfc/rfc7616#section-3.3)).
+///
+/// Parse one from a [`Challenge`] with [`DigestChallenge::from_challenge`] or from a single-challenge
+/// header value with [`str::parse`]; `Display` formats a value that parses back to an equal one
+/// (`algorithm`, `stale`, `charset` and `userhash` unquoted, `qop` quoted as the RFC requires).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DigestChallenge {
+    /// `realm` (empty when the server omitted it).
+    pub realm: String,
+    /// `domain`: space-separated URIs of the protection space, if sent.
+    pub domain: Option<String>,
+    /// `nonce`.
+    pub nonce: String,
+    /// `opaque`, echoed unchanged by the client.
+    pub opaque: Option<String>,
+    /// `stale=true`: the previous nonce expired but the credentials were fine; retry with this nonce.
+    pub stale: bool,
+    /// `algorithm` (`MD5` when absent).
+    pub algorithm: Algorithm,
+    /// `qop` options: `None` when absent (RFC 2069 mode); values this crate does not know are dropped, so
+    /// `Some(vec![])` means "only unknown qop values offered".
+    pub qop: Option<Vec<Qop>>,
+    /// `charset=UTF-8` was sent.
+    pub charset_utf8: bool,
+    /// `userhash=true` was sent: the client should send `H(username:realm)` instead of the username.
+    pub userhash: bool,
+}
+
+impl DigestChallenge {
+    /// A challenge with the given realm, nonce and algorithm, qop `auth`, nothing else.
+    pub fn new(
+        realm: impl Into<String>,
+        nonce: impl Into<String>,
+        algorithm: Algorithm,
+    ) -> DigestChallenge {
+        DigestChallenge {
+            realm: realm.into(),
+            domain: None,
+            nonce: nonce.into(),
+            opaque: None,
+            stale: false,
+            algorithm,
+            qop: Some(vec![Qop::Auth]),
+            charset_utf8: false,
+            userhash: false,
+        }
+    }
+
+    /// The typed view of a generic challenge. Fails if the scheme is not `Digest`, `nonce` is missing,
+    /// or `algorithm` names an algorithm this crate does not implement (the error's
+    /// [`ParseError::expected`] says which; the offset is 0 because the generic challenge has no positions).
+    pub fn from_challenge(c: &Challenge) -> Result<DigestChallenge, ParseError> {
+        let semantic = |what: &'static str| ParseError::new("", 0, what);
+        if !c.is_scheme("Digest") {
+            return Err(semantic("the `Digest` scheme"));
+        }
+        let nonce = c
+            .param("nonce")
+            .ok_or_else(|| semantic("a `nonce` parameter"))?;
+        let algorithm = match c.param("algorithm") {
+            None => Algorithm::Md5,
+            Some(a) => a
+                .trim()
+                .parse()
+                .map_err(|_| semantic("a supported `algorithm`"))?,
+        };
+        let flag = |name: &str| {
+            c.param(name)
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        };
+        Ok(DigestChallenge {
+            realm: c.param("realm").unwrap_or_default().to_owned(),
+            domain: c.param("domain").map(str::to_owned),
+            nonce: nonce.to_owned(),
+            opaque: c.param("opaque").map(str::to_owned),
+            stale: flag("stale"),
+            algorithm,
+            qop: c.param("qop").map(parse_qop_list),
+            charset_utf8: c
+                .param("charset")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("UTF-8")),
+            userhash: flag("userhash"),
+        })
+    }
+
+    /// True if `qop` offers `q`.
+    pub fn offers(&self, q: Qop) -> bool {
+        self.qop.as_ref().is_some_and(|l| l.contains(&q))
+    }
+}
+
+/// Splits a quoted qop list (`"auth, auth-int"`, `"auth,auth-int"`, `" auth-int"`), trimming each item and
+/// dropping unknown values.
+pub(crate) fn parse_qop_list(v: &str) -> Vec<Qop> {
+    let mut out = Vec::new();
+    for item in v.split(',') {
+        if let Ok(q) = item.trim().parse::<Qop>() {
+            if !out.contains(&q) {
+                out.push(q);
+            }
+        }
+    }
+    out
+}
+
+impl FromStr for DigestChallenge {
+    type Err = ParseError;
+
+    /// Parses a header value holding exactly one `Digest` challenge (for several, use
+    /// [`crate::parse_challenges`]).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let c = parse_credentials(s)?;
+        DigestChallenge::from_challenge(&c).map_err(|e| ParseError::new(s, s.len(), e.expected()))
+    }
+}
+
+impl fmt::Display for DigestChallenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Digest realm=")?;
+        write_quoted(f, &self.realm)?;
+        if let Some(d) = &self.domain {
+            f.write_str(", domain=")?;
+            write_quoted(f, d)?;
+        }
+        if let Some(q) = &self.qop {
+            f.write_str(", qop=\"")?;
+            for (i, q) in q.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                f.write_str(q.as_str())?;
+            }
+            f.write_str("\"")?;
+        }
+        write!(f, ", algorithm={}, nonce=", self.algorithm)?;
+        write_quoted(f, &self.nonce)?;
+        if let Some(o) = &self.opaque {
+            f.write_str(", opaque=")?;
+            write_quoted(f, o)?;
+        }
+        if self.charset_utf8 {
+            f.write_str(", charset=UTF-8")?;
+        }
+        if self.userhash {
+            f.write_str(", userhash=true")?;
+        }
+        if self.stale {
+            f.write_str(", stale=true")?;
+        }
+        Ok(())
+    }
+}
+
+/// A parsed `Digest` `Authorization` value
+/// ([RFC 7616 section 3.4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4)).
+///
+/// `Display` writes the parameters in the order this crate's client sends them, `response` last
+/// (some embedded servers insist on it), `algorithm`, `qop` and `nc` unquoted (section 3.3).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthorizationHeader {
+    /// The username, decoded from `username*` when that form was used. With `userhash` it is the hex
+    /// `H(username:realm)`.
+    pub username: String,
+    /// The username was (or is to be) sent as `username*` (RFC 8187 ext-value). Formatting also uses
+    /// `username*` whenever the username cannot go in a quoted-string or is not ASCII.
+    pub username_extended: bool,
+    /// `realm`.
+    pub realm: String,
+    /// `nonce`.
+    pub nonce: String,
+    /// `uri`: the request-target as sent.
+    pub uri: String,
+    /// `response`.
+    pub response: String,
+    /// `algorithm` (`MD5` when absent).
+    pub algorithm: Algorithm,
+    /// `cnonce` (required with qop).
+    pub cnonce: Option<String>,
+    /// `opaque`, echoed.
+    pub opaque: Option<String>,
+    /// `qop` chosen by the client; `None` in RFC 2069 mode.
+    pub qop: Option<Qop>,
+    /// `nc` (required with qop).
+    pub nc: Option<u32>,
+    /// `userhash=true`.
+    pub userhash: bool,
+}
+
+impl fmt::Debug for AuthorizationHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizationHeader")
+            .field("username", &self.username)
+            .field("realm", &self.realm)
+            .field("nonce", &self.nonce)
+            .field("uri", &self.uri)
+            .field("response", &"** redacted **")
+            .field("algorithm", &self.algorithm)
+            .field("cnonce", &self.cnonce)
+            .field("opaque", &self.opaque)
+            .field("qop", &self.qop)
+            .field("nc", &self.nc)
+            .field("userhash", &self.userhash)
+            .finish()
+    }
+}
+
+/// True if the username must go as `username*`.
+pub(crate) fn needs_extended(username: &str) -> bool {
+    !username.is_ascii() || !is_quotable(username)
+}
+
+fn parse_nc(v: &str) -> Option<u32> {
+    let v = v.trim();
+    if v.is_empty() || v.len() > 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(v, 16).ok()
+}
+
+impl FromStr for AuthorizationHeader {
+    type Err = ParseError;
+
+    /// Parses a `Digest` credentials value. Missing `username`/`username*`, `realm`, `nonce`, `uri` or
+    /// `response`, an unsupported algorithm, a malformed `nc` or `username*`, both `username` and
+    /// `username*`, or qop without `nc` and `cnonce` are errors.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let c = parse_credentials(s)?;
+        let semantic = |what: &'static str| ParseError::new(s, s.len(), what);
+        if !c.is_scheme("Digest") {
+            return Err(ParseError::new(s, 0, "the `Digest` scheme"));
+        }
+        let required = |name: &'static str, what: &'static str| {
+            c.param(name)
+                .map(str::to_owned)
+                .ok_or_else(|| semantic(what))
+        };
+        let (username, username_extended) = match (c.param("username"), c.param("username*")) {
+            (Some(_), Some(_)) => {
+                return Err(semantic("only one of `username` and `username*`"));
+            }
+            (Some(u), None) => (u.to_owned(), false),
+            (None, Some(ext)) => (
+                decode_ext_value(ext.trim())
+                    .ok_or_else(|| semantic("a valid RFC 8187 `username*` value"))?,
+                true,
+            ),
+            (None, None) => return Err(semantic("a `username` parameter")),
+        };
+        let algorithm = match c.param("algorithm") {
+            None => Algorithm::Md5,
+            Some(a) => a
+                .trim()
+                .parse()
+                .map_err(|_| semantic("a supported `algorithm`"))?,
+        };
+        let qop = match c.param("qop") {
+            None => None,
+            Some(q) => Some(
+                q.trim()
+                    .parse::<Qop>()
+                    .map_err(|_| semantic("`qop` auth or auth-int"))?,
+            ),
+        };
+        let nc = match c.param("nc") {
+            None => None,
+            Some(v) => Some(parse_nc(v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
+        };
+        let cnonce = c.param("cnonce").map(str::to_owned);
+        if qop.is_some() && (nc.is_none() || cnonce.is_none()) {
+            return Err(semantic("`nc` and `cnonce` with `qop`"));
+        }
+        Ok(AuthorizationHeader {
+            username,
+            username_extended,
+            realm: required("realm", "a `realm` parameter")?,
+            nonce: required("nonce", "a `nonce` parameter")?,
+            uri: required("uri", "a `uri` parameter")?,
+            response: required("response", "a `response` parameter")?,
+            algorithm,
+            cnonce,
+            opaque: c.param("opaque").map(str::to_owned),
+            qop,
+            nc,
+            userhash: c
+                .param("userhash")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+        })
+    }
+}
+
+impl fmt::Display for AuthorizationHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Digest ")?;
+        if self.username_extended || needs_extended(&self.username) {
+            let mut s = String::with_capacity(self.username.len() * 3 + 7);
+            encode_ext_value(&mut s, &self.username);
+            write!(f, "username*={s}")?;
+        } else {
+            f.write_str("username=")?;
+            write_quoted(f, &self.username)?;
+        }
+        f.write_str(", realm=")?;
+        write_quoted(f, &self.realm)?;
+        f.write_str(", uri=")?;
+        write_quoted(f, &self.uri)?;
+        write!(f, ", algorithm={}, nonce=", self.algorithm)?;
+        write_quoted(f, &self.nonce)?;
+        if let Some(nc) = self.nc {
+            write!(f, ", nc={nc:08x}")?;
+        }
+        if let Some(c) = &self.cnonce {
+            f.write_str(", cnonce=")?;
+            write_quoted(f, c)?;
+        }
+        if let Some(q) = self.qop {
+            write!(f, ", qop={q}")?;
+        }
+        if self.userhash {
+            f.write_str(", userhash=true")?;
+        }
+        if let Some(o) = &self.opaque {
+            f.write_str(", opaque=")?;
+            write_quoted(f, o)?;
+        }
+        f.write_str(", response=")?;
+        write_quoted(f, &self.response)
+    }
+}
+
+/// A parsed `Authentication-Info` value
+/// ([RFC 7616 section 3.5](https://www.rfc-editor.org/rfc/rfc7616#section-3.5)): mutual
+/// authentication (`rspauth`) and the next nonce to use.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthenticationInfo {
+    /// `nextnonce`: use this nonce (with nc restarting at 1) for the next request.
+    pub nextnonce: Option<String>,
+    /// `qop` echoed from the request.
+    pub qop: Option<Qop>,
+    /// `rspauth`: proves the server knows the credentials too.
+    pub rspauth: Option<String>,
+    /// `cnonce` echoed from the request.
+    pub cnonce: Option<String>,
+    /// `nc` echoed from the request.
+    pub nc: Option<u32>,
+}
+
+impl AuthenticationInfo {
+    /// An empty value (no parameters).
+    pub fn new() -> AuthenticationInfo {
+        AuthenticationInfo::default()
+    }
+}
+
+impl FromStr for AuthenticationInfo {
+    type Err = ParseError;
+
+    /// Parses the parameter list; unknown parameters are ignored, a malformed `nc` or `qop` is an error.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let params = parse_param_list(s)?;
+        let semantic = |what: &'static str| ParseError::new(s, s.len(), what);
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        };
+        let qop = match get("qop") {
+            None => None,
+            Some(q) => Some(
+                q.trim()
+                    .parse::<Qop>()
+                    .map_err(|_| semantic("`qop` auth or auth-int"))?,
+            ),
+        };
+        let nc = match get("nc") {
+            None => None,
+            Some(v) => Some(parse_nc(v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
+        };
+        Ok(AuthenticationInfo {
+            nextnonce: get("nextnonce").map(str::to_owned),
+            qop,
+            rspauth: get("rspauth").map(str::to_owned),
+            cnonce: get("cnonce").map(str::to_owned),
+            nc,
+        })
+    }
+}
+
+impl fmt::Display for AuthenticationInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sep = "";
+        let mut next = |f: &mut fmt::Formatter<'_>| -> fmt::Result {
+            let s = sep;
+            sep = ", ";
+            f.write_str(s)
+        };
+        if let Some(q) = self.qop {
+            next(f)?;
+            write!(f, "qop={q}")?;
+        }
+        if let Some(r) = &self.rspauth {
+            next(f)?;
+            f.write_str("rspauth=")?;
+            write_quoted(f, r)?;
+        }
+        if let Some(c) = &self.cnonce {
+            next(f)?;
+            f.write_str("cnonce=")?;
+            write_quoted(f, c)?;
+        }
+        if let Some(nc) = self.nc {
+            next(f)?;
+            write!(f, "nc={nc:08x}")?;
+        }
+        if let Some(n) = &self.nextnonce {
+            next(f)?;
+            f.write_str("nextnonce=")?;
+            write_quoted(f, n)?;
+        }
+        Ok(())
+    }
+}
+
+/// Formats `value` into a fresh `String` (helper for the few places that need an owned header).
+pub(crate) fn to_string_sized<T: fmt::Display>(value: &T, capacity: usize) -> String {
+    let mut s = String::with_capacity(capacity);
+    let _ = write!(s, "{value}");
+    s
+}

@@ -1,0 +1,630 @@
+//! The RFC 7235 / RFC 9110 authentication header grammar: challenges, credentials and auth-param lists.
+//!
+//! ```text
+//! WWW-Authenticate = 1#challenge                         ; RFC 9110 section 11.6.1
+//! challenge        = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
+//! auth-param       = token BWS "=" BWS ( token / quoted-string )
+//! token68          = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+//! ```
+//!
+//! Tolerated quirks: empty list elements and trailing commas, whitespace around `=`, duplicate and unknown
+//! parameters (kept; the typed views take the first occurrence), unquoted values containing `/`, `=`, `:`
+//! and other visible characters (`nonce=abc+/=`, `uri=/a/b`), empty unquoted values (`opaque=`).
+
+use std::fmt;
+
+/// A syntax error in an authentication header, with the byte offset where parsing stopped.
+///
+/// `Display` says what was expected and where, for example
+/// ``expected `=` after parameter name at byte 14 (found ',')``.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    offset: usize,
+    expected: &'static str,
+    found: Option<char>,
+    value_index: usize,
+}
+
+impl ParseError {
+    pub(crate) fn new(input: &str, offset: usize, expected: &'static str) -> ParseError {
+        let offset = offset.min(input.len());
+        let found = input.get(offset..).and_then(|s| s.chars().next());
+        ParseError {
+            offset,
+            expected,
+            found,
+            value_index: 0,
+        }
+    }
+
+    pub(crate) fn with_value_index(mut self, index: usize) -> ParseError {
+        self.value_index = index;
+        self
+    }
+
+    /// Byte offset in the header value where the error was detected.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// What the parser expected at [`ParseError::offset`].
+    pub fn expected(&self) -> &'static str {
+        self.expected
+    }
+
+    /// The character found at the offset, `None` at the end of the input.
+    pub fn found(&self) -> Option<char> {
+        self.found
+    }
+
+    /// Index of the header value (among several fed together, for example several `WWW-Authenticate`
+    /// fields) in which the error occurred; 0 for a single value.
+    pub fn value_index(&self) -> usize {
+        self.value_index
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "expected {} at byte {}", self.expected, self.offset)?;
+        match self.found {
+            Some(c) => write!(f, " (found {c:?})")?,
+            None => f.write_str(" (found end of input)")?,
+        }
+        if self.value_index > 0 {
+            write!(f, " in header value #{}", self.value_index + 1)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// One challenge of any scheme (`Digest`, `Basic`, `Bearer`, `Negotiate`, ...) as parsed from
+/// `WWW-Authenticate` / `Proxy-Authenticate`
+/// ([RFC 9110 section 11.6.1](https://www.rfc-editor.org/rfc/rfc9110#section-11.6.1), formerly RFC 7235).
+///
+/// Values are unescaped. `Display` formats a challenge that parses back to an equal value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Challenge {
+    /// The auth-scheme as sent (compare with [`Challenge::is_scheme`], which ignores case).
+    pub scheme: String,
+    /// The token68 form (`Negotiate YII...`), exclusive with `params`.
+    pub token68: Option<String>,
+    /// Parameters in order, names as sent, values unescaped. Duplicates are kept.
+    pub params: Vec<(String, String)>,
+}
+
+impl Challenge {
+    /// A challenge with no parameters.
+    pub fn new(scheme: impl Into<String>) -> Challenge {
+        Challenge {
+            scheme: scheme.into(),
+            token68: None,
+            params: Vec::new(),
+        }
+    }
+
+    /// True if the scheme equals `scheme`, ignoring ASCII case.
+    pub fn is_scheme(&self, scheme: &str) -> bool {
+        self.scheme.eq_ignore_ascii_case(scheme)
+    }
+
+    /// The first parameter named `name` (ignoring ASCII case).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parameters a Digest peer expects as bare tokens (RFC 7616 section 3.3 forbids quoting `algorithm` and
+/// `stale`; `charset` and `userhash` are shown unquoted in its examples).
+fn prefers_token(name: &str) -> bool {
+    ["algorithm", "stale", "charset", "userhash"]
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(name))
+}
+
+impl fmt::Display for Challenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.scheme)?;
+        if let Some(t) = &self.token68 {
+            f.write_str(" ")?;
+            return f.write_str(t);
+        }
+        for (i, (name, value)) in self.params.iter().enumerate() {
+            f.write_str(if i == 0 { " " } else { ", " })?;
+            f.write_str(name)?;
+            f.write_str("=")?;
+            if prefers_token(name) && is_token(value) {
+                f.write_str(value)?;
+            } else {
+                write_quoted(f, value)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Formats several challenges as one header value (`, `-separated), the inverse of [`parse_challenges`].
+pub fn format_challenges(challenges: &[Challenge]) -> String {
+    let mut out = String::new();
+    for (i, c) in challenges.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        use fmt::Write;
+        let _ = write!(out, "{c}");
+    }
+    out
+}
+
+/// Parses every challenge in every given `WWW-Authenticate` (or `Proxy-Authenticate`) value, in order.
+///
+/// Several challenges may share one value and several values may be given (HTTP allows both, and
+/// servers mix `Basic`, `Bearer`, `Negotiate` and several `Digest` challenges). On error the
+/// [`ParseError::value_index`] says which value failed.
+pub fn parse_challenges<'h, I>(values: I) -> Result<Vec<Challenge>, ParseError>
+where
+    I: IntoIterator<Item = &'h str>,
+{
+    let mut out = Vec::new();
+    for (i, v) in values.into_iter().enumerate() {
+        parse_challenge_list(v, &mut out).map_err(|e| e.with_value_index(i))?;
+    }
+    Ok(out)
+}
+
+/// Parses one credentials value (`Authorization` / `Proxy-Authorization`): scheme plus token68 or params.
+pub fn parse_credentials(input: &str) -> Result<Challenge, ParseError> {
+    let mut p = Parser::new(input);
+    p.skip_ows();
+    let scheme = p.token("auth-scheme")?;
+    let mut c = Challenge::new(scheme);
+    let had_sp = p.skip_sp();
+    p.skip_ows();
+    if p.eof() {
+        return Ok(c);
+    }
+    if !had_sp {
+        return Err(p.err("space after auth-scheme"));
+    }
+    if let Some(t) = p.try_token68() {
+        c.token68 = Some(t.to_owned());
+        p.skip_ows();
+        return if p.eof() {
+            Ok(c)
+        } else {
+            Err(p.err("end of header after token68"))
+        };
+    }
+    p.params(&mut c.params)?;
+    if !p.eof() {
+        return Err(p.err("auth-param"));
+    }
+    Ok(c)
+}
+
+/// Parses a bare `#auth-param` list (`Authentication-Info`, `Proxy-Authentication-Info`).
+pub fn parse_param_list(input: &str) -> Result<Vec<(String, String)>, ParseError> {
+    let mut p = Parser::new(input);
+    let mut out = Vec::new();
+    p.skip_ows_commas();
+    if p.eof() {
+        return Ok(out);
+    }
+    p.params(&mut out)?;
+    if !p.eof() {
+        return Err(p.err("auth-param"));
+    }
+    Ok(out)
+}
+
+fn parse_challenge_list(input: &str, out: &mut Vec<Challenge>) -> Result<(), ParseError> {
+    let mut p = Parser::new(input);
+    loop {
+        p.skip_ows_commas();
+        if p.eof() {
+            return Ok(());
+        }
+        let scheme = p.token("auth-scheme")?;
+        let mut c = Challenge::new(scheme);
+        let had_sp = p.skip_sp();
+        p.skip_ows();
+        if p.eof() || p.peek() == Some(b',') {
+            out.push(c);
+            continue;
+        }
+        if !had_sp {
+            return Err(p.err("space or comma after auth-scheme"));
+        }
+        if let Some(t) = p.try_token68() {
+            c.token68 = Some(t.to_owned());
+            out.push(c);
+            continue;
+        }
+        p.params(&mut c.params)?;
+        out.push(c);
+    }
+}
+
+/// `tchar` of RFC 9110 section 5.6.2.
+pub(crate) fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// True if `s` is a non-empty `token`.
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_tchar)
+}
+
+fn is_token68_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)
+}
+
+/// Lenient unquoted value characters: any visible ASCII or non-ASCII except `,`, `"` and `\`.
+fn is_bare_value_char(b: u8) -> bool {
+    (b > 0x20 && b != 0x7f && b != b',' && b != b'"' && b != b'\\') || b >= 0x80
+}
+
+/// True if `s` can be written inside a quoted-string (after escaping `"` and `\`): no control
+/// characters other than HTAB.
+pub(crate) fn is_quotable(s: &str) -> bool {
+    s.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+/// Writes `value` as a quoted-string, escaping `"` and `\`.
+pub(crate) fn write_quoted<W: fmt::Write>(out: &mut W, value: &str) -> fmt::Result {
+    out.write_char('"')?;
+    let mut start = 0;
+    for (i, b) in value.bytes().enumerate() {
+        if b == b'"' || b == b'\\' {
+            out.write_str(&value[start..i])?;
+            out.write_char('\\')?;
+            start = i;
+        }
+    }
+    out.write_str(&value[start..])?;
+    out.write_char('"')
+}
+
+/// Appends `value` as a quoted-string to a `String`.
+pub(crate) fn push_quoted(out: &mut String, value: &str) {
+    // Writing into a String cannot fail.
+    let _ = write_quoted(out, value);
+}
+
+/// RFC 8187 (formerly 5987) `attr-char`: characters that need no percent-encoding in an ext-value.
+fn is_attr_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b)
+}
+
+/// Encodes `value` as an RFC 8187 ext-value `UTF-8''...` (used for `username*`).
+pub(crate) fn encode_ext_value(out: &mut String, value: &str) {
+    out.push_str("UTF-8''");
+    for b in value.bytes() {
+        if is_attr_char(b) {
+            out.push(char::from(b));
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+}
+
+/// Decodes an RFC 8187 ext-value (`charset'lang'pct-encoded`): UTF-8 (strictly) or ISO-8859-1.
+pub(crate) fn decode_ext_value(value: &str) -> Option<String> {
+    let mut parts = value.splitn(3, '\'');
+    let charset = parts.next()?;
+    let _language = parts.next()?;
+    let encoded = parts.next()?;
+    let mut bytes = Vec::with_capacity(encoded.len());
+    let raw = encoded.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b == b'%' {
+            let hi = hex_val(*raw.get(i + 1)?)?;
+            let lo = hex_val(*raw.get(i + 2)?)?;
+            bytes.push(hi << 4 | lo);
+            i += 3;
+        } else if is_attr_char(b) {
+            bytes.push(b);
+            i += 1;
+        } else {
+            return None;
+        }
+    }
+    if charset.eq_ignore_ascii_case("UTF-8") {
+        String::from_utf8(bytes).ok()
+    } else if charset.eq_ignore_ascii_case("ISO-8859-1") {
+        Some(bytes.into_iter().map(char::from).collect())
+    } else {
+        None
+    }
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+struct Parser<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(s: &'a str) -> Parser<'a> {
+        Parser {
+            s,
+            b: s.as_bytes(),
+            pos: 0,
+        }
+    }
+
+    fn eof(&self) -> bool {
+        self.pos >= self.b.len()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn err(&self, expected: &'static str) -> ParseError {
+        ParseError::new(self.s, self.pos, expected)
+    }
+
+    fn skip_sp(&mut self) -> bool {
+        let start = self.pos;
+        while self.peek() == Some(b' ') {
+            self.pos += 1;
+        }
+        self.pos > start
+    }
+
+    fn skip_ows(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.pos += 1;
+        }
+    }
+
+    fn skip_ows_commas(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b',')) {
+            self.pos += 1;
+        }
+    }
+
+    fn token(&mut self, expected: &'static str) -> Result<&'a str, ParseError> {
+        let start = self.pos;
+        while self.peek().is_some_and(is_tchar) {
+            self.pos += 1;
+        }
+        if self.pos == start {
+            return Err(self.err(expected));
+        }
+        Ok(&self.s[start..self.pos])
+    }
+
+    /// Is the next list element an auth-param (`token BWS "="`) rather than a new challenge?
+    fn looks_like_param(&self) -> bool {
+        let mut i = self.pos;
+        let start = i;
+        while self.b.get(i).copied().is_some_and(is_tchar) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+        while matches!(self.b.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        self.b.get(i) == Some(&b'=')
+    }
+
+    /// Accepts a token68 if the challenge ends right after it (end of input, or a comma followed by
+    /// something that is not an auth-param). Otherwise leaves the position unchanged.
+    fn try_token68(&mut self) -> Option<&'a str> {
+        let start = self.pos;
+        let mut i = start;
+        while self.b.get(i).copied().is_some_and(is_token68_char) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        while self.b.get(i) == Some(&b'=') {
+            i += 1;
+        }
+        let end = i;
+        while matches!(self.b.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        let ok = match self.b.get(i) {
+            None => true,
+            Some(b',') => {
+                let mut j = i;
+                while matches!(self.b.get(j), Some(b' ' | b'\t' | b',')) {
+                    j += 1;
+                }
+                let probe = Parser {
+                    s: self.s,
+                    b: self.b,
+                    pos: j,
+                };
+                probe.eof() || !probe.looks_like_param()
+            }
+            Some(_) => false,
+        };
+        if ok {
+            self.pos = i;
+            Some(&self.s[start..end])
+        } else {
+            None
+        }
+    }
+
+    fn quoted_string(&mut self) -> Result<String, ParseError> {
+        // Caller checked the opening quote.
+        self.pos += 1;
+        let mut out = String::new();
+        let mut seg = self.pos;
+        loop {
+            let Some(b) = self.peek() else {
+                return Err(self.err("closing `\"` of quoted-string"));
+            };
+            match b {
+                b'"' => {
+                    out.push_str(&self.s[seg..self.pos]);
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                b'\\' => {
+                    out.push_str(&self.s[seg..self.pos]);
+                    self.pos += 1;
+                    match self.peek() {
+                        Some(c) if c == b'\t' || (0x20..0x7f).contains(&c) => {
+                            out.push(char::from(c));
+                            self.pos += 1;
+                            seg = self.pos;
+                        }
+                        // obs-text: keep the (multi-byte) character itself.
+                        Some(c) if c >= 0x80 => seg = self.pos,
+                        _ => return Err(self.err("escaped character after `\\`")),
+                    }
+                }
+                b'\t' => self.pos += 1,
+                c if c < 0x20 || c == 0x7f => return Err(self.err("qdtext")),
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    fn bare_value(&mut self) -> &'a str {
+        let start = self.pos;
+        while self.peek().is_some_and(is_bare_value_char) {
+            self.pos += 1;
+        }
+        &self.s[start..self.pos]
+    }
+
+    /// `#auth-param` after a scheme (or at the start of an Authentication-Info value). Stops at the end
+    /// of input or before the scheme of the next challenge.
+    fn params(&mut self, out: &mut Vec<(String, String)>) -> Result<(), ParseError> {
+        loop {
+            let name = self.token("auth-param name")?;
+            self.skip_ows();
+            if self.peek() != Some(b'=') {
+                return Err(self.err("`=` after parameter name"));
+            }
+            self.pos += 1;
+            self.skip_ows();
+            let value = if self.peek() == Some(b'"') {
+                self.quoted_string()?
+            } else {
+                self.bare_value().to_owned()
+            };
+            out.push((name.to_owned(), value));
+            self.skip_ows();
+            if self.eof() {
+                return Ok(());
+            }
+            if self.peek() != Some(b',') {
+                return Err(self.err("`,` between parameters"));
+            }
+            self.skip_ows_commas();
+            if self.eof() || !self.looks_like_param() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(s: &str) -> Vec<Challenge> {
+        parse_challenges([s]).unwrap()
+    }
+
+    #[test]
+    fn mixed_schemes_in_one_value() {
+        let cs = one(
+            r#"Newauth realm="apps", type=1, title="Login to \"apps\"", Basic realm="simple", Negotiate YIIabc+/==, Bearer"#,
+        );
+        assert_eq!(cs.len(), 4);
+        assert_eq!(cs[0].scheme, "Newauth");
+        assert_eq!(cs[0].param("TITLE"), Some(r#"Login to "apps""#));
+        assert_eq!(cs[0].param("type"), Some("1"));
+        assert_eq!(cs[1].param("realm"), Some("simple"));
+        assert_eq!(cs[2].token68.as_deref(), Some("YIIabc+/=="));
+        assert!(cs[3].is_scheme("bearer"));
+        assert!(cs[3].params.is_empty());
+    }
+
+    #[test]
+    fn quirks() {
+        let cs = one(
+            "digest  REALM = \"r\" ,, nonce=abc+/=, opaque=\"\", stale=TRUE, qop=\"auth, auth-int\",",
+        );
+        assert_eq!(cs.len(), 1);
+        let c = &cs[0];
+        assert!(c.is_scheme("Digest"));
+        assert_eq!(c.param("realm"), Some("r"));
+        assert_eq!(c.param("nonce"), Some("abc+/="));
+        assert_eq!(c.param("opaque"), Some(""));
+        assert_eq!(c.param("stale"), Some("TRUE"));
+        assert_eq!(c.param("qop"), Some("auth, auth-int"));
+    }
+
+    #[test]
+    fn errors_carry_offsets() {
+        let e = parse_challenges(["Digest realm=\"x"]).unwrap_err();
+        assert_eq!(e.offset(), 15);
+        assert_eq!(e.found(), None);
+        let e = parse_challenges(["Basic realm=\"a\"", "Digest realm \"x\""]).unwrap_err();
+        assert_eq!(e.value_index(), 1);
+        assert_eq!(e.offset(), 13);
+        assert_eq!(
+            e.to_string(),
+            "expected `=` after parameter name at byte 13 (found '\"') in header value #2"
+        );
+        assert!(parse_challenges(["=x"]).is_err());
+        assert!(parse_challenges(["Digest realm=\"a\u{1}\""]).is_err());
+    }
+
+    #[test]
+    fn ext_value() {
+        let mut s = String::new();
+        encode_ext_value(&mut s, "Jäsøn Doe");
+        assert_eq!(s, "UTF-8''J%C3%A4s%C3%B8n%20Doe");
+        assert_eq!(decode_ext_value(&s).as_deref(), Some("Jäsøn Doe"));
+        assert_eq!(
+            decode_ext_value("iso-8859-1'en'J%E4s").as_deref(),
+            Some("Jäs")
+        );
+        assert_eq!(decode_ext_value("UTF-8''%FF"), None);
+        assert_eq!(decode_ext_value("UTF-8''%F"), None);
+        assert_eq!(decode_ext_value("KOI8-R''abc"), None);
+    }
+
+    #[test]
+    fn credentials_and_param_lists() {
+        let c = parse_credentials("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==").unwrap();
+        assert_eq!(c.token68.as_deref(), Some("QWxhZGRpbjpvcGVuIHNlc2FtZQ=="));
+        assert!(parse_credentials("Digest a=1 b").is_err());
+        let p = parse_param_list("qop=auth, rspauth=\"ab\", ").unwrap();
+        assert_eq!(p.len(), 2);
+        assert!(parse_param_list("").unwrap().is_empty());
+    }
+}
