@@ -716,3 +716,45 @@ impl DigestClient {
         self.lock().as_ref().map(|s| (s.algorithm, s.nonce.clone()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nc_stops_at_u32_max_without_wrapping() {
+        let c: DigestChallenge = "Digest realm=\"r\", nonce=\"n\", qop=auth".parse().unwrap();
+        let s = Session::new(&c, &Credentials::new("u", "p"), &ClientConfig::default()).unwrap();
+        s.nc.store(u32::MAX - 2, Ordering::Relaxed);
+        assert_eq!(s.next_nc(), Some(u32::MAX - 1));
+        assert_eq!(s.next_nc(), Some(u32::MAX));
+        assert_eq!(s.next_nc(), None);
+        assert_eq!(s.next_nc(), None);
+        let (v, _) = s
+            .authorize(&RequestFacts::new("GET", "/"), "c", u32::MAX)
+            .unwrap();
+        assert!(v.contains("nc=ffffffff"), "{v}");
+    }
+
+    #[test]
+    fn client_drops_an_exhausted_nonce() {
+        let client = DigestClient::new(Credentials::new("u", "p"));
+        client
+            .on_unauthorized(
+                &mut client.start(),
+                ["Digest realm=\"r\", nonce=\"n\", qop=auth"],
+            )
+            .unwrap();
+        if let Some(s) = client.lock().as_ref() {
+            s.nc.store(u32::MAX, Ordering::Relaxed);
+        }
+        let mut st = client.start();
+        assert_eq!(
+            client
+                .authorization(&mut st, &RequestFacts::new("GET", "/"), "c")
+                .unwrap(),
+            None
+        );
+        assert!(!client.has_nonce());
+    }
+}

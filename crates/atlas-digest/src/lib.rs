@@ -140,6 +140,6 @@ pub use parse::{
     Challenge, ParseError, format_challenges, parse_challenges, parse_credentials, parse_param_list,
 };
 pub use server::{
-    CredentialStore, DigestServer, InMemoryCredentials, MAX_REPLAY_WINDOW, ServerConfig,
+    CredentialStore, DigestServer, InMemoryCredentials, MAX_REPLAY_WINDOW, NextNonce, ServerConfig,
     StoredSecret, Verified,
 };

@@ -34,10 +34,8 @@ pub struct ServerConfig {
     pub qop: Vec<Qop>,
     /// How long a nonce stays fresh; older nonces get [`VerifyError::Stale`]. Default 300 s.
     pub nonce_lifetime: Duration,
-    /// Send a `nextnonce` in `Authentication-Info` once the nonce used is at least this old, so that the
-    /// client rolls over before expiry without a stale round trip. `None` never, `Some(ZERO)` always.
-    /// Default: half the default lifetime (150 s).
-    pub next_nonce_after: Option<Duration>,
+    /// When to send a `nextnonce` in `Authentication-Info`. Default [`NextNonce::HalfLifetime`].
+    pub next_nonce: NextNonce,
     /// Send `userhash=true` and accept hashed usernames. Default `false`.
     pub userhash: bool,
     /// Send `charset=UTF-8` (usernames and passwords are UTF-8; allows `username*`). Default `true`.
@@ -49,6 +47,26 @@ pub struct ServerConfig {
     /// every nonce at least that old is answered [`VerifyError::Stale`] (never accepted twice).
     /// Default 10 000 (about 1 MB).
     pub max_tracked_nonces: usize,
+    /// Answer [`VerifyError::Stale`] to nonces issued before this server instance first saw the clock
+    /// (its first `challenges` or `verify` call). Their replay history died with the previous instance,
+    /// so accepting them would let a request captured before a restart be replayed once. Costs clients
+    /// one extra round trip after a restart. Default `true`.
+    pub reject_nonces_before_start: bool,
+}
+
+/// When [`DigestServer::verify`] adds a `nextnonce` to `Authentication-Info`, letting the client move to
+/// a fresh nonce (nc back to 1) before the current one expires, without a stale round trip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NextNonce {
+    /// Never.
+    Never,
+    /// On every successful verification.
+    Always,
+    /// Once the nonce used is at least this old.
+    After(Duration),
+    /// Once the nonce used is at least half of [`ServerConfig::nonce_lifetime`] old.
+    HalfLifetime,
 }
 
 impl ServerConfig {
@@ -60,11 +78,12 @@ impl ServerConfig {
             algorithms: vec![Algorithm::Sha256, Algorithm::Md5],
             qop: vec![Qop::Auth],
             nonce_lifetime: Duration::from_secs(300),
-            next_nonce_after: Some(Duration::from_secs(150)),
+            next_nonce: NextNonce::HalfLifetime,
             userhash: false,
             charset_utf8: true,
             replay_window: 32,
             max_tracked_nonces: 10_000,
+            reject_nonces_before_start: true,
         }
     }
 
@@ -86,9 +105,21 @@ impl ServerConfig {
         self
     }
 
-    /// Sets [`ServerConfig::next_nonce_after`].
-    pub fn with_next_nonce_after(mut self, after: Option<Duration>) -> Self {
-        self.next_nonce_after = after;
+    /// Sets [`ServerConfig::next_nonce`].
+    pub fn with_next_nonce(mut self, next_nonce: NextNonce) -> Self {
+        self.next_nonce = next_nonce;
+        self
+    }
+
+    /// Sets [`ServerConfig::domain`].
+    pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// Sets [`ServerConfig::reject_nonces_before_start`].
+    pub fn with_reject_nonces_before_start(mut self, reject: bool) -> Self {
+        self.reject_nonces_before_start = reject;
         self
     }
 
@@ -350,6 +381,8 @@ pub struct DigestServer {
     counter: AtomicU64,
     opaque: String,
     tracker: Mutex<Tracker>,
+    /// Time (ms) of the first call that gave a clock; `u64::MAX` until then.
+    started: AtomicU64,
 }
 
 impl fmt::Debug for DigestServer {
@@ -392,6 +425,7 @@ impl DigestServer {
             counter: AtomicU64::new(0),
             opaque,
             tracker: Mutex::new(Tracker::default()),
+            started: AtomicU64::new(u64::MAX),
         }
     }
 
@@ -413,9 +447,21 @@ impl DigestServer {
         )
     }
 
+    /// Records the first time seen and returns it.
+    fn start_time(&self, now_ms: u64) -> u64 {
+        match self
+            .started
+            .compare_exchange(u64::MAX, now_ms, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => now_ms,
+            Err(existing) => existing,
+        }
+    }
+
     /// A fresh nonce for `now`.
     pub fn new_nonce(&self, now: SystemTime) -> String {
         let time = millis(now);
+        self.start_time(time);
         let counter = self.counter.fetch_add(1, Ordering::Relaxed);
         let mac = self.nonce_mac(time, counter);
         let mut raw = [0u8; 32];
@@ -566,17 +612,21 @@ impl DigestServer {
             return Err(VerifyError::WrongResponse);
         }
         let now_ms = millis(now);
+        let started = self.start_time(now_ms);
         let age = Duration::from_millis(now_ms.saturating_sub(key.0));
-        if age > cfg.nonce_lifetime {
+        if age > cfg.nonce_lifetime || (cfg.reject_nonces_before_start && key.0 < started) {
             return Err(VerifyError::Stale);
         }
         if let Some(nc) = h.nc {
             self.record(key, nc, now_ms)?;
         }
-        let nextnonce = match cfg.next_nonce_after {
-            Some(after) if age >= after => Some(self.new_nonce(now)),
-            _ => None,
+        let renew = match cfg.next_nonce {
+            NextNonce::Never => false,
+            NextNonce::Always => true,
+            NextNonce::After(after) => age >= after,
+            NextNonce::HalfLifetime => age >= cfg.nonce_lifetime / 2,
         };
+        let nextnonce = renew.then(|| self.new_nonce(now));
         let rsp = RspauthInputs {
             ha1,
             nonce: h.nonce,

@@ -1,0 +1,78 @@
+//! Drives this crate's client against its server in memory, on a caller-given clock.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use atlas_digest::{
+    CredentialStore, DigestClient, DigestError, DigestServer, Qop, RequestFacts, RequestState,
+    Verified,
+};
+
+/// A fixed instant to start simulated clocks at.
+pub fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_750_000_000)
+}
+
+/// A distinct cnonce per call (tests need uniqueness, not unpredictability).
+pub fn cnonce() -> String {
+    static N: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "{:016x}",
+        N.fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    )
+}
+
+/// The outcome of one logical request.
+#[derive(Debug)]
+pub struct Done {
+    pub state: RequestState,
+    pub verified: Verified,
+    /// HTTP round trips the request took.
+    pub round_trips: u32,
+}
+
+/// One logical request: the loop a transport runs, with the server answering in memory.
+pub fn request<S: CredentialStore + ?Sized>(
+    client: &DigestClient,
+    server: &DigestServer,
+    store: &S,
+    facts: &RequestFacts<'_>,
+    now: SystemTime,
+) -> Result<Done, DigestError> {
+    let mut state = client.start();
+    let mut round_trips = 0;
+    loop {
+        assert!(round_trips < 10, "the client state machine looped");
+        let authorization = client.authorization(&mut state, facts, &cnonce())?;
+        round_trips += 1;
+        let outcome = match &authorization {
+            None => None,
+            Some(a) => Some(server.verify(a, facts, now, store)),
+        };
+        match outcome {
+            Some(Ok(verified)) => {
+                let body = (state.qop() == Some(Qop::AuthInt)).then_some(&b""[..]);
+                client.on_authentication_info_with_body(
+                    &state,
+                    &verified.authentication_info,
+                    body,
+                )?;
+                return Ok(Done {
+                    state,
+                    verified,
+                    round_trips,
+                });
+            }
+            Some(Err(e)) => {
+                let challenges = server.challenges(now, e.is_stale());
+                client.on_unauthorized(&mut state, challenges.iter().map(String::as_str))?;
+            }
+            None => {
+                let challenges = server.challenges(now, false);
+                client.on_unauthorized(&mut state, challenges.iter().map(String::as_str))?;
+            }
+        }
+    }
+}
