@@ -47,10 +47,9 @@ pub fn request<S: CredentialStore + ?Sized>(
         assert!(round_trips < 10, "the client state machine looped");
         let authorization = client.authorization(&mut state, facts, &cnonce())?;
         round_trips += 1;
-        let outcome = match &authorization {
-            None => None,
-            Some(a) => Some(server.verify(a, facts, now, store)),
-        };
+        let outcome = authorization
+            .as_deref()
+            .map(|a| server.verify(a, facts, now, store));
         match outcome {
             Some(Ok(verified)) => {
                 let body = (state.qop() == Some(Qop::AuthInt)).then_some(&b""[..]);
