@@ -1,0 +1,235 @@
+//! Test client: a plain hyper HTTP/1.1 connection (optionally over TLS) driven by `atlas_digest::DigestClient`.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result, anyhow, bail};
+use atlas_digest::{Credentials, DigestClient, DigestError, RequestFacts};
+use atlas_mock::MockHandle;
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+use serde_json::Value;
+
+/// One answer.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    pub fn error_code(&self) -> String {
+        self.json()["errorCode"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// A keep-alive HTTP/1.1 connection to the mock.
+pub struct Conn {
+    sender: SendRequest<Empty<Bytes>>,
+    host: String,
+}
+
+impl Conn {
+    pub async fn open(mock: &MockHandle) -> Result<Self> {
+        let tcp = tokio::net::TcpStream::connect(mock.addr()).await?;
+        let host = mock
+            .base_url()
+            .split("://")
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        let sender = match mock.ca_pem() {
+            None => {
+                let (sender, conn) =
+                    hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await?;
+                tokio::spawn(conn);
+                sender
+            }
+            Some(pem) => {
+                let mut roots = rustls::RootCertStore::empty();
+                for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                    roots.add(cert?)?;
+                }
+                let provider = Arc::new(rustls::crypto::ring::default_provider());
+                let config = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()?
+                    .with_root_certificates(roots)
+                    .with_no_client_auth();
+                let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+                let name = ServerName::try_from("127.0.0.1")?.to_owned();
+                let tls = connector
+                    .connect(name, tcp)
+                    .await
+                    .context("TLS handshake")?;
+                let (sender, conn) =
+                    hyper::client::conn::http1::handshake(TokioIo::new(tls)).await?;
+                tokio::spawn(conn);
+                sender
+            }
+        };
+        Ok(Self { sender, host })
+    }
+
+    /// Sends one request; `target` is path and query.
+    pub async fn send(
+        &mut self,
+        method: Method,
+        target: &str,
+        headers: &[(&str, &str)],
+        authz: Option<&str>,
+    ) -> Result<Resp> {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(target)
+            .header("host", &self.host);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        if let Some(a) = authz {
+            b = b.header("authorization", a);
+        }
+        let req = b.body(Empty::new())?;
+        self.sender.ready().await?;
+        let resp = self.sender.send_request(req).await?;
+        let (parts, body) = resp.into_parts();
+        let body = body.collect().await?.to_bytes();
+        Ok(Resp {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+static CNONCE: AtomicU64 = AtomicU64::new(1);
+
+pub fn cnonce() -> String {
+    format!(
+        "{:016x}",
+        CNONCE
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    )
+}
+
+/// A digest-authenticating client for one key.
+pub struct Client {
+    pub conn: Conn,
+    pub digest: Arc<DigestClient>,
+}
+
+impl Client {
+    pub async fn new(mock: &MockHandle) -> Result<Self> {
+        Self::with_key(mock, mock.public_key(), mock.private_key()).await
+    }
+
+    pub async fn with_key(mock: &MockHandle, public: &str, private: &str) -> Result<Self> {
+        Ok(Self {
+            conn: Conn::open(mock).await?,
+            digest: Arc::new(DigestClient::new(Credentials::new(public, private))),
+        })
+    }
+
+    pub async fn get(&mut self, target: &str) -> Result<Resp> {
+        self.get_with(target, &[]).await
+    }
+
+    /// GET with digest: answers challenges, verifies `rspauth`. Returns the final answer (a 401 too,
+    /// when the client gives up, e.g. on a wrong password).
+    pub async fn get_with(&mut self, target: &str, headers: &[(&str, &str)]) -> Result<Resp> {
+        let mut state = self.digest.start();
+        loop {
+            let facts = RequestFacts::new("GET", target);
+            let authz = self.digest.authorization(&mut state, &facts, &cnonce())?;
+            let resp = self
+                .conn
+                .send(Method::GET, target, headers, authz.as_deref())
+                .await?;
+            if resp.status == StatusCode::UNAUTHORIZED {
+                let values: Vec<&str> = resp
+                    .headers
+                    .get_all("www-authenticate")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                match self.digest.on_unauthorized(&mut state, values) {
+                    Ok(()) => continue,
+                    Err(DigestError::Rejected) => return Ok(resp),
+                    Err(e) => bail!("digest gave up: {e}"),
+                }
+            }
+            if let Some(info) = resp.header("authentication-info") {
+                self.digest
+                    .on_authentication_info_with_body(&state, info, Some(&resp.body))
+                    .map_err(|e| anyhow!("Authentication-Info check failed: {e} ({info})"))?;
+            } else if authz.is_some() {
+                bail!(
+                    "no Authentication-Info on an authenticated answer ({})",
+                    resp.status
+                );
+            }
+            return Ok(resp);
+        }
+    }
+}
+
+pub fn v1_snapshot(group: &str, cluster: &str, id: &str) -> String {
+    format!("/api/atlas/v1.0/groups/{group}/clusters/{cluster}/backup/tenant/snapshots/{id}")
+}
+pub fn v1_list(group: &str, cluster: &str) -> String {
+    format!("/api/atlas/v1.0/groups/{group}/clusters/{cluster}/backup/tenant/snapshots")
+}
+pub fn v2_snapshot(group: &str, cluster: &str, id: &str) -> String {
+    format!("/api/atlas/v2/groups/{group}/clusters/{cluster}/backup/tenant/snapshots/{id}")
+}
+pub fn v2_list(group: &str, cluster: &str) -> String {
+    format!("/api/atlas/v2/groups/{group}/clusters/{cluster}/backup/tenant/snapshots")
+}
+pub fn flex_snapshot(group: &str, name: &str, id: &str) -> String {
+    format!("/api/atlas/v2/groups/{group}/flexClusters/{name}/backup/snapshots/{id}")
+}
+pub fn flex_list(group: &str, name: &str) -> String {
+    format!("/api/atlas/v2/groups/{group}/flexClusters/{name}/backup/snapshots")
+}
+
+pub const V2_TENANT: (&str, &str) = ("accept", "application/vnd.atlas.2023-01-01+json");
+pub const V2_FLEX: (&str, &str) = ("accept", "application/vnd.atlas.2024-11-13+json");
+
+/// The seed document's example body, byte for byte as served with `pretty=true`.
+pub const SEED_PRETTY: &str = "{\n  \"finishTime\" : \"2019-04-26T14:08:07Z\",\n  \"id\" : \"5cc310ace5dc7ce369814bc8\",\n  \"mongoDBVersion\" : \"4.2.7\",\n  \"scheduledTime\" : \"2019-04-26T12:00:00Z\",\n  \"startTime\" : \"2019-04-26T14:07:53Z\",\n  \"status\" : \"FAILED\"\n}";
+
+/// Looks a tool up on PATH; fails (never skips) with a message naming it.
+pub fn require_tool(tool: &str) -> Result<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let p = dir.join(tool);
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    bail!("required tool `{tool}` is not installed or not on PATH (CI installs it via .ci/run)")
+}
