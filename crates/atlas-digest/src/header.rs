@@ -199,6 +199,33 @@ pub struct AuthorizationHeader {
     pub userhash: bool,
 }
 
+impl AuthorizationHeader {
+    /// A value with the required parameters; `algorithm` MD5, no qop (RFC 2069 form), nothing else.
+    /// Set the public fields for the rest.
+    pub fn new(
+        username: impl Into<String>,
+        realm: impl Into<String>,
+        nonce: impl Into<String>,
+        uri: impl Into<String>,
+        response: impl Into<String>,
+    ) -> AuthorizationHeader {
+        AuthorizationHeader {
+            username: username.into(),
+            username_extended: false,
+            realm: realm.into(),
+            nonce: nonce.into(),
+            uri: uri.into(),
+            response: response.into(),
+            algorithm: Algorithm::Md5,
+            cnonce: None,
+            opaque: None,
+            qop: None,
+            nc: None,
+            userhash: false,
+        }
+    }
+}
+
 impl fmt::Debug for AuthorizationHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthorizationHeader")
