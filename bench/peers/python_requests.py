@@ -1,0 +1,24 @@
+"""Bench peer: Python `requests` with HTTPDigestAuth over one Session.
+
+usage: python3 python_requests.py URL USER PASSWORD COUNT
+Prints `ok=<n> failed=<n> elapsed_s=<seconds>`; round trips are counted by the server.
+"""
+import sys
+import time
+
+import requests
+from requests.auth import HTTPDigestAuth
+
+url, user, password, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+session = requests.Session()
+session.auth = HTTPDigestAuth(user, password)
+session.headers["Accept"] = "application/json"
+ok = failed = 0
+start = time.perf_counter()
+for _ in range(count):
+    r = session.get(url)
+    if r.status_code == 200:
+        ok += 1
+    else:
+        failed += 1
+print(f"ok={ok} failed={failed} elapsed_s={time.perf_counter() - start:.6f}")
