@@ -140,8 +140,19 @@ impl Auth {
         })
     }
 
+    /// `WWW-Authenticate` values. Like Atlas, they always carry `stale` (`stale=false` too).
     pub(crate) fn challenges(&self, stale: bool) -> Vec<String> {
-        self.server.challenges(SystemTime::now(), stale)
+        let mut out = self.server.challenges(SystemTime::now(), stale);
+        for c in &mut out {
+            if !c.contains("stale=") {
+                c.push_str(if stale {
+                    ", stale=true"
+                } else {
+                    ", stale=false"
+                });
+            }
+        }
+        out
     }
 
     pub(crate) fn verify(

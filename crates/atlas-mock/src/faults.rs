@@ -106,9 +106,11 @@ impl FaultRule {
 
 /// A set of [`FaultRule`]s and the seed that makes their choices reproducible.
 ///
-/// Faults apply to authenticated requests of the snapshot routes only (after digest verification,
-/// before the data lookup), so that a client's digest handshake is not what gets counted. For the
-/// same seed and the same order of requests the same requests are hit.
+/// [`Fault::Latency`] applies when a request for a matching route arrives, before digest verification
+/// (as real network or server delay would: a nonce can expire during it, and the digest challenges are
+/// delayed and counted too). Every other fault applies to authenticated requests only (after digest
+/// verification, before the data lookup), so that a client's digest handshake is not what gets
+/// counted. For the same seed and the same order of requests the same requests are hit.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FaultPlan {
     seed: u64,
@@ -149,6 +151,15 @@ pub(crate) struct Decision {
     pub(crate) labels: Vec<String>,
 }
 
+/// When faults are decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// When a request for the route arrives, before authentication: latency.
+    Arrival,
+    /// After successful authentication: status, HTML 503, dropped connection, truncated body.
+    Authenticated,
+}
+
 /// A plan plus its counters.
 #[derive(Debug)]
 pub(crate) struct FaultState {
@@ -167,14 +178,14 @@ impl FaultState {
         }
     }
 
-    pub(crate) fn decide(&self, route: RouteKind) -> Decision {
+    /// Decides the faults of one stage: [`Stage::Arrival`] looks at the latency rules only,
+    /// [`Stage::Authenticated`] at the others.
+    pub(crate) fn decide(&self, route: RouteKind, stage: Stage) -> Decision {
         let mut d = Decision::default();
         for (i, rule) in self.plan.rules.iter().enumerate() {
-            if !rule.matches(route) {
-                continue;
-            }
             let is_latency = matches!(rule.fault, Fault::Latency(_));
-            if d.fault.is_some() && !is_latency {
+            if !rule.matches(route) || is_latency != (stage == Stage::Arrival) || d.fault.is_some()
+            {
                 continue;
             }
             let ordinal = self.seen[i].fetch_add(1, Ordering::Relaxed);
@@ -236,10 +247,18 @@ mod tests {
         let a = FaultState::new(plan());
         let b = FaultState::new(plan());
         let sa: Vec<bool> = (0..200)
-            .map(|_| a.decide(RouteKind::TenantV1Get).fault.is_some())
+            .map(|_| {
+                a.decide(RouteKind::TenantV1Get, Stage::Authenticated)
+                    .fault
+                    .is_some()
+            })
             .collect();
         let sb: Vec<bool> = (0..200)
-            .map(|_| b.decide(RouteKind::TenantV1Get).fault.is_some())
+            .map(|_| {
+                b.decide(RouteKind::TenantV1Get, Stage::Authenticated)
+                    .fault
+                    .is_some()
+            })
             .collect();
         assert_eq!(sa, sb);
         let hits = sa.iter().filter(|x| **x).count();
@@ -259,16 +278,30 @@ mod tests {
                         .limit(2),
                 ),
         );
-        assert_eq!(s.decide(RouteKind::TenantV1Get).fault, None);
-        assert_eq!(s.decide(RouteKind::FlexGet).fault, None);
         assert_eq!(
-            s.decide(RouteKind::FlexGet).fault,
+            s.decide(RouteKind::TenantV1Get, Stage::Authenticated).fault,
+            None
+        );
+        assert_eq!(
+            s.decide(RouteKind::FlexGet, Stage::Authenticated).fault,
+            None
+        );
+        assert_eq!(
+            s.decide(RouteKind::FlexGet, Stage::Authenticated).fault,
             Some(Fault::ServiceUnavailableHtml)
         );
-        let third = s.decide(RouteKind::FlexGet);
+        let third = s.decide(RouteKind::FlexGet, Stage::Authenticated);
         assert_eq!(third.fault, Some(Fault::ServiceUnavailableHtml));
-        assert_eq!(third.latency, Duration::from_millis(5));
-        assert_eq!(s.decide(RouteKind::FlexGet).fault, None);
+        assert_eq!(third.latency, Duration::ZERO);
+        let arrival = s.decide(RouteKind::FlexGet, Stage::Arrival);
+        assert_eq!(
+            (arrival.latency, arrival.fault),
+            (Duration::from_millis(5), None)
+        );
+        assert_eq!(
+            s.decide(RouteKind::FlexGet, Stage::Authenticated).fault,
+            None
+        );
     }
 
     #[test]

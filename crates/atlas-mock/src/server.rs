@@ -23,7 +23,7 @@ use crate::access::IpAccessList;
 use crate::auth::{Auth, AuthOutcome};
 use crate::body::MockBody;
 use crate::data::{Clock, ClusterKind, Dataset, StoredSnapshot};
-use crate::faults::{Fault, FaultState};
+use crate::faults::{Fault, FaultState, Stage};
 use crate::journal::{Journal, JournalEntry};
 use crate::ratelimit::RateLimiter;
 use crate::render;
@@ -360,7 +360,18 @@ async fn respond(ctx: &Ctx<'_>, entry: &mut JournalEntry) -> Outcome {
         return Outcome::Reply(r, false);
     };
 
-    // 2. Digest authentication.
+    // 2. Latency faults, on arrival (a nonce may expire meanwhile).
+    if let Some(m) = route::match_path(api_path) {
+        let d = shared.faults.decide(m.kind, Stage::Arrival);
+        if !d.labels.is_empty() {
+            entry.fault = Some(d.labels.join(","));
+        }
+        if !d.latency.is_zero() {
+            tokio::time::sleep(d.latency).await;
+        }
+    }
+
+    // 3. Digest authentication.
     let mut verified = None;
     let mut key: Option<&ApiKey> = None;
     if authenticated {
@@ -423,7 +434,7 @@ async fn respond_authenticated(
     entry: &mut JournalEntry,
 ) -> Outcome {
     let shared = ctx.shared;
-    // 3. IP access list.
+    // 4. IP access list.
     if let Some(list) = &shared.ip_list {
         let ip = canonical_ip(ctx.peer.ip());
         if !list.contains(ip) {
@@ -436,7 +447,7 @@ async fn respond_authenticated(
             return Outcome::Reply(r, false);
         }
     }
-    // 4. Rate limit, per key.
+    // 5. Rate limit, per key.
     if let Some(limiter) = &shared.limiter {
         let bucket = key.map_or("<unauthenticated>", ApiKey::public_key);
         if let Err(wait) = limiter.take(bucket, Instant::now()) {
@@ -452,7 +463,7 @@ async fn respond_authenticated(
             return Outcome::Reply(r, false);
         }
     }
-    // 5. Route.
+    // 6. Route.
     let Some(m) = route::match_path(api_path) else {
         let r = api_error(
             404,
@@ -496,13 +507,12 @@ async fn respond_route(
         return Outcome::Reply(r, false);
     }
 
-    // 6. Faults.
-    let decision = shared.faults.decide(m.kind);
+    // 7. Faults.
+    let decision = shared.faults.decide(m.kind, Stage::Authenticated);
     if !decision.labels.is_empty() {
-        entry.fault = Some(decision.labels.join(","));
-    }
-    if !decision.latency.is_zero() {
-        tokio::time::sleep(decision.latency).await;
+        let mut labels: Vec<String> = entry.fault.take().into_iter().collect();
+        labels.extend(decision.labels);
+        entry.fault = Some(labels.join(","));
     }
     let truncate = match decision.fault {
         None => false,
@@ -657,7 +667,7 @@ fn serve_route_inner(
     key: Option<&ApiKey>,
 ) -> Result<Reply, Box<Reply>> {
     let shared = ctx.shared;
-    // 7. Version negotiation (v2 only).
+    // 8. Version negotiation (v2 only).
     let content_type = match m.kind.resource_version() {
         None => JSON,
         Some(version) => {
@@ -676,7 +686,7 @@ fn serve_route_inner(
             }
         }
     };
-    // 8. Sunset.
+    // 9. Sunset.
     if m.kind.is_tenant() && shared.sunset.load(Ordering::Relaxed) {
         return Err(boxed_error(
             410,
@@ -685,7 +695,7 @@ fn serve_route_inner(
             vec![json!(ctx.path)],
         ));
     }
-    // 9. Parameters.
+    // 10. Parameters.
     let group: GroupId = parse_id(&m.group, "groupId", "INVALID_GROUP_ID")?;
     let cluster_field = if m.kind.is_tenant() {
         "clusterName"
@@ -702,7 +712,7 @@ fn serve_route_inner(
     } else {
         None
     };
-    // 10. Key restricted to some groups.
+    // 11. Key restricted to some groups.
     if let Some(groups) = key.and_then(ApiKey::group_restriction) {
         if !groups.contains(&group) {
             return Err(boxed_error(
@@ -713,7 +723,7 @@ fn serve_route_inner(
             ));
         }
     }
-    // 11. Data.
+    // 12. Data.
     let data = shared.data.read().unwrap_or_else(|e| e.into_inner());
     let Some(g) = data.group(&group) else {
         return Err(boxed_error(
