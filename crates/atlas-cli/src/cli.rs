@@ -1,0 +1,286 @@
+//! The clap command tree.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::duration::parse_duration;
+
+/// Exit codes, shown at the end of `--help`.
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success (for `wait`: the snapshot is COMPLETED)
+  1  the Atlas API answered with an error (400, 406, 410, 429, 5xx ...), or another failure
+  2  usage error (bad flag, bad id, missing key or project id, bad configuration)
+  3  not found (404: the project, cluster or snapshot does not exist)
+  4  authentication or authorization failed (401 bad keys, 403 IP access list or no access)
+  5  network error or timeout (connection refused, TLS, DNS, `--timeout` reached)
+  6  the snapshot is FAILED (`wait`)
+
+Environment:
+  MONGODB_ATLAS_PUBLIC_API_KEY, MONGODB_ATLAS_PRIVATE_API_KEY   API key pair
+  MONGODB_ATLAS_PROJECT_ID                                       default --group-id
+  MONGODB_ATLAS_BASE_URL, MONGODB_ATLAS_OPS_MANAGER_URL          default --base-url
+  NO_COLOR                                                       no colors when set
+Flags beat environment variables, which beat the profile of the Atlas CLI's config file
+($XDG_CONFIG_HOME/atlascli/config.toml or ~/.config/atlascli/config.toml).";
+
+/// Get, list and wait for MongoDB Atlas backup snapshots of shared-tier (M2/M5) and flex
+/// clusters; run a local Atlas mock; see it all work offline with `demo`.
+#[derive(Debug, Parser)]
+#[command(name = "atlas-snapshots", version, after_help = EXIT_CODES_HELP)]
+#[command(propagate_version = true)]
+pub(crate) struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    /// Options every command takes.
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalArgs {
+    /// Output format [default: table on a terminal, json otherwise]. json is the API's own
+    /// JSON, byte for byte when piped, pretty-printed on a terminal.
+    #[arg(short = 'o', long = "output", value_enum, global = true)]
+    pub(crate) output: Option<OutputFormat>,
+    /// More logging on stderr: -v info, -vv debug, -vvv trace (secrets redacted).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub(crate) verbose: u8,
+    /// No colors (also when the NO_COLOR environment variable is set).
+    #[arg(long = "no-color", global = true)]
+    pub(crate) no_color: bool,
+}
+
+/// `-o json|table`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// The API's JSON: exactly as received when piped, pretty-printed on a terminal.
+    Json,
+    /// A table for people.
+    Table,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Show one snapshot.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Get(GetArgs),
+    /// List the snapshots of a cluster (one page, or every page with --all).
+    #[command(after_help = EXIT_CODES_HELP)]
+    List(ListArgs),
+    /// Wait until a snapshot is COMPLETED (exit 0) or FAILED (exit 6), or the timeout (exit 5).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Wait(WaitArgs),
+    /// Run a local Atlas mock (digest auth, seed data) in the foreground until Ctrl-C.
+    Mock(MockArgs),
+    /// Start an embedded mock and run a real `get` and `wait` against it: no network, no keys.
+    Demo(DemoArgs),
+    /// Print shell completions, e.g. `atlas-snapshots completions bash > ~/.local/share/bash-completion/completions/atlas-snapshots`.
+    Completions(CompletionsArgs),
+}
+
+/// How to reach Atlas and whose keys to use: flags beat environment beat profile.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ConnectionArgs {
+    /// Atlas base URL [env: MONGODB_ATLAS_BASE_URL, MONGODB_ATLAS_OPS_MANAGER_URL; profile:
+    /// ops_manager_url; default: https://cloud.mongodb.com].
+    #[arg(long, value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+    /// Profile of the Atlas CLI's config file to read keys, project id and URL from
+    /// [default: "default", when the file has it].
+    #[arg(long, short = 'P', value_name = "NAME")]
+    pub(crate) profile: Option<String>,
+    /// Public API key [env: MONGODB_ATLAS_PUBLIC_API_KEY; profile: public_api_key].
+    #[arg(long, value_name = "KEY")]
+    pub(crate) public_key: Option<String>,
+    /// Read the private API key from this file (first line) [else env:
+    /// MONGODB_ATLAS_PRIVATE_API_KEY; profile: private_api_key; a prompt on a terminal].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) private_key_file: Option<PathBuf>,
+    /// Extra CA certificate(s) to trust, PEM (e.g. the one `mock --tls-ca-out` wrote).
+    #[arg(long, value_name = "PEM")]
+    pub(crate) cacert: Option<PathBuf>,
+}
+
+/// Which cluster.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ClusterArgs {
+    /// Project (group) id [env: MONGODB_ATLAS_PROJECT_ID; profile: project_id].
+    #[arg(long, visible_alias = "project-id", value_name = "ID")]
+    pub(crate) group_id: Option<String>,
+    /// Cluster name (an M2/M5 cluster, or a flex cluster with --flex).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) cluster_name: String,
+    /// Use the flex cluster endpoints (Atlas API v2); M2/M5 clusters became flex clusters in 2025-2026.
+    #[arg(long)]
+    pub(crate) flex: bool,
+}
+
+/// `--api-version v1|v2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ApiVersionArg {
+    /// /api/atlas/v1.0 (the seed endpoint; the default for M2/M5).
+    V1,
+    /// /api/atlas/v2 with application/vnd.atlas.2023-01-01+json.
+    V2,
+}
+
+/// `get`.
+#[derive(Debug, Args)]
+pub(crate) struct GetArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Snapshot id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) snapshot_id: String,
+    /// API version of the M2/M5 endpoint (flex is always v2).
+    #[arg(long, value_enum, default_value = "v1", conflicts_with = "flex")]
+    pub(crate) api_version: ApiVersionArg,
+    /// Ask Atlas to pretty-print (`pretty=true`); the body is then shown as Atlas sent it.
+    #[arg(long)]
+    pub(crate) pretty: bool,
+    /// Ask Atlas to wrap the answer (`envelope=true`).
+    #[arg(long)]
+    pub(crate) envelope: bool,
+    /// Give up after this long (exit 5), e.g. 30s, 2m.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// `list`.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Every page (json output: one `{"results": [...], "totalCount": N}` object).
+    #[arg(long, conflicts_with = "page")]
+    pub(crate) all: bool,
+    /// Page number, from 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) page: Option<u32>,
+    /// Items per page (1 to 500).
+    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub(crate) items_per_page: Option<u32>,
+    /// Give up after this long (exit 5), e.g. 30s, 2m.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// `wait`.
+#[derive(Debug, Args)]
+pub(crate) struct WaitArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Snapshot id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) snapshot_id: String,
+    /// Time between two polls, e.g. 10s, 500ms.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub(crate) interval: Duration,
+    /// Give up after this long (exit 5), e.g. 30m, 90s.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
+    pub(crate) timeout: Duration,
+}
+
+/// `mock`.
+#[derive(Debug, Args)]
+pub(crate) struct MockArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: SocketAddr,
+    /// Public key the mock accepts [default: generated and printed].
+    #[arg(long, value_name = "KEY", requires = "private_key")]
+    pub(crate) public_key: Option<String>,
+    /// Private key the mock accepts (a fake local key; flags are visible in `ps`).
+    #[arg(long, value_name = "KEY", requires = "public_key")]
+    pub(crate) private_key: Option<String>,
+    /// Data set to serve (JSON) instead of the seed.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) data: Option<PathBuf>,
+    /// Serve HTTPS with a generated certificate and write its CA certificate (PEM) here.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) tls_ca_out: Option<PathBuf>,
+    /// Answer the M2/M5 (tenant) endpoints with 410 VERSION_GONE, as Atlas does after the sunset.
+    #[arg(long)]
+    pub(crate) sunset: bool,
+    /// Also serve every route without authentication under /noauth (for benchmarks).
+    #[arg(long)]
+    pub(crate) noauth_route: bool,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Time between two polls of the `wait` step.
+    #[arg(long, value_name = "DURATION", default_value = "250ms", value_parser = parse_duration)]
+    pub(crate) interval: Duration,
+}
+
+/// `completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn get_has_no_private_key_flag() {
+        let err = Cli::try_parse_from([
+            "atlas-snapshots",
+            "get",
+            "--cluster-name",
+            "M2AWS",
+            "--snapshot-id",
+            "5cc310ace5dc7ce369814bc8",
+            "--private-key",
+            "x",
+        ])
+        .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+    }
+
+    #[test]
+    fn flex_conflicts_with_api_version() {
+        let r = Cli::try_parse_from([
+            "atlas-snapshots",
+            "get",
+            "--cluster-name",
+            "F",
+            "--snapshot-id",
+            "5cc310ace5dc7ce369814bc8",
+            "--flex",
+            "--api-version",
+            "v2",
+        ]);
+        assert!(r.is_err());
+    }
+}
