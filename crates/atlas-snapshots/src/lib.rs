@@ -1,1 +1,148 @@
-//! `atlas-snapshots`: see the crate README (work in progress in this commit).
+//! Get, list and wait for MongoDB Atlas backup snapshots of shared-tier (M2/M5, "tenant") and
+//! flex clusters, with typed results and typed errors.
+//!
+//! # Quick start
+//!
+//! Build one [`AtlasClient`] with your programmatic API key (the public key is the HTTP digest
+//! user name, the private key the password), then ask for a snapshot. This example runs against
+//! [`atlas_mock`](https://docs.rs/atlas-mock), a local Atlas look-alike, so it needs no account;
+//! against Atlas itself leave the base URL out.
+//!
+//! ```
+//! use atlas_mock::{MockAtlas, seed};
+//! use atlas_snapshots::{AtlasClient, SnapshotStatus};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mock = MockAtlas::builder().start().await?;
+//!
+//! let client = AtlasClient::builder()
+//!     .base_url(mock.base_url())                          // default: https://cloud.mongodb.com
+//!     .credentials(mock.public_key(), mock.private_key())
+//!     .build()?;
+//!
+//! let group = seed::GROUP_ID.parse()?;
+//! let cluster = seed::CLUSTER_NAME.parse()?;
+//! let snapshot_id = seed::SNAPSHOT_ID.parse()?;
+//!
+//! // GET /api/atlas/v1.0/groups/{GROUP-ID}/clusters/{CLUSTER-NAME}/backup/tenant/snapshots/{SNAPSHOT-ID}
+//! let snapshot = client
+//!     .tenant_snapshots()
+//!     .get(&group, &cluster, &snapshot_id)
+//!     .send()
+//!     .await?;
+//!
+//! assert_eq!(snapshot.status, Some(SnapshotStatus::Failed));
+//! assert_eq!(snapshot.mongodb_version.as_deref(), Some("4.2.7"));
+//! # mock.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Ids are validated types ([`GroupId`], [`ClusterName`], [`SnapshotId`], from `atlas-model`):
+//! parsing `"M2A/WS"` as a cluster name fails with a message saying which character at which
+//! position is wrong, so a path can never be bent by its input.
+//!
+//! Every request has [`pretty`](GetSnapshot::pretty) and [`envelope`](GetSnapshot::envelope)
+//! switches (sent as `pretty=true` and `envelope=true` only when set), `send()` for the decoded
+//! value and `send_full()` for an [`ApiResponse`] with the status, the headers and the body exactly
+//! as received.
+//!
+//! # Choosing the API
+//!
+//! | Clusters | Call | Path | `Accept` |
+//! |---|---|---|---|
+//! | M2/M5, legacy API | `tenant_snapshots()` (default [`ApiVersion::V1`]) | `/api/atlas/v1.0/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{id}]` | `application/json` |
+//! | M2/M5, versioned API | `tenant_snapshots()...api_version(ApiVersion::V2)` | `/api/atlas/v2/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{id}]` | `application/vnd.atlas.2023-01-01+json` |
+//! | Flex | `flex_snapshots()` | `/api/atlas/v2/groups/{g}/flexClusters/{c}/backup/snapshots[/{id}]` | `application/vnd.atlas.2024-11-13+json` |
+//!
+//! **The January 2026 sunset.** Atlas deprecated the shared-tier (M2/M5) snapshot endpoints and
+//! sunset them on 2026-01-22, when M2 and M5 clusters became flex clusters. A project that still
+//! answers the tenant endpoints keeps working with [`tenant_snapshots`](AtlasClient::tenant_snapshots);
+//! one that does not answers `410 Gone` (`VERSION_GONE`), which this crate reports as
+//! [`Error::Gone`] with a hint to use [`flex_snapshots`](AtlasClient::flex_snapshots). The same
+//! snapshot ids and the same [`TenantSnapshot`] type ([`FlexSnapshot`] is an alias) work on both,
+//! so migrating is a change of one method call. When Atlas sends `Deprecation` or `Sunset`
+//! headers they appear in [`ApiResponse::deprecation`] and [`ApiResponse::sunset`] and are logged
+//! once per client with `tracing::warn!`.
+//!
+//! # Listing
+//!
+//! [`ListSnapshots::send`] fetches one page ([`items_per_page`](ListSnapshots::items_per_page),
+//! [`page_num`](ListSnapshots::page_num), [`include_count`](ListSnapshots::include_count));
+//! [`ListSnapshots::stream`] walks every page, following Atlas's `next` link (or page numbers),
+//! and yields snapshots one by one.
+//!
+//! # Errors and what to do about them
+//!
+//! Every call returns [`Error`]; each variant is something a caller can act on, and
+//! [`Error::hint`] says what in one sentence. The [`ApiError`] Atlas sent (`errorCode`, `detail`,
+//! `parameters`) is kept in every variant that had one ([`Error::api_error`]).
+//!
+//! | Error | Cause | What to do |
+//! |---|---|---|
+//! | [`Error::NotFound`] | `404`; `resource` says group, cluster or snapshot when Atlas says | check that id; a flex cluster is not found under `tenant_snapshots()` |
+//! | [`Error::Unauthorized`] | `401`: wrong or disabled keys | check the public and private key |
+//! | [`Error::Forbidden`] | `403`; `ip_access_list` for `IP_ADDRESS_NOT_ON_ACCESS_LIST` | add your IP to the **API key's own** access list, or give the key the Project Read Only role |
+//! | [`Error::RateLimited`] | `429` after the transport's retries | wait `retry_after`, then retry |
+//! | [`Error::Gone`] | `410 VERSION_GONE`: tenant endpoints retired in January 2026 | use `flex_snapshots()` |
+//! | [`Error::InvalidRequest`] | `400`, with `badRequestDetail` | fix the listed fields |
+//! | [`Error::Server`] | `5xx` (HTML pages kept as raw text) | retry later |
+//! | [`Error::Api`] | any other status (a `3xx`: redirects are not followed) | check the base URL |
+//! | [`Error::UnexpectedBody`] | a `2xx` that is not snapshot JSON; carries an excerpt | check the base URL and proxies |
+//! | [`Error::WaitTimeout`] | the wait's timeout passed; carries the last snapshot | wait longer |
+//! | [`Error::Transport`] | connection, TLS, timeouts, proxy, digest | check the network and settings |
+//!
+//! With `envelope=true` the HTTP status is always `200`; the status inside is unwrapped and
+//! mapped exactly as it would be without the envelope.
+//!
+//! ```
+//! # fn show(e: atlas_snapshots::Error) {
+//! use atlas_snapshots::{Error, NotFoundResource};
+//! match &e {
+//!     Error::NotFound { resource: NotFoundResource::Snapshot, .. } => eprintln!("no such snapshot"),
+//!     Error::Gone { .. } => eprintln!("tenant endpoints are gone; retrying with flex"),
+//!     other => eprintln!("{other}"),
+//! }
+//! if let Some(hint) = e.hint() {
+//!     eprintln!("hint: {hint}");
+//! }
+//! # }
+//! ```
+//!
+//! # Waiting for a snapshot
+//!
+//! [`TenantSnapshots::wait`] and [`FlexSnapshots::wait`] poll until the status is `COMPLETED` or
+//! `FAILED` and return that snapshot. The poll [`interval`](WaitSnapshot::interval) defaults to
+//! 10 s, the [`timeout`](WaitSnapshot::timeout) to 30 min; a `429` makes the wait back off
+//! (`Retry-After`, else doubling); [`on_change`](WaitSnapshot::on_change) sees each status change
+//! once, for a progress display. Running out of time is [`Error::WaitTimeout`] with the last
+//! snapshot seen. Sleeping uses `tokio::time`, so a test can run a wait on a paused clock.
+//!
+//! # Transport
+//!
+//! Requests go through [`atlas_transport`]: rustls, connection pooling, HTTP digest in one round
+//! trip once a nonce is known, retries of `429`/`502`/`503`/`504` and of connection failures,
+//! proxies from the environment. Its settings pass through [`AtlasClientBuilder`]; redirects are
+//! not followed. [`AtlasClientBuilder::executor`] replaces it, for tests or a custom stack.
+
+mod client;
+mod endpoint;
+mod error;
+mod response;
+mod snapshots;
+mod wait;
+
+pub use atlas_model::{
+    ApiError, ClusterName, FlexSnapshot, GroupId, IdError, Paginated, SnapshotId, SnapshotStatus,
+    TenantSnapshot,
+};
+pub use client::{AtlasClient, AtlasClientBuilder, DEFAULT_BASE_URL};
+pub use endpoint::{ApiVersion, FLEX_ACCEPT};
+pub use error::{Error, NotFoundResource};
+pub use response::ApiResponse;
+pub use snapshots::{
+    DEFAULT_ITEMS_PER_PAGE, DEFAULT_MAX_PAGES, Flex, FlexSnapshots, GetSnapshot, ListSnapshots,
+    Tenant, TenantSnapshots,
+};
+pub use wait::{DEFAULT_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_TIMEOUT, WaitEvent, WaitSnapshot};

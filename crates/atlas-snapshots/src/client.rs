@@ -1,0 +1,452 @@
+//! [`AtlasClient`] and its builder; the request/response core every endpoint shares.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use atlas_model::{Envelope, EnvelopeError, ModelError, Paginated, TenantSnapshot};
+use atlas_transport::{Executor, ProxyConfig, RetryPolicy, RootCertificates, Timeouts};
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode, Uri};
+use serde::de::DeserializeOwned;
+
+use crate::endpoint::BaseUrl;
+use crate::error::{excerpt, from_status};
+use crate::{ApiResponse, Error, FlexSnapshots, TenantSnapshots};
+
+/// The default base URL: Atlas itself.
+pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
+
+/// How much of an unexpected body an error message quotes, in characters.
+const EXCERPT_CHARS: usize = 200;
+
+/// A client for the Atlas backup snapshot endpoints.
+///
+/// Cheap to clone (an [`Arc`] inside) and to share between tasks: every clone uses the same
+/// connection pool and digest session. Build one with [`AtlasClient::builder`], then go through
+/// [`tenant_snapshots`](Self::tenant_snapshots) (shared-tier M2/M5 clusters) or
+/// [`flex_snapshots`](Self::flex_snapshots) (flex clusters).
+///
+/// `Debug` shows the base URL and the public key, never the private key.
+#[derive(Clone)]
+pub struct AtlasClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base: BaseUrl,
+    executor: Arc<dyn Executor>,
+    transport: Option<atlas_transport::Client>,
+    public_key: Option<String>,
+    warned_deprecation: AtomicBool,
+    warned_sunset: AtomicBool,
+}
+
+impl fmt::Debug for AtlasClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AtlasClient")
+            .field("base_url", &self.inner.base.as_str())
+            .field("public_key", &self.inner.public_key)
+            .field("executor", &self.inner.executor)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AtlasClient {
+    /// A builder with the defaults: base URL `https://cloud.mongodb.com`, no credentials, the
+    /// transport's default timeouts, retry policy and proxy settings (from the environment).
+    pub fn builder() -> AtlasClientBuilder {
+        AtlasClientBuilder::default()
+    }
+
+    /// The shared-tier (M2/M5, "tenant") snapshot endpoints.
+    ///
+    /// Atlas retired them in January 2026 (they answer `410 VERSION_GONE`, [`Error::Gone`]);
+    /// clusters were migrated to flex clusters, reached through [`flex_snapshots`](Self::flex_snapshots).
+    pub fn tenant_snapshots(&self) -> TenantSnapshots<'_> {
+        TenantSnapshots::new(self)
+    }
+
+    /// The flex cluster snapshot endpoints (`/api/atlas/v2/groups/{groupId}/flexClusters/...`).
+    pub fn flex_snapshots(&self) -> FlexSnapshots<'_> {
+        FlexSnapshots::new(self)
+    }
+
+    /// The transport's counters (requests, round trips, digest challenges, retries), or `None`
+    /// when the client was built with a custom [`executor`](AtlasClientBuilder::executor).
+    pub fn stats(&self) -> Option<atlas_transport::Stats> {
+        self.inner
+            .transport
+            .as_ref()
+            .map(atlas_transport::Client::stats)
+    }
+
+    /// The base URL in use, without a trailing slash, e.g. `https://cloud.mongodb.com`.
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    pub(crate) fn base(&self) -> &BaseUrl {
+        &self.inner.base
+    }
+
+    /// Sends one `GET` and returns the HTTP answer, whatever its status.
+    ///
+    /// Transport errors that carry an Atlas answer are turned back into that answer so that the
+    /// status mapping treats them like any other: a rejected `401` (`AuthRejected`) and the last
+    /// response after the retries (`RetriesExhausted`).
+    pub(crate) async fn fetch(&self, uri: Uri, accept: &str) -> Result<Response<Bytes>, Error> {
+        let url = uri.to_string();
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(uri)
+            .header(http::header::ACCEPT, accept)
+            .body(Bytes::new())
+            .map_err(|e| {
+                Error::Transport(atlas_transport::Error::InvalidRequest {
+                    url: url.clone(),
+                    reason: e.to_string(),
+                })
+            })?;
+        tracing::debug!(%url, accept, "GET");
+        match self.inner.executor.execute(request).await {
+            Ok(response) => Ok(response),
+            Err(atlas_transport::Error::AuthRejected { response, .. }) => Ok(*response),
+            Err(atlas_transport::Error::RetriesExhausted {
+                response: Some(response),
+                ..
+            }) => Ok(*response),
+            Err(e) => Err(Error::Transport(e)),
+        }
+    }
+
+    /// Turns an answer into a decoded value or the typed error, unwrapping an envelope.
+    pub(crate) fn decode<T: Body>(
+        &self,
+        url: &str,
+        response: Response<Bytes>,
+        envelope: bool,
+    ) -> Result<ApiResponse<T>, Error> {
+        let (parts, body) = response.into_parts();
+        self.warn_deprecation(url, &parts.headers);
+        let status = parts.status;
+        if !status.is_success() {
+            let api = atlas_model::ApiError::from_body(status.as_u16(), &body);
+            return Err(from_status(status, &parts.headers, api));
+        }
+        let value = if envelope {
+            decode_envelope::<T>(&body, &parts.headers)?
+        } else {
+            T::parse(&body).map_err(|e| unexpected(status, &body, Some(e)))?
+        };
+        Ok(ApiResponse::new(value, status, body, parts.headers))
+    }
+
+    fn warn_deprecation(&self, url: &str, headers: &http::HeaderMap) {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        if let Some(deprecation) = header("deprecation") {
+            if !self.inner.warned_deprecation.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    %url,
+                    %deprecation,
+                    "Atlas marks this endpoint as deprecated (Deprecation header); \
+                     shared-tier snapshots are replaced by flex snapshots"
+                );
+            }
+        }
+        if let Some(sunset) = header("sunset") {
+            if !self.inner.warned_sunset.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    %url,
+                    %sunset,
+                    "Atlas will remove this endpoint after the Sunset date; \
+                     use the flex snapshot endpoints"
+                );
+            }
+        }
+    }
+}
+
+/// A body an endpoint returns: one snapshot or one page.
+pub(crate) trait Body: DeserializeOwned {
+    fn parse(body: &[u8]) -> Result<Self, ModelError>;
+}
+
+impl Body for TenantSnapshot {
+    fn parse(body: &[u8]) -> Result<Self, ModelError> {
+        atlas_model::parse_snapshot(body)
+    }
+}
+
+impl Body for Paginated<TenantSnapshot> {
+    fn parse(body: &[u8]) -> Result<Self, ModelError> {
+        atlas_model::parse_snapshot_page(body)
+    }
+}
+
+fn unexpected(status: StatusCode, body: &[u8], source: Option<ModelError>) -> Error {
+    Error::UnexpectedBody {
+        status,
+        excerpt: excerpt(body, EXCERPT_CHARS),
+        source,
+    }
+}
+
+/// Unwraps `{"status": N, "content": ...}`. List endpoints of the v1.0 API may instead put the
+/// page's fields next to `status` (`{"status": 200, "results": [...], ...}`); both are accepted.
+fn decode_envelope<T: Body>(body: &[u8], headers: &http::HeaderMap) -> Result<T, Error> {
+    let envelope = match Envelope::parse(body) {
+        Ok(e) => e,
+        Err(e) => match flat_envelope(body) {
+            Some(flat) => flat,
+            None => return Err(unexpected(StatusCode::OK, body, Some(e))),
+        },
+    };
+    let inner = envelope.status;
+    let Ok(inner_status) = StatusCode::from_u16(inner) else {
+        return Err(unexpected(StatusCode::OK, body, None));
+    };
+    match envelope.into_result::<T>() {
+        Ok(value) => Ok(value),
+        Err(EnvelopeError::Api { error, .. }) => Err(from_status(inner_status, headers, *error)),
+        Err(EnvelopeError::Decode(e)) => Err(unexpected(inner_status, body, Some(e))),
+        Err(_) => Err(unexpected(inner_status, body, None)),
+    }
+}
+
+fn flat_envelope(body: &[u8]) -> Option<Envelope> {
+    let serde_json::Value::Object(mut map) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
+    let status = u16::try_from(map.remove("status")?.as_u64()?).ok()?;
+    Some(Envelope {
+        status,
+        content: serde_json::Value::Object(map),
+    })
+}
+
+/// Configuration for an [`AtlasClient`]; see [`AtlasClient::builder`].
+///
+/// Transport settings (timeouts, retries, proxy, trust roots) are passed to
+/// [`atlas_transport::ClientBuilder`]; they are ignored when a custom
+/// [`executor`](Self::executor) is given. `Debug` never shows the private key.
+pub struct AtlasClientBuilder {
+    base_url: String,
+    credentials: Option<(String, String)>,
+    user_agent_suffix: Option<String>,
+    timeouts: Option<Timeouts>,
+    retry_policy: Option<RetryPolicy>,
+    proxy: Option<ProxyConfig>,
+    root_certificates: Option<RootCertificates>,
+    root_pem_files: Vec<PathBuf>,
+    root_pems: Vec<Vec<u8>>,
+    body_limit: Option<usize>,
+    allow_insecure_http: bool,
+    executor: Option<Arc<dyn Executor>>,
+}
+
+impl Default for AtlasClientBuilder {
+    fn default() -> Self {
+        AtlasClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            credentials: None,
+            user_agent_suffix: None,
+            timeouts: None,
+            retry_policy: None,
+            proxy: None,
+            root_certificates: None,
+            root_pem_files: Vec::new(),
+            root_pems: Vec::new(),
+            body_limit: None,
+            allow_insecure_http: false,
+            executor: None,
+        }
+    }
+}
+
+impl fmt::Debug for AtlasClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AtlasClientBuilder")
+            .field("base_url", &self.base_url)
+            .field(
+                "credentials",
+                &self
+                    .credentials
+                    .as_ref()
+                    .map(|(public, _)| (public, "** redacted **")),
+            )
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("timeouts", &self.timeouts)
+            .field("retry_policy", &self.retry_policy)
+            .field("proxy", &self.proxy)
+            .field("root_certificates", &self.root_certificates)
+            .field("root_pem_files", &self.root_pem_files)
+            .field("root_pems", &self.root_pems.len())
+            .field("body_limit", &self.body_limit)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("executor", &self.executor)
+            .finish()
+    }
+}
+
+impl AtlasClientBuilder {
+    /// The base URL (default `https://cloud.mongodb.com`): scheme, host, optional port and path
+    /// prefix. Checked by [`build`](Self::build).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The programmatic API key: public key (the digest user name) and private key (the
+    /// password).
+    pub fn credentials(
+        mut self,
+        public_key: impl Into<String>,
+        private_key: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some((public_key.into(), private_key.into()));
+        self
+    }
+
+    /// Appended to the `User-Agent`, e.g. `my-backup-tool/1.2`.
+    pub fn user_agent_suffix(mut self, s: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(s.into());
+        self
+    }
+
+    /// Connect, per-attempt and total timeouts of each request.
+    pub fn timeouts(mut self, t: Timeouts) -> Self {
+        self.timeouts = Some(t);
+        self
+    }
+
+    /// How the transport retries 429, 502, 503, 504 and connection failures.
+    pub fn retry_policy(mut self, p: RetryPolicy) -> Self {
+        self.retry_policy = Some(p);
+        self
+    }
+
+    /// Proxy settings (default: from `HTTPS_PROXY`, `NO_PROXY` ...).
+    pub fn proxy(mut self, p: ProxyConfig) -> Self {
+        self.proxy = Some(p);
+        self
+    }
+
+    /// Which trust anchors verify Atlas's certificate (default: the compiled-in Mozilla roots).
+    pub fn root_certificates(mut self, r: RootCertificates) -> Self {
+        self.root_certificates = Some(r);
+        self
+    }
+
+    /// An extra trusted root certificate from a PEM file (a TLS-inspecting proxy, a test
+    /// server). A missing or bad file is reported by [`build`](Self::build).
+    pub fn add_root_pem_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        self.root_pem_files.push(path.as_ref().to_owned());
+        self
+    }
+
+    /// An extra trusted root certificate, PEM encoded.
+    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_pems.push(pem.into());
+        self
+    }
+
+    /// The largest response body accepted (the transport's default is 8 MiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
+    }
+
+    /// Allows credentials over plain `http://` to a host that is not loopback. Off by default:
+    /// [`build`](Self::build) refuses such a base URL.
+    pub fn allow_insecure_http(mut self, yes: bool) -> Self {
+        self.allow_insecure_http = yes;
+        self
+    }
+
+    /// Sends requests through `e` instead of a new [`atlas_transport::Client`]: for tests (an
+    /// in-memory executor) or a custom stack. Credentials and transport settings given to this
+    /// builder are then not used; `e` is responsible for authentication.
+    pub fn executor(mut self, e: Arc<dyn Executor>) -> Self {
+        self.executor = Some(e);
+        self
+    }
+
+    /// Checks the base URL and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidBaseUrl`] for a URL that is not `http(s)://host[:port][/prefix]`, or that
+    /// would send credentials over plain `http` to a non-loopback host without
+    /// [`allow_insecure_http`](Self::allow_insecure_http); [`Error::Transport`] when the
+    /// transport cannot be built (an unreadable PEM file, a bad proxy URL).
+    pub fn build(self) -> Result<AtlasClient, Error> {
+        let base = BaseUrl::parse(&self.base_url)?;
+        let public_key = self.credentials.as_ref().map(|(p, _)| p.clone());
+        let (executor, transport): (Arc<dyn Executor>, _) = match self.executor {
+            Some(e) => (e, None),
+            None => {
+                if self.credentials.is_some()
+                    && base.is_plain_http()
+                    && !base.is_loopback()
+                    && !self.allow_insecure_http
+                {
+                    return Err(Error::InvalidBaseUrl {
+                        url: base.as_str().to_owned(),
+                        reason: "plain http would expose the API key to the network; use https, \
+                                 or allow_insecure_http(true)"
+                            .to_owned(),
+                    });
+                }
+                let mut b = atlas_transport::Client::builder();
+                if let Some((public, private)) = self.credentials {
+                    b = b.credentials(public, private);
+                }
+                let ua = match &self.user_agent_suffix {
+                    Some(s) => format!("atlas-snapshots/{} {s}", env!("CARGO_PKG_VERSION")),
+                    None => format!("atlas-snapshots/{}", env!("CARGO_PKG_VERSION")),
+                };
+                b = b.user_agent_suffix(ua);
+                if let Some(t) = self.timeouts {
+                    b = b.timeouts(t);
+                }
+                if let Some(p) = self.retry_policy {
+                    b = b.retry_policy(p);
+                }
+                if let Some(p) = self.proxy {
+                    b = b.proxy(p);
+                }
+                if let Some(r) = self.root_certificates {
+                    b = b.root_certificates(r);
+                }
+                for path in self.root_pem_files {
+                    b = b.add_root_pem_file(path);
+                }
+                for pem in self.root_pems {
+                    b = b.add_root_pem(pem);
+                }
+                if let Some(limit) = self.body_limit {
+                    b = b.body_limit(limit);
+                }
+                b = b.allow_insecure_http(self.allow_insecure_http);
+                let client = b.build()?;
+                (Arc::new(client.clone()), Some(client))
+            }
+        };
+        Ok(AtlasClient {
+            inner: Arc::new(Inner {
+                base,
+                executor,
+                transport,
+                public_key,
+                warned_deprecation: AtomicBool::new(false),
+                warned_sunset: AtomicBool::new(false),
+            }),
+        })
+    }
+}

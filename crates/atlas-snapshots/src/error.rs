@@ -1,0 +1,478 @@
+//! [`Error`]: every way a call can fail, in variants a caller can act on.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use atlas_model::{ApiError, ModelError, TenantSnapshot};
+use http::{HeaderMap, StatusCode};
+
+/// Which resource a `404` is about, as far as Atlas's error body says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NotFoundResource {
+    /// The project (group) does not exist, or the API key cannot see it.
+    Group,
+    /// The cluster (or flex cluster) does not exist in the project.
+    Cluster,
+    /// The snapshot does not exist in the cluster.
+    Snapshot,
+    /// The body did not say which.
+    Unknown,
+}
+
+impl NotFoundResource {
+    /// Reads the resource from an error body: first the `errorCode`
+    /// (`GROUP_NOT_FOUND`, `CLUSTER_NOT_FOUND`, `BACKUP_SNAPSHOT_NOT_FOUND`, ...), then, for a
+    /// generic code such as `RESOURCE_NOT_FOUND`, the words of `detail`.
+    pub fn from_api_error(api: &ApiError) -> Self {
+        fn classify(text: &str) -> Option<NotFoundResource> {
+            let t = text.to_ascii_lowercase();
+            if t.contains("snapshot") || t.contains("backup") {
+                Some(NotFoundResource::Snapshot)
+            } else if t.contains("cluster") {
+                Some(NotFoundResource::Cluster)
+            } else if t.contains("group") || t.contains("project") {
+                Some(NotFoundResource::Group)
+            } else {
+                None
+            }
+        }
+        api.error_code
+            .as_deref()
+            .and_then(classify)
+            .or_else(|| api.detail.as_deref().and_then(classify))
+            .unwrap_or(NotFoundResource::Unknown)
+    }
+
+    /// The resource in words: `project (group)`, `cluster`, `snapshot` or `resource`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotFoundResource::Group => "project (group)",
+            NotFoundResource::Cluster => "cluster",
+            NotFoundResource::Snapshot => "snapshot",
+            NotFoundResource::Unknown => "resource",
+        }
+    }
+}
+
+impl fmt::Display for NotFoundResource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything that can go wrong when talking to Atlas.
+///
+/// Every variant built from an Atlas answer keeps Atlas's [`ApiError`] (`errorCode`, `detail`,
+/// `parameters`, or the raw text of a non-JSON body); [`Error::api_error`] returns it whatever the
+/// variant. [`Error::hint`] says what to do about it, in one sentence.
+///
+/// | Variant | When |
+/// |---|---|
+/// | [`NotFound`](Error::NotFound) | `404`: wrong project, cluster or snapshot id (see `resource`) |
+/// | [`Unauthorized`](Error::Unauthorized) | `401`: the API keys were rejected |
+/// | [`Forbidden`](Error::Forbidden) | `403`: the key lacks a role, or the caller's IP is not on the key's access list |
+/// | [`RateLimited`](Error::RateLimited) | `429` after the transport's retries |
+/// | [`Gone`](Error::Gone) | `410` (`VERSION_GONE`): the tenant endpoints were sunset in January 2026 |
+/// | [`InvalidRequest`](Error::InvalidRequest) | `400`, usually with `badRequestDetail` |
+/// | [`Server`](Error::Server) | `5xx` (after the transport's retries for 502/503/504) |
+/// | [`Api`](Error::Api) | any other non-2xx status (`406`, `409`, a `3xx` redirect ...) |
+/// | [`UnexpectedBody`](Error::UnexpectedBody) | a `2xx` whose body is not the expected JSON |
+/// | [`InvalidBaseUrl`](Error::InvalidBaseUrl) | [`AtlasClientBuilder::build`](crate::AtlasClientBuilder::build) |
+/// | [`WaitTimeout`](Error::WaitTimeout) | [`WaitSnapshot::send`](crate::WaitSnapshot::send) ran out of time |
+/// | [`TooManyPages`](Error::TooManyPages) | [`ListSnapshots::stream`](crate::ListSnapshots::stream) reached its page limit |
+/// | [`Transport`](Error::Transport) | connection, TLS, timeout, proxy, digest problems |
+///
+/// An enveloped answer (`envelope=true`) maps to the same variant as the plain one: an inner `404`
+/// is [`Error::NotFound`] although the HTTP status was `200`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// `404 Not Found`.
+    #[error("{resource} not found: {api}")]
+    NotFound {
+        /// Which resource, as far as the body says.
+        resource: NotFoundResource,
+        /// Atlas's error body.
+        api: Box<ApiError>,
+    },
+    /// `401 Unauthorized`: the public/private key pair was rejected.
+    #[error("unauthorized, the API key was rejected: {api}")]
+    Unauthorized {
+        /// Atlas's error body.
+        api: Box<ApiError>,
+    },
+    /// `403 Forbidden`.
+    #[error("{}: {api}", if *ip_access_list { "forbidden, this IP address is not on the API key's access list" } else { "forbidden" })]
+    Forbidden {
+        /// Whether Atlas said `IP_ADDRESS_NOT_ON_ACCESS_LIST`: the API key has its own IP access
+        /// list, and the caller's address is not on it.
+        ip_access_list: bool,
+        /// Atlas's error body.
+        api: Box<ApiError>,
+    },
+    /// `429 Too Many Requests`, still failing after the transport's retries.
+    #[error("rate limited{}: {api}", retry_after.map(|d| format!(" (retry after {} s)", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
+        /// Atlas's error body.
+        api: Box<ApiError>,
+    },
+    /// `410 Gone` (`VERSION_GONE`): the endpoint was sunset. The M2/M5 tenant snapshot endpoints
+    /// were retired in January 2026; use [`AtlasClient::flex_snapshots`](crate::AtlasClient::flex_snapshots).
+    #[error(
+        "gone, M2/M5 tenant snapshots were retired in January 2026 (use flex_snapshots(), or --flex on the command line): {api}"
+    )]
+    Gone {
+        /// Atlas's error body.
+        api: Box<ApiError>,
+    },
+    /// `400 Bad Request`; [`ApiError::bad_request_detail`] lists the rejected fields.
+    #[error("invalid request: {api}{}", DisplayViolations(api))]
+    InvalidRequest {
+        /// Atlas's error body.
+        api: Box<ApiError>,
+    },
+    /// A `5xx` server error.
+    #[error("Atlas server error {status}: {api}")]
+    Server {
+        /// The HTTP status (or the enveloped one).
+        status: StatusCode,
+        /// Atlas's error body, or the raw text of an HTML error page.
+        api: Box<ApiError>,
+    },
+    /// Any other non-2xx status.
+    #[error("unexpected HTTP status {status}: {api}")]
+    Api {
+        /// The HTTP status (or the enveloped one).
+        status: StatusCode,
+        /// Atlas's error body.
+        api: Box<ApiError>,
+    },
+    /// A successful status whose body is not what the endpoint returns.
+    #[error("unexpected response body (HTTP {status}): {excerpt:?}")]
+    UnexpectedBody {
+        /// The HTTP status (or the enveloped one).
+        status: StatusCode,
+        /// The start of the body, whitespace collapsed.
+        excerpt: String,
+        /// Why it did not decode.
+        #[source]
+        source: Option<ModelError>,
+    },
+    /// The base URL given to the builder is unusable.
+    #[error("invalid base URL {url:?}: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given (user information redacted).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// [`WaitSnapshot::send`](crate::WaitSnapshot::send) reached its timeout before the snapshot
+    /// reached a terminal status.
+    #[error("timed out after {} s waiting for the snapshot{}", elapsed.as_secs(), DisplayLast(last.as_deref()))]
+    WaitTimeout {
+        /// How long the wait lasted.
+        elapsed: Duration,
+        /// The last snapshot seen, if any poll succeeded.
+        last: Option<Box<TenantSnapshot>>,
+    },
+    /// A list stream fetched its maximum number of pages without reaching the end.
+    #[error("stopped after {limit} pages without reaching the last page")]
+    TooManyPages {
+        /// The limit that was reached.
+        limit: u32,
+    },
+    /// The request did not get an answer from Atlas: connection, TLS, timeout, proxy or digest
+    /// problems (see [`atlas_transport::Error`]).
+    #[error(transparent)]
+    Transport(atlas_transport::Error),
+}
+
+struct DisplayViolations<'a>(&'a ApiError);
+
+impl fmt::Display for DisplayViolations<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(detail) = &self.0.bad_request_detail {
+            for v in &detail.fields {
+                write!(f, "; {}: {}", v.field, v.description)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct DisplayLast<'a>(Option<&'a TenantSnapshot>);
+
+impl fmt::Display for DisplayLast<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.and_then(|s| s.status.as_ref()) {
+            Some(status) => write!(f, " (last status {status})"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Error {
+    /// Atlas's error body, when the error came from an Atlas answer.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::NotFound { api, .. }
+            | Error::Unauthorized { api }
+            | Error::Forbidden { api, .. }
+            | Error::RateLimited { api, .. }
+            | Error::Gone { api }
+            | Error::InvalidRequest { api }
+            | Error::Server { api, .. }
+            | Error::Api { api, .. } => Some(api),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status behind the error (the enveloped one for `envelope=true`), if any.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
+            Error::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
+            Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
+            Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            Error::Gone { api } => Some(
+                api.error
+                    .and_then(|s| StatusCode::from_u16(s).ok())
+                    .unwrap_or(StatusCode::GONE),
+            ),
+            Error::InvalidRequest { .. } => Some(StatusCode::BAD_REQUEST),
+            Error::Server { status, .. }
+            | Error::Api { status, .. }
+            | Error::UnexpectedBody { status, .. } => Some(*status),
+            Error::Transport(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// What to do about the error, in one sentence, for a command-line tool or a log.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::NotFound { resource, .. } => match resource {
+                NotFoundResource::Group => {
+                    "check the project (group) id: it is the 24-hex-digit id in the Atlas UI's project settings, and the API key must belong to that project"
+                }
+                NotFoundResource::Cluster => {
+                    "check the cluster name (case matters); a flex cluster is reached with flex_snapshots() (--flex), a shared M2/M5 one with tenant_snapshots()"
+                }
+                NotFoundResource::Snapshot => {
+                    "check the snapshot id; list the cluster's snapshots to see which ids exist"
+                }
+                NotFoundResource::Unknown => {
+                    "check the project id, the cluster name and the snapshot id, and whether the cluster is shared-tier or flex"
+                }
+            },
+            Error::Unauthorized { .. } => {
+                "check the API public and private keys (HTTP digest: public key as user name, private key as password) and that the key is enabled"
+            }
+            Error::Forbidden {
+                ip_access_list: true,
+                ..
+            } => {
+                "add this machine's public IP address to the API key's own access list (Organization Access Manager > API Keys > Edit Permissions), or call from an allowed address"
+            }
+            Error::Forbidden { .. } => {
+                "give the API key at least the Project Read Only role on this project"
+            }
+            Error::RateLimited { .. } => {
+                "slow down: wait for the Retry-After delay, then try again; Atlas limits requests per API key and endpoint"
+            }
+            Error::Gone { .. } => {
+                "M2/M5 tenant snapshot endpoints were retired in January 2026; migrated clusters are flex clusters: use flex_snapshots() (--flex on the command line)"
+            }
+            Error::InvalidRequest { .. } => {
+                "fix the request: the error's badRequestDetail lists the rejected fields"
+            }
+            Error::Server { .. } => {
+                "Atlas had a server-side problem; try again later and check https://status.mongodb.com"
+            }
+            Error::Api { status, .. } if status.is_redirection() => {
+                "redirects are not followed: check the base URL (it should be https://cloud.mongodb.com)"
+            }
+            Error::Api { .. } => "Atlas refused the request; see errorCode and detail in the error",
+            Error::UnexpectedBody { .. } => {
+                "the answer was not Atlas JSON: check the base URL and any proxy in between"
+            }
+            Error::InvalidBaseUrl { .. } => {
+                "give a base URL such as https://cloud.mongodb.com (scheme and host, no query)"
+            }
+            Error::WaitTimeout { .. } => {
+                "the snapshot is still in progress: wait longer (a larger timeout) or check it later"
+            }
+            Error::TooManyPages { .. } => {
+                "raise the page limit or itemsPerPage, or fetch pages one by one with page_num"
+            }
+            Error::Transport(e) => match e {
+                atlas_transport::Error::Timeout { .. } => {
+                    "Atlas did not answer in time: check the network or raise the timeouts"
+                }
+                atlas_transport::Error::Tls { .. } => {
+                    "the TLS handshake failed: check the base URL's host name and any extra root certificate"
+                }
+                atlas_transport::Error::InsecureCredentials { .. } => {
+                    "use https, or allow_insecure_http(true) if plain http is really intended"
+                }
+                atlas_transport::Error::Proxy { .. } => {
+                    "check the proxy settings (HTTPS_PROXY, NO_PROXY) and the proxy's credentials"
+                }
+                atlas_transport::Error::Connect { .. } => {
+                    "could not connect: check the base URL, DNS and the network"
+                }
+                _ => return None,
+            },
+        })
+    }
+
+    /// Whether waiting and asking again may help: rate limiting, server errors and transport
+    /// failures.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited { .. } | Error::Server { .. } | Error::Transport(_)
+        )
+    }
+}
+
+impl From<atlas_transport::Error> for Error {
+    /// Keeps transport failures as [`Error::Transport`]. Transport errors that carry an Atlas
+    /// answer (a rejected `401`, or the last response after the retries) are mapped by the
+    /// client to the same variant as a plain answer; see [`Error`].
+    fn from(e: atlas_transport::Error) -> Self {
+        Error::Transport(e)
+    }
+}
+
+/// Maps a non-2xx status and its error body to the variant a caller acts on.
+pub(crate) fn from_status(status: StatusCode, headers: &HeaderMap, api: ApiError) -> Error {
+    let api = Box::new(api);
+    match status.as_u16() {
+        400 => Error::InvalidRequest { api },
+        401 => Error::Unauthorized { api },
+        403 => Error::Forbidden {
+            ip_access_list: is_access_list_code(&api),
+            api,
+        },
+        404 => Error::NotFound {
+            resource: NotFoundResource::from_api_error(&api),
+            api,
+        },
+        410 => Error::Gone { api },
+        429 => Error::RateLimited {
+            retry_after: retry_after(headers, SystemTime::now()),
+            api,
+        },
+        _ if api.has_code("VERSION_GONE") => Error::Gone { api },
+        500..=599 => Error::Server { status, api },
+        _ => Error::Api { status, api },
+    }
+}
+
+fn is_access_list_code(api: &ApiError) -> bool {
+    api.error_code
+        .as_deref()
+        .is_some_and(|c| c.contains("ACCESS_LIST") || c.contains("WHITELIST"))
+}
+
+/// Reads `Retry-After` as delta-seconds or an HTTP date (a date in the past means now).
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// The start of a body for error messages: at most `limit` characters, whitespace collapsed.
+pub(crate) fn excerpt(body: &[u8], limit: usize) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(limit * 4)]);
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = collapsed.chars().take(limit).collect();
+    if collapsed.chars().count() > limit {
+        out.push_str("...");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h, now), None);
+        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        h.insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_str(&later).unwrap(),
+        );
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
+        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("later"));
+        assert_eq!(retry_after(&h, now), None);
+    }
+
+    #[test]
+    fn excerpt_is_short_and_on_one_line() {
+        assert_eq!(
+            excerpt(b"  <html>\n <body>x</body>", 100),
+            "<html> <body>x</body>"
+        );
+        assert_eq!(excerpt(b"abcdef", 3), "abc...");
+        assert_eq!(excerpt("é€ü".as_bytes(), 2), "é€...");
+    }
+
+    #[test]
+    fn not_found_resource_from_code_then_detail() {
+        let r = |code: Option<&str>, detail: Option<&str>| {
+            NotFoundResource::from_api_error(&ApiError {
+                error_code: code.map(str::to_owned),
+                detail: detail.map(str::to_owned),
+                ..ApiError::default()
+            })
+        };
+        assert_eq!(r(Some("GROUP_NOT_FOUND"), None), NotFoundResource::Group);
+        assert_eq!(
+            r(Some("CLUSTER_NOT_FOUND"), None),
+            NotFoundResource::Cluster
+        );
+        assert_eq!(
+            r(Some("FLEX_CLUSTER_NOT_FOUND"), None),
+            NotFoundResource::Cluster
+        );
+        assert_eq!(
+            r(Some("BACKUP_SNAPSHOT_NOT_FOUND"), None),
+            NotFoundResource::Snapshot
+        );
+        assert_eq!(
+            r(
+                Some("RESOURCE_NOT_FOUND"),
+                Some("No cluster named Foo exists in group 5b69d0349b15c62cdfc38b78.")
+            ),
+            NotFoundResource::Cluster
+        );
+        assert_eq!(
+            r(Some("RESOURCE_NOT_FOUND"), Some("No project with that id.")),
+            NotFoundResource::Group
+        );
+        assert_eq!(
+            r(Some("RESOURCE_NOT_FOUND"), None),
+            NotFoundResource::Unknown
+        );
+        assert_eq!(r(None, None), NotFoundResource::Unknown);
+    }
+}
