@@ -1,0 +1,365 @@
+//! Digest in one round trip, against a real hyper server on 127.0.0.1 (plain and TLS) that
+//! verifies with `atlas_digest::DigestServer`.
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use atlas_transport::{Client, Error, Executor, ProxyConfig, RetryPolicy};
+use http::StatusCode;
+use support::{DigestApp, TestServer, get, guarded};
+
+const USER: &str = "public-key";
+const PASSWORD: &str = "private-key-secret";
+
+fn client_for(server: &TestServer, password: &str) -> Client {
+    let mut b = Client::builder()
+        .credentials(USER, password)
+        .proxy(ProxyConfig::none())
+        .retry_policy(RetryPolicy::none());
+    if server.ca.is_some() {
+        b = b.add_root_pem(server.ca_pem());
+    }
+    b.build().expect("client")
+}
+
+async fn first_pays_the_challenge_then_one_round_trip_each(tls: bool) {
+    let app = DigestApp::new(USER, PASSWORD);
+    let server = if tls {
+        TestServer::tls(app.handler()).await
+    } else {
+        TestServer::plain(app.handler()).await
+    };
+    let client = client_for(&server, PASSWORD);
+
+    let r = client
+        .execute(get(&server.url("/api/atlas/v2/groups/1")))
+        .await
+        .expect("first");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        std::str::from_utf8(r.body())
+            .unwrap()
+            .contains("\"user\":\"public-key\"")
+    );
+    let s = client.stats();
+    assert_eq!((s.requests, s.round_trips, s.challenges), (1, 2, 1));
+
+    for i in 2..=100 {
+        let r = client
+            .execute(get(
+                &server.url(&format!("/api/atlas/v2/groups/{i}?pageNum=1"))
+            ))
+            .await
+            .expect("later request");
+        assert_eq!(r.status(), StatusCode::OK, "request {i}");
+    }
+    let s = client.stats();
+    assert_eq!(s.requests, 100);
+    assert_eq!(
+        s.round_trips,
+        2 + 99,
+        "the 99 later requests take one round trip each"
+    );
+    assert_eq!(s.challenges, 1);
+    assert_eq!(s.retries, 0);
+
+    let seen = app.seen();
+    assert_eq!(seen.len(), 101);
+    assert_eq!(app.unauthorized_count(), 1);
+    assert!(
+        seen[0].authorization.is_none(),
+        "the very first request carries no credentials"
+    );
+    let ncs: Vec<String> = seen[1..].iter().map(|s| s.nc().expect("nc")).collect();
+    let distinct: HashSet<&String> = ncs.iter().collect();
+    assert_eq!(distinct.len(), 100);
+    assert_eq!(ncs[0], "00000001");
+    assert_eq!(ncs[99], format!("{:08x}", 100));
+}
+
+#[tokio::test]
+async fn plain_first_request_two_round_trips_next_99_one_each() {
+    guarded(first_pays_the_challenge_then_one_round_trip_each(false)).await;
+}
+
+#[tokio::test]
+async fn tls_first_request_two_round_trips_next_99_one_each() {
+    guarded(first_pays_the_challenge_then_one_round_trip_each(true)).await;
+}
+
+/// Fires `n` first requests at once on a fresh client and checks that they all succeed, that only
+/// one went out without credentials, and that no (nonce, nc) pair was used twice. Returns the
+/// client stats and the application. Prints the worst nc reordering seen by the server.
+async fn concurrent(tls: bool, n: usize) -> (atlas_transport::Stats, Arc<DigestApp>) {
+    // The largest replay window the server allows (requests overtake each other in flight).
+    let config = atlas_digest::ServerConfig::new("MMS Public API")
+        .with_replay_window(atlas_digest::MAX_REPLAY_WINDOW);
+    let app = DigestApp::with_config(USER, PASSWORD, config);
+    let server = if tls {
+        TestServer::tls(app.handler()).await
+    } else {
+        TestServer::plain(app.handler()).await
+    };
+    let client = client_for(&server, PASSWORD);
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let client = client.clone();
+        let url = server.url(&format!("/api/atlas/v2/item/{i}"));
+        tasks.push(tokio::spawn(async move { client.execute(get(&url)).await }));
+    }
+    for t in tasks {
+        let r = t.await.expect("task").expect("request");
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let s = client.stats();
+    assert_eq!(s.requests, n as u64);
+    let seen = app.seen();
+    assert_eq!(
+        seen.iter().filter(|s| s.authorization.is_none()).count(),
+        1,
+        "no thundering challenges: exactly one request went out without credentials"
+    );
+    let mut pairs = HashSet::new();
+    let mut highest: std::collections::HashMap<String, u32> = Default::default();
+    let mut worst = 0u32;
+    for s in seen.iter().filter(|s| s.authorization.is_some()) {
+        let a = s.authorization.as_deref().unwrap_or_default();
+        let nonce = support::param(a, "nonce").expect("nonce");
+        let nc = u32::from_str_radix(&s.nc().expect("nc"), 16).expect("hex nc");
+        assert!(
+            pairs.insert((nonce.clone(), nc)),
+            "nc {nc} sent twice with one nonce"
+        );
+        let h = highest.entry(nonce).or_default();
+        worst = worst.max(h.saturating_sub(nc));
+        *h = (*h).max(nc);
+    }
+    eprintln!(
+        "{n} concurrent ({}): round trips {}, challenges {}, worst nc reordering {worst}",
+        if tls { "TLS" } else { "plain" },
+        s.round_trips,
+        s.challenges
+    );
+    (s, app)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_128_concurrent_first_requests_pay_exactly_one_challenge() {
+    let (s, app) = guarded(concurrent(false, 128)).await;
+    assert_eq!(
+        s.challenges, 1,
+        "concurrent first requests share one challenge"
+    );
+    assert_eq!(s.round_trips, 129);
+    assert_eq!(app.unauthorized_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_128_concurrent_first_requests_pay_exactly_one_challenge() {
+    let (s, app) = guarded(concurrent(true, 128)).await;
+    assert_eq!(
+        s.challenges, 1,
+        "concurrent first requests share one challenge"
+    );
+    assert_eq!(s.round_trips, 129);
+    assert_eq!(app.unauthorized_count(), 1);
+}
+
+/// With 256 in flight, a request can be overtaken by more than the server's replay window
+/// (128, the most `DigestServer` allows): the server then answers 401 to that request, which
+/// adopts the fresh challenge and succeeds on its second try. Every 401 besides the first is
+/// such a replay-window rejection, never a second challenge fetched by an unauthenticated request.
+async fn concurrent_256(tls: bool) {
+    let (s, app) = guarded(concurrent(tls, 256)).await;
+    let seen = app.seen();
+    let extra: Vec<_> = seen
+        .iter()
+        .filter(|s| s.status == 401 && s.authorization.is_some())
+        .collect();
+    assert!(
+        extra
+            .iter()
+            .all(|s| s.verify_error.as_deref() == Some("Replay")),
+        "{extra:?}"
+    );
+    assert_eq!(s.challenges, 1 + extra.len() as u64);
+    assert_eq!(s.round_trips, 257 + extra.len() as u64);
+    assert_eq!(seen.iter().filter(|s| s.status == 200).count(), 256);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_256_concurrent_requests_all_succeed_with_distinct_nc() {
+    concurrent_256(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_256_concurrent_requests_all_succeed_with_distinct_nc() {
+    concurrent_256(true).await;
+}
+
+#[tokio::test]
+async fn stale_nonce_mid_run_costs_one_extra_round_trip() {
+    guarded(async {
+        let app = DigestApp::new(USER, PASSWORD);
+        let server = TestServer::plain(app.handler()).await;
+        let client = client_for(&server, PASSWORD);
+        for _ in 0..5 {
+            client
+                .execute(get(&server.url("/a")))
+                .await
+                .expect("warm up");
+        }
+        assert_eq!(client.stats().round_trips, 6);
+
+        app.advance(7 * 24 * 3600); // every nonce issued so far is now expired
+        let r = client
+            .execute(get(&server.url("/b")))
+            .await
+            .expect("after stale");
+        assert_eq!(r.status(), StatusCode::OK);
+        let s = client.stats();
+        assert_eq!(s.round_trips, 8, "stale costs exactly one extra round trip");
+        assert_eq!(s.challenges, 2);
+
+        client
+            .execute(get(&server.url("/c")))
+            .await
+            .expect("after recovery");
+        assert_eq!(client.stats().round_trips, 9, "then back to one round trip");
+
+        let seen = app.seen();
+        let stale_401 = &seen[6];
+        assert_eq!(stale_401.status, 401);
+        assert!(stale_401.authorization.is_some());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn wrong_password_fails_after_exactly_one_retry() {
+    guarded(async {
+        let app = DigestApp::new(USER, PASSWORD);
+        let server = TestServer::plain(app.handler()).await;
+        let client = client_for(&server, "wrong-password");
+        let err = client
+            .execute(get(&server.url("/x")))
+            .await
+            .expect_err("must be rejected");
+        match &err {
+            Error::AuthRejected {
+                url,
+                reason,
+                response,
+            } => {
+                assert_eq!(url, &server.url("/x"));
+                assert_eq!(
+                    reason.as_deref(),
+                    Some("Unauthorized: You are not authorized for this resource.")
+                );
+                assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+                assert!(
+                    std::str::from_utf8(response.body())
+                        .unwrap()
+                        .contains("NOT_ATLAS_ADMIN")
+                );
+            }
+            other => panic!("expected AuthRejected, got {other:?}"),
+        }
+        assert_eq!(
+            app.seen().len(),
+            2,
+            "the probe and exactly one retry with credentials"
+        );
+        assert_eq!(client.stats().round_trips, 2);
+        assert!(!err.to_string().contains("wrong-password"));
+
+        // A second request does not loop either: one attempt with a fresh challenge at most.
+        let again = client
+            .execute(get(&server.url("/y")))
+            .await
+            .expect_err("rejected again");
+        assert!(matches!(again, Error::AuthRejected { .. }));
+        assert!(app.seen().len() <= 4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tampered_rspauth_is_a_digest_error() {
+    guarded(async {
+        let app = DigestApp::new(USER, PASSWORD);
+        let server = TestServer::plain(app.handler()).await;
+        let client = client_for(&server, PASSWORD);
+        client
+            .execute(get(&server.url("/ok")))
+            .await
+            .expect("genuine server");
+        app.tamper_rspauth.store(true, Ordering::SeqCst);
+        let err = client
+            .execute(get(&server.url("/ok")))
+            .await
+            .expect_err("forged rspauth");
+        assert!(
+            matches!(
+                err,
+                Error::Digest(atlas_digest::DigestError::RspauthMismatch)
+            ),
+            "{err:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn credentials_never_go_over_plain_http_to_remote_hosts() {
+    let client = Client::builder()
+        .credentials(USER, PASSWORD)
+        .proxy(ProxyConfig::none())
+        .build()
+        .expect("client");
+    let err = client
+        .execute(get("http://user:pw@api.example.com/api?x=1"))
+        .await
+        .expect_err("refused");
+    match err {
+        Error::InsecureCredentials { url } => assert_eq!(url, "http://api.example.com/api?x=1"),
+        other => panic!("expected InsecureCredentials, got {other:?}"),
+    }
+    assert_eq!(client.stats().round_trips, 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn the_executor_trait_object_works_like_the_client() {
+    guarded(async {
+        let app = DigestApp::new(USER, PASSWORD);
+        let server = TestServer::plain(app.handler()).await;
+        let exec: Arc<dyn Executor> = Arc::new(client_for(&server, PASSWORD));
+        let r = exec.execute(get(&server.url("/trait"))).await.expect("ok");
+        assert_eq!(r.status(), StatusCode::OK);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_body_request_is_authenticated_too() {
+    guarded(async {
+        let app = DigestApp::new(USER, PASSWORD);
+        let server = TestServer::plain(app.handler()).await;
+        let client = client_for(&server, PASSWORD);
+        let req = http::Request::post(server.url("/snapshots"))
+            .header("content-type", "application/json")
+            .body(bytes::Bytes::from_static(br#"{"retentionInDays":3}"#))
+            .expect("request");
+        let r = client.execute(req).await.expect("post");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            client.stats().round_trips,
+            2,
+            "first request to the origin pays the challenge"
+        );
+    })
+    .await;
+}
