@@ -569,7 +569,7 @@ async fn fault_rates_are_deterministic_from_the_seed() -> Result<()> {
 }
 
 #[tokio::test]
-async fn other_digest_algorithms_and_auth_int() -> Result<()> {
+async fn other_digest_algorithms() -> Result<()> {
     use atlas_digest::{Algorithm, Qop};
     for alg in [
         Algorithm::Sha256,
@@ -831,5 +831,137 @@ async fn bad_configuration_is_a_typed_error() -> Result<()> {
     let taken = MockAtlas::builder().listen(first.addr()).start().await;
     assert!(matches!(taken, Err(atlas_mock::MockError::Bind { .. })));
     first.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn admin_route_creates_snapshots_with_a_lifecycle_from_creation() -> Result<()> {
+    let mock = MockAtlas::builder().start().await?;
+    let body = serde_json::json!({
+        "groupId": G,
+        "clusterName": F,
+        "snapshot": {"id": "cccccccccccccccccccccccc", "mongoDBVersion": "8.0.4"},
+        "lifecycle": {"queuedAfterMs": 0, "runningAfterMs": 3_600_000, "doneAfterMs": 7_200_000, "outcome": "COMPLETED", "anchor": "creation"}
+    });
+    let r = admin_post(&mock, "/__mock/snapshots", &body.to_string()).await?;
+    assert_eq!(r.0, 201, "{}", r.1);
+    let created: Value = serde_json::from_str(&r.1)?;
+    assert_eq!(created["status"], "QUEUED");
+    assert!(created["scheduledTime"].is_string());
+    let mut c = Client::new(&mock).await?;
+    let v = c
+        .get_with(&flex_snapshot(G, F, "cccccccccccccccccccccccc"), &[V2_FLEX])
+        .await?
+        .json();
+    assert_eq!(v["status"], "QUEUED");
+    assert!(v.get("startTime").is_none());
+    // duplicates and bad bodies are refused
+    assert_eq!(
+        admin_post(&mock, "/__mock/snapshots", &body.to_string())
+            .await?
+            .0,
+        400
+    );
+    assert_eq!(admin_post(&mock, "/__mock/snapshots", "{").await?.0, 400);
+    mock.shutdown().await;
+    Ok(())
+}
+
+/// POST to an admin route (no digest); returns (status, body).
+async fn admin_post(mock: &MockHandle, path: &str, body: &str) -> Result<(u16, String)> {
+    use http_body_util::{BodyExt, Full};
+    let tcp = tokio::net::TcpStream::connect(mock.addr()).await?;
+    let (mut send, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await?;
+    tokio::spawn(conn);
+    let req = http::Request::post(path)
+        .header("host", "127.0.0.1")
+        .header("content-type", "application/json")
+        .body(Full::new(bytes::Bytes::from(body.to_owned())))?;
+    let resp = send.send_request(req).await?;
+    let status = resp.status().as_u16();
+    let text = String::from_utf8(resp.into_body().collect().await?.to_bytes().to_vec())?;
+    Ok((status, text))
+}
+
+#[tokio::test]
+async fn auth_int_only_server() -> Result<()> {
+    use atlas_digest::{Qop, RequestFacts};
+    let mock = MockAtlas::builder()
+        .digest(DigestSettings::default().qop([Qop::AuthInt]))
+        .start()
+        .await?;
+    let mut c = Client::new(&mock).await?;
+    let target = v1_snapshot(G, C, seed::SNAPSHOT_ID);
+    // The GET has an empty body; auth-int hashes it, and rspauth covers the response body.
+    let mut state = c.digest.start();
+    let mut resp = None;
+    for _ in 0..3 {
+        let facts = RequestFacts::new("GET", &target).with_body(b"");
+        let authz = c.digest.authorization(&mut state, &facts, &cnonce())?;
+        let r = c
+            .conn
+            .send(Method::GET, &target, &[], authz.as_deref())
+            .await?;
+        if r.status == StatusCode::UNAUTHORIZED {
+            let values: Vec<&str> = r
+                .headers
+                .get_all("www-authenticate")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            assert!(
+                values.iter().all(|v| v.contains("qop=\"auth-int\"")),
+                "{values:?}"
+            );
+            c.digest.on_unauthorized(&mut state, values)?;
+            continue;
+        }
+        resp = Some(r);
+        break;
+    }
+    let r = resp.expect("answered");
+    assert_eq!(r.status, StatusCode::OK);
+    let info = r.header("authentication-info").unwrap();
+    assert!(info.contains("qop=auth-int"), "{info}");
+    c.digest
+        .on_authentication_info_with_body(&state, info, Some(&r.body))?;
+    // a tampered body fails the rspauth check
+    assert!(
+        c.digest
+            .on_authentication_info_with_body(&state, info, Some(b"{}"))
+            .is_err()
+    );
+    mock.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn shutdown_with_open_connections_and_drop() -> Result<()> {
+    let mock = MockAtlas::builder().start().await?;
+    let addr = mock.addr();
+    let mut c = Client::new(&mock).await?;
+    assert_eq!(
+        c.get(&v1_snapshot(G, C, seed::SNAPSHOT_ID)).await?.status,
+        StatusCode::OK
+    );
+    // An idle keep-alive connection is still open: shutdown closes it and returns.
+    mock.shutdown().await;
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    assert!(c.get(&v1_snapshot(G, C, seed::SNAPSHOT_ID)).await.is_err());
+
+    // Dropping the handle stops the server too (best effort, asynchronously).
+    let mock = MockAtlas::builder().start().await?;
+    let addr = mock.addr();
+    drop(mock);
+    let mut closed = false;
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(closed, "listener still open after drop");
     Ok(())
 }
