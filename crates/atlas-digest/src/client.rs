@@ -14,6 +14,9 @@ use crate::parse::{
 };
 
 /// Client policy knobs. Start from `ClientConfig::default()` and set fields.
+///
+/// The qop rules are those of [RFC 7616 section 3.4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4);
+/// RFC 2069 mode is [RFC 2617 section 3.2.2.1](https://www.rfc-editor.org/rfc/rfc2617#section-3.2.2.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientConfig {
@@ -390,6 +393,11 @@ struct Sent {
 
 /// Per-logical-request state from [`DigestClient::start`]. `Debug` shows counters only, no secrets.
 ///
+/// A 401 to credentials built from a challenge of this same request is final unless it says `stale=true`
+/// ([RFC 7616 section 3.3](https://www.rfc-editor.org/rfc/rfc7616#section-3.3)); a 401 to credentials
+/// built from a nonce cached by an earlier request gets one fresh attempt even without `stale` (servers
+/// that forget nonces, for example after a restart, answer a plain 401).
+///
 /// It bounds the attempts: the request without (or with cached) credentials, the answer to a challenge,
 /// and one retry after `stale=true`. Any further 401 ends with an error, so no loop is possible.
 pub struct RequestState {
@@ -433,6 +441,10 @@ impl RequestState {
 const MAX_UNAUTHORIZED: u8 = 3;
 
 /// A Digest client for one (origin, credentials) pair; `Send + Sync`, every method takes `&self`.
+///
+/// Implements the client side of [RFC 7616 section 3](https://www.rfc-editor.org/rfc/rfc7616#section-3):
+/// challenge selection (section 3.7), the `Authorization` header (section 3.4), nonce reuse with `nc`,
+/// `stale` (section 3.3) and `Authentication-Info` (section 3.5).
 ///
 /// # Order of calls (per logical request)
 /// 1. `let mut st = client.start();`

@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::parse::ParseError;
 
-/// Client-side errors.
+/// Client-side errors of [`crate::DigestClient`] and [`crate::DigestChallenge::respond`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DigestError {
@@ -86,7 +86,7 @@ impl From<ParseError> for DigestError {
     }
 }
 
-/// Server-side verification errors. All of them should be answered with 401 and fresh
+/// Server-side verification errors ([RFC 7616 section 3.4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4)). All of them should be answered with 401 and fresh
 /// [`crate::DigestServer::challenges`]; for [`VerifyError::Stale`] pass `stale = true`.
 ///
 /// Do not reveal which one occurred to the client (in particular `UnknownUser` versus `WrongResponse`).

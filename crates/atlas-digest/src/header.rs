@@ -60,9 +60,9 @@ impl DigestChallenge {
 
     /// The typed view of a generic challenge. Fails if the scheme is not `Digest`, `nonce` is missing,
     /// or `algorithm` names an algorithm this crate does not implement (the error's
-    /// [`ParseError::expected`] says which; the offset is 0 because the generic challenge has no positions).
+    /// [`ParseError::expected`] says which; the offset is 0 because a parsed challenge keeps no positions).
     pub fn from_challenge(c: &Challenge) -> Result<DigestChallenge, ParseError> {
-        let semantic = |what: &'static str| ParseError::new("", 0, what);
+        let semantic = |what: &'static str| ParseError::semantic(0, what);
         if !c.is_scheme("Digest") {
             return Err(semantic("the `Digest` scheme"));
         }
@@ -122,7 +122,7 @@ impl FromStr for DigestChallenge {
     /// [`crate::parse_challenges`]).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let c = parse_credentials(s)?;
-        DigestChallenge::from_challenge(&c).map_err(|e| ParseError::new(s, s.len(), e.expected()))
+        DigestChallenge::from_challenge(&c).map_err(|e| ParseError::semantic(s.len(), e.expected()))
     }
 }
 
@@ -265,7 +265,7 @@ impl FromStr for AuthorizationHeader {
     /// `username*`, or qop without `nc` and `cnonce` are errors.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let c = parse_credentials(s)?;
-        let semantic = |what: &'static str| ParseError::new(s, s.len(), what);
+        let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
         if !c.is_scheme("Digest") {
             return Err(ParseError::new(s, 0, "the `Digest` scheme"));
         }
@@ -398,7 +398,7 @@ impl FromStr for AuthenticationInfo {
     /// Parses the parameter list; unknown parameters are ignored, a malformed `nc` or `qop` is an error.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let params = parse_param_list(s)?;
-        let semantic = |what: &'static str| ParseError::new(s, s.len(), what);
+        let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
         let get = |name: &str| {
             params
                 .iter()

@@ -23,6 +23,8 @@ pub struct ParseError {
     expected: &'static str,
     found: Option<char>,
     value_index: usize,
+    /// The syntax was fine but a required parameter is missing or has an unusable value.
+    semantic: bool,
 }
 
 impl ParseError {
@@ -34,6 +36,19 @@ impl ParseError {
             expected,
             found,
             value_index: 0,
+            semantic: false,
+        }
+    }
+
+    /// A well-formed header that lacks a required parameter or has an unusable value (`expected` says
+    /// which); `offset` is where the header ends.
+    pub(crate) fn semantic(offset: usize, expected: &'static str) -> ParseError {
+        ParseError {
+            offset,
+            expected,
+            found: None,
+            value_index: 0,
+            semantic: true,
         }
     }
 
@@ -66,10 +81,18 @@ impl ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "expected {} at byte {}", self.expected, self.offset)?;
-        match self.found {
-            Some(c) => write!(f, " (found {c:?})")?,
-            None => f.write_str(" (found end of input)")?,
+        if self.semantic {
+            write!(
+                f,
+                "expected {} (header ends at byte {})",
+                self.expected, self.offset
+            )?;
+        } else {
+            write!(f, "expected {} at byte {}", self.expected, self.offset)?;
+            match self.found {
+                Some(c) => write!(f, " (found {c:?})")?,
+                None => f.write_str(" (found end of input)")?,
+            }
         }
         if self.value_index > 0 {
             write!(f, " in header value #{}", self.value_index + 1)?;
@@ -161,7 +184,8 @@ pub fn format_challenges(challenges: &[Challenge]) -> String {
     out
 }
 
-/// Parses every challenge in every given `WWW-Authenticate` (or `Proxy-Authenticate`) value, in order.
+/// Parses every challenge in every given `WWW-Authenticate` (or `Proxy-Authenticate`) value, in order
+/// ([RFC 9110 section 11.6.1](https://www.rfc-editor.org/rfc/rfc9110#section-11.6.1)).
 ///
 /// Several challenges may share one value and several values may be given (HTTP allows both, and
 /// servers mix `Basic`, `Bearer`, `Negotiate` and several `Digest` challenges). On error the
@@ -177,7 +201,8 @@ where
     Ok(out)
 }
 
-/// Parses one credentials value (`Authorization` / `Proxy-Authorization`): scheme plus token68 or params.
+/// Parses one credentials value (`Authorization` / `Proxy-Authorization`): scheme plus token68 or params
+/// ([RFC 9110 section 11.4](https://www.rfc-editor.org/rfc/rfc9110#section-11.4)).
 pub fn parse_credentials(input: &str) -> Result<Challenge, ParseError> {
     let mut p = Parser::new(input);
     p.skip_ows();
@@ -207,7 +232,8 @@ pub fn parse_credentials(input: &str) -> Result<Challenge, ParseError> {
     Ok(c)
 }
 
-/// Parses a bare `#auth-param` list (`Authentication-Info`, `Proxy-Authentication-Info`).
+/// Parses a bare `#auth-param` list (`Authentication-Info`, `Proxy-Authentication-Info`;
+/// [RFC 9110 section 11.6.3](https://www.rfc-editor.org/rfc/rfc9110#section-11.6.3)).
 pub fn parse_param_list(input: &str) -> Result<Vec<(String, String)>, ParseError> {
     let mut p = Parser::new(input);
     let mut out = Vec::new();

@@ -19,6 +19,8 @@ use crate::header::{AuthenticationInfo, AuthorizationHeader, DigestChallenge, to
 pub const MAX_REPLAY_WINDOW: u32 = 128;
 
 /// Server policy. `ServerConfig::new(realm)` gives the defaults; set fields or use the `with_*` methods.
+///
+/// Parameters are those of [RFC 7616 section 3.3](https://www.rfc-editor.org/rfc/rfc7616#section-3.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServerConfig {
@@ -153,7 +155,8 @@ impl ServerConfig {
 pub enum StoredSecret {
     /// The plain password (works with every algorithm).
     Password(String),
-    /// A precomputed `H(username:realm:password)` in hex (htdigest style). Works only for the hash
+    /// A precomputed `H(username:realm:password)` in hex (the format of Apache's
+    /// [htdigest](https://httpd.apache.org/docs/current/programs/htdigest.html) files). Works only for the hash
     /// function of `algorithm` (and its `-sess` variant).
     Ha1 {
         /// The algorithm the hash was computed with.
@@ -371,6 +374,10 @@ struct Tracker {
 }
 
 /// A Digest server for one realm; `Send + Sync`, every method takes `&self`.
+///
+/// Implements the server side of [RFC 7616](https://www.rfc-editor.org/rfc/rfc7616): challenges
+/// (section 3.3), verification (section 3.4), `Authentication-Info` (section 3.5), and the nonce and
+/// replay advice of section 5.4 and 5.5.
 ///
 /// Nonces are self-validating: `base64(issue-time ‖ counter ‖ HMAC-SHA-256(secret, realm ‖ time ‖
 /// counter)[..16])`. Freshness needs no table; only replay detection keeps state, bounded by
