@@ -10,7 +10,7 @@ use crate::error::DigestError;
 use crate::hash::{Algorithm, Hex, Qop, constant_time_eq_hex, nc_hex};
 use crate::header::{AuthenticationInfo, DigestChallenge, needs_extended};
 use crate::parse::{
-    ParseError, encode_ext_value, is_quotable, is_token, parse_challenges, push_quoted,
+    ParseError, encode_ext_value, is_quotable, is_token, parse_challenges_partial, push_quoted,
 };
 
 /// Client policy knobs. Start from `ClientConfig::default()` and set fields.
@@ -623,16 +623,13 @@ impl DigestClient {
         let mut first_error: Option<ParseError> = None;
         let mut parsed_any = false;
         for (i, v) in values.into_iter().enumerate() {
-            // Parse each value on its own so that one broken value (say, a vendor scheme) does not
-            // hide a good Digest challenge in another.
-            let challenges = match parse_challenges([v]) {
-                Ok(c) => c,
-                Err(e) => {
-                    first_error.get_or_insert(e.with_value_index(i));
-                    continue;
-                }
-            };
-            parsed_any = true;
+            // Parse each value on its own, keeping what parsed before an error, so that a broken
+            // value or a broken vendor challenge does not hide a good Digest challenge.
+            let (challenges, error) = parse_challenges_partial(v);
+            if let Some(e) = error {
+                first_error.get_or_insert(e.with_value_index(i));
+            }
+            parsed_any |= !challenges.is_empty();
             for c in challenges {
                 if !c.is_scheme("Digest") {
                     offered.push(c.scheme.clone());

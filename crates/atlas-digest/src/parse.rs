@@ -248,6 +248,14 @@ pub fn parse_param_list(input: &str) -> Result<Vec<(String, String)>, ParseError
     Ok(out)
 }
 
+/// Parses one value, keeping the challenges completed before a syntax error (the client uses them:
+/// a broken vendor challenge after a good Digest one must not hide it).
+pub(crate) fn parse_challenges_partial(input: &str) -> (Vec<Challenge>, Option<ParseError>) {
+    let mut out = Vec::new();
+    let err = parse_challenge_list(input, &mut out).err();
+    (out, err)
+}
+
 fn parse_challenge_list(input: &str, out: &mut Vec<Challenge>) -> Result<(), ParseError> {
     let mut p = Parser::new(input);
     loop {

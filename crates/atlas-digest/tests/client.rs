@@ -491,6 +491,13 @@ fn malformed_values_are_skipped_when_another_value_is_usable() {
         .on_unauthorized(&mut st, ["Vendor \"broken", CHALLENGE])
         .unwrap();
     assert!(client.has_nonce());
+    // Within one value, challenges before the broken one are kept.
+    let client2 = DigestClient::new(Credentials::new("u", "p"));
+    let joined = format!("{CHALLENGE2}, Vendor \"broken");
+    client2
+        .on_unauthorized(&mut client2.start(), [joined.as_str()])
+        .unwrap();
+    assert_eq!(client2.current_nonce().unwrap().1, "n2");
     let err = client
         .on_unauthorized(&mut client.start(), ["Digest realm=\"unterminated"])
         .unwrap_err();
