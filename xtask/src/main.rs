@@ -7,6 +7,7 @@
 //!
 //! Each task lives in its own module. Dependencies are kept to `anyhow` and std.
 
+mod bench;
 mod ci;
 mod fuzz;
 mod release;
@@ -18,6 +19,7 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   ci                         fmt --check, clippy -D warnings, tests, docs -D warnings
+  bench [--runs N] [--quick]  benchmarks side by side, written to docs/benchmarks.md
   fuzz [--seconds N] [--target NAME]
                              every cargo-fuzz target for N seconds (default 20)
   release <version> [--dry-run] [--skip-ci] [--no-verify]
@@ -42,6 +44,7 @@ fn run() -> Result<()> {
     };
     match task {
         "ci" => ci::run(rest),
+        "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
         "release" => release::run(rest),
         "help" | "--help" | "-h" => {
