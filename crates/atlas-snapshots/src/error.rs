@@ -324,6 +324,15 @@ impl Error {
                 atlas_transport::Error::Connect { .. } => {
                     "could not connect: check the base URL, DNS and the network"
                 }
+                atlas_transport::Error::Config { .. } => {
+                    "check the client settings: the extra root certificate files and the proxy URL"
+                }
+                atlas_transport::Error::BodyTooLarge { .. } => {
+                    "the answer is larger than the body limit: raise body_limit, or ask for smaller pages"
+                }
+                atlas_transport::Error::Digest(_) => {
+                    "the digest exchange failed: check the base URL and that no proxy rewrites the requests"
+                }
                 _ => return None,
             },
         })
@@ -364,7 +373,7 @@ pub(crate) fn from_status(status: StatusCode, headers: &HeaderMap, api: ApiError
         },
         410 => Error::Gone { api },
         429 => Error::RateLimited {
-            retry_after: retry_after(headers, SystemTime::now()),
+            retry_after: atlas_transport::retry_after(headers, SystemTime::now()),
             api,
         },
         _ if api.has_code("VERSION_GONE") => Error::Gone { api },
@@ -377,20 +386,6 @@ fn is_access_list_code(api: &ApiError) -> bool {
     api.error_code
         .as_deref()
         .is_some_and(|c| c.contains("ACCESS_LIST") || c.contains("WHITELIST"))
-}
-
-/// Reads `Retry-After` as delta-seconds or an HTTP date (a date in the past means now).
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers
-        .get(http::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// The start of a body for error messages: at most `limit` characters, whitespace collapsed.
@@ -407,24 +402,6 @@ pub(crate) fn excerpt(body: &[u8], limit: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        let mut h = HeaderMap::new();
-        assert_eq!(retry_after(&h, now), None);
-        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
-        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        h.insert(
-            http::header::RETRY_AFTER,
-            HeaderValue::from_str(&later).unwrap(),
-        );
-        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
-        h.insert(http::header::RETRY_AFTER, HeaderValue::from_static("later"));
-        assert_eq!(retry_after(&h, now), None);
-    }
 
     #[test]
     fn excerpt_is_short_and_on_one_line() {

@@ -407,11 +407,11 @@ impl<'a, K> ListSnapshots<'a, K> {
     ///
     /// After each page the next one is found by following the page's `next` link when it points
     /// at the same scheme, host, port and path (so credentials never go elsewhere), else by page
-    /// number (the link's `pageNum`, or the current page plus one). The stream
-    /// ends after an empty page, a page shorter than `itemsPerPage` (always sent, default
-    /// [`DEFAULT_ITEMS_PER_PAGE`]), or once `totalCount` items were seen; it ends with
-    /// [`Error::TooManyPages`] after [`max_pages`](Self::max_pages) pages, and after the first
-    /// error.
+    /// number (the link's `pageNum`, or the current page plus one). The stream ends after an
+    /// empty page, once `totalCount` items were seen, or after a page shorter than
+    /// `itemsPerPage` (always sent, default [`DEFAULT_ITEMS_PER_PAGE`]) that has no `next`
+    /// link. It ends with [`Error::TooManyPages`] after [`max_pages`](Self::max_pages) pages,
+    /// and after the first error.
     ///
     /// The stream owns a clone of the client; it does not borrow this request.
     pub fn stream(self) -> impl Stream<Item = Result<TenantSnapshot, Error>> + Send + use<K> {
@@ -508,9 +508,9 @@ impl Pager {
             .value;
         let count = page.results.len();
         self.seen += count as u64;
-        let short = count == 0 || count < self.per_page as usize;
         let all_seen = page.total_count.is_some_and(|total| self.seen >= total);
-        self.next = if short || all_seen {
+        let short = count < self.per_page as usize;
+        self.next = if count == 0 || all_seen || (short && page.next_href().is_none()) {
             None
         } else {
             Some(self.after(&page, &uri, page_num))

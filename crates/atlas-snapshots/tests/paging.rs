@@ -294,3 +294,41 @@ async fn the_stream_is_static_and_send() {
     let handle = tokio::spawn(async move { stream.try_collect::<Vec<_>>().await });
     assert_eq!(handle.await.unwrap().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn a_short_page_with_a_next_link_is_followed() {
+    // A server that caps the page size below what was asked, but links the next page.
+    let (g, c, _) = ids();
+    let mem = Memory::with(|req| {
+        let q = req.uri().query().unwrap_or("");
+        let page: usize = q
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("pageNum="))
+            .map_or(1, |v| v.parse().unwrap());
+        let ids = [2 * page - 1, 2 * page]
+            .map(|i| format!(r#"{{"id":"{i:024x}"}}"#))
+            .join(",");
+        let next = if page < 3 {
+            format!(
+                r#"{{"rel":"next","href":"https://cloud.mongodb.com{LIST}?pageNum={}&itemsPerPage=5"}}"#,
+                page + 1
+            )
+        } else {
+            String::new()
+        };
+        Ok(response(
+            200,
+            &format!(r#"{{"results":[{ids}],"links":[{next}]}}"#),
+        ))
+    });
+    let all: Vec<_> = client(mem.clone())
+        .tenant_snapshots()
+        .list(&g, &c)
+        .items_per_page(5)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(id_numbers(&all), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(mem.seen().len(), 3);
+}
