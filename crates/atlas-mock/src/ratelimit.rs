@@ -78,9 +78,10 @@ impl RateLimiter {
             Ok(())
         } else {
             let missing = 1.0 - bucket.tokens;
-            Err(Duration::from_secs_f64(
-                missing / self.limit.refill_per_second,
-            ))
+            Err(
+                Duration::try_from_secs_f64(missing / self.limit.refill_per_second)
+                    .unwrap_or(Duration::MAX),
+            )
         }
     }
 
@@ -113,5 +114,13 @@ mod tests {
         assert!(RateLimit::new(0, 1.0).is_err());
         assert!(RateLimit::new(1, 0.0).is_err());
         assert!(RateLimit::new(1, f64::NAN).is_err());
+    }
+
+    #[test]
+    fn a_tiny_refill_rate_does_not_overflow() {
+        let l = RateLimiter::new(RateLimit::new(1, 1e-300).unwrap());
+        let t = Instant::now();
+        assert!(l.take("a", t).is_ok());
+        assert_eq!(l.take("a", t), Err(Duration::MAX));
     }
 }

@@ -451,7 +451,9 @@ async fn respond_authenticated(
     if let Some(limiter) = &shared.limiter {
         let bucket = key.map_or("<unauthenticated>", ApiKey::public_key);
         if let Err(wait) = limiter.take(bucket, Instant::now()) {
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let secs = wait
+                .as_secs()
+                .saturating_add(u64::from(wait.subsec_nanos() > 0));
             let secs = secs.max(1);
             let r = api_error(
                 429,
@@ -557,9 +559,13 @@ fn injected_status(s: u16) -> Reply {
 }
 
 fn accepts_version(ctx: &Ctx<'_>, resource_version: &str) -> bool {
-    // Atlas resolves the requested version date to the newest resource version not after it.
-    ctx.parts
-        .headers
+    accepts_version_in(&ctx.parts.headers, resource_version)
+}
+
+/// Atlas resolves the requested version date to the newest resource version not after it: any
+/// `application/vnd.atlas.YYYY-MM-DD+json` with a date on or after `resource_version` is fine.
+fn accepts_version_in(headers: &http::HeaderMap, resource_version: &str) -> bool {
+    headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -980,5 +986,92 @@ fn admin_create(shared: &Shared, body: &[u8]) -> Reply {
     ) {
         Ok(v) => Reply::json(StatusCode::CREATED, JSON, v),
         Err(e) => api_error(400, "INVALID_SNAPSHOT", e.to_string(), vec![]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn admin_routes_refuse_non_loopback_peers() {
+        let mock = crate::MockAtlas::builder().start().await.unwrap();
+        let outsider: SocketAddr = "192.0.2.10:40000".parse().unwrap();
+        for (method, path) in [
+            (Method::GET, "/__mock/journal"),
+            (Method::GET, "/__mock/stats"),
+            (Method::POST, "/__mock/snapshots"),
+        ] {
+            let r = admin(&mock.shared, outsider, &method, path, b"{}");
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+        }
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:40000".parse().unwrap();
+        assert_eq!(
+            admin(&mock.shared, mapped, &Method::GET, "/__mock/stats", b"").status(),
+            StatusCode::OK
+        );
+        let v6: SocketAddr = "[::1]:40000".parse().unwrap();
+        assert_eq!(
+            admin(&mock.shared, v6, &Method::GET, "/__mock/journal", b"").status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            admin(&mock.shared, v6, &Method::GET, "/__mock/nothing", b"").status(),
+            StatusCode::NOT_FOUND
+        );
+        mock.shutdown().await;
+    }
+
+    #[test]
+    fn ipv4_mapped_peers_are_treated_as_ipv4() {
+        assert_eq!(
+            canonical_ip("::ffff:10.1.2.3".parse().unwrap()),
+            "10.1.2.3".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            canonical_ip("2001:db8::1".parse().unwrap()),
+            "2001:db8::1".parse::<IpAddr>().unwrap()
+        );
+    }
+
+    #[test]
+    fn version_dates_resolve_like_atlas() {
+        let media = |accept: &str, version: &str| {
+            let req = Request::get("/")
+                .header(header::ACCEPT, accept)
+                .body(())
+                .unwrap();
+            let (parts, ()) = req.into_parts();
+            accepts_version_in(&parts.headers, version)
+        };
+        assert!(media("application/vnd.atlas.2023-01-01+json", "2023-01-01"));
+        assert!(media(
+            "application/vnd.atlas.2025-06-30+json;charset=utf-8",
+            "2023-01-01"
+        ));
+        assert!(media(
+            "text/html, application/vnd.atlas.2024-11-13+json;q=0.9",
+            "2024-11-13"
+        ));
+        assert!(!media(
+            "application/vnd.atlas.2023-01-01+json",
+            "2024-11-13"
+        ));
+        assert!(!media("application/json", "2023-01-01"));
+        assert!(!media(
+            "application/vnd.atlas.2023-13-01+json",
+            "2023-01-01"
+        ));
+        assert!(!media("*/*", "2023-01-01"));
+    }
+
+    #[test]
+    fn query_pairs_decode() {
+        let p = query_pairs(Some("a=1&b=x%20y&c&&pretty=TRUE&d=a+b"));
+        assert_eq!(p[1], ("b".to_owned(), "x y".to_owned()));
+        assert_eq!(p[2], ("c".to_owned(), String::new()));
+        assert!(flag(&p, "pretty"));
+        assert!(!flag(&p, "envelope"));
+        assert_eq!(p[4].1, "a b");
     }
 }
