@@ -119,6 +119,45 @@
 //! once, for a progress display. Running out of time is [`Error::WaitTimeout`] with the last
 //! snapshot seen. Sleeping uses `tokio::time`, so a test can run a wait on a paused clock.
 //!
+//! # Testing code that uses this crate
+//!
+//! [`AtlasClientBuilder::executor`] takes any [`atlas_transport::Executor`]: an in-memory one
+//! answers canned responses without a network, and `tokio`'s paused clock makes waits instant.
+//!
+//! ```
+//! use std::{future::Future, pin::Pin, sync::Arc};
+//! use atlas_snapshots::{AtlasClient, SnapshotStatus};
+//! use atlas_transport::{Error, Executor};
+//! use bytes::Bytes;
+//! use http::{Request, Response};
+//!
+//! /// Answers every request with one snapshot.
+//! #[derive(Debug)]
+//! struct Canned(&'static str);
+//!
+//! impl Executor for Canned {
+//!     fn execute(
+//!         &self,
+//!         _request: Request<Bytes>,
+//!     ) -> Pin<Box<dyn Future<Output = Result<Response<Bytes>, Error>> + Send + '_>> {
+//!         let body = Bytes::from_static(self.0.as_bytes());
+//!         Box::pin(async move { Ok(Response::new(body)) })
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = AtlasClient::builder()
+//!     .executor(Arc::new(Canned(r#"{"id":"5cc310ace5dc7ce369814bc8","status":"COMPLETED"}"#)))
+//!     .build()?;
+//! let (group, cluster, id) = ("5b69d0349b15c62cdfc38b78".parse()?, "Flex0".parse()?, "5cc310ace5dc7ce369814bc8".parse()?);
+//! let done = client.flex_snapshots().wait(&group, &cluster, &id).send().await?;
+//! assert_eq!(done.status, Some(SnapshotStatus::Completed));
+//! assert!(client.stats().is_none()); // no transport counters with a custom executor
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Transport
 //!
 //! Requests go through [`atlas_transport`]: rustls, connection pooling, HTTP digest in one round

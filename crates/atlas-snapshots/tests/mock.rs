@@ -197,12 +197,13 @@ async fn wait_through_queued_running_completed() {
         .send()
         .await
         .unwrap();
-    // A fresh snapshot whose lifecycle starts now: QUEUED for 0.5 s, RUNNING for 0.5 s.
+    // A fresh snapshot whose lifecycle starts now: QUEUED for 0.7 s, RUNNING for 0.7 s; polls
+    // every 50 ms see each phase even on a loaded machine.
     let id: SnapshotId = "5cc310ace5dc7ce3698100aa".parse().unwrap();
     let lifecycle = Lifecycle::new(
         Duration::ZERO,
-        Duration::from_millis(500),
-        Duration::from_millis(1000),
+        Duration::from_millis(700),
+        Duration::from_millis(1400),
         Outcome::Completed,
     )
     .unwrap()
