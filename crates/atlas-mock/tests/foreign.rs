@@ -105,16 +105,17 @@ async fn curl_digest() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_recovers_from_a_stale_nonce() -> Result<()> {
-    // Nonces live 400 ms; the credentialed request is held 900 ms on arrival, so its nonce expires
-    // before verification: 401 stale=true, and curl answers the new challenge.
+    // Nonces live 1.5 s; the credentialed request is held 2.5 s on arrival, so its nonce expires
+    // before verification: 401 stale=true, and curl answers the new challenge. (Generous margins so
+    // that a loaded machine does not turn the other requests stale too.)
     let plan = FaultPlan::new(1).rule(
-        FaultRule::new(Fault::Latency(Duration::from_millis(900)))?
+        FaultRule::new(Fault::Latency(Duration::from_millis(2500)))?
             .on([RouteKind::TenantV1Get])
             .skip(1)
             .limit(1),
     );
     let mock = MockAtlas::builder()
-        .digest(DigestSettings::default().nonce_lifetime(Duration::from_millis(400)))
+        .digest(DigestSettings::default().nonce_lifetime(Duration::from_millis(1500)))
         .faults(plan)
         .start()
         .await?;

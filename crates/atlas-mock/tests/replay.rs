@@ -168,14 +168,14 @@ async fn concurrent_requests_on_one_nonce_are_accepted() -> Result<()> {
 #[tokio::test]
 async fn an_expired_nonce_is_stale_and_our_client_recovers() -> Result<()> {
     let mock = MockAtlas::builder()
-        .digest(DigestSettings::default().nonce_lifetime(Duration::from_millis(300)))
+        .digest(DigestSettings::default().nonce_lifetime(Duration::from_millis(1000)))
         .start()
         .await?;
     let target = v1_snapshot(seed::GROUP_ID, seed::CLUSTER_NAME, seed::SNAPSHOT_ID);
     let mut c = Client::new(&mock).await?;
     assert_eq!(c.get(&target).await?.status, StatusCode::OK);
     let (_, nonce1) = c.digest.current_nonce().unwrap();
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(c.get(&target).await?.status, StatusCode::OK);
     let (_, nonce2) = c.digest.current_nonce().unwrap();
     assert_ne!(nonce1, nonce2);
