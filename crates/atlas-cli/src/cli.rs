@@ -88,9 +88,12 @@ pub(crate) enum Command {
 /// How to reach Atlas and whose keys to use: flags beat environment beat profile.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ConnectionArgs {
-    /// Atlas base URL [env: MONGODB_ATLAS_BASE_URL, MONGODB_ATLAS_OPS_MANAGER_URL; profile:
-    /// ops_manager_url; default: https://cloud.mongodb.com].
-    #[arg(long, value_name = "URL")]
+    /// Atlas base URL (see the help text for where it comes from).
+    #[arg(
+        long,
+        value_name = "URL",
+        help = "Atlas base URL [env: MONGODB_ATLAS_BASE_URL, MONGODB_ATLAS_OPS_MANAGER_URL; profile: ops_manager_url; default: https://cloud.mongodb.com]"
+    )]
     pub(crate) base_url: Option<String>,
     /// Profile of the Atlas CLI's config file to read keys, project id and URL from
     /// [default: "default", when the file has it].

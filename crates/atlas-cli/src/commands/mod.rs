@@ -173,12 +173,11 @@ pub(crate) fn warn_deprecation(deprecation: Option<&str>, sunset: Option<&str>, 
         return;
     }
     let mut text = String::from("Atlas marks this endpoint as deprecated");
-    if let Some(d) = deprecation {
+    if let Some(s) = sunset {
+        text.push_str(&format!(" (Sunset: {s})"));
+    } else if let Some(d) = deprecation {
         text.push_str(&format!(" (Deprecation: {d})"));
     }
-    if let Some(s) = sunset {
-        text.push_str(&format!(", to be removed (Sunset: {s})"));
-    }
     let warning = crate::output::bold("warning:", ui.color_err());
-    eprintln!("{warning} {text}; flex clusters are reached with --flex");
+    eprintln!("{warning} {text}; M2/M5 clusters became flex clusters: --flex");
 }

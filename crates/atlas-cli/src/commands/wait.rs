@@ -40,9 +40,9 @@ impl Progress {
             };
         }
         let template = if ui.color_err() {
-            "{spinner:.cyan} {prefix} {msg} {elapsed:.dim}"
+            "{spinner:.cyan} {prefix}: {msg}, {elapsed:.dim}"
         } else {
-            "{spinner} {prefix} {msg} {elapsed}"
+            "{spinner} {prefix}: {msg}, {elapsed}"
         };
         let style = ProgressStyle::with_template(template)
             .unwrap_or_else(|_| ProgressStyle::default_spinner())
@@ -95,7 +95,7 @@ pub(super) async fn run(args: WaitArgs, ui: Ui) -> Result<Exit, CliError> {
     let snapshot_id = super::snapshot_id(&args.snapshot_id)?;
     let session = super::connect(&args.conn, &args.cluster, ui, Some(args.timeout))?;
     let s = &session;
-    let progress = Progress::new(ui, &format!("snapshot {snapshot_id}"));
+    let progress = Progress::new(ui, &format!("waiting for snapshot {snapshot_id}"));
     let started = std::time::Instant::now();
     let on_change = {
         let progress = progress.clone();

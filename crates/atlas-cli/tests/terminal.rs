@@ -1,0 +1,170 @@
+//! The terminal paths, through a pseudo-terminal made by Python's standard `pty` module: the
+//! `wait` spinner (elapsed time and status), colors, and the no-echo private key prompt.
+
+mod common;
+
+use std::process::Command;
+
+use atlas_mock::seed;
+use common::{TestMock, text};
+
+/// Runs argv[1..] on a pseudo-terminal (stdin, stdout and stderr), copies everything it drew to
+/// stdout, and exits with its exit code. When PTY_ANSWER is set, types it (and Enter) once the
+/// program asks for the private key.
+const PTY_RUNNER: &str = r#"
+import os, pty, sys
+answer = os.environ.pop("PTY_ANSWER", None)
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if answer is not None and b"Private API key for" in out:
+        os.write(fd, answer.encode() + b"\n")
+        answer = None
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(status))
+"#;
+
+fn on_pty(mock: &TestMock, args: &[&str]) -> Command {
+    let bin = assert_cmd::cargo::cargo_bin("atlas-snapshots");
+    let template = mock.cmd();
+    let mut c = Command::new("python3");
+    c.arg("-c").arg(PTY_RUNNER).arg(&bin).args(args);
+    for (k, v) in template.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    c.env("TERM", "xterm-256color");
+    c
+}
+
+#[test]
+fn wait_on_a_terminal_shows_a_spinner_with_elapsed_time_and_status() {
+    let mock = TestMock::start();
+    let out = on_pty(
+        &mock,
+        &[
+            "wait",
+            "--cluster-name",
+            seed::CLUSTER_NAME,
+            "--snapshot-id",
+            seed::LIFECYCLE_SNAPSHOT_ID,
+            "--interval",
+            "100ms",
+        ],
+    )
+    .output()
+    .expect("python3 runs");
+    let screen = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{screen}\n{}",
+        text(&out.stderr)
+    );
+    // Spinner frames, redrawn in place.
+    let frames = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+    let seen = frames.chars().filter(|c| screen.contains(*c)).count();
+    assert!(seen >= 3, "spinner frames: {seen} in {screen:?}");
+    assert!(
+        screen.contains('\r') || screen.contains("\x1b["),
+        "{screen:?}"
+    );
+    // The prefix, the current status in color, and indicatif's elapsed time (whole seconds).
+    assert!(
+        screen.contains(&format!("snapshot {}", seed::LIFECYCLE_SNAPSHOT_ID)),
+        "{screen:?}"
+    );
+    assert!(
+        screen.contains("\x1b[33mRUNNING\x1b[0m (poll"),
+        "{screen:?}"
+    );
+    assert!(screen.contains("2s"), "elapsed time: {screen:?}");
+    // The summary line and a table (stdout is a terminal).
+    assert!(screen.contains("✓ snapshot"), "{screen:?}");
+    assert!(screen.contains("STATUS"), "{screen:?}");
+    assert!(screen.contains("\x1b[32mCOMPLETED\x1b[0m"), "{screen:?}");
+}
+
+#[test]
+fn no_color_on_a_terminal() {
+    let mock = TestMock::start();
+    let mut c = on_pty(
+        &mock,
+        &[
+            "get",
+            "--cluster-name",
+            seed::CLUSTER_NAME,
+            "--snapshot-id",
+            seed::SNAPSHOT_ID,
+        ],
+    );
+    c.env("NO_COLOR", "1");
+    let out = c.output().expect("python3 runs");
+    let screen = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(screen.contains("STATUS           FAILED"), "{screen:?}");
+    assert!(!screen.contains("\x1b[3"), "{screen:?}");
+
+    // Without NO_COLOR: colors; and -o json is pretty-printed on a terminal.
+    let out = on_pty(
+        &mock,
+        &[
+            "get",
+            "-o",
+            "json",
+            "--cluster-name",
+            seed::CLUSTER_NAME,
+            "--snapshot-id",
+            seed::SNAPSHOT_ID,
+        ],
+    )
+    .output()
+    .expect("python3 runs");
+    let screen = text(&out.stdout);
+    assert!(
+        screen.contains("{\r\n  \"finishTime\": \"2019-04-26T14:08:07Z\""),
+        "{screen:?}"
+    );
+}
+
+#[test]
+fn the_private_key_is_prompted_for_without_echo() {
+    let mock = TestMock::start();
+    let key = mock.handle.private_key().to_owned();
+    let mut c = on_pty(
+        &mock,
+        &[
+            "get",
+            "--cluster-name",
+            seed::CLUSTER_NAME,
+            "--snapshot-id",
+            seed::SNAPSHOT_ID,
+        ],
+    );
+    c.env_remove("MONGODB_ATLAS_PRIVATE_API_KEY")
+        .env("PTY_ANSWER", &key);
+    let out = c.output().expect("python3 runs");
+    let screen = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    assert!(
+        screen.contains(&format!(
+            "Private API key for {}: ",
+            mock.handle.public_key()
+        )),
+        "{screen:?}"
+    );
+    assert!(!screen.contains(&key), "the key was echoed: {screen:?}");
+    assert!(screen.contains("FAILED"), "{screen:?}");
+}

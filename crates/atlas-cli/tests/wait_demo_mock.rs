@@ -1,0 +1,154 @@
+//! `wait` in plain-line mode, `demo` offline, `mock` as a child process.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use atlas_mock::seed;
+use common::{TestMock, text};
+use predicates::prelude::*;
+
+#[test]
+fn wait_prints_one_line_per_status_change_and_exits_0_on_completed() {
+    let mock = TestMock::start();
+    let out = mock
+        .cmd()
+        .args(["wait", "--cluster-name", seed::CLUSTER_NAME])
+        .args([
+            "--snapshot-id",
+            seed::LIFECYCLE_SNAPSHOT_ID,
+            "--interval",
+            "100ms",
+        ])
+        .assert()
+        .code(0);
+    let stderr = text(&out.get_output().stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let statuses: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    // One line per change, in order; the mock may already be past QUEUED when the first poll lands.
+    assert!(
+        statuses == ["QUEUED", "RUNNING", "COMPLETED"] || statuses == ["RUNNING", "COMPLETED"],
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.contains(" after ") && l.contains("(poll ")),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\r'),
+        "no spinner when stderr is not a terminal"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["status"], "COMPLETED");
+    assert_eq!(v["id"], seed::LIFECYCLE_SNAPSHOT_ID);
+}
+
+#[test]
+fn wait_on_flex_too() {
+    let mock = TestMock::start();
+    mock.cmd()
+        .args(["wait", "--flex", "--cluster-name", seed::FLEX_CLUSTER_NAME])
+        .args([
+            "--snapshot-id",
+            seed::FLEX_SNAPSHOT_ID,
+            "--interval",
+            "100ms",
+        ])
+        .args(["-o", "table"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("STATUS           COMPLETED"));
+}
+
+#[test]
+fn demo_completes_offline() {
+    let home = tempfile::tempdir().unwrap();
+    let out = common::bare_cmd(home.path())
+        // A proxy that does not exist: the demo must not need it (loopback only).
+        .env("HTTPS_PROXY", "http://192.0.2.1:9")
+        .arg("demo")
+        .assert()
+        .code(0);
+    let stdout = text(&out.get_output().stdout);
+    for needle in [
+        "\"id\": \"5cc310ace5dc7ce369814bc8\"",
+        "\"status\": \"FAILED\"",
+        "is FAILED",
+        "-> 401  (digest challenge",
+        "-> 200  (authorized with HTTP Digest)",
+        "2 round trips (1 digest challenge) for 1 request",
+        "RUNNING (poll",
+        "=> COMPLETED after",
+        "0 digest challenges",
+        "Done in",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("\x1b["), "no colors when piped");
+}
+
+#[test]
+fn mock_command_serves_until_stopped_and_get_works_against_it() {
+    let home = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("atlas-snapshots");
+    let mut child = std::process::Command::new(&bin)
+        .args(["mock", "--listen", "127.0.0.1:0", "--public-key", "pubmock"])
+        .args(["--private-key", "privmock1"])
+        .env("XDG_CONFIG_HOME", home.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut base_url = None;
+    let mut banner = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if let Some(i) = line.find("http://") {
+            base_url.get_or_insert_with(|| line[i..].split_whitespace().next().unwrap().to_owned());
+        }
+        if line.contains("Ctrl-C") {
+            break;
+        }
+    }
+    let base_url = base_url.unwrap_or_else(|| panic!("no URL in banner:\n{banner}"));
+    assert!(banner.contains("pubmock"), "{banner}");
+    assert!(banner.contains("curl --user"), "{banner}");
+    let result = common::bare_cmd(home.path())
+        .env("MONGODB_ATLAS_BASE_URL", &base_url)
+        .env("MONGODB_ATLAS_PUBLIC_API_KEY", "pubmock")
+        .env("MONGODB_ATLAS_PRIVATE_API_KEY", "privmock1")
+        .args(common::get_seed_args())
+        .args(["--group-id", seed::GROUP_ID])
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(result.status.success(), "{}", text(&result.stderr));
+    assert!(text(&result.stdout).contains(seed::SNAPSHOT_ID));
+    assert!(!status.success());
+    assert!(stderr.contains("visible to other users"), "{stderr}");
+}
+
+#[test]
+fn mock_command_reports_a_busy_port() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let home = tempfile::tempdir().unwrap();
+    common::bare_cmd(home.path())
+        .args(["mock", "--listen", &addr])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("error: cannot listen on"))
+        .stderr(predicate::str::contains("--listen"));
+}
