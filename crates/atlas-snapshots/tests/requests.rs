@@ -372,3 +372,28 @@ proptest! {
         prop_assert_eq!(s3, None);
     }
 }
+
+#[tokio::test]
+async fn request_futures_are_send_and_can_be_spawned() {
+    let (g, c, s) = ids();
+    let mem = Memory::queue([
+        Ok(response(200, fixtures::SEED_V1)),
+        Ok(response(200, r#"{"results":[]}"#)),
+        Ok(response(200, fixtures::SEED_V1)),
+    ]);
+    let client = client(mem);
+    let handle = tokio::spawn(async move {
+        let get = client.tenant_snapshots().get(&g, &c, &s).send().await?;
+        let page = client.flex_snapshots().list(&g, &c).send().await?;
+        let waited = client
+            .tenant_snapshots()
+            .wait(&g, &c, &s)
+            .on_change(|_| {})
+            .send()
+            .await?;
+        Ok::<_, atlas_snapshots::Error>((get, page, waited))
+    });
+    let (get, page, waited) = handle.await.unwrap().unwrap();
+    assert_eq!(get, waited);
+    assert!(page.results.is_empty());
+}
