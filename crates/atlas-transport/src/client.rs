@@ -5,11 +5,11 @@ use std::fmt;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use atlas_digest::{Credentials, DigestClient, RequestFacts, RequestState};
+use atlas_digest::{Credentials, DigestClient, DigestError, RequestFacts, RequestState};
 use bytes::Bytes;
 use http::header::{
     AUTHORIZATION, CONTENT_LENGTH, HeaderValue, PROXY_AUTHORIZATION, USER_AGENT, WWW_AUTHENTICATE,
@@ -34,6 +34,10 @@ type Connector = TimeoutConnector<HttpsConnector<ProxyConnector>>;
 
 /// The response body limit used unless [`ClientBuilder::body_limit`] says otherwise: 8 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Requests with credentials in flight at once per origin unless
+/// [`ClientBuilder::digest_in_flight_limit`] says otherwise.
+pub const DEFAULT_DIGEST_IN_FLIGHT: usize = 32;
 
 /// The `User-Agent` product token: `atlas-transport/<version>`.
 pub const USER_AGENT_PRODUCT: &str = concat!("atlas-transport/", env!("CARGO_PKG_VERSION"));
@@ -128,6 +132,11 @@ impl OriginKey {
 struct Session {
     digest: DigestClient,
     probe: tokio::sync::Mutex<()>,
+    /// Bounds the requests in flight on this origin's nonce (see
+    /// [`ClientBuilder::digest_in_flight_limit`]).
+    in_flight: tokio::sync::Semaphore,
+    /// The server has accepted these credentials at least once.
+    accepted: AtomicBool,
 }
 
 impl fmt::Debug for Session {
@@ -150,6 +159,7 @@ pub struct ClientBuilder {
     extra_roots: Vec<ExtraRoot>,
     body_limit: Option<usize>,
     allow_insecure_http: bool,
+    digest_in_flight: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -225,6 +235,18 @@ impl ClientBuilder {
         self
     }
 
+    /// The most requests with credentials in flight at once per origin (default
+    /// [`DEFAULT_DIGEST_IN_FLIGHT`], 32; at least 1); further requests wait for a slot.
+    ///
+    /// Requests share the origin's nonce with consecutive nonce counts, and they overtake each
+    /// other on the way to the server. Servers accept an nc below the highest seen only within a
+    /// replay window (32 in `atlas-digest`'s `DigestServer` by default, 128 at most) and answer
+    /// `401` beyond it, so more requests in flight than the window cost extra round trips.
+    pub fn digest_in_flight_limit(mut self, limit: usize) -> Self {
+        self.digest_in_flight = Some(limit);
+        self
+    }
+
     /// Builds the client: loads trust roots, resolves proxies, sets up the connection pool.
     pub fn build(self) -> Result<Client, Error> {
         let mut pems = Vec::with_capacity(self.extra_roots.len());
@@ -274,6 +296,10 @@ impl ClientBuilder {
                 retry: self.retry,
                 body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
                 allow_insecure_http: self.allow_insecure_http,
+                digest_in_flight: self
+                    .digest_in_flight
+                    .unwrap_or(DEFAULT_DIGEST_IN_FLIGHT)
+                    .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
                 counters: Counters::default(),
             }),
         })
@@ -301,6 +327,7 @@ struct Inner {
     retry: RetryPolicy,
     body_limit: usize,
     allow_insecure_http: bool,
+    digest_in_flight: usize,
     counters: Counters,
 }
 
@@ -396,6 +423,8 @@ impl Client {
                         secret.password.clone(),
                     )),
                     probe: tokio::sync::Mutex::new(()),
+                    in_flight: tokio::sync::Semaphore::new(self.inner.digest_in_flight),
+                    accepted: AtomicBool::new(false),
                 })
             })
             .clone()
@@ -450,9 +479,22 @@ impl Client {
         let mut backoff = inner.retry.backoff();
         let mut round_trip = 0u32;
         let mut retried_on_newer_nonce = false;
+        let mut second_chance_used = false;
 
         loop {
             round_trip += 1;
+            // Digest: at most `digest_in_flight` requests share the nonce at once.
+            let permit = match &session {
+                Some(s) => Some(
+                    within(deadline, s.in_flight.acquire(), &url)
+                        .await?
+                        .map_err(|_| Error::Other {
+                            url: Some(url.clone()),
+                            message: "client shut down".into(),
+                        })?,
+                ),
+                None => None,
+            };
             // Digest: with no nonce yet, one request fetches the challenge, the others wait.
             let mut probe_guard = None;
             if let Some(s) = &session {
@@ -503,6 +545,7 @@ impl Client {
                 .instrument(attempt_span.clone())
                 .await;
             Counters::bump(&inner.counters.round_trips);
+            drop(permit);
             attempt_span.record("elapsed_ms", elapsed_ms(t0));
             if let Ok(r) = &result {
                 attempt_span.record("status", r.status().as_u16());
@@ -570,6 +613,16 @@ impl Client {
                     match adopted {
                         Ok(()) => continue,
                         Err(e) if authorization.is_none() => return Err(Error::Digest(e)),
+                        // These credentials worked on this origin before: a refusal now is more
+                        // likely a request overtaken beyond the server's replay window than a
+                        // wrong password. Start over once with a fresh challenge.
+                        Err(DigestError::Rejected | DigestError::AttemptsExhausted)
+                            if !second_chance_used && s.accepted.load(Ordering::Relaxed) =>
+                        {
+                            second_chance_used = true;
+                            *st = s.digest.start();
+                            continue;
+                        }
                         Err(e) => {
                             tracing::debug!(error = %e, "credentials rejected");
                             return Err(Error::AuthRejected {
@@ -609,9 +662,10 @@ impl Client {
                         message: "Authentication-Info is not valid text".into(),
                     })?;
                     s.digest
-                        .on_authentication_info(st, value)
+                        .on_authentication_info_with_body(st, value, Some(response.body()))
                         .map_err(Error::Digest)?;
                 }
+                s.accepted.store(true, Ordering::Relaxed);
             }
             return Ok(response);
         }

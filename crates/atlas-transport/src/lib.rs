@@ -12,7 +12,10 @@
 //!   trip per request. Concurrent first requests do not each fetch a challenge: one request
 //!   probes while the others wait for its challenge. `stale=true` gets one retry with the new
 //!   nonce; wrong credentials end in [`Error::AuthRejected`] after exactly one retry;
-//!   `Authentication-Info` (`rspauth`) is verified when the server sends it.
+//!   `Authentication-Info` (`rspauth`) is verified when the server sends it. At most
+//!   [`DEFAULT_DIGEST_IN_FLIGHT`] requests with credentials are in flight per origin (see
+//!   [`ClientBuilder::digest_in_flight_limit`]) so that their nonce counts stay within the
+//!   server's replay window.
 //! - **Retries** (see [`RetryPolicy`]): connection failures, attempt timeouts and 429 / 502 /
 //!   503 / 504, exponential back-off with full jitter, `Retry-After` honoured, bounded by
 //!   attempts, by the sum of waits and by the total timeout.
@@ -71,7 +74,10 @@ mod connector;
 mod error;
 mod retry;
 
-pub use client::{Client, ClientBuilder, DEFAULT_BODY_LIMIT, Executor, Stats, USER_AGENT_PRODUCT};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BODY_LIMIT, DEFAULT_DIGEST_IN_FLIGHT, Executor, Stats,
+    USER_AGENT_PRODUCT,
+};
 pub use config::{ProxyConfig, RootCertificates, Timeouts};
 pub use error::{BoxError, Error, TimeoutKind};
 pub use retry::{Backoff, RetryPolicy, is_idempotent, is_retryable_status, retry_after};

@@ -363,3 +363,130 @@ async fn a_body_request_is_authenticated_too() {
     })
     .await;
 }
+
+/// A `MakeWriter` that appends everything to a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn spans_carry_the_request_facts_and_never_the_secrets() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    guarded(async {
+        let app = DigestApp::new(USER, PASSWORD);
+        let server = TestServer::plain(app.handler()).await;
+        let client = client_for(&server, PASSWORD);
+        client
+            .execute(get(&server.url("/logged?pageNum=2")))
+            .await
+            .expect("ok");
+        let wrong = client_for(&server, "another-secret-password");
+        let _ = wrong.execute(get(&server.url("/rejected"))).await;
+        let debug = format!("{client:?} {wrong:?}");
+        assert!(!debug.contains(PASSWORD) && !debug.contains("another-secret-password"));
+    })
+    .await;
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("request{method=GET path=\"/logged\""), "{log}");
+    assert!(log.contains("status=200"), "{log}");
+    assert!(log.contains("challenged=true"), "{log}");
+    assert!(log.contains("elapsed_ms="), "{log}");
+    assert!(log.contains("attempt{attempt=2 authorized=true"), "{log}");
+    for secret in [
+        PASSWORD,
+        "another-secret-password",
+        "response=",
+        "Digest username",
+    ] {
+        assert!(
+            !log.contains(secret),
+            "{secret:?} leaked into the log:\n{log}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn credentials_that_worked_get_a_second_chance_after_a_spurious_rejection() {
+    guarded(async {
+        let app = DigestApp::new(USER, PASSWORD);
+        let server = TestServer::plain(app.handler()).await;
+        let client = client_for(&server, PASSWORD);
+        client
+            .execute(get(&server.url("/warm")))
+            .await
+            .expect("accepted once");
+        // The next two valid attempts are refused as if overtaken beyond the replay window.
+        app.force_401.store(2, Ordering::SeqCst);
+        let r = client
+            .execute(get(&server.url("/again")))
+            .await
+            .expect("recovered");
+        assert_eq!(r.status(), StatusCode::OK);
+        // cached nonce (401), answer to its challenge (401), then a fresh start: probe (401), ok.
+        let statuses: Vec<u16> = app.seen()[2..].iter().map(|s| s.status).collect();
+        assert_eq!(statuses, vec![401, 401, 401, 200]);
+
+        // A third refusal in a row is final: the second chance is used once per request.
+        app.force_401.store(10, Ordering::SeqCst);
+        let err = client
+            .execute(get(&server.url("/refused")))
+            .await
+            .expect_err("bounded");
+        assert!(matches!(err, Error::AuthRejected { .. }), "{err:?}");
+        assert!(app.seen().len() <= 6 + 4, "never loops");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_in_flight_limit_keeps_a_default_replay_window_happy() {
+    guarded(async {
+        // DigestServer's default replay window (32) and the client's default in-flight limit.
+        let app = DigestApp::new(USER, PASSWORD);
+        let server = TestServer::plain(app.handler()).await;
+        let client = client_for(&server, PASSWORD);
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let client = client.clone();
+            let url = server.url(&format!("/w/{i}"));
+            tasks.push(tokio::spawn(async move { client.execute(get(&url)).await }));
+        }
+        for t in tasks {
+            assert_eq!(
+                t.await.expect("task").expect("request").status(),
+                StatusCode::OK
+            );
+        }
+        let extra = client.stats().round_trips - 201;
+        eprintln!("200 concurrent against a 32-wide replay window: {extra} extra round trips");
+        assert!(
+            app.seen()
+                .iter()
+                .all(|s| s.status == 200 || s.verify_error.as_deref() != Some("WrongResponse"))
+        );
+    })
+    .await;
+}

@@ -33,9 +33,7 @@ fn client(policy: RetryPolicy) -> Client {
 type Step = (u16, Vec<(&'static str, &'static str)>, &'static str);
 
 /// A server answering from a script of (status, headers, body); the last entry repeats.
-async fn scripted(
-    script: Vec<Step>,
-) -> (TestServer, Arc<Mutex<Vec<u16>>>) {
+async fn scripted(script: Vec<Step>) -> (TestServer, Arc<Mutex<Vec<u16>>>) {
     let log = Arc::new(Mutex::new(Vec::new()));
     let hits = Arc::new(AtomicUsize::new(0));
     let script = Arc::new(script);

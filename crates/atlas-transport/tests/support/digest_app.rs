@@ -54,6 +54,9 @@ pub struct DigestApp {
     seen: Mutex<Vec<Seen>>,
     /// Replace the `rspauth` of the `Authentication-Info` header (to test verification).
     pub tamper_rspauth: AtomicBool,
+    /// Answer this many further requests with valid credentials by 401 anyway (as a server does
+    /// for an nc outside its replay window).
+    pub force_401: std::sync::atomic::AtomicUsize,
 }
 
 impl DigestApp {
@@ -81,6 +84,7 @@ impl DigestApp {
             offset_secs: AtomicU64::new(0),
             seen: Mutex::new(Vec::new()),
             tamper_rspauth: AtomicBool::new(false),
+            force_401: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -129,6 +133,17 @@ impl DigestApp {
         let outcome = authorization
             .as_deref()
             .map(|a| self.server.verify(a, &facts, now, &self.store));
+        let outcome = match outcome {
+            Some(Ok(_))
+                if self
+                    .force_401
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok() =>
+            {
+                Some(Err(atlas_digest::VerifyError::Replay))
+            }
+            other => other,
+        };
         let verify_error = match &outcome {
             Some(Err(e)) => Some(format!("{e:?}")),
             _ => None,
