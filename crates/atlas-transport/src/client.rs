@@ -70,7 +70,8 @@ pub struct Stats {
     pub requests: u64,
     /// HTTP exchanges actually attempted (each retry and each digest challenge adds one).
     pub round_trips: u64,
-    /// `401` responses to requests made with credentials (digest challenges).
+    /// `401` responses received with credentials configured: the first challenge per origin,
+    /// `stale=true` and rejections.
     pub challenges: u64,
     /// Retries after a retryable status or transport failure (digest re-sends excluded).
     pub retries: u64,
@@ -705,13 +706,14 @@ impl Client {
             (None, Some(t)) => Some((t, TimeoutKind::Total)),
             (None, None) => None,
         };
+        let head = req.method() == http::Method::HEAD;
         let exchange = async {
             let response = inner
                 .http
                 .request(req)
                 .await
                 .map_err(|e| classify(url, e))?;
-            collect(response, inner.body_limit, url).await
+            collect(response, head, inner.body_limit, url).await
         };
         match bound {
             None => exchange.await,
@@ -744,6 +746,7 @@ async fn within<F: Future>(
 
 async fn collect(
     response: Response<hyper::body::Incoming>,
+    head: bool,
     limit: usize,
     url: &str,
 ) -> AttemptResult {
@@ -751,11 +754,15 @@ async fn collect(
         url: url.to_owned(),
         limit,
     };
+    // A declared length over the limit fails before any of the body is read; HEAD, 204 and 304
+    // responses declare a length without carrying a body.
+    let status = response.status().as_u16();
     let declared = response
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|_| !head && status != 204 && status != 304);
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }

@@ -38,7 +38,8 @@
 //! what it means. A retryable status that persists after the retry budget is
 //! [`Error::RetriesExhausted`] with the last response; with [`RetryPolicy::none`] it is
 //! `Ok(response)`. A `401` to our credentials is [`Error::AuthRejected`] with the server's
-//! `reason` and the response.
+//! `reason` and the response. A transport failure (connect, TLS, timeout, I/O) that persists
+//! after the retry budget is reported as itself, with the last failure.
 //!
 //! # Request bodies and the first challenge
 //!

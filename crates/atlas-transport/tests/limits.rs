@@ -170,6 +170,13 @@ async fn a_body_over_the_limit_fails_cleanly() {
             }
             other => panic!("expected BodyTooLarge, got {other:?}"),
         }
+        // HEAD declares the length of a body it does not carry: not over the limit.
+        let head = http::Request::head(server.url("/5000"))
+            .body(Bytes::new())
+            .unwrap();
+        let r = c.execute(head).await.expect("HEAD is not a large body");
+        assert_eq!(r.headers()["content-length"], "5000");
+        assert!(r.body().is_empty());
         // The client keeps working afterwards.
         assert_eq!(
             c.execute(get(&server.url("/10")))
@@ -308,10 +315,13 @@ async fn plain_http_keeps_the_connection_alive() {
             let r = c.execute(get(&server.url("/ka"))).await.expect("response");
             assert_eq!(r.version(), Version::HTTP_11);
         }
-        assert_eq!(
-            server.connections.load(std::sync::atomic::Ordering::SeqCst),
-            1
-        );
+        // The pool may open a spare connection while the previous one is being put back, so
+        // count reuse rather than connections.
+        let reused = server
+            .max_requests_per_connection
+            .load(std::sync::atomic::Ordering::SeqCst);
+        assert!(reused >= 2, "no request reused a connection");
+        assert!(server.connections.load(std::sync::atomic::Ordering::SeqCst) < 5);
     })
     .await;
 }

@@ -85,6 +85,8 @@ pub struct TestServer {
     pub ca: Option<TestCa>,
     /// Connections accepted so far.
     pub connections: Arc<AtomicUsize>,
+    /// The most requests served on one connection (above 1 proves keep-alive reuse).
+    pub max_requests_per_connection: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
@@ -111,6 +113,8 @@ impl TestServer {
             .as_ref()
             .map(|c| tokio_rustls::TlsAcceptor::from(c.server_config.clone()));
         let count = connections.clone();
+        let max_reuse = Arc::new(AtomicUsize::new(0));
+        let reuse = max_reuse.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -119,12 +123,13 @@ impl TestServer {
                 count.fetch_add(1, Ordering::SeqCst);
                 let h = h.clone();
                 let acceptor = acceptor.clone();
+                let reuse = reuse.clone();
                 tokio::spawn(async move {
                     match acceptor {
-                        None => serve(TokioIo::new(stream), h).await,
+                        None => serve(TokioIo::new(stream), h, reuse).await,
                         Some(a) => {
                             if let Ok(tls) = a.accept(stream).await {
-                                serve(TokioIo::new(tls), h).await;
+                                serve(TokioIo::new(tls), h, reuse).await;
                             }
                         }
                     }
@@ -135,6 +140,7 @@ impl TestServer {
             addr,
             ca,
             connections,
+            max_requests_per_connection: max_reuse,
             task,
         }
     }
@@ -152,12 +158,15 @@ impl TestServer {
     }
 }
 
-async fn serve<I>(io: I, h: Handler)
+async fn serve<I>(io: I, h: Handler, max_reuse: Arc<AtomicUsize>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
+    let served = Arc::new(AtomicUsize::new(0));
     let service = service_fn(move |req: Request<hyper::body::Incoming>| {
         let h = h.clone();
+        let n = served.fetch_add(1, Ordering::SeqCst) + 1;
+        max_reuse.fetch_max(n, Ordering::SeqCst);
         async move {
             let (parts, body) = req.into_parts();
             let body = body
@@ -192,7 +201,7 @@ pub fn get(url: &str) -> Request<Bytes> {
     Request::get(url).body(Bytes::new()).expect("request")
 }
 
-/// A GET with a total time limit for the test itself, so that a bug cannot hang the suite.
+/// Runs a test body with a time limit of its own, so that a bug cannot hang the suite.
 pub async fn guarded<F: Future>(fut: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(60), fut)
         .await

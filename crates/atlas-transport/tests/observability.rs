@@ -1,0 +1,86 @@
+//! Observability: the tracing spans carry method, path, status, attempt, challenged and
+//! elapsed time, and no secret ever reaches the log. A test binary of its own, so that no other
+//! test registers tracing callsites concurrently with the scoped subscriber.
+
+mod support;
+
+use std::sync::Arc;
+
+use atlas_transport::{Client, ProxyConfig, RetryPolicy};
+use support::{DigestApp, TestServer, get, guarded};
+
+const USER: &str = "public-key";
+const PASSWORD: &str = "private-key-secret";
+
+fn client_for(password: &str) -> Client {
+    Client::builder()
+        .credentials(USER, password)
+        .proxy(ProxyConfig::none())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client")
+}
+
+/// A `MakeWriter` that appends everything to a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn spans_carry_the_request_facts_and_never_the_secrets() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    guarded(async {
+        let app = DigestApp::new(USER, PASSWORD);
+        let server = TestServer::plain(app.handler()).await;
+        let client = client_for(PASSWORD);
+        client
+            .execute(get(&server.url("/logged?pageNum=2")))
+            .await
+            .expect("ok");
+        let wrong = client_for("another-secret-password");
+        let _ = wrong.execute(get(&server.url("/rejected"))).await;
+        let debug = format!("{client:?} {wrong:?}");
+        assert!(!debug.contains(PASSWORD) && !debug.contains("another-secret-password"));
+    })
+    .await;
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("request{method=GET path=\"/logged\""), "{log}");
+    assert!(log.contains("status=200"), "{log}");
+    assert!(log.contains("challenged=true"), "{log}");
+    assert!(log.contains("elapsed_ms="), "{log}");
+    assert!(log.contains("attempt{attempt=2 authorized=true"), "{log}");
+    for secret in [
+        PASSWORD,
+        "another-secret-password",
+        "response=",
+        "Digest username",
+    ] {
+        assert!(
+            !log.contains(secret),
+            "{secret:?} leaked into the log:\n{log}"
+        );
+    }
+}
