@@ -222,3 +222,46 @@ async fn connection_refused_is_retried_then_reported_as_connect() {
     })
     .await;
 }
+
+/// On tokio's paused clock (virtual time, no real waiting): the retry comes at least the
+/// `Retry-After` second after the 429. Only a lower bound holds on a virtual clock, since it also
+/// jumps ahead to other timers (such as the pool's idle timer) while waiting for the socket.
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_honoured_on_the_paused_clock() {
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let a = arrivals.clone();
+    let server = TestServer::plain(handler(move |_req| {
+        let a = a.clone();
+        async move {
+            let mut arrivals = a.lock().expect("lock");
+            arrivals.push(tokio::time::Instant::now());
+            if arrivals.len() == 1 {
+                let mut r = response(429, "slow down");
+                r.headers_mut()
+                    .insert("retry-after", "1".parse().expect("header"));
+                r
+            } else {
+                response(200, "ok")
+            }
+        }
+    }))
+    .await;
+    // No timeouts: on a paused clock they would fire while the socket is busy.
+    let c = Client::builder()
+        .proxy(ProxyConfig::none())
+        .timeouts(atlas_transport::Timeouts::none())
+        .build()
+        .expect("client");
+    let r = c
+        .execute(get(&server.url("/paused")))
+        .await
+        .expect("retried");
+    assert_eq!(r.status(), StatusCode::OK);
+    let arrivals = arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals.len(), 2);
+    assert!(
+        arrivals[1] - arrivals[0] >= Duration::from_secs(1),
+        "{:?}",
+        arrivals[1] - arrivals[0]
+    );
+}
