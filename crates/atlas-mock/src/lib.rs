@@ -122,6 +122,7 @@ pub struct ApiKey {
     public: String,
     private: String,
     groups: Option<Vec<GroupId>>,
+    access_list: Option<IpAccessList>,
 }
 
 impl fmt::Debug for ApiKey {
@@ -130,6 +131,7 @@ impl fmt::Debug for ApiKey {
             .field("public", &self.public)
             .field("private", &"** redacted **")
             .field("groups", &self.groups)
+            .field("access_list", &self.access_list)
             .finish()
     }
 }
@@ -162,6 +164,7 @@ impl ApiKey {
             public: public.into(),
             private: private.into(),
             groups: None,
+            access_list: None,
         }
     }
 
@@ -169,6 +172,18 @@ impl ApiKey {
     pub fn groups(mut self, ids: impl IntoIterator<Item = GroupId>) -> Self {
         self.groups = Some(ids.into_iter().collect());
         self
+    }
+
+    /// Gives the key its own IP access list (as Atlas API keys have), checked after the server-wide one
+    /// ([`MockBuilder::ip_access_list`]): peers outside it get `403 IP_ADDRESS_NOT_ON_ACCESS_LIST`.
+    pub fn access_list(mut self, list: IpAccessList) -> Self {
+        self.access_list = Some(list);
+        self
+    }
+
+    /// The key's own IP access list, if any.
+    pub fn ip_access_list(&self) -> Option<&IpAccessList> {
+        self.access_list.as_ref()
     }
 
     /// A random pair shaped like Atlas's: 8 lower-case letters, and a UUID as the private key.

@@ -434,18 +434,20 @@ async fn respond_authenticated(
     entry: &mut JournalEntry,
 ) -> Outcome {
     let shared = ctx.shared;
-    // 4. IP access list.
-    if let Some(list) = &shared.ip_list {
-        let ip = canonical_ip(ctx.peer.ip());
-        if !list.contains(ip) {
-            let r = api_error(
-                403,
-                "IP_ADDRESS_NOT_ON_ACCESS_LIST",
-                format!("IP address {ip} is not allowed to access this resource."),
-                vec![json!(ip.to_string())],
-            );
-            return Outcome::Reply(r, false);
-        }
+    // 4. IP access lists: the server-wide one, then the key's own.
+    let ip = canonical_ip(ctx.peer.ip());
+    let lists = [
+        shared.ip_list.as_ref(),
+        key.and_then(ApiKey::ip_access_list),
+    ];
+    if lists.into_iter().flatten().any(|list| !list.contains(ip)) {
+        let r = api_error(
+            403,
+            "IP_ADDRESS_NOT_ON_ACCESS_LIST",
+            format!("IP address {ip} is not allowed to access this resource."),
+            vec![json!(ip.to_string())],
+        );
+        return Outcome::Reply(r, false);
     }
     // 5. Rate limit, per key.
     if let Some(limiter) = &shared.limiter {

@@ -246,6 +246,22 @@ async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
     assert_eq!(r.json()["status"], 200);
     assert!(r.json()["results"].is_array());
 
+    // HEAD: same status and headers, no body.
+    let target = v1_snapshot(G, C, seed::SNAPSHOT_ID);
+    let mut state = c.digest.start();
+    let authz = c.digest.authorization(
+        &mut state,
+        &atlas_digest::RequestFacts::new("HEAD", &target),
+        &cnonce(),
+    )?;
+    let r = c
+        .conn
+        .send(Method::HEAD, &target, &[], authz.as_deref())
+        .await?;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("content-type"), Some("application/json"));
+
     // 405 for other methods (authenticated).
     let facts_target = v1_list(G, C);
     let mut state = c.digest.start();
