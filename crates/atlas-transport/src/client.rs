@@ -637,10 +637,11 @@ impl Client {
             }
             drop(probe_guard);
 
-            if is_retryable_status(status) && inner.retry.retries_status(&method, status) {
-                if inner.retry.get_max_attempts() <= 1 {
-                    return Ok(response);
-                }
+            // With retries switched off a retryable status is an ordinary response.
+            if is_retryable_status(status)
+                && inner.retry.get_max_attempts() > 1
+                && inner.retry.retries_status(&method, status)
+            {
                 let wait = retry_after(response.headers(), SystemTime::now());
                 if let Some(delay) = self.next_delay(&mut backoff, wait, deadline) {
                     tracing::debug!(%status, delay_ms = delay.as_millis() as u64, "retrying after status");
