@@ -360,3 +360,42 @@ async fn python_requests_session_reuses_the_nonce() -> Result<()> {
 async fn python_requests_session_over_tls() -> Result<()> {
     requests_session(true).await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_and_requests_with_sha256_offered_first() -> Result<()> {
+    use atlas_digest::Algorithm;
+    let mock = MockAtlas::builder()
+        .digest(DigestSettings::default().algorithms([Algorithm::Md5, Algorithm::Sha256]))
+        .start()
+        .await?;
+    // Both challenges are sent, SHA-256 first; curl and requests answer the first one.
+    let tool = require_tool("curl")?;
+    let out = run(Command::new(tool).args([
+        "--silent",
+        "--show-error",
+        "--verbose",
+        "--digest",
+        "--user",
+        &user(&mock),
+        &mock.seed_snapshot_url(),
+    ]))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("algorithm=SHA-256"), "{stderr}");
+    assert!(stderr.contains("HTTP/1.1 200"), "{stderr}");
+    let body: Value = serde_json::from_slice(&out.stdout)?;
+    assert_eq!(body["id"], seed::SNAPSHOT_ID);
+    let out = python(
+        REQUESTS_SESSION,
+        &[
+            ("URL", mock.seed_snapshot_url()),
+            ("PUB", mock.public_key().to_owned()),
+            ("PRIV", mock.private_key().to_owned()),
+            ("N", "3".to_owned()),
+            ("CA", String::new()),
+        ],
+    )?;
+    assert_eq!(out["codes"], serde_json::json!([200, 200, 200]));
+    mock.shutdown().await;
+    Ok(())
+}
