@@ -900,6 +900,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn client_is_cheap_to_share() {
+        fn shareable<T: Send + Sync + Clone + fmt::Debug + 'static>() {}
+        shareable::<Client>();
+        fn executor<T: Executor + 'static>() {}
+        executor::<Client>();
+        executor::<Arc<dyn Executor>>();
+    }
+
+    #[test]
     fn reason_from_atlas_error_body() {
         let body = Bytes::from_static(
             br#"{"detail":"You are not authorized for this resource.","error":401,"errorCode":"NOT_AUTHORIZED","reason":"Unauthorized"}"#,
