@@ -10,7 +10,8 @@ use crate::error::DigestError;
 use crate::hash::{Algorithm, Hex, Qop, constant_time_eq_hex, nc_hex};
 use crate::header::{AuthenticationInfo, DigestChallenge, needs_extended};
 use crate::parse::{
-    ParseError, encode_ext_value, is_quotable, is_token, parse_challenges_partial, push_quoted,
+    ParseError, any_byte, encode_ext_value, is_quotable, is_token, parse_challenges_partial,
+    push_quoted,
 };
 
 /// Client policy knobs. Start from `ClientConfig::default()` and set fields.
@@ -216,14 +217,13 @@ impl Session {
         Err(DigestError::BodyRequired)
     }
 
-    /// Computes the `Authorization` value for `req` with this `cnonce` and `nc`.
+    /// Computes the `Authorization` value for `req` (already validated) with this `cnonce` and `nc`.
     fn authorize(
         &self,
         req: &RequestFacts<'_>,
         cnonce: &str,
         nc: u32,
     ) -> Result<(String, Option<Qop>), DigestError> {
-        validate_request(req)?;
         let qop = self.choose_qop(req.body)?;
         if qop.is_some() && (cnonce.is_empty() || !is_quotable(cnonce)) {
             return Err(DigestError::InvalidInput(
@@ -277,11 +277,11 @@ impl Session {
     /// The `rspauth` the server must send for a request authorized with these values.
     fn expected_rspauth(&self, sent: &Sent, response_body: Option<&[u8]>) -> Hex {
         let nc8 = nc_hex(sent.nc);
-        let ha1 = compute::session_ha1(self.algorithm, &self.ha1_base, &self.nonce, &sent.cnonce);
+        let ha1 = compute::session_ha1(self.algorithm, &self.ha1_base, &self.nonce, sent.cnonce());
         let inputs = sent.qop.map(|qop| QopInputs {
             qop,
             nc: &nc8,
-            cnonce: &sent.cnonce,
+            cnonce: sent.cnonce(),
         });
         compute::response(
             self.algorithm,
@@ -289,7 +289,7 @@ impl Session {
             &self.nonce,
             inputs,
             "",
-            &sent.uri,
+            sent.uri(),
             response_body,
         )
     }
@@ -300,7 +300,7 @@ fn validate_request(req: &RequestFacts<'_>) -> Result<(), DigestError> {
         return Err(DigestError::InvalidInput("method must be an HTTP token"));
     }
     let uri = req.uri;
-    if uri.is_empty() || uri.bytes().any(|b| b <= 0x20 || b == 0x7f) {
+    if uri.is_empty() || any_byte(uri.as_bytes(), |b| (b <= 0x20) | (b == 0x7f)) {
         return Err(DigestError::InvalidInput(
             "uri must be a non-empty request-target without spaces or control characters",
         ));
@@ -375,6 +375,7 @@ impl DigestChallenge {
         if nc == 0 {
             return Err(DigestError::InvalidInput("nc starts at 1"));
         }
+        validate_request(req)?;
         let session = Session::new(self, credentials, config)?;
         session.authorize(req, cnonce, nc).map(|(v, _)| v)
     }
@@ -384,11 +385,22 @@ impl DigestChallenge {
 struct Sent {
     session: Arc<Session>,
     nc: u32,
-    cnonce: String,
     qop: Option<Qop>,
-    uri: String,
+    /// The request-target followed by the cnonce, in one allocation.
+    uri_cnonce: String,
+    uri_len: usize,
     /// The nonce was adopted while handling this same logical request (so a new 401 means rejection).
     after_challenge: bool,
+}
+
+impl Sent {
+    fn uri(&self) -> &str {
+        self.uri_cnonce.get(..self.uri_len).unwrap_or_default()
+    }
+
+    fn cnonce(&self) -> &str {
+        self.uri_cnonce.get(self.uri_len..).unwrap_or_default()
+    }
 }
 
 /// Per-logical-request state from [`DigestClient::start`]. `Debug` shows counters only, no secrets.
@@ -543,10 +555,13 @@ impl DigestClient {
     ) -> Result<Option<String>, DigestError> {
         state.body_known = req.body.is_some();
         state.sent = None;
-        validate_request(req)?;
         let Some(session) = self.lock().clone() else {
+            // Report bad input now rather than after the 401.
+            validate_request(req)?;
             return Ok(None);
         };
+        // Validate before reserving an nc, so that bad input does not burn one.
+        validate_request(req)?;
         let Some(nc) = session.next_nc() else {
             // nc exhausted for this nonce: drop it (unless another request already replaced it).
             let mut cur = self.lock();
@@ -559,9 +574,14 @@ impl DigestClient {
         state.sent = Some(Sent {
             session,
             nc,
-            cnonce: cnonce.to_owned(),
             qop,
-            uri: req.uri.to_owned(),
+            uri_cnonce: {
+                let mut s = String::with_capacity(req.uri.len() + cnonce.len());
+                s.push_str(req.uri);
+                s.push_str(cnonce);
+                s
+            },
+            uri_len: req.uri.len(),
             after_challenge: state.challenged,
         });
         Ok(Some(value))
@@ -698,7 +718,7 @@ impl DigestClient {
                 if !constant_time_eq_hex(expected.as_bytes(), rspauth.trim().as_bytes()) {
                     return Err(DigestError::RspauthMismatch);
                 }
-                if info.cnonce.as_deref().is_some_and(|c| c != sent.cnonce)
+                if info.cnonce.as_deref().is_some_and(|c| c != sent.cnonce())
                     || info.nc.is_some_and(|nc| nc != sent.nc)
                 {
                     return Err(DigestError::AuthenticationInfoMismatch);

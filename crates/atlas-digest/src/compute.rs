@@ -54,19 +54,18 @@ pub(crate) fn response(
     uri: &str,
     body: Option<&[u8]>,
 ) -> Hex {
-    let mut a2 = Hasher::new(algorithm);
-    a2.update(method.as_bytes());
-    a2.update(b":");
-    a2.update(uri.as_bytes());
-    if let Some(QopInputs {
+    let ha2 = if let Some(QopInputs {
         qop: Qop::AuthInt, ..
     }) = qop
     {
         let hbody = hash_hex(algorithm, &[body.unwrap_or_default()]);
-        a2.update(b":");
-        a2.update(hbody.as_bytes());
-    }
-    let ha2 = a2.finish_hex();
+        hash_hex(
+            algorithm,
+            &[method.as_bytes(), uri.as_bytes(), hbody.as_bytes()],
+        )
+    } else {
+        hash_hex(algorithm, &[method.as_bytes(), uri.as_bytes()])
+    };
     let mut h = Hasher::new(algorithm);
     match qop {
         Some(q) => h.update_joined(&[

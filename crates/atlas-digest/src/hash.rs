@@ -223,10 +223,13 @@ impl fmt::Debug for Hex {
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 /// Writes `bytes` as lowercase hex into `out` (which must be twice as long).
+#[inline]
 pub(crate) fn hex_into(bytes: &[u8], out: &mut [u8]) {
     for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX_DIGITS[usize::from(b >> 4)];
-        pair[1] = HEX_DIGITS[usize::from(b & 0x0f)];
+        pair.copy_from_slice(&[
+            HEX_DIGITS[usize::from(b >> 4)],
+            HEX_DIGITS[usize::from(b & 0x0f)],
+        ]);
     }
 }
 
@@ -263,13 +266,31 @@ impl Hasher {
     }
 
     /// Feeds `parts` separated by `:`.
+    ///
+    /// Short inputs (the usual case) are joined in a stack buffer and fed in one call: many tiny
+    /// updates cost more in block-buffer bookkeeping than the compression itself for MD5.
     #[inline]
     pub(crate) fn update_joined(&mut self, parts: &[&[u8]]) {
-        for (i, part) in parts.iter().enumerate() {
-            if i > 0 {
-                self.update(b":");
+        let mut buf = [0u8; 384];
+        let total = parts.iter().map(|p| p.len()).sum::<usize>() + parts.len().saturating_sub(1);
+        if total <= buf.len() {
+            let mut at = 0;
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    buf[at] = b':';
+                    at += 1;
+                }
+                buf[at..at + part.len()].copy_from_slice(part);
+                at += part.len();
             }
-            self.update(part);
+            self.update(&buf[..at]);
+        } else {
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    self.update(b":");
+                }
+                self.update(part);
+            }
         }
     }
 

@@ -303,10 +303,17 @@ fn is_bare_value_char(b: u8) -> bool {
     (b > 0x20 && b != 0x7f && b != b',' && b != b'"' && b != b'\\') || b >= 0x80
 }
 
+/// True if any byte of `s` satisfies `pred`. Branch-free over the whole input (a fold, not `any`), so
+/// that the compiler vectorizes it: header values are short and usually contain no such byte.
+#[inline]
+pub(crate) fn any_byte(s: &[u8], pred: impl Fn(u8) -> bool) -> bool {
+    s.iter().fold(0u8, |acc, &b| acc | u8::from(pred(b))) != 0
+}
+
 /// True if `s` can be written inside a quoted-string (after escaping `"` and `\`): no control
 /// characters other than HTAB.
 pub(crate) fn is_quotable(s: &str) -> bool {
-    s.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+    !any_byte(s.as_bytes(), |b| (b < 0x20 && b != b'\t') || b == 0x7f)
 }
 
 /// Writes `value` as a quoted-string, escaping `"` and `\`.
@@ -326,8 +333,18 @@ pub(crate) fn write_quoted<W: fmt::Write>(out: &mut W, value: &str) -> fmt::Resu
 
 /// Appends `value` as a quoted-string to a `String`.
 pub(crate) fn push_quoted(out: &mut String, value: &str) {
-    // Writing into a String cannot fail.
-    let _ = write_quoted(out, value);
+    out.push('"');
+    if any_byte(value.as_bytes(), |b| (b == b'"') | (b == b'\\')) {
+        for c in value.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    } else {
+        out.push_str(value);
+    }
+    out.push('"');
 }
 
 /// RFC 8187 (formerly 5987) `attr-char`: characters that need no percent-encoding in an ext-value.
