@@ -12,7 +12,7 @@ use common::{TestMock, text};
 /// stdout, and exits with its exit code. When PTY_ANSWER is set, types it (and Enter) once the
 /// program asks for the private key.
 const PTY_RUNNER: &str = r#"
-import os, pty, sys
+import os, pty, sys, termios, time
 answer = os.environ.pop("PTY_ANSWER", None)
 pid, fd = pty.fork()
 if pid == 0:
@@ -27,12 +27,36 @@ while True:
         break
     out += data
     if answer is not None and b"Private API key for" in out:
+        # Type only once the program has switched echo off, as a person would (a little later).
+        for _ in range(500):
+            if not termios.tcgetattr(fd)[3] & termios.ECHO:
+                break
+            time.sleep(0.01)
         os.write(fd, answer.encode() + b"\n")
         answer = None
 _, status = os.waitpid(pid, 0)
 sys.stdout.buffer.write(out)
 sys.exit(os.waitstatus_to_exitcode(status))
 "#;
+
+/// `text` without ANSI escape sequences (CSI ... final byte).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
 
 fn on_pty(mock: &TestMock, args: &[&str]) -> Command {
     let bin = assert_cmd::cargo::cargo_bin("atlas-snapshots");
@@ -52,6 +76,8 @@ fn on_pty(mock: &TestMock, args: &[&str]) -> Command {
 #[test]
 fn wait_on_a_terminal_shows_a_spinner_with_elapsed_time_and_status() {
     let mock = TestMock::start();
+    // A QUEUED snapshot that never moves: the spinner runs until --timeout, however loaded the
+    // machine is.
     let out = on_pty(
         &mock,
         &[
@@ -59,9 +85,11 @@ fn wait_on_a_terminal_shows_a_spinner_with_elapsed_time_and_status() {
             "--cluster-name",
             seed::CLUSTER_NAME,
             "--snapshot-id",
-            seed::LIFECYCLE_SNAPSHOT_ID,
+            "5cc310ace5dc7ce369814bcd",
             "--interval",
             "100ms",
+            "--timeout",
+            "1500ms",
         ],
     )
     .output()
@@ -69,7 +97,7 @@ fn wait_on_a_terminal_shows_a_spinner_with_elapsed_time_and_status() {
     let screen = text(&out.stdout);
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(5),
         "{screen}\n{}",
         text(&out.stderr)
     );
@@ -81,19 +109,52 @@ fn wait_on_a_terminal_shows_a_spinner_with_elapsed_time_and_status() {
         screen.contains('\r') || screen.contains("\x1b["),
         "{screen:?}"
     );
-    // The prefix, the current status in color, and indicatif's elapsed time (whole seconds).
+    // The prefix, the current status in color, and indicatif's elapsed time.
     assert!(
-        screen.contains(&format!("snapshot {}", seed::LIFECYCLE_SNAPSHOT_ID)),
+        screen.contains("waiting for snapshot 5cc310ace5dc7ce369814bcd"),
         "{screen:?}"
     );
+    assert!(screen.contains("\x1b[33mQUEUED\x1b[0m (poll"), "{screen:?}");
+    let plain = strip_ansi(&screen);
+    let has_elapsed = plain.match_indices("), ").any(|(i, _)| {
+        let rest = &plain[i + 3..];
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        digits > 0 && rest[digits..].starts_with('s')
+    });
+    assert!(has_elapsed, "elapsed time: {plain:?}");
+    assert!(plain.contains("error: timed out"), "{plain:?}");
+}
+
+#[test]
+fn wait_on_a_terminal_ends_with_a_summary_line_and_a_table() {
+    let mock = TestMock::start();
+    let out = on_pty(
+        &mock,
+        &[
+            "wait",
+            "--flex",
+            "--cluster-name",
+            seed::FLEX_CLUSTER_NAME,
+            "--snapshot-id",
+            seed::FLEX_SNAPSHOT_ID,
+            "--interval",
+            "100ms",
+        ],
+    )
+    .output()
+    .expect("python3 runs");
+    let screen = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{screen}");
+    let plain = strip_ansi(&screen);
     assert!(
-        screen.contains("\x1b[33mRUNNING\x1b[0m (poll"),
-        "{screen:?}"
+        plain.contains(&format!(
+            "✓ snapshot {} is COMPLETED after",
+            seed::FLEX_SNAPSHOT_ID
+        )),
+        "{plain:?}"
     );
-    assert!(screen.contains("2s"), "elapsed time: {screen:?}");
-    // The summary line and a table (stdout is a terminal).
-    assert!(screen.contains("✓ snapshot"), "{screen:?}");
-    assert!(screen.contains("STATUS"), "{screen:?}");
+    // stdout is a terminal too: a table, status in green.
+    assert!(plain.contains("STATUS           COMPLETED"), "{plain:?}");
     assert!(screen.contains("\x1b[32mCOMPLETED\x1b[0m"), "{screen:?}");
 }
 

@@ -29,11 +29,10 @@ fn wait_prints_one_line_per_status_change_and_exits_0_on_completed() {
         .iter()
         .filter_map(|l| l.split_whitespace().nth(1))
         .collect();
-    // One line per change, in order; the mock may already be past QUEUED when the first poll lands.
-    assert!(
-        statuses == ["QUEUED", "RUNNING", "COMPLETED"] || statuses == ["RUNNING", "COMPLETED"],
-        "{stderr}"
-    );
+    // One line per change, in order; on a slow machine the first poll may land after QUEUED (or
+    // even RUNNING) is over, so any non-empty tail of the sequence is right.
+    let all = ["QUEUED", "RUNNING", "COMPLETED"];
+    assert!(!statuses.is_empty() && all.ends_with(&statuses), "{stderr}");
     assert!(
         lines
             .iter()
@@ -70,8 +69,9 @@ fn wait_on_flex_too() {
 fn demo_completes_offline() {
     let home = tempfile::tempdir().unwrap();
     let out = common::bare_cmd(home.path())
-        // A proxy that does not exist: the demo must not need it (loopback only).
-        .env("HTTPS_PROXY", "http://192.0.2.1:9")
+        // A proxy that refuses connections: the demo goes to loopback directly, never through it.
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
         .arg("demo")
         .assert()
         .code(0);

@@ -111,6 +111,8 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
             "atlas-snapshots-cli/{} demo",
             env!("CARGO_PKG_VERSION")
         ))
+        // The mock is on loopback: a proxy from the environment (HTTP_PROXY) must not be used.
+        .proxy(atlas_transport::ProxyConfig::none())
         .build()
         .map_err(|e| describe(&e, &target))?;
 
