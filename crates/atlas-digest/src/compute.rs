@@ -11,7 +11,7 @@
 //! rspauth  = the same with an empty method in A2            (RFC 7616 section 3.5)
 //! ```
 
-use crate::hash::{Algorithm, Hasher, Hex, Qop, hash_hex};
+use crate::hash::{Algorithm, Hex, Qop, hash_hex};
 
 /// H(username ":" realm ":" password), the H(A1) of the plain algorithms.
 pub(crate) fn ha1_base(algorithm: Algorithm, username: &str, realm: &str, password: &str) -> Hex {
@@ -66,19 +66,23 @@ pub(crate) fn response(
     } else {
         hash_hex(algorithm, &[method.as_bytes(), uri.as_bytes()])
     };
-    let mut h = Hasher::new(algorithm);
     match qop {
-        Some(q) => h.update_joined(&[
-            ha1.as_bytes(),
-            nonce.as_bytes(),
-            q.nc,
-            q.cnonce.as_bytes(),
-            q.qop.as_str().as_bytes(),
-            ha2.as_bytes(),
-        ]),
-        None => h.update_joined(&[ha1.as_bytes(), nonce.as_bytes(), ha2.as_bytes()]),
+        Some(q) => hash_hex(
+            algorithm,
+            &[
+                ha1.as_bytes(),
+                nonce.as_bytes(),
+                q.nc,
+                q.cnonce.as_bytes(),
+                q.qop.as_str().as_bytes(),
+                ha2.as_bytes(),
+            ],
+        ),
+        None => hash_hex(
+            algorithm,
+            &[ha1.as_bytes(), nonce.as_bytes(), ha2.as_bytes()],
+        ),
     }
-    h.finish_hex()
 }
 
 /// `H(username ":" realm)`, the `userhash` form of the username (RFC 7616 section 3.4.4).

@@ -240,85 +240,50 @@ pub(crate) fn nc_hex(nc: u32) -> [u8; 8] {
     out
 }
 
-/// An incremental hash of one of the three functions.
-pub(crate) enum Hasher {
-    Md5(Md5),
-    Sha256(Sha256),
-    Sha512_256(Sha512_256),
-}
-
-impl Hasher {
-    pub(crate) fn new(algorithm: Algorithm) -> Hasher {
-        match algorithm.base() {
-            Algorithm::Md5 => Hasher::Md5(Md5::new()),
-            Algorithm::Sha256 => Hasher::Sha256(Sha256::new()),
-            _ => Hasher::Sha512_256(Sha512_256::new()),
-        }
-    }
-
-    #[inline]
-    pub(crate) fn update(&mut self, data: &[u8]) {
-        match self {
-            Hasher::Md5(h) => h.update(data),
-            Hasher::Sha256(h) => h.update(data),
-            Hasher::Sha512_256(h) => h.update(data),
-        }
-    }
-
-    /// Feeds `parts` separated by `:`.
-    ///
-    /// Short inputs (the usual case) are joined in a stack buffer and fed in one call: many tiny
-    /// updates cost more in block-buffer bookkeeping than the compression itself for MD5.
-    #[inline]
-    pub(crate) fn update_joined(&mut self, parts: &[&[u8]]) {
-        let mut buf = [0u8; 384];
-        let total = parts.iter().map(|p| p.len()).sum::<usize>() + parts.len().saturating_sub(1);
-        if total <= buf.len() {
-            let mut at = 0;
-            for (i, part) in parts.iter().enumerate() {
-                if i > 0 {
-                    buf[at] = b':';
-                    at += 1;
-                }
-                buf[at..at + part.len()].copy_from_slice(part);
-                at += part.len();
-            }
-            self.update(&buf[..at]);
-        } else {
-            for (i, part) in parts.iter().enumerate() {
-                if i > 0 {
-                    self.update(b":");
-                }
-                self.update(part);
-            }
-        }
-    }
-
-    pub(crate) fn finish_hex(self) -> Hex {
-        let mut buf = [0u8; 64];
-        let len = match self {
-            Hasher::Md5(h) => {
-                hex_into(&h.finalize(), &mut buf[..32]);
-                32
-            }
-            Hasher::Sha256(h) => {
-                hex_into(&h.finalize(), &mut buf);
-                64
-            }
-            Hasher::Sha512_256(h) => {
-                hex_into(&h.finalize(), &mut buf);
-                64
-            }
-        };
-        Hex { buf, len }
-    }
-}
-
 /// H(p1:p2:...) as lowercase hex.
+///
+/// Dispatches once to a function monomorphized per hash (no enum state moved around). Short inputs
+/// (the usual case) are joined in a stack buffer and fed in one call: many tiny updates cost more in
+/// block-buffer bookkeeping than the compression itself for MD5.
 pub(crate) fn hash_hex(algorithm: Algorithm, parts: &[&[u8]]) -> Hex {
-    let mut h = Hasher::new(algorithm);
-    h.update_joined(parts);
-    h.finish_hex()
+    match algorithm.base() {
+        Algorithm::Md5 => hash_parts::<Md5>(parts),
+        Algorithm::Sha256 => hash_parts::<Sha256>(parts),
+        _ => hash_parts::<Sha512_256>(parts),
+    }
+}
+
+fn hash_parts<D: Digest>(parts: &[&[u8]]) -> Hex {
+    let mut h = D::new();
+    let mut joined = [0u8; 320];
+    let total = parts.iter().map(|p| p.len()).sum::<usize>() + parts.len().saturating_sub(1);
+    if total <= joined.len() {
+        let mut at = 0;
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                joined[at] = b':';
+                at += 1;
+            }
+            joined[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        h.update(&joined[..at]);
+    } else {
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                h.update(b":");
+            }
+            h.update(part);
+        }
+    }
+    let digest = h.finalize();
+    let mut buf = [0u8; 64];
+    let len = (digest.len() * 2).min(64);
+    hex_into(&digest, &mut buf[..len]);
+    Hex {
+        buf,
+        len: len as u8,
+    }
 }
 
 /// Constant-time equality of two byte strings.
