@@ -49,10 +49,12 @@ pub struct ServerConfig {
     /// every nonce at least that old is answered [`VerifyError::Stale`] (never accepted twice).
     /// Default 10 000 (about 1 MB).
     pub max_tracked_nonces: usize,
-    /// Answer [`VerifyError::Stale`] to nonces issued before this server instance first saw the clock
-    /// (its first `challenges` or `verify` call). Their replay history died with the previous instance,
-    /// so accepting them would let a request captured before a restart be replayed once. Costs clients
-    /// one extra round trip after a restart. Default `true`.
+    /// Answer [`VerifyError::Stale`] to nonces issued by another instance with the same secret (for
+    /// example before a restart). Each nonce carries the instance's tag (the time of its first
+    /// `challenges` or `verify` call); the replay history of other instances is unknown here, so
+    /// accepting their nonces would let a captured request be replayed once. Costs clients one extra
+    /// round trip after a restart. Default `true`; turn it off only if replays across instances are
+    /// acceptable (for example several instances behind a load balancer without sticky sessions).
     pub reject_nonces_before_start: bool,
 }
 
@@ -367,7 +369,7 @@ struct Window {
 
 #[derive(Default)]
 struct Tracker {
-    /// Keyed by (issue time in ms, counter): ordered oldest first for eviction.
+    /// Keyed by (issue counter, issue time in ms): ordered oldest first for eviction.
     nonces: BTreeMap<(u64, u64), Window>,
     /// Every nonce at or below this key that is not tracked was evicted: answer stale.
     floor: Option<(u64, u64)>,
@@ -379,8 +381,8 @@ struct Tracker {
 /// (section 3.3), verification (section 3.4), `Authentication-Info` (section 3.5), and the nonce and
 /// replay advice of section 5.4 and 5.5.
 ///
-/// Nonces are self-validating: `base64(issue-time ‖ counter ‖ HMAC-SHA-256(secret, realm ‖ time ‖
-/// counter)[..16])`. Freshness needs no table; only replay detection keeps state, bounded by
+/// Nonces are self-validating: `base64(issue-time ‖ counter ‖ instance ‖ HMAC-SHA-256(secret, realm ‖
+/// time ‖ counter ‖ instance)[..16])`. Freshness needs no table; only replay detection keeps state, bounded by
 /// [`ServerConfig::max_tracked_nonces`].
 pub struct DigestServer {
     config: ServerConfig,
@@ -441,20 +443,21 @@ impl DigestServer {
         &self.config
     }
 
-    fn nonce_mac(&self, time: u64, counter: u64) -> [u8; 32] {
+    fn nonce_mac(&self, time: u64, counter: u64, instance: u64) -> [u8; 32] {
         hmac_sha256(
             &self.secret,
             &[
-                b"atlas-digest nonce v1\0",
+                b"atlas-digest nonce v2\0",
                 self.config.realm.as_bytes(),
                 b"\0",
                 &time.to_be_bytes(),
                 &counter.to_be_bytes(),
+                &instance.to_be_bytes(),
             ],
         )
     }
 
-    /// Records the first time seen and returns it.
+    /// The instance tag: the time (ms) of the first call that gave a clock, recorded once.
     fn start_time(&self, now_ms: u64) -> u64 {
         match self
             .started
@@ -465,35 +468,37 @@ impl DigestServer {
         }
     }
 
-    /// A fresh nonce for `now`.
+    /// A fresh nonce for `now`: `base64(time ‖ counter ‖ instance ‖ HMAC[..16])`.
     pub fn new_nonce(&self, now: SystemTime) -> String {
         let time = millis(now);
-        self.start_time(time);
+        let instance = self.start_time(time);
         let counter = self.counter.fetch_add(1, Ordering::Relaxed);
-        let mac = self.nonce_mac(time, counter);
-        let mut raw = [0u8; 32];
+        let mac = self.nonce_mac(time, counter, instance);
+        let mut raw = [0u8; 40];
         raw[..8].copy_from_slice(&time.to_be_bytes());
         raw[8..16].copy_from_slice(&counter.to_be_bytes());
-        raw[16..].copy_from_slice(&mac[..16]);
+        raw[16..24].copy_from_slice(&instance.to_be_bytes());
+        raw[24..].copy_from_slice(&mac[..16]);
         base64_encode(&raw)
     }
 
-    /// Checks a nonce's MAC; returns its (time, counter).
-    fn open_nonce(&self, nonce: &str) -> Result<(u64, u64), VerifyError> {
+    /// Checks a nonce's MAC; returns its (time, counter, instance).
+    fn open_nonce(&self, nonce: &str) -> Result<(u64, u64, u64), VerifyError> {
         let raw = base64_decode(nonce).ok_or(VerifyError::BadNonce)?;
-        if raw.len() != 32 {
+        if raw.len() != 40 {
             return Err(VerifyError::BadNonce);
         }
-        let mut t = [0u8; 8];
-        let mut c = [0u8; 8];
-        t.copy_from_slice(&raw[..8]);
-        c.copy_from_slice(&raw[8..16]);
-        let (time, counter) = (u64::from_be_bytes(t), u64::from_be_bytes(c));
-        let mac = self.nonce_mac(time, counter);
-        if !constant_time_eq(&mac[..16], &raw[16..]) {
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&raw[i..i + 8]);
+            u64::from_be_bytes(w)
+        };
+        let (time, counter, instance) = (word(0), word(8), word(16));
+        let mac = self.nonce_mac(time, counter, instance);
+        if !constant_time_eq(&mac[..16], &raw[24..]) {
             return Err(VerifyError::BadNonce);
         }
-        Ok((time, counter))
+        Ok((time, counter, instance))
     }
 
     /// The challenges to send with a 401 for `now`: one per configured algorithm, strongest first (each
@@ -621,11 +626,12 @@ impl DigestServer {
         let now_ms = millis(now);
         let started = self.start_time(now_ms);
         let age = Duration::from_millis(now_ms.saturating_sub(key.0));
-        if age > cfg.nonce_lifetime || (cfg.reject_nonces_before_start && key.0 < started) {
+        if age > cfg.nonce_lifetime || (cfg.reject_nonces_before_start && key.2 != started) {
             return Err(VerifyError::Stale);
         }
         if let Some(nc) = h.nc {
-            self.record(key, nc, now_ms)?;
+            // Order by the issue counter (monotonic in this instance, unlike a wall clock).
+            self.record((key.1, key.0), nc, now_ms)?;
         }
         let renew = match cfg.next_nonce {
             NextNonce::Never => false,
@@ -653,6 +659,7 @@ impl DigestServer {
     }
 
     /// Records (nonce, nc) in the replay window; errors on a replay or an evicted nonce.
+    /// `key` is (issue counter, issue time in ms).
     fn record(&self, key: (u64, u64), nc: u32, now_ms: u64) -> Result<(), VerifyError> {
         if nc == 0 {
             return Err(VerifyError::Replay);
@@ -680,7 +687,7 @@ impl DigestServer {
         // Forget nonces that expired: they are answered stale before reaching the tracker.
         let lifetime_ms = u64::try_from(self.config.nonce_lifetime.as_millis()).unwrap_or(u64::MAX);
         let cutoff = now_ms.saturating_sub(lifetime_ms);
-        while let Some((&(time, _), _)) = t.nonces.first_key_value() {
+        while let Some((&(_, time), _)) = t.nonces.first_key_value() {
             if time >= cutoff {
                 break;
             }

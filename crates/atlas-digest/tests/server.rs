@@ -539,3 +539,30 @@ fn non_ascii_credentials_without_charset_use_raw_utf8() {
         .unwrap();
     assert!(a.starts_with("Digest username=\"Дмитрий\""), "{a}");
 }
+
+#[test]
+fn replay_tracking_survives_a_clock_that_steps_back() {
+    // Eviction order follows the issue counter, not the wall clock: after the clock steps back, new
+    // nonces are still accepted once and rejected when replayed.
+    let server = DigestServer::new(
+        ServerConfig::new("atlas").with_max_tracked_nonces(2),
+        SECRET,
+    );
+    let users = users();
+    let later = t0() + Duration::from_secs(100);
+    for i in 0..3 {
+        let nonce = server.new_nonce(later + Duration::from_millis(i));
+        let a = with_nonce(&server, &nonce, 1, "c");
+        assert!(server.verify(&a, &facts(), later, &users).is_ok());
+    }
+    for i in 0..3 {
+        let nonce = server.new_nonce(t0() + Duration::from_secs(99) + Duration::from_millis(i));
+        let a = with_nonce(&server, &nonce, 1, "c");
+        let now = t0() + Duration::from_secs(100);
+        assert!(server.verify(&a, &facts(), now, &users).is_ok(), "#{i}");
+        assert_eq!(
+            server.verify(&a, &facts(), now, &users).map(|v| v.username),
+            Err(VerifyError::Replay)
+        );
+    }
+}
