@@ -94,6 +94,21 @@
 //! | Deterministic entry point (fixed cnonce) running the client's code | | [`DigestChallenge::respond`] |
 //! | `http` feature: `HeaderValue` / `HeaderMap` helpers | | `http` module |
 //!
+//! # Interoperability choices
+//!
+//! - `-sess` algorithms: H(A1) is recomputed with the cnonce of each request (as curl and Python
+//!   `requests` do, and as servers that verify each request independently expect), rather than frozen
+//!   at the first cnonce after a challenge.
+//! - Non-ASCII usernames go as `username*=UTF-8''...` when the challenge says `charset=UTF-8`; otherwise
+//!   as raw UTF-8 inside the quoted string (what servers predating RFC 7616 compare), and as
+//!   `username*` whenever the name holds control characters.
+//! - A 401 to credentials computed from a nonce cached by an earlier request is answered once more
+//!   with the new challenge even without `stale=true` (servers forget nonces on restart without saying
+//!   stale); a 401 to credentials computed from a challenge of the same request is final
+//!   ([`DigestError::Rejected`]) unless it says `stale=true`.
+//! - Among challenges of the same strength the first one wins; the plain variant of a hash ranks above
+//!   its `-sess` variant.
+//!
 //! # Security considerations
 //!
 //! - **MD5 is broken** as a hash, and Digest with any hash lets an observer of one exchange run an
