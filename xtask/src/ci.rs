@@ -3,7 +3,7 @@
 //! 1. the foreign tools the interop tests drive (curl, Python with `requests`) are present;
 //! 2. `cargo fmt --all -- --check`;
 //! 3. `cargo clippy --workspace --all-targets -- -D warnings`;
-//! 4. `cargo test --workspace`;
+//! 4. `cargo test --workspace --no-fail-fast` (every failing test is reported, then it stops);
 //! 5. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`.
 
 use anyhow::{Result, bail};
@@ -24,7 +24,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    exec(cargo(&["test", "--workspace"]))?;
+    exec(cargo(&["test", "--workspace", "--no-fail-fast"]))?;
     let mut doc = cargo(&["doc", "--workspace", "--no-deps"]);
     doc.env("RUSTDOCFLAGS", "-D warnings");
     exec(doc)?;
