@@ -224,8 +224,10 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
     ))?;
 
     out(&format!(
-        "Done in {}. Try it yourself: `atlas-snapshots mock` runs this mock until Ctrl-C and prints its keys;\nthen point get, list and wait at it with MONGODB_ATLAS_BASE_URL=http://127.0.0.1:8080 and the printed keys\nin MONGODB_ATLAS_PUBLIC_API_KEY / MONGODB_ATLAS_PRIVATE_API_KEY.\n",
-        format_elapsed(started.elapsed())
+        "Done in {}. Try it yourself: `atlas-snapshots mock` runs this mock on 127.0.0.1:8080 until Ctrl-C and\nprints a key pair; then, in another terminal:\n    export MONGODB_ATLAS_BASE_URL=http://127.0.0.1:8080 MONGODB_ATLAS_PROJECT_ID={}\n    export MONGODB_ATLAS_PUBLIC_API_KEY=<printed> MONGODB_ATLAS_PRIVATE_API_KEY=<printed>\n    atlas-snapshots list --cluster-name {} --all\n",
+        format_elapsed(started.elapsed()),
+        seed::GROUP_ID,
+        seed::CLUSTER_NAME
     ))?;
     mock.shutdown().await;
     Ok(match waited.status {
