@@ -220,16 +220,19 @@ impl fmt::Debug for Hex {
     }
 }
 
-const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
-
 /// Writes `bytes` as lowercase hex into `out` (which must be twice as long).
+///
+/// Arithmetic instead of a table lookup, so that the loop vectorizes.
 #[inline]
 pub(crate) fn hex_into(bytes: &[u8], out: &mut [u8]) {
-    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair.copy_from_slice(&[
-            HEX_DIGITS[usize::from(b >> 4)],
-            HEX_DIGITS[usize::from(b & 0x0f)],
-        ]);
+    #[inline(always)]
+    fn digit(n: u8) -> u8 {
+        // n in 0..16: '0'..'9' then 'a'..'f' (b'a' - b'0' - 10 = 39).
+        n + b'0' + (u8::from(n > 9) * 39)
+    }
+    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = digit(b >> 4);
+        pair[1] = digit(b & 0x0f);
     }
 }
 
