@@ -178,7 +178,25 @@ fn no_color_on_a_terminal() {
     assert!(screen.contains("STATUS           FAILED"), "{screen:?}");
     assert!(!screen.contains("\x1b[3"), "{screen:?}");
 
-    // Without NO_COLOR: colors; and -o json is pretty-printed on a terminal.
+    // --no-color does the same.
+    let out = on_pty(
+        &mock,
+        &[
+            "get",
+            "--no-color",
+            "--cluster-name",
+            seed::CLUSTER_NAME,
+            "--snapshot-id",
+            seed::SNAPSHOT_ID,
+        ],
+    )
+    .output()
+    .expect("python3 runs");
+    let screen = text(&out.stdout);
+    assert!(screen.contains("STATUS           FAILED"), "{screen:?}");
+    assert!(!screen.contains("\x1b["), "{screen:?}");
+
+    // Without either: colors; and -o json is pretty-printed on a terminal.
     let out = on_pty(
         &mock,
         &[

@@ -93,14 +93,14 @@ fn demo_completes_offline() {
     assert!(!stdout.contains("\x1b["), "no colors when piped");
 }
 
-#[test]
-fn mock_command_serves_until_stopped_and_get_works_against_it() {
-    let home = tempfile::tempdir().unwrap();
+/// Starts `atlas-snapshots mock ARGS` as a child process and reads its banner up to the Ctrl-C
+/// line; returns the child, the base URL it printed and the whole banner.
+fn spawn_mock(home: &std::path::Path, args: &[&str]) -> (std::process::Child, String, String) {
     let bin = assert_cmd::cargo::cargo_bin("atlas-snapshots");
     let mut child = std::process::Command::new(&bin)
-        .args(["mock", "--listen", "127.0.0.1:0", "--public-key", "pubmock"])
-        .args(["--private-key", "privmock1"])
-        .env("XDG_CONFIG_HOME", home.path())
+        .arg("mock")
+        .args(args)
+        .env("XDG_CONFIG_HOME", home)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -112,14 +112,34 @@ fn mock_command_serves_until_stopped_and_get_works_against_it() {
         let line = line.unwrap();
         banner.push_str(&line);
         banner.push('\n');
-        if let Some(i) = line.find("http://") {
-            base_url.get_or_insert_with(|| line[i..].split_whitespace().next().unwrap().to_owned());
+        if let Some(i) = line.find("://") {
+            let start = line[..i].rfind(' ').map_or(0, |s| s + 1);
+            base_url
+                .get_or_insert_with(|| line[start..].split_whitespace().next().unwrap().to_owned());
         }
         if line.contains("Ctrl-C") {
             break;
         }
     }
     let base_url = base_url.unwrap_or_else(|| panic!("no URL in banner:\n{banner}"));
+    (child, base_url, banner)
+}
+
+#[test]
+fn mock_command_serves_until_stopped_and_get_works_against_it() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut child, base_url, banner) = spawn_mock(
+        home.path(),
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--public-key",
+            "pubmock",
+            "--private-key",
+            "privmock1",
+        ],
+    );
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{banner}");
     assert!(banner.contains("pubmock"), "{banner}");
     assert!(banner.contains("curl --user"), "{banner}");
     let result = common::bare_cmd(home.path())
@@ -138,6 +158,60 @@ fn mock_command_serves_until_stopped_and_get_works_against_it() {
     assert!(text(&result.stdout).contains(seed::SNAPSHOT_ID));
     assert!(!status.success());
     assert!(stderr.contains("visible to other users"), "{stderr}");
+}
+
+#[test]
+fn mock_command_tls_and_sunset_flags_reach_the_server() {
+    let home = tempfile::tempdir().unwrap();
+    let ca = home.path().join("mock-ca.pem");
+    let ca_arg = ca.to_str().unwrap().to_owned();
+    let (mut child, base_url, banner) = spawn_mock(
+        home.path(),
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-ca-out",
+            &ca_arg,
+            "--sunset",
+        ],
+    );
+    // Generated keys are printed; read them from the banner.
+    let key = |label: &str| {
+        banner
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
+            .unwrap_or_else(|| panic!("no {label} in:\n{banner}"))
+    };
+    let (public, private) = (key("public key:"), key("private key:"));
+    assert!(base_url.starts_with("https://127.0.0.1:"), "{banner}");
+    let run = |args: &[&str]| {
+        common::bare_cmd(home.path())
+            .env("MONGODB_ATLAS_BASE_URL", &base_url)
+            .env("MONGODB_ATLAS_PUBLIC_API_KEY", &public)
+            .env("MONGODB_ATLAS_PRIVATE_API_KEY", &private)
+            .env("MONGODB_ATLAS_PROJECT_ID", seed::GROUP_ID)
+            .args(args)
+            .arg("--cacert")
+            .arg(&ca)
+            .output()
+            .unwrap()
+    };
+    // TLS with the written CA works; the tenant endpoint is gone (--sunset), flex is not.
+    let tenant = run(&common::get_seed_args());
+    let flex = run(&[
+        "get",
+        "--flex",
+        "--cluster-name",
+        seed::FLEX_CLUSTER_NAME,
+        "--snapshot-id",
+        seed::FLEX_SNAPSHOT_ID,
+    ]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(tenant.status.code(), Some(1), "{}", text(&tenant.stderr));
+    assert!(text(&tenant.stderr).contains("try again with --flex"));
+    assert_eq!(flex.status.code(), Some(0), "{}", text(&flex.stderr));
+    assert!(text(&flex.stdout).contains(seed::FLEX_SNAPSHOT_ID));
 }
 
 #[test]
