@@ -21,6 +21,11 @@ use crate::parse::{
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientConfig {
+    /// Use `qop=auth-int` at all. Default `true` (only when the body is known, see
+    /// [`RequestFacts::body`]). Set `false` when response bodies cannot be handed to
+    /// [`DigestClient::on_authentication_info_with_body`] (streaming): challenges offering only
+    /// `auth-int` are then unsupported.
+    pub allow_auth_int: bool,
     /// Use `qop=auth-int` whenever the server offers it and the request body is known
     /// ([`RequestFacts::body`] is `Some`). Default `false`: `auth-int` is only used when the server offers
     /// nothing else (a challenge offering only `auth-int` is answered when the body is known).
@@ -42,6 +47,7 @@ pub struct ClientConfig {
 impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
+            allow_auth_int: true,
             prefer_auth_int: false,
             allow_rfc2069: true,
             allow_md5: true,
@@ -94,7 +100,10 @@ fn usable(c: &DigestChallenge, config: &ClientConfig, body_known: bool) -> bool 
     }
     match &c.qop {
         None => config.allow_rfc2069 && !c.algorithm.is_session(),
-        Some(list) => list.contains(&Qop::Auth) || (body_known && list.contains(&Qop::AuthInt)),
+        Some(list) => {
+            list.contains(&Qop::Auth)
+                || (config.allow_auth_int && body_known && list.contains(&Qop::AuthInt))
+        }
     }
 }
 
@@ -133,7 +142,7 @@ impl Session {
             username_param,
             userhash: c.userhash,
             offers_auth: c.offers(Qop::Auth),
-            offers_auth_int: c.offers(Qop::AuthInt),
+            offers_auth_int: config.allow_auth_int && c.offers(Qop::AuthInt),
             rfc2069: c.qop.is_none(),
             prefer_auth_int: config.prefer_auth_int,
             ha1_base,

@@ -418,6 +418,31 @@ fn prefer_auth_int_when_configured() {
 }
 
 #[test]
+fn auth_int_can_be_disabled() {
+    let mut config = ClientConfig::default();
+    config.allow_auth_int = false;
+    config.prefer_auth_int = true;
+    let client = DigestClient::with_config(Credentials::new("u", "p"), config);
+    let body = RequestFacts::new("POST", "/x").with_body(b"b");
+    let mut st = client.start();
+    client.authorization(&mut st, &body, "c").unwrap();
+    assert!(matches!(
+        client.on_unauthorized(&mut st, [r#"Digest realm="r", qop="auth-int", nonce="n""#]),
+        Err(DigestError::NoSupportedChallenge { .. })
+    ));
+    let mut st = client.start();
+    client.authorization(&mut st, &body, "c").unwrap();
+    client
+        .on_unauthorized(
+            &mut st,
+            [r#"Digest realm="r", qop="auth-int,auth", nonce="n""#],
+        )
+        .unwrap();
+    let v = client.authorization(&mut st, &body, "c").unwrap().unwrap();
+    assert_eq!(parsed(&v).qop, Some(Qop::Auth));
+}
+
+#[test]
 fn never_falls_back_to_basic_and_lists_what_was_offered() {
     let client = DigestClient::new(Credentials::new("u", "p"));
     let mut st = client.start();
