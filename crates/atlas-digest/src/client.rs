@@ -64,19 +64,20 @@ pub(crate) struct Session {
     nonce: String,
     realm: String,
     opaque: Option<String>,
-    username_param: String,
     userhash: bool,
     offers_auth: bool,
     offers_auth_int: bool,
     rfc2069: bool,
     prefer_auth_int: bool,
     ha1_base: Hex,
-    /// `Digest <username>, realm="..", uri=`
-    prefix: String,
-    /// `, algorithm=X, nonce=".."`
-    mid: String,
-    /// `, userhash=true, opaque=".."` (either part optional)
-    suffix: String,
+    /// The constant parts of the `Authorization` value, in one allocation:
+    /// `Digest <username>, realm="..", uri=` | `, algorithm=X, nonce=".."` |
+    /// `, userhash=true, opaque=".."` (either part optional), split at `uri_at` and `nc_at`.
+    rendered: String,
+    /// End of `<username>` in `rendered` (it starts after `Digest `).
+    username_end: usize,
+    uri_at: usize,
+    nc_at: usize,
     /// Last nc handed out (0 = none yet).
     nc: AtomicU32,
     max_nc: u32,
@@ -139,43 +140,56 @@ impl Session {
             nonce: c.nonce.clone(),
             realm: c.realm.clone(),
             opaque: c.opaque.clone(),
-            username_param,
             userhash: c.userhash,
             offers_auth: c.offers(Qop::Auth),
             offers_auth_int: config.allow_auth_int && c.offers(Qop::AuthInt),
             rfc2069: c.qop.is_none(),
             prefer_auth_int: config.prefer_auth_int,
             ha1_base,
-            prefix: String::new(),
-            mid: String::new(),
-            suffix: String::new(),
+            rendered: String::new(),
+            username_end: 0,
+            uri_at: 0,
+            nc_at: 0,
             nc: AtomicU32::new(0),
             max_nc: config.max_nc,
         };
-        s.render();
+        s.render(&username_param);
         Ok(s)
     }
 
-    fn render(&mut self) {
-        self.prefix.clear();
-        self.prefix.push_str("Digest ");
-        self.prefix.push_str(&self.username_param);
-        self.prefix.push_str(", realm=");
-        push_quoted(&mut self.prefix, &self.realm);
-        self.prefix.push_str(", uri=");
-        self.mid.clear();
-        self.mid.push_str(", algorithm=");
-        self.mid.push_str(self.algorithm.as_str());
-        self.mid.push_str(", nonce=");
-        push_quoted(&mut self.mid, &self.nonce);
-        self.suffix.clear();
+    fn render(&mut self, username_param: &str) {
+        let mut r = String::with_capacity(
+            username_param.len()
+                + self.realm.len()
+                + self.nonce.len()
+                + self.opaque.as_ref().map_or(0, String::len)
+                + 96,
+        );
+        r.push_str("Digest ");
+        r.push_str(username_param);
+        self.username_end = r.len();
+        r.push_str(", realm=");
+        push_quoted(&mut r, &self.realm);
+        r.push_str(", uri=");
+        self.uri_at = r.len();
+        r.push_str(", algorithm=");
+        r.push_str(self.algorithm.as_str());
+        r.push_str(", nonce=");
+        push_quoted(&mut r, &self.nonce);
+        self.nc_at = r.len();
         if self.userhash {
-            self.suffix.push_str(", userhash=true");
+            r.push_str(", userhash=true");
         }
         if let Some(o) = &self.opaque {
-            self.suffix.push_str(", opaque=");
-            push_quoted(&mut self.suffix, o);
+            r.push_str(", opaque=");
+            push_quoted(&mut r, o);
         }
+        self.rendered = r;
+    }
+
+    fn part(&self, from: usize, to: usize) -> &str {
+        // The split points were recorded at ASCII punctuation while rendering.
+        self.rendered.get(from..to).unwrap_or_default()
     }
 
     /// The same session with the server's `nextnonce` (nc restarts at 1).
@@ -185,20 +199,20 @@ impl Session {
             nonce: nonce.to_owned(),
             realm: self.realm.clone(),
             opaque: self.opaque.clone(),
-            username_param: self.username_param.clone(),
             userhash: self.userhash,
             offers_auth: self.offers_auth,
             offers_auth_int: self.offers_auth_int,
             rfc2069: self.rfc2069,
             prefer_auth_int: self.prefer_auth_int,
             ha1_base: self.ha1_base,
-            prefix: String::new(),
-            mid: String::new(),
-            suffix: String::new(),
+            rendered: String::new(),
+            username_end: 0,
+            uri_at: 0,
+            nc_at: 0,
             nc: AtomicU32::new(0),
             max_nc: self.max_nc,
         };
-        s.render();
+        s.render(self.part("Digest ".len(), self.username_end));
         s
     }
 
@@ -255,18 +269,11 @@ impl Session {
             req.uri,
             req.body,
         );
-        let mut out = String::with_capacity(
-            self.prefix.len()
-                + self.mid.len()
-                + self.suffix.len()
-                + req.uri.len()
-                + cnonce.len()
-                + 64
-                + 64,
-        );
-        out.push_str(&self.prefix);
+        let mut out =
+            String::with_capacity(self.rendered.len() + req.uri.len() + cnonce.len() + 64 + 64);
+        out.push_str(self.part(0, self.uri_at));
         push_quoted(&mut out, req.uri);
-        out.push_str(&self.mid);
+        out.push_str(self.part(self.uri_at, self.nc_at));
         if let Some(q) = qop {
             out.push_str(", nc=");
             // nc8 is ASCII hex.
@@ -276,7 +283,7 @@ impl Session {
             out.push_str(", qop=");
             out.push_str(q.as_str());
         }
-        out.push_str(&self.suffix);
+        out.push_str(self.part(self.nc_at, self.rendered.len()));
         out.push_str(", response=\"");
         out.push_str(response.as_str());
         out.push('"');
