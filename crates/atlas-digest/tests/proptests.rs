@@ -16,6 +16,14 @@ use atlas_digest::{
 use common::{cnonce, request, t0};
 use proptest::prelude::*;
 
+/// 128 cases by default (the suite stays fast); `PROPTEST_CASES=10000` for a deeper run.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(128)
+}
+
 fn algorithm() -> impl Strategy<Value = Algorithm> {
     proptest::sample::select(Algorithm::ALL.to_vec())
 }
@@ -31,7 +39,7 @@ fn token(max: usize) -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     /// Client and server of this crate agree for every algorithm x qop x userhash x charset, with
     /// arbitrary (non-ASCII, control characters, quotes, colons) usernames and passwords, arbitrary
