@@ -45,6 +45,16 @@ mod serve;
 mod server;
 mod tls;
 
+/// Entry points for this crate's fuzz targets (`fuzz/`). Not part of the supported API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Runs the mock's request-target parsing (path matching, ids, query, paging, `Accept`) on
+    /// arbitrary input; never panics.
+    pub fn request_target(path: &str, query: Option<&str>, accept: &str) -> usize {
+        crate::server::fuzz_request_target(path, query, accept)
+    }
+}
+
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
