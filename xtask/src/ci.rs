@@ -4,7 +4,8 @@
 //! 2. `cargo fmt --all -- --check`;
 //! 3. `cargo clippy --workspace --all-targets -- -D warnings`;
 //! 4. `cargo test --workspace --no-fail-fast` (every failing test is reported, then it stops);
-//! 5. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`.
+//! 5. `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`;
+//! 6. the feature-gated crate's docs as docs.rs builds them (`--cfg docsrs`, all features).
 
 use anyhow::{Result, bail};
 
@@ -28,6 +29,12 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut doc = cargo(&["doc", "--workspace", "--no-deps"]);
     doc.env("RUSTDOCFLAGS", "-D warnings");
     exec(doc)?;
+    // docs.rs builds with nightly and `--cfg docsrs`; RUSTC_BOOTSTRAP gives stable the same switch.
+    let mut docsrs = cargo(&["doc", "-p", "atlas-digest", "--all-features", "--no-deps"]);
+    docsrs
+        .env("RUSTDOCFLAGS", "--cfg docsrs -D warnings")
+        .env("RUSTC_BOOTSTRAP", "1");
+    exec(docsrs)?;
     eprintln!("\nxtask ci: all checks passed");
     Ok(())
 }

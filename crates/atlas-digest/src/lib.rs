@@ -134,6 +134,8 @@
 //!   [`Verified`] redact them) and there is no `Display` for them.
 //! - **Randomness**: cnonces and the server secret must come from a CSPRNG; this crate draws none itself.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod client;
 mod compute;
 mod credentials;
