@@ -361,4 +361,128 @@ mod tests {
             "twice is refused"
         );
     }
+
+    /// A throwaway clone of this repository's committed HEAD, removed when dropped.
+    struct TempClone(std::path::PathBuf);
+
+    impl TempClone {
+        fn new() -> TempClone {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let dir =
+                std::env::temp_dir().join(format!("xtask-release-{}-{nanos}", std::process::id()));
+            let status = Command::new("git")
+                .args(["clone", "--quiet", "--no-hardlinks"])
+                .arg(crate::util::root())
+                .arg(&dir)
+                .status()
+                .expect("git clone");
+            assert!(status.success(), "git clone failed");
+            for (k, v) in [
+                ("user.name", "xtask test"),
+                ("user.email", "xtask@example.invalid"),
+            ] {
+                let st = Command::new("git")
+                    .args(["config", k, v])
+                    .current_dir(&dir)
+                    .status()
+                    .unwrap();
+                assert!(st.success());
+            }
+            TempClone(dir)
+        }
+
+        fn git(&self, args: &[&str]) -> String {
+            output_in(&self.0, Command::new("git").args(args)).unwrap()
+        }
+
+        fn read(&self, file: &str) -> String {
+            fs::read_to_string(self.0.join(file)).unwrap()
+        }
+    }
+
+    impl Drop for TempClone {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn options(version: &str, dry_run: bool) -> Options {
+        Options {
+            version: version.into(),
+            dry_run,
+            skip_ci: true,
+            no_verify: true,
+        }
+    }
+
+    /// The whole task on a temporary clone (CI already ran; packages are not compiled again):
+    /// a dry run leaves everything as it was; a real run bumps, moves the changelog, commits and
+    /// tags; a dirty tree is refused. The real repository is never touched.
+    #[test]
+    fn release_on_a_temporary_clone() {
+        let repo = TempClone::new();
+        let manifest = repo.read("Cargo.toml");
+        let changelog = repo.read("CHANGELOG.md");
+        let head = repo.git(&["rev-parse", "HEAD"]);
+
+        release(&repo.0, &options("0.2.0", true), "2026-11-28".into()).expect("dry run passes");
+        assert_eq!(
+            repo.read("Cargo.toml"),
+            manifest,
+            "a dry run restores Cargo.toml"
+        );
+        assert_eq!(
+            repo.read("CHANGELOG.md"),
+            changelog,
+            "a dry run restores CHANGELOG.md"
+        );
+        assert_eq!(
+            repo.git(&["status", "--porcelain"]).trim(),
+            "",
+            "a dry run leaves a clean tree"
+        );
+        assert_eq!(
+            repo.git(&["rev-parse", "HEAD"]),
+            head,
+            "a dry run commits nothing"
+        );
+        assert_eq!(
+            repo.git(&["tag", "--list"]).trim(),
+            "",
+            "a dry run tags nothing"
+        );
+
+        release(&repo.0, &options("0.2.0", false), "2026-11-28".into()).expect("release passes");
+        assert!(
+            repo.read("Cargo.toml")
+                .contains("[workspace.package]\nversion = \"0.2.0\"")
+        );
+        assert!(
+            repo.read("Cargo.toml")
+                .contains("path = \"crates/atlas-model\", version = \"0.2.0\"")
+        );
+        let log = repo.read("CHANGELOG.md");
+        assert!(
+            log.contains("## [Unreleased]\n\n## [0.2.0] - 2026-11-28\n"),
+            "{log}"
+        );
+        assert_eq!(
+            repo.git(&["log", "-1", "--format=%s"]).trim(),
+            "Release v0.2.0"
+        );
+        assert_eq!(repo.git(&["tag", "--list"]).trim(), "v0.2.0");
+        assert_eq!(
+            repo.git(&["status", "--porcelain"]).trim(),
+            "",
+            "everything was committed"
+        );
+
+        fs::write(repo.0.join("stray.txt"), "x").unwrap();
+        let err = release(&repo.0, &options("0.3.0", true), "2026-11-28".into()).unwrap_err();
+        assert!(err.to_string().contains("not clean"), "{err}");
+        assert!(Options::parse(&["0.3".into()]).is_err());
+        assert!(Options::parse(&["0.3.0".into(), "--bogus".into()]).is_err());
+    }
 }
