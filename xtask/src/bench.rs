@@ -1,7 +1,7 @@
 //! `cargo xtask bench [--runs N] [--quick]`: every benchmark side by side in one run, written to
 //! `docs/benchmarks.md`.
 //!
-//! 1. Micro (criterion): `cargo bench -p atlas-digest -p atlas-model`; each benchmark is reported
+//! 1. Micro (criterion): `cargo bench -p atlas-digest -p atlas-model --bench "*"`; each benchmark is reported
 //!    beside the floor of its group (the benchmark whose name contains `floor`).
 //! 2. Against `atlas-bench-mock` on loopback (release builds), each measurement repeated N times
 //!    (default 3) and reported as the median:
@@ -147,6 +147,8 @@ fn micro(root: &Path) -> Result<Vec<Micro>> {
             "atlas-digest",
             "-p",
             "atlas-model",
+            "--bench",
+            "*",
             "--",
             "--warm-up-time",
             "1",
@@ -256,14 +258,18 @@ impl Drop for Mock {
 /// One throughput-style measurement.
 #[derive(Debug, Clone, Default)]
 struct Run {
+    /// Requests sent (successful and failed).
     requests: u64,
+    /// Requests that did not end in a 200.
+    failed: u64,
     seconds: f64,
     round_trips: f64,
 }
 
 impl Run {
+    /// Successful requests per second.
     fn per_second(&self) -> f64 {
-        self.requests as f64 / self.seconds.max(1e-9)
+        (self.requests - self.failed) as f64 / self.seconds.max(1e-9)
     }
     fn trips_per_request(&self) -> f64 {
         self.round_trips / self.requests.max(1) as f64
@@ -320,6 +326,7 @@ fn fetch(
         .context("round_trips")?;
     Ok(Run {
         requests: count as u64,
+        failed: 0,
         seconds,
         round_trips,
     })
@@ -361,6 +368,7 @@ fn library(
         .context("round_trips")?;
     Ok(Run {
         requests: count as u64,
+        failed: 0,
         seconds,
         round_trips,
     })
@@ -432,9 +440,34 @@ fn server_counted(mock: &Mock, requests: usize, f: impl FnOnce() -> Result<()>) 
     let after = mock.requests()?;
     Ok(Run {
         requests: requests as u64,
+        failed: 0,
         seconds,
         round_trips: (after - before) as f64,
     })
+}
+
+/// Runs a peer program that prints `ok=<n> failed=<n> ...`; its failures are recorded, not fatal
+/// (a peer that cannot keep up with the server is a result).
+fn peer_program(mock: &Mock, n: usize, mut cmd: Command) -> Result<Run> {
+    let mut printed = String::new();
+    let mut run = server_counted(mock, n, || {
+        let out = cmd.output()?;
+        printed = String::from_utf8_lossy(&out.stdout).into_owned();
+        ensure!(
+            printed.contains("ok="),
+            "peer {} printed no summary ({}): {}",
+            cmd.get_program().to_string_lossy(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    })?;
+    let f = fields(printed.lines().last().unwrap_or_default());
+    run.failed = f
+        .get("failed")
+        .and_then(|v| v.parse().ok())
+        .context("failed=")?;
+    Ok(run)
 }
 
 fn peers(root: &Path, release: &Path, mock: &Mock, sizes: Sizes) -> Result<Peers> {
@@ -516,22 +549,10 @@ fn peers(root: &Path, release: &Path, mock: &Mock, sizes: Sizes) -> Result<Peers
         Box::new(|| {
             let n = sizes.python;
             let script = root.join("bench").join("peers").join("python_requests.py");
-            server_counted(mock, n, || {
-                let out = Command::new("python3")
-                    .arg(&script)
-                    .args([&url, USER, PASSWORD, &n.to_string()])
-                    .output()?;
-                ensure!(
-                    out.status.success(),
-                    "python peer failed: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                ensure!(
-                    String::from_utf8_lossy(&out.stdout).contains(&format!("ok={n} ")),
-                    "python peer had failures"
-                );
-                Ok(())
-            })
+            let mut cmd = Command::new("python3");
+            cmd.arg(&script)
+                .args([&url, USER, PASSWORD, &n.to_string()]);
+            peer_program(mock, n, cmd)
         }),
     )?;
     let diqwest = root
@@ -544,23 +565,15 @@ fn peers(root: &Path, release: &Path, mock: &Mock, sizes: Sizes) -> Result<Peers
             "reqwest + diqwest (cached session)",
             concurrency,
             Box::new(|| {
-                server_counted(mock, n, || {
-                    let out = Command::new(&diqwest)
-                        .args([
-                            &url,
-                            USER,
-                            PASSWORD,
-                            &n.to_string(),
-                            &concurrency.to_string(),
-                        ])
-                        .output()?;
-                    ensure!(out.status.success(), "diqwest peer failed");
-                    ensure!(
-                        String::from_utf8_lossy(&out.stdout).contains(&format!("ok={n} ")),
-                        "diqwest peer had failures"
-                    );
-                    Ok(())
-                })
+                let mut cmd = Command::new(&diqwest);
+                cmd.args([
+                    &url,
+                    USER,
+                    PASSWORD,
+                    &n.to_string(),
+                    &concurrency.to_string(),
+                ]);
+                peer_program(mock, n, cmd)
             }),
         )?;
     }
@@ -573,38 +586,46 @@ struct Cli {
     rows: Vec<(String, f64, u64)>,
 }
 
-/// Median wall time and the peak RSS over `runs` runs of `argv`, measured by Python's
-/// `resource.getrusage(RUSAGE_CHILDREN)` (no extra tool needed).
+/// Median wall time over `runs` runs of `argv` (spawned directly), and its peak RSS in KiB as GNU
+/// `time` reports it (`%M`) for one more run. GNU time forks from a small process, so the figure is
+/// the program's own; a wrapper in Python would count the interpreter's pages in its forked child.
 fn wall_and_rss(argv: &[String], env: &[(&str, &str)], runs: usize) -> Result<(f64, u64)> {
-    const SCRIPT: &str = r#"
-import resource, subprocess, sys, time
-runs = int(sys.argv[1]); argv = sys.argv[2:]
-walls = []
-for _ in range(runs):
-    t = time.perf_counter()
-    p = subprocess.run(argv, stdout=subprocess.DEVNULL)
-    walls.append(time.perf_counter() - t)
-    if p.returncode != 0:
-        sys.exit(f"{argv[0]} exited with {p.returncode}")
-walls.sort()
-print(walls[len(walls) // 2], resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"#;
-    let mut cmd = Command::new("python3");
-    cmd.args(["-c", SCRIPT, &runs.to_string()]).args(argv);
-    for (k, v) in env {
-        cmd.env(k, v);
+    let mut walls = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let status = Command::new(&argv[0])
+            .args(&argv[1..])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .status()
+            .with_context(|| format!("running {}", argv[0]))?;
+        walls.push(start.elapsed().as_secs_f64());
+        ensure!(status.success(), "{} exited with {status}", argv[0]);
     }
-    let out = cmd.output()?;
+    walls.sort_by(f64::total_cmp);
+    let time = Path::new("/usr/bin/time");
+    ensure!(
+        time.exists(),
+        "peak RSS needs GNU time: apt-get install time"
+    );
+    let out = Command::new(time)
+        .args(["-f", "%M"])
+        .args(argv)
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .output()?;
     ensure!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut parts = text.split_whitespace();
-    let wall = parts.next().context("wall")?.parse()?;
-    let rss = parts.next().context("rss")?.parse()?;
-    Ok((wall, rss))
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rss = stderr
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .context("GNU time printed no %M")?;
+    Ok((walls[walls.len() / 2], rss))
 }
 
 fn cli(release: &Path, mock: &Mock, sizes: Sizes) -> Result<Cli> {
@@ -745,18 +766,25 @@ impl Report {
 
         let _ = writeln!(
             s,
-            "## Micro benchmarks (criterion, median)\n\nEach row beside the floor of its group: the bare hash calls an `Authorization` needs, or `serde_json::from_slice` into `serde_json::Value`.\n\n| group | benchmark | median | ratio to floor |\n|---|---|---|---|"
+            "## Micro benchmarks (criterion, median)\n\nEach row beside the floor of its group: the bare hash calls an `Authorization` needs, or `serde_json::from_slice` into `serde_json::Value`.\n\n| group | benchmark | median | ratio to each floor |\n|---|---|---|---|"
         );
-        let mut floors: BTreeMap<&str, f64> = BTreeMap::new();
-        for m in &self.micro {
-            if m.name.contains("floor") {
-                floors.entry(m.group.as_str()).or_insert(m.median_ns);
-            }
+        // Floors: benchmarks named `*floor*` or `bare_*` (the bare hash calls, a bare parse).
+        let is_floor = |name: &str| name.contains("floor") || name.starts_with("bare");
+        let mut floors: BTreeMap<&str, Vec<(&str, f64)>> = BTreeMap::new();
+        for m in self.micro.iter().filter(|m| is_floor(&m.name)) {
+            floors
+                .entry(m.group.as_str())
+                .or_default()
+                .push((m.name.as_str(), m.median_ns));
         }
         for m in &self.micro {
             let ratio = match floors.get(m.group.as_str()) {
-                Some(f) if !m.name.contains("floor") => format!("{:.2}x", m.median_ns / f),
-                Some(_) => "floor".into(),
+                _ if is_floor(&m.name) => "floor".to_owned(),
+                Some(fs) => fs
+                    .iter()
+                    .map(|(name, f)| format!("{:.2}x {name}", m.median_ns / f))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 None => "-".into(),
             };
             let _ = writeln!(
@@ -794,7 +822,7 @@ impl Report {
 
         let _ = writeln!(
             s,
-            "\n## Peers on the same digest server\n\nRound trips are counted by the server. The last column is our throughput at the same concurrency divided by the peer's (targets: at least 8x Python `requests`, 1.3x `reqwest` + `diqwest`).\n\n| client | in flight | req/s | round trips per request | ours / peer |\n|---|---|---|---|---|"
+            "\n## Peers on the same digest server\n\nRound trips are counted by the server. The last column is our throughput at the same concurrency divided by the peer's (targets: at least 8x Python `requests`, 1.3x `reqwest` + `diqwest`).\n\n| client | in flight | req/s (successful) | failed requests | round trips per request | ours / peer |\n|---|---|---|---|---|---|"
         );
         let ours: BTreeMap<usize, f64> = self
             .peers
@@ -812,8 +840,10 @@ impl Report {
             };
             let _ = writeln!(
                 s,
-                "| {name} | {c} | {:.0} | {:.3} | {ratio} |",
+                "| {name} | {c} | {:.0} | {} of {} | {:.3} | {ratio} |",
                 run.per_second(),
+                run.failed,
+                run.requests,
                 run.trips_per_request()
             );
         }
