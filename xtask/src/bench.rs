@@ -782,6 +782,13 @@ impl Report {
                 _ if is_floor(&m.name) => "floor".to_owned(),
                 Some(fs) => fs
                     .iter()
+                    // `case/name` benchmarks compare with the floors of the same case only.
+                    .filter(
+                        |(name, _)| match (name.split_once('/'), m.name.split_once('/')) {
+                            (Some((a, _)), Some((b, _))) => a == b,
+                            _ => true,
+                        },
+                    )
                     .map(|(name, f)| format!("{:.2}x {name}", m.median_ns / f))
                     .collect::<Vec<_>>()
                     .join(", "),
