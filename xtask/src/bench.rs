@@ -701,15 +701,18 @@ impl Report {
         )
         .map(|s| s.trim().to_owned())
         .unwrap_or_else(|_| "unknown".into());
-        let dirty = output_in(root, Command::new("git").args(["status", "--porcelain"]))
-            .map(|s| {
-                if s.trim().is_empty() {
-                    ""
-                } else {
-                    " (with uncommitted changes)"
-                }
-            })
-            .unwrap_or("");
+        let dirty = output_in(
+            root,
+            Command::new("git").args(["status", "--porcelain", "--", ".", ":!docs/benchmarks.md"]),
+        )
+        .map(|s| {
+            if s.trim().is_empty() {
+                ""
+            } else {
+                " (with uncommitted changes)"
+            }
+        })
+        .unwrap_or("");
         let cpu = fs::read_to_string("/proc/cpuinfo")
             .ok()
             .and_then(|s| {
