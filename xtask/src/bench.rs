@@ -307,23 +307,41 @@ fn fetch(
         &concurrency.to_string(),
     ]);
     cmd.arg(mock.url(noauth));
-    let out = cmd.output().context("running fetch")?;
+    // fetch prints its summary on stderr, `elapsed=1.234s`.
+    own_program(cmd, count, Summary::Stderr, "elapsed")
+}
+
+/// Where one of our programs prints its `key=value` summary line.
+#[derive(Debug, Clone, Copy)]
+enum Summary {
+    Stdout,
+    Stderr,
+}
+
+/// Runs one of our load programs, which must succeed, and reads the elapsed seconds (under
+/// `elapsed_key`, an `s` suffix allowed) and `round_trips` from the last line of its summary.
+fn own_program(mut cmd: Command, count: usize, summary: Summary, elapsed_key: &str) -> Result<Run> {
+    let name = cmd.get_program().to_string_lossy().into_owned();
+    let out = cmd.output().with_context(|| format!("running {name}"))?;
     ensure!(
         out.status.success(),
-        "fetch failed: {}",
+        "{name} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    let line = err.lines().last().unwrap_or_default();
-    let f = fields(line);
+    let text = String::from_utf8_lossy(match summary {
+        Summary::Stdout => &out.stdout,
+        Summary::Stderr => &out.stderr,
+    })
+    .into_owned();
+    let f = fields(text.lines().last().unwrap_or_default());
     let seconds: f64 = f
-        .get("elapsed")
+        .get(elapsed_key)
         .and_then(|s| s.trim_end_matches('s').parse().ok())
-        .context("elapsed")?;
+        .with_context(|| format!("{elapsed_key}= in the summary of {name}"))?;
     let round_trips: f64 = f
         .get("round_trips")
         .and_then(|s| s.parse().ok())
-        .context("round_trips")?;
+        .with_context(|| format!("round_trips= in the summary of {name}"))?;
     Ok(Run {
         requests: count as u64,
         failed: 0,
@@ -350,28 +368,7 @@ fn library(
     if !noauth {
         cmd.args([USER, PASSWORD]);
     }
-    let out = cmd.output().context("running atlas-bench-client")?;
-    ensure!(
-        out.status.success(),
-        "atlas-bench-client failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    let f = fields(text.lines().last().unwrap_or_default());
-    let seconds: f64 = f
-        .get("elapsed_s")
-        .and_then(|s| s.parse().ok())
-        .context("elapsed_s")?;
-    let round_trips: f64 = f
-        .get("round_trips")
-        .and_then(|s| s.parse().ok())
-        .context("round_trips")?;
-    Ok(Run {
-        requests: count as u64,
-        failed: 0,
-        seconds,
-        round_trips,
-    })
+    own_program(cmd, count, Summary::Stdout, "elapsed_s")
 }
 
 #[derive(Debug, Default)]
@@ -891,5 +888,55 @@ fn human_ns(ns: f64) -> String {
         format!("{:.2} µs", ns / 1e3)
     } else {
         format!("{ns:.1} ns")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        cmd
+    }
+
+    #[test]
+    fn summaries_of_our_programs_are_read_from_the_right_stream() {
+        let run = own_program(
+            sh("echo body; echo 'requests=3 statuses=200x3 round_trips=4 challenges=1 elapsed=0.500s' >&2"),
+            3,
+            Summary::Stderr,
+            "elapsed",
+        )
+        .unwrap();
+        assert_eq!((run.requests, run.round_trips, run.seconds), (3, 4.0, 0.5));
+        assert!((run.per_second() - 6.0).abs() < 1e-9);
+        let run = own_program(
+            sh("echo 'ok=2 failed=0 round_trips=2 challenges=0 elapsed_s=0.25'"),
+            2,
+            Summary::Stdout,
+            "elapsed_s",
+        )
+        .unwrap();
+        assert_eq!((run.round_trips, run.seconds), (2.0, 0.25));
+        assert!(own_program(sh("echo nothing"), 1, Summary::Stdout, "elapsed_s").is_err());
+        assert!(own_program(sh("exit 3"), 1, Summary::Stdout, "elapsed_s").is_err());
+    }
+
+    #[test]
+    fn medians_and_fields() {
+        let run = |seconds| Run {
+            requests: 10,
+            failed: 0,
+            seconds,
+            round_trips: 10.0,
+        };
+        assert_eq!(median_by(vec![run(1.0), run(4.0), run(2.0)]).seconds, 2.0);
+        let f = fields("a=1 b=x c");
+        assert_eq!(
+            (f.get("a"), f.get("b"), f.get("c")),
+            (Some(&"1"), Some(&"x"), None)
+        );
     }
 }
