@@ -1,10 +1,10 @@
-//! Runs the mock until Ctrl-C, like `atlas-snapshots mock`.
+//! Runs the mock until Ctrl-C or SIGTERM, like `atlas-snapshots mock`.
 //!
 //! `cargo run -p atlas-mock --example serve -- [LISTEN] [--tls-ca-out FILE] [--sunset] [--nonce-lifetime-ms N]`
 
 use std::time::Duration;
 
-use atlas_mock::{DigestSettings, MockError, ServeOptions, serve_until_ctrl_c};
+use atlas_mock::{DigestSettings, MockError, ServeOptions, serve_until_signal};
 
 #[tokio::main]
 async fn main() -> Result<(), MockError> {
@@ -21,7 +21,8 @@ async fn main() -> Result<(), MockError> {
             "--noauth" => opts.unauthenticated_route = true,
             "--nonce-lifetime-ms" => {
                 let ms = args.next().and_then(|v| v.parse().ok()).unwrap_or(300_000);
-                opts.digest = DigestSettings::default().nonce_lifetime(Duration::from_millis(ms));
+                opts.digest =
+                    Some(DigestSettings::default().nonce_lifetime(Duration::from_millis(ms)));
             }
             other => {
                 opts.listen = other.parse().map_err(|_| {
@@ -30,5 +31,5 @@ async fn main() -> Result<(), MockError> {
             }
         }
     }
-    serve_until_ctrl_c(opts, &mut std::io::stdout()).await
+    serve_until_signal(opts, &mut std::io::stdout()).await
 }

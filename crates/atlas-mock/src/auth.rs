@@ -3,10 +3,12 @@
 use std::time::{Duration, SystemTime};
 
 use atlas_digest::{
-    Algorithm, DigestServer, InMemoryCredentials, NextNonce, Qop, RequestFacts, ServerConfig,
-    Verified,
+    Algorithm, AuthorizationHeader, DigestServer, InMemoryCredentials, NextNonce, Qop,
+    RequestFacts, ServerConfig, Verified,
 };
+use serde::{Deserialize, Serialize};
 
+use crate::journal::AuthSummary;
 use crate::{ApiKey, MockError};
 
 /// The realm Atlas uses.
@@ -14,7 +16,12 @@ pub const REALM: &str = "MMS Public API";
 
 /// Digest settings. The default is what Atlas sends: realm `MMS Public API`, `MD5`, `qop="auth"`,
 /// nonces valid 300 s, no `nextnonce`, no userhash.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// JSON form (data file `digest`; every member optional):
+/// `{"algorithms": ["MD5", "SHA-256"], "qop": ["auth"], "nonceLifetimeSeconds": 300,
+///   "nextNonceAfterSeconds": 150, "userhash": false, "replayWindow": 32, "maxTrackedNonces": 10000}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "DigestWire", into = "DigestWire")]
 pub struct DigestSettings {
     algorithms: Vec<Algorithm>,
     qop: Vec<Qop>,
@@ -88,6 +95,95 @@ impl DigestSettings {
     }
 }
 
+/// JSON form of [`DigestSettings`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DigestWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    algorithms: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    qop: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce_lifetime_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next_nonce_after_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    userhash: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replay_window: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_tracked_nonces: Option<usize>,
+}
+
+fn seconds(field: &str, v: f64) -> Result<Duration, MockError> {
+    Duration::try_from_secs_f64(v).map_err(|_| {
+        MockError::InvalidConfig(format!(
+            "digest {field} must be a non-negative number of seconds, got {v}"
+        ))
+    })
+}
+
+impl TryFrom<DigestWire> for DigestSettings {
+    type Error = MockError;
+    fn try_from(w: DigestWire) -> Result<Self, MockError> {
+        let mut d = DigestSettings::default();
+        if let Some(a) = w.algorithms {
+            d.algorithms = a
+                .iter()
+                .map(|s| {
+                    s.parse::<Algorithm>().map_err(|_| {
+                        MockError::InvalidConfig(format!(
+                            "digest algorithm {s:?} is not one of MD5, MD5-sess, SHA-256, SHA-256-sess, SHA-512-256, SHA-512-256-sess"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(q) = w.qop {
+            d.qop = q
+                .iter()
+                .map(|s| {
+                    s.parse::<Qop>().map_err(|_| {
+                        MockError::InvalidConfig(format!(
+                            "digest qop {s:?} is not auth or auth-int"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(s) = w.nonce_lifetime_seconds {
+            d.nonce_lifetime = seconds("nonceLifetimeSeconds", s)?;
+        }
+        if let Some(s) = w.next_nonce_after_seconds {
+            d.next_nonce_after = Some(seconds("nextNonceAfterSeconds", s)?);
+        }
+        if let Some(u) = w.userhash {
+            d.userhash = u;
+        }
+        if let Some(r) = w.replay_window {
+            d.replay_window = r;
+        }
+        if let Some(m) = w.max_tracked_nonces {
+            d.max_tracked_nonces = m;
+        }
+        Ok(d)
+    }
+}
+
+impl From<DigestSettings> for DigestWire {
+    fn from(d: DigestSettings) -> Self {
+        DigestWire {
+            algorithms: Some(d.algorithms.iter().map(ToString::to_string).collect()),
+            qop: Some(d.qop.iter().map(ToString::to_string).collect()),
+            nonce_lifetime_seconds: Some(d.nonce_lifetime.as_secs_f64()),
+            next_nonce_after_seconds: d.next_nonce_after.map(|n| n.as_secs_f64()),
+            userhash: Some(d.userhash),
+            replay_window: Some(d.replay_window),
+            max_tracked_nonces: Some(d.max_tracked_nonces),
+        }
+    }
+}
+
 /// What verification concluded.
 #[derive(Debug)]
 pub(crate) enum AuthOutcome {
@@ -140,9 +236,10 @@ impl Auth {
         })
     }
 
-    /// `WWW-Authenticate` values. Like Atlas, they always carry `stale` (`stale=false` too).
-    pub(crate) fn challenges(&self, stale: bool) -> Vec<String> {
-        let mut out = self.server.challenges(SystemTime::now(), stale);
+    /// `WWW-Authenticate` values for mock-clock time `now`. Like Atlas, they always carry `stale`
+    /// (`stale=false` too).
+    pub(crate) fn challenges(&self, stale: bool, now: SystemTime) -> Vec<String> {
+        let mut out = self.server.challenges(now, stale);
         for c in &mut out {
             if !c.contains("stale=") {
                 c.push_str(if stale {
@@ -155,24 +252,35 @@ impl Auth {
         out
     }
 
+    /// Verifies `authorization` at mock-clock time `now`. `body` is the request body when it was read
+    /// (only for `qop=auth-int`, see [`Auth::needs_body`]).
     pub(crate) fn verify(
         &self,
         authorization: &str,
         method: &str,
         uri: &str,
-        body: &[u8],
+        body: Option<&[u8]>,
+        now: SystemTime,
     ) -> AuthOutcome {
-        let facts = RequestFacts::new(method, uri).with_body(body);
-        match self
-            .server
-            .verify(authorization, &facts, SystemTime::now(), &self.store)
-        {
+        let mut facts = RequestFacts::new(method, uri);
+        if let Some(b) = body {
+            facts = facts.with_body(b);
+        }
+        match self.server.verify(authorization, &facts, now, &self.store) {
             Ok(v) => AuthOutcome::Ok(Box::new(v)),
             Err(e) => AuthOutcome::Fail {
                 stale: e.is_stale(),
                 reason: format!("digest: {e}"),
             },
         }
+    }
+
+    /// Whether verifying `authorization` needs the request body: only a Digest `qop=auth-int` answer
+    /// from a known key. Every other request is authenticated before its body is read.
+    pub(crate) fn needs_body(&self, authorization: &str, keys: &[ApiKey]) -> bool {
+        authorization.parse::<AuthorizationHeader>().is_ok_and(|h| {
+            h.qop == Some(Qop::AuthInt) && keys.iter().any(|k| k.public_key() == h.username)
+        })
     }
 
     /// (nonces tracked now, most that will be tracked).
@@ -182,4 +290,28 @@ impl Auth {
             self.server.config().max_tracked_nonces,
         )
     }
+}
+
+/// What the journal records of an `Authorization` header: the scheme, and for Digest the username,
+/// algorithm, qop, nc and whether an opaque came back. Never the response hash or the cnonce.
+pub(crate) fn summarize(authorization: &str) -> AuthSummary {
+    let scheme = authorization
+        .split_whitespace()
+        .next()
+        .map(|s| crate::journal::cut(s, 32))
+        .unwrap_or_default();
+    let mut out = AuthSummary {
+        scheme,
+        ..AuthSummary::default()
+    };
+    if out.scheme.eq_ignore_ascii_case("digest") {
+        if let Ok(h) = authorization.parse::<AuthorizationHeader>() {
+            out.username = Some(crate::journal::cut(&h.username, 256));
+            out.algorithm = Some(h.algorithm.to_string());
+            out.qop = h.qop.map(|q| q.to_string());
+            out.nc = h.nc;
+            out.opaque = h.opaque.is_some();
+        }
+    }
+    out
 }

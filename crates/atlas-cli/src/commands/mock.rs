@@ -24,7 +24,7 @@ pub(super) async fn run(args: MockArgs, ui: Ui) -> Result<Exit, CliError> {
     opts.unauthenticated_route = args.noauth_route;
     tracing::debug!(?opts, "mock options");
     let mut out = std::io::stdout();
-    atlas_mock::serve_until_ctrl_c(opts, &mut out)
+    atlas_mock::serve_until_signal(opts, &mut out)
         .await
         .map_err(|e| describe(&e))?;
     Ok(Exit::Ok)
