@@ -321,9 +321,11 @@ fn validate_request(req: &RequestFacts<'_>) -> Result<(), DigestError> {
             "uri must be a non-empty request-target without spaces or control characters",
         ));
     }
-    if !uri.starts_with('/') && uri != "*" && uri.contains("://") {
+    if crate::target::classify(uri).is_none() {
         return Err(DigestError::InvalidInput(
-            "uri must be the request-target (path and query), not an absolute URL",
+            "uri must be a request-target: origin form (/path?query), absolute form \
+             (http://host/path, through a forward proxy, without userinfo or fragment), \
+             authority form (host:port) or *",
         ));
     }
     Ok(())

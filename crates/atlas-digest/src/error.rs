@@ -86,8 +86,9 @@ impl From<ParseError> for DigestError {
     }
 }
 
-/// Server-side verification errors ([RFC 7616 section 3.4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4)). All of them should be answered with 401 and fresh
-/// [`crate::DigestServer::challenges`]; for [`VerifyError::Stale`] pass `stale = true`.
+/// Server-side verification errors ([RFC 7616 section 3.4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4)).
+/// All of them should be answered with 401 and fresh [`crate::DigestServer::challenges`], passing
+/// [`VerifyError::stale`] (`Stale::True` for [`VerifyError::Stale`]).
 ///
 /// Do not reveal which one occurred to the client (in particular `UnknownUser` versus `WrongResponse`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,17 +102,21 @@ pub enum VerifyError {
     UnknownUser,
     /// The `response` does not match the stored password or H(A1).
     WrongResponse,
-    /// The nonce is authentic but expired (or no longer tracked): answer with `stale=true`.
+    /// The credentials are right but the nonce is not usable: expired, issued by another instance,
+    /// forgotten (evicted or pruned), or the nc is older than the replay window. Answer with
+    /// `stale=true` so that the client retries at once with the new nonce.
     Stale,
-    /// This (nonce, nc) pair was already used, or nc is older than the replay window allows.
+    /// This (nonce, nc) pair was already used: a replay (or a client that reused an nc).
     Replay,
     /// The `uri` parameter differs from the request-target of the request.
     UriMismatch,
-    /// The nonce was not issued by this server (bad MAC, bad encoding, or from the future).
+    /// The nonce was not issued by this server (bad MAC, bad encoding, or dated after the server's
+    /// clock).
     BadNonce,
     /// The `realm` differs from the configured realm.
     RealmMismatch,
-    /// The `opaque` is missing or differs from the one this server sends.
+    /// The `opaque` is missing or differs from the one this server sends (or, with
+    /// [`crate::Opaque::Omit`], a non-empty `opaque` the server never sent).
     OpaqueMismatch,
     /// The `algorithm` is not one this server offers.
     AlgorithmNotOffered,
@@ -129,6 +134,16 @@ impl VerifyError {
     /// True when the client should be re-challenged with `stale=true` (its credentials may be fine).
     pub fn is_stale(&self) -> bool {
         matches!(self, VerifyError::Stale)
+    }
+
+    /// The `stale` flag for the challenges of the 401 that answers this error:
+    /// `server.challenges(now, error.stale())`.
+    pub fn stale(&self) -> crate::Stale {
+        if self.is_stale() {
+            crate::Stale::True
+        } else {
+            crate::Stale::False
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue};
 
 use crate::{
     Challenge, CredentialStore, DigestClient, DigestError, DigestServer, ParseError, RequestFacts,
-    RequestState, Verified, VerifyError, parse_challenges,
+    RequestState, Stale, Verified, VerifyError, parse_challenges,
 };
 
 /// `Authentication-Info` ([RFC 9110 section 11.6.3](https://www.rfc-editor.org/rfc/rfc9110#section-11.6.3)).
@@ -94,7 +94,7 @@ impl DigestClient {
 
 impl DigestServer {
     /// [`DigestServer::challenges`] as `HeaderValue`s (append each as `WWW-Authenticate`).
-    pub fn challenge_headers(&self, now: SystemTime, stale: bool) -> Vec<HeaderValue> {
+    pub fn challenge_headers(&self, now: SystemTime, stale: Stale) -> Vec<HeaderValue> {
         self.challenges(now, stale)
             .into_iter()
             .filter_map(|c| HeaderValue::from_str(&c).ok())
@@ -118,6 +118,6 @@ impl DigestServer {
 impl Verified {
     /// The `Authentication-Info` value as a `HeaderValue`.
     pub fn authentication_info_header(&self) -> Option<HeaderValue> {
-        HeaderValue::from_str(&self.authentication_info).ok()
+        HeaderValue::from_str(&self.authentication_info()).ok()
     }
 }

@@ -47,7 +47,7 @@
 //! ```
 //! use std::time::{Duration, SystemTime};
 //! use atlas_digest::{
-//!     Credentials, DigestClient, DigestServer, InMemoryCredentials, RequestFacts, ServerConfig,
+//!     Credentials, DigestClient, DigestServer, InMemoryCredentials, RequestFacts, ServerConfig, Stale,
 //! };
 //!
 //! let server = DigestServer::new(ServerConfig::new("api@example.org"), [7u8; 32]); // secret: random
@@ -56,7 +56,7 @@
 //! let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
 //!
 //! // 401 with these WWW-Authenticate values (SHA-256 first, then MD5):
-//! let challenges = server.challenges(now, false);
+//! let challenges = server.challenges(now, Stale::False);
 //!
 //! // ... the client answers ...
 //! let client = DigestClient::new(Credentials::new("Mufasa", "Circle of Life"));
@@ -68,11 +68,11 @@
 //! match server.verify(&authorization, &facts, now, &users) {
 //!     Ok(v) => {
 //!         assert_eq!(v.username, "Mufasa");
-//!         // 200 with `Authentication-Info: {v.authentication_info}`
-//!         client.on_authentication_info(&st, &v.authentication_info)?;
+//!         // 200 with `Authentication-Info: {v.authentication_info()}` (optional)
+//!         client.on_authentication_info(&st, &v.authentication_info())?;
 //!     }
-//!     Err(e) if e.is_stale() => { /* 401 with server.challenges(now, true) */ }
-//!     Err(_) => { /* 401 with server.challenges(now, false) */ }
+//!     // 401 with these; `e.stale()` is `Stale::True` for a stale nonce.
+//!     Err(e) => { let _ = server.challenges(now, e.stale()); }
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -147,6 +147,7 @@ mod header;
 pub mod http;
 mod parse;
 mod server;
+mod target;
 
 pub use client::{ClientConfig, DigestClient, RequestState};
 pub use credentials::{Credentials, RequestFacts};
@@ -157,6 +158,8 @@ pub use parse::{
     Challenge, ParseError, format_challenges, parse_challenges, parse_credentials, parse_param_list,
 };
 pub use server::{
-    CredentialStore, DigestServer, InMemoryCredentials, MAX_REPLAY_WINDOW, NextNonce, ServerConfig,
-    StoredSecret, Verified,
+    Charset, CredentialStore, DEFAULT_REPLAY_WINDOW, DigestServer, InMemoryCredentials,
+    MAX_REPLAY_WINDOW, NextNonce, NonceFormat, NonceScope, Opaque, QopParam, ServerConfig, Stale,
+    StaleParam, StoredSecret, Userhash, Verified,
 };
+pub use target::Origin;

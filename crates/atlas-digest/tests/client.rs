@@ -230,10 +230,10 @@ fn rspauth_is_verified_and_a_mismatch_is_an_error() {
         .unwrap()
         .unwrap();
     let v = server.verify(&a, &facts(), t0(), &users).unwrap();
-    let mut info: AuthenticationInfo = v.authentication_info.parse().unwrap();
+    let mut info: AuthenticationInfo = v.authentication_info().parse().unwrap();
     assert!(info.rspauth.is_some());
     client
-        .on_authentication_info(&st, &v.authentication_info)
+        .on_authentication_info(&st, &v.authentication_info())
         .unwrap();
 
     // Flip one hex digit of rspauth.
@@ -259,7 +259,7 @@ fn rspauth_is_verified_and_a_mismatch_is_an_error() {
         .authorization(&mut other, &RequestFacts::new("GET", "/other"), "cn2")
         .unwrap();
     assert_eq!(
-        client.on_authentication_info(&other, &v.authentication_info),
+        client.on_authentication_info(&other, &v.authentication_info()),
         Err(DigestError::RspauthMismatch)
     );
     // Uppercase hex from a server is accepted.
@@ -308,7 +308,7 @@ fn nextnonce_is_adopted_and_nc_restarts() {
         users(),
     );
     let first = request(&client, &server, &users, &facts(), t0()).unwrap();
-    let info: AuthenticationInfo = first.verified.authentication_info.parse().unwrap();
+    let info: AuthenticationInfo = first.verified.authentication_info().parse().unwrap();
     let next = info.nextnonce.unwrap();
     assert_eq!(client.current_nonce().unwrap().1, next);
     let second = request(&client, &server, &users, &facts(), t0()).unwrap();
@@ -538,7 +538,9 @@ fn invalid_request_facts_and_cnonce_are_typed_errors() {
     let mut st = client.start();
     client.on_unauthorized(&mut st, [CHALLENGE]).unwrap();
     for facts in [
-        RequestFacts::new("GET", "https://cloud.mongodb.com/api/atlas/v1.0"),
+        RequestFacts::new("GET", "https://user@cloud.mongodb.com/api/atlas/v1.0"),
+        RequestFacts::new("GET", "relative/path"),
+        RequestFacts::new("GET", "/path#fragment"),
         RequestFacts::new("GET", ""),
         RequestFacts::new("GET", "/a b"),
         RequestFacts::new("GE T", "/"),

@@ -8,7 +8,7 @@ use atlas_digest::http::{
 };
 use atlas_digest::{
     Credentials, DigestClient, DigestError, DigestServer, InMemoryCredentials, RequestFacts,
-    ServerConfig, VerifyError,
+    ServerConfig, Stale, VerifyError,
 };
 use common::t0;
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
@@ -32,7 +32,7 @@ fn a_full_exchange_over_header_maps() {
         WWW_AUTHENTICATE,
         HeaderValue::from_static("Basic realm=\"atlas\""),
     );
-    for v in server.challenge_headers(t0(), false) {
+    for v in server.challenge_headers(t0(), Stale::False) {
         response.append(WWW_AUTHENTICATE, v);
     }
     assert_eq!(challenges_from_headers(&response).unwrap().len(), 3);

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use atlas_digest::{
     CredentialStore, DigestClient, DigestError, DigestServer, Qop, RequestFacts, RequestState,
-    Verified,
+    Stale, Verified,
 };
 
 /// A fixed instant to start simulated clocks at.
@@ -55,7 +55,7 @@ pub fn request<S: CredentialStore + ?Sized>(
                 let body = (state.qop() == Some(Qop::AuthInt)).then_some(&b""[..]);
                 client.on_authentication_info_with_body(
                     &state,
-                    &verified.authentication_info,
+                    &verified.authentication_info(),
                     body,
                 )?;
                 return Ok(Done {
@@ -65,11 +65,11 @@ pub fn request<S: CredentialStore + ?Sized>(
                 });
             }
             Some(Err(e)) => {
-                let challenges = server.challenges(now, e.is_stale());
+                let challenges = server.challenges(now, e.stale());
                 client.on_unauthorized(&mut state, challenges.iter().map(String::as_str))?;
             }
             None => {
-                let challenges = server.challenges(now, false);
+                let challenges = server.challenges(now, Stale::False);
                 client.on_unauthorized(&mut state, challenges.iter().map(String::as_str))?;
             }
         }
