@@ -3,8 +3,8 @@
 use std::time::{Duration, SystemTime};
 
 use atlas_digest::{
-    Algorithm, AuthorizationHeader, DigestServer, InMemoryCredentials, NextNonce, Qop,
-    RequestFacts, ServerConfig, Verified,
+    Algorithm, AuthorizationHeader, DigestServer, InMemoryCredentials, NextNonce, NonceFormat,
+    Opaque, Qop, QopParam, RequestFacts, ServerConfig, Stale, Userhash, Verified,
 };
 use serde::{Deserialize, Serialize};
 
@@ -14,12 +14,21 @@ use crate::{ApiKey, MockError};
 /// The realm Atlas uses.
 pub const REALM: &str = "MMS Public API";
 
-/// Digest settings. The default is what Atlas sends: realm `MMS Public API`, `MD5`, `qop="auth"`,
-/// nonces valid 300 s, no `nextnonce`, no userhash.
+/// Digest settings. The default is exactly what Atlas sends (from `ServerConfig::mongodb_atlas()`):
+///
+/// ```text
+/// WWW-Authenticate: Digest realm="MMS Public API", domain="", nonce="<32 base64 characters>", algorithm=MD5, qop="auth", stale=false
+/// ```
+///
+/// no `opaque` (credentials must then carry none, or an empty one), nonces valid 300 s (on the mock
+/// clock), no `nextnonce`, no userhash, a replay window of 64. [`DigestSettings::opaque`] adds an
+/// `opaque` (and requires it back); [`DigestSettings::qop_param`] with [`QopParam::Op`] gives the
+/// seed document's literal `op="auth"` form, to which clients answer RFC 2069 style.
 ///
 /// JSON form (data file `digest`; every member optional):
 /// `{"algorithms": ["MD5", "SHA-256"], "qop": ["auth"], "nonceLifetimeSeconds": 300,
-///   "nextNonceAfterSeconds": 150, "userhash": false, "replayWindow": 32, "maxTrackedNonces": 10000}`.
+///   "nextNonceAfterSeconds": 150, "userhash": false, "replayWindow": 64, "maxTrackedNonces": 10000,
+///   "opaque": "omit" | "send", "qopParam": "qop" | "op", "nonceFormat": "base64x32" | "base64x48"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "DigestWire", into = "DigestWire")]
 pub struct DigestSettings {
@@ -30,23 +39,51 @@ pub struct DigestSettings {
     userhash: bool,
     replay_window: u32,
     max_tracked_nonces: usize,
+    opaque: Opaque,
+    qop_param: QopParam,
+    nonce_format: NonceFormat,
 }
 
 impl Default for DigestSettings {
     fn default() -> Self {
+        let atlas = ServerConfig::mongodb_atlas();
         Self {
-            algorithms: vec![Algorithm::Md5],
-            qop: vec![Qop::Auth],
-            nonce_lifetime: Duration::from_secs(300),
+            algorithms: atlas.algorithms().to_vec(),
+            qop: atlas.qop().to_vec(),
+            nonce_lifetime: atlas.nonce_lifetime(),
             next_nonce_after: None,
             userhash: false,
-            replay_window: 32,
-            max_tracked_nonces: 10_000,
+            replay_window: atlas.replay_window(),
+            max_tracked_nonces: atlas.max_tracked_nonces(),
+            opaque: atlas.opaque(),
+            qop_param: atlas.qop_param(),
+            nonce_format: atlas.nonce_format(),
         }
     }
 }
 
 impl DigestSettings {
+    /// Whether challenges carry an `opaque` (default [`Opaque::Omit`], as Atlas). With
+    /// [`Opaque::Send`] credentials must echo it.
+    pub fn opaque(mut self, opaque: Opaque) -> Self {
+        self.opaque = opaque;
+        self
+    }
+
+    /// The name of the qop parameter in challenges: `qop` (default, RFC 7616) or the seed document's
+    /// literal `op` ([`QopParam::Op`]), to which clients answer RFC 2069 style (no nc: no replay
+    /// window either).
+    pub fn qop_param(mut self, name: QopParam) -> Self {
+        self.qop_param = name;
+        self
+    }
+
+    /// The nonce shape (default [`NonceFormat::Base64x32`], 32 base64 characters as Atlas's).
+    pub fn nonce_format(mut self, format: NonceFormat) -> Self {
+        self.nonce_format = format;
+        self
+    }
+
     /// Algorithms offered, one challenge each (strongest first on the wire). Must not be empty.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.algorithms = algorithms.into_iter().collect();
@@ -113,6 +150,12 @@ struct DigestWire {
     replay_window: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max_tracked_nonces: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    opaque: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    qop_param: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce_format: Option<String>,
 }
 
 fn seconds(field: &str, v: f64) -> Result<Duration, MockError> {
@@ -166,6 +209,30 @@ impl TryFrom<DigestWire> for DigestSettings {
         if let Some(m) = w.max_tracked_nonces {
             d.max_tracked_nonces = m;
         }
+        let bad = |what: &str, v: &str, ok: &str| {
+            MockError::InvalidConfig(format!("digest {what} {v:?} is not one of {ok}"))
+        };
+        if let Some(o) = w.opaque {
+            d.opaque = match o.as_str() {
+                "omit" => Opaque::Omit,
+                "send" => Opaque::Send,
+                _ => return Err(bad("opaque", &o, "\"omit\", \"send\"")),
+            };
+        }
+        if let Some(q) = w.qop_param {
+            d.qop_param = match q.as_str() {
+                "qop" => QopParam::Qop,
+                "op" => QopParam::Op,
+                _ => return Err(bad("qopParam", &q, "\"qop\", \"op\"")),
+            };
+        }
+        if let Some(n) = w.nonce_format {
+            d.nonce_format = match n.as_str() {
+                "base64x32" => NonceFormat::Base64x32,
+                "base64x48" => NonceFormat::Base64x48,
+                _ => return Err(bad("nonceFormat", &n, "\"base64x32\", \"base64x48\"")),
+            };
+        }
         Ok(d)
     }
 }
@@ -180,6 +247,27 @@ impl From<DigestSettings> for DigestWire {
             userhash: Some(d.userhash),
             replay_window: Some(d.replay_window),
             max_tracked_nonces: Some(d.max_tracked_nonces),
+            opaque: Some(
+                match d.opaque {
+                    Opaque::Send => "send",
+                    _ => "omit",
+                }
+                .into(),
+            ),
+            qop_param: Some(
+                match d.qop_param {
+                    QopParam::Op => "op",
+                    _ => "qop",
+                }
+                .into(),
+            ),
+            nonce_format: Some(
+                match d.nonce_format {
+                    NonceFormat::Base64x48 => "base64x48",
+                    _ => "base64x32",
+                }
+                .into(),
+            ),
         }
     }
 }
@@ -188,7 +276,7 @@ impl From<DigestSettings> for DigestWire {
 #[derive(Debug)]
 pub(crate) enum AuthOutcome {
     Ok(Box<Verified>),
-    Fail { stale: bool, reason: String },
+    Fail { stale: Stale, reason: String },
 }
 
 /// The digest server plus the key table.
@@ -210,8 +298,8 @@ impl Auth {
                 "digest nonce lifetime must be positive".into(),
             ));
         }
-        // Atlas sends `domain=""` and no charset.
-        let config = ServerConfig::new(REALM)
+        // Atlas's shape (realm, `domain=""`, no charset, `stale=false` rendered), then the settings.
+        let config = ServerConfig::mongodb_atlas()
             .with_algorithms(settings.algorithms.clone())
             .with_qop(settings.qop.clone())
             .with_nonce_lifetime(settings.nonce_lifetime)
@@ -219,11 +307,16 @@ impl Auth {
                 None => NextNonce::Never,
                 Some(d) => NextNonce::After(d),
             })
-            .with_domain("")
-            .with_userhash(settings.userhash)
-            .with_charset_utf8(false)
+            .with_userhash(if settings.userhash {
+                Userhash::Offered
+            } else {
+                Userhash::Off
+            })
             .with_replay_window(settings.replay_window)
-            .with_max_tracked_nonces(settings.max_tracked_nonces);
+            .with_max_tracked_nonces(settings.max_tracked_nonces)
+            .with_opaque(settings.opaque)
+            .with_qop_param(settings.qop_param)
+            .with_nonce_format(settings.nonce_format);
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).map_err(|e| MockError::Random(e.to_string()))?;
         let mut store = InMemoryCredentials::new();
@@ -238,18 +331,8 @@ impl Auth {
 
     /// `WWW-Authenticate` values for mock-clock time `now`. Like Atlas, they always carry `stale`
     /// (`stale=false` too).
-    pub(crate) fn challenges(&self, stale: bool, now: SystemTime) -> Vec<String> {
-        let mut out = self.server.challenges(now, stale);
-        for c in &mut out {
-            if !c.contains("stale=") {
-                c.push_str(if stale {
-                    ", stale=true"
-                } else {
-                    ", stale=false"
-                });
-            }
-        }
-        out
+    pub(crate) fn challenges(&self, stale: Stale, now: SystemTime) -> Vec<String> {
+        self.server.challenges(now, stale)
     }
 
     /// Verifies `authorization` at mock-clock time `now`. `body` is the request body when it was read
@@ -269,7 +352,7 @@ impl Auth {
         match self.server.verify(authorization, &facts, now, &self.store) {
             Ok(v) => AuthOutcome::Ok(Box::new(v)),
             Err(e) => AuthOutcome::Fail {
-                stale: e.is_stale(),
+                stale: e.stale(),
                 reason: format!("digest: {e}"),
             },
         }
@@ -287,7 +370,7 @@ impl Auth {
     pub(crate) fn table_sizes(&self) -> (usize, usize) {
         (
             self.server.tracked_nonces(),
-            self.server.config().max_tracked_nonces,
+            self.server.config().max_tracked_nonces(),
         )
     }
 }

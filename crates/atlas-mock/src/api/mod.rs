@@ -30,6 +30,7 @@ mod version;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use atlas_digest::Stale;
 use bytes::Bytes;
 use http::header::{self, HeaderName};
 use http::{Method, StatusCode};
@@ -203,7 +204,7 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
         else {
-            return Outcome::Reply(challenge(shared, false));
+            return Outcome::Reply(challenge(shared, Stale::False));
         };
         if shared.auth.needs_body(authz, &shared.keys) {
             match req.body.read().await {
@@ -243,7 +244,7 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
 
 /// The 401 of the digest handshake, as Atlas sends it: the challenge(s), a pretty-printed body with
 /// `"errorCode" : "UNEXPECTED_ERROR"`, no `X-Error-Code`, never enveloped.
-fn challenge(shared: &Shared, stale: bool) -> Reply {
+fn challenge(shared: &Shared, stale: Stale) -> Reply {
     let mut r = api_error(
         401,
         "UNEXPECTED_ERROR",
