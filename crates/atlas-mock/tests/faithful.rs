@@ -171,7 +171,8 @@ async fn errors_carry_x_error_code_and_a_reason() -> Result<()> {
         );
     let mock = MockAtlas::builder().faults(plan).start().await?;
     let mut c = Client::new(&mock).await?;
-    let cases: Vec<(String, Vec<(&str, &str)>, u16, &str)> = vec![
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, u16, &'a str);
+    let cases: Vec<Case<'_>> = vec![
         (flex_list(G, F), vec![V2_FLEX], 418, "INJECTED_FAULT"),
         (flex_list(G, F), vec![V2_FLEX], 500, "UNEXPECTED_ERROR"),
         (
