@@ -162,6 +162,16 @@ pub(crate) fn snapshot_from_json(
             "{at}.extraFields: `{clash}` is a known field; set it directly"
         )));
     }
+    if let Some(Value::Array(links)) = raw.get("links") {
+        for (i, l) in links.iter().enumerate() {
+            let m = object(&format!("{at}.links[{i}]"), l, &["href", "rel"])?;
+            if m.values().any(|v| !v.is_string()) {
+                return Err(MockError::Data(format!(
+                    "{at}.links[{i}]: href and rel are strings"
+                )));
+            }
+        }
+    }
     // Typed fields must have their type: a string status, RFC 3339 times.
     for (k, v) in &raw {
         let ok = match k.as_str() {

@@ -322,9 +322,10 @@ enum FaultWire {
     Latency { ms: u64 },
     ClockAdvance { ms: u64 },
     Status { status: u16 },
-    Html503,
-    Drop,
-    Truncate,
+    // Struct variants (not unit ones), so that unknown members are refused for them too.
+    Html503 {},
+    Drop {},
+    Truncate {},
 }
 
 impl TryFrom<PlanWire> for FaultPlan {
@@ -338,9 +339,9 @@ impl TryFrom<PlanWire> for FaultPlan {
                 FaultWire::Latency { ms } => Fault::Latency(Duration::from_millis(ms)),
                 FaultWire::ClockAdvance { ms } => Fault::ClockAdvance(Duration::from_millis(ms)),
                 FaultWire::Status { status } => Fault::Status(status),
-                FaultWire::Html503 => Fault::ServiceUnavailableHtml,
-                FaultWire::Drop => Fault::DropConnection,
-                FaultWire::Truncate => Fault::TruncateBody,
+                FaultWire::Html503 {} => Fault::ServiceUnavailableHtml,
+                FaultWire::Drop {} => Fault::DropConnection,
+                FaultWire::Truncate {} => Fault::TruncateBody,
             };
             let mut rule = FaultRule::new(fault)
                 .map_err(at)?
@@ -375,9 +376,9 @@ impl From<FaultPlan> for PlanWire {
                         Fault::Latency(d) => FaultWire::Latency { ms: ms(d) },
                         Fault::ClockAdvance(d) => FaultWire::ClockAdvance { ms: ms(d) },
                         Fault::Status(status) => FaultWire::Status { status },
-                        Fault::ServiceUnavailableHtml => FaultWire::Html503,
-                        Fault::DropConnection => FaultWire::Drop,
-                        Fault::TruncateBody => FaultWire::Truncate,
+                        Fault::ServiceUnavailableHtml => FaultWire::Html503 {},
+                        Fault::DropConnection => FaultWire::Drop {},
+                        Fault::TruncateBody => FaultWire::Truncate {},
                     },
                     routes: r.routes,
                     path: r.path.map(|p| p.source),
