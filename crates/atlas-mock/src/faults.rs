@@ -466,8 +466,11 @@ impl FaultState {
                 continue;
             }
             if let Some(limit) = rule.limit {
-                let fired = self.fired[i].fetch_add(1, Ordering::Relaxed);
-                if fired >= limit {
+                // Count a firing only if it happens: `fired` never exceeds the limit.
+                let taken = self.fired[i].fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| {
+                    (f < limit).then_some(f + 1)
+                });
+                if taken.is_err() {
                     continue;
                 }
             } else {
@@ -570,6 +573,14 @@ mod tests {
             (Duration::from_millis(5), None)
         );
         assert_eq!(auth(RouteKind::FlexGet), None);
+        // fired never passes the limit, matched counts every matching request.
+        assert_eq!(
+            s.counters()[1],
+            RuleCounters {
+                matched: 4,
+                fired: 2
+            }
+        );
     }
 
     #[test]

@@ -377,8 +377,11 @@ fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<(), MockError> 
 
 async fn start(opts: &ServeOptions) -> Result<MockHandle, MockError> {
     let mut b = MockAtlas::builder();
+    let mut file_keys = Vec::new();
     if let Some(path) = &opts.data {
-        b = b.config(MockConfig::from_file(path)?);
+        let mut config = MockConfig::from_file(path)?;
+        file_keys = std::mem::take(&mut config.api_keys);
+        b = b.config(config);
     }
     b = b.listen(opts.listen).tls(opts.tls_ca_out.is_some());
     if opts.sunset {
@@ -387,8 +390,13 @@ async fn start(opts: &ServeOptions) -> Result<MockHandle, MockError> {
     if opts.unauthenticated_route {
         b = b.unauthenticated_route(true);
     }
+    // The first key is the one the banner and the curl lines use: --public-key, else the data
+    // file's first, else a generated one (also when only extra keys are given).
     match (&opts.public_key, &opts.private_key) {
         (Some(p), Some(k)) => b = b.api_key(ApiKey::new(p, k)),
+        (None, None) if file_keys.is_empty() && !opts.extra_keys.is_empty() => {
+            b = b.api_key(ApiKey::generate());
+        }
         (None, None) => {}
         _ => {
             return Err(MockError::InvalidConfig(
@@ -396,6 +404,9 @@ async fn start(opts: &ServeOptions) -> Result<MockHandle, MockError> {
                     .into(),
             ));
         }
+    }
+    for k in file_keys {
+        b = b.api_key(k);
     }
     for k in &opts.extra_keys {
         b = b.api_key(k.clone());
