@@ -56,11 +56,13 @@ fn python_drives_a_lifecycle_with_the_mock_clock() {
 #[test]
 fn python_abuse_cases_are_bounded_and_counted() {
     // The script asserts on the mock's counters; the RSS figures it prints go into the report.
-    let out = python_test("mock_abuse.py", &[], &[]);
+    // A short header read timeout, so that the held connections are closed soon.
+    let out = python_test("mock_abuse.py", &[], &["--header-read-timeout", "1s"]);
     eprintln!("abuse report: {out}");
     let v: Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(v["after_slow"]["headersTooLarge"], 300);
-    assert_eq!(v["after_long"]["journalLen"], 1000);
+    assert_eq!(v["oversized"]["headersTooLarge"], 300);
+    assert_eq!(v["held"]["headerTimeouts"], 300);
+    assert_eq!(v["long_paths"]["journalLen"], 1000);
 }
 
 /// Starts `atlas-snapshots mock ARGS` and reads its banner up to its last line; the lines after

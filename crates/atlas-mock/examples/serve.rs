@@ -1,6 +1,6 @@
 //! Runs the mock until Ctrl-C or SIGTERM, like `atlas-snapshots mock`.
 //!
-//! `cargo run -p atlas-mock --example serve -- [LISTEN] [--tls-ca-out FILE] [--sunset] [--nonce-lifetime-ms N]`
+//! `cargo run -p atlas-mock --example serve -- [LISTEN] [--data FILE] [--tls-ca-out FILE] [--sunset] [--nonce-lifetime-ms N]`
 
 use std::time::Duration;
 
@@ -17,6 +17,7 @@ async fn main() -> Result<(), MockError> {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--tls-ca-out" => opts.tls_ca_out = args.next().map(Into::into),
+            "--data" => opts.data = args.next().map(Into::into),
             "--sunset" => opts.sunset = true,
             "--noauth" => opts.unauthenticated_route = true,
             "--nonce-lifetime-ms" => {

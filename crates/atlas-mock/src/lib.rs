@@ -32,7 +32,7 @@
 //! | `GET /api/atlas/v2/groups/{g}/flexClusters/{name}/backup/snapshots[/{s}]` | `application/vnd.atlas.2024-11-13+json` |
 //! | `GET /api/atlas/v1.0/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{s}]` | `application/json` (deprecated, sunset 2026-01-22) |
 //! | `GET /api/atlas/v2/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{s}]` | `application/vnd.atlas.2023-01-01+json` (deprecated) |
-//! | `/__mock/...` | the admin API (loopback, admin token; see the `admin` module docs) |
+//! | `/__mock/...` | the admin API (loopback peers, admin token; the crate README lists its routes) |
 //!
 //! The crate README lists every error it answers and the order in which checks run. The code: the
 //! HTTP side in `server/` (connections, one request, answers), the Atlas API in `api/` (one file per
