@@ -22,7 +22,7 @@ fn tool(name: &str) -> PathBuf {
         })
 }
 
-fn python_test(script: &str, extra_env: &[(&str, &Path)], args: &[&str]) -> String {
+fn python_test(script: &str, extra_env: &[(&str, &str)], args: &[&str]) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python");
     let mut cmd = Command::new(tool("python3"));
     cmd.arg(dir.join(script))
@@ -49,20 +49,32 @@ fn python_test(script: &str, extra_env: &[(&str, &Path)], args: &[&str]) -> Stri
 fn python_drives_a_lifecycle_with_the_mock_clock() {
     let dir = tempfile::tempdir().unwrap();
     let ready = dir.path().join("mock.json");
-    let out = python_test("mock_clock_lifecycle.py", &[("READY_FILE", &ready)], &[]);
+    let out = python_test(
+        "mock_clock_lifecycle.py",
+        &[("READY_FILE", ready.to_str().unwrap())],
+        &[],
+    );
     assert!(out.contains("\"ok\": true"), "{out}");
 }
 
 #[test]
 fn python_abuse_cases_are_bounded_and_counted() {
     // The script asserts on the mock's counters; the RSS figures it prints go into the report.
-    // A short header read timeout, so that the held connections are closed soon.
-    let out = python_test("mock_abuse.py", &[], &["--header-read-timeout", "1s"]);
+    // The oversized heads and the long paths with the default limits ...
+    let out = python_test("mock_abuse.py", &[("CASES", "oversized,long")], &[]);
     eprintln!("abuse report: {out}");
     let v: Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(v["oversized"]["headersTooLarge"], 300);
-    assert_eq!(v["held"]["headerTimeouts"], 300);
+    assert_eq!(v["oversized"]["closed"], 300);
     assert_eq!(v["long_paths"]["journalLen"], 1000);
+    // ... and the held heads with a short header read timeout, so that the mock closes them soon.
+    let out = python_test(
+        "mock_abuse.py",
+        &[("CASES", "held")],
+        &["--header-read-timeout", "1s"],
+    );
+    eprintln!("abuse report: {out}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["held"]["headerTimeouts"], 300);
 }
 
 /// Starts `atlas-snapshots mock ARGS` and reads its banner up to its last line; the lines after

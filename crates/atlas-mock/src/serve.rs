@@ -255,34 +255,53 @@ pub async fn serve_until<F: std::future::Future<Output = ()>>(
 }
 
 /// Starts the mock from `opts`, announces it on `out`, and serves until Ctrl-C (SIGINT) or SIGTERM;
-/// then drains (bounded by [`Limits::drain_timeout`]) and says so.
+/// then drains (bounded by [`Limits::drain_timeout`]) and says so. The signal handlers are installed
+/// before the mock announces itself, so a signal sent as soon as the announcement is read is never
+/// the default one (which would kill the process without a drain).
 pub async fn serve_until_signal(opts: ServeOptions, out: &mut impl Write) -> Result<(), MockError> {
-    run(opts, out, signal()).await
+    let signals = Signals::install()?;
+    run(opts, out, signals.wait()).await
 }
 
 #[cfg(unix)]
-async fn signal() -> Stop {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => tokio::select! {
-            r = tokio::signal::ctrl_c() => match r {
-                Ok(()) => Stop::Signal("SIGINT"),
-                Err(_) => std::future::pending().await,
-            },
-            _ = term.recv() => Stop::Signal("SIGTERM"),
-        },
-        Err(_) => match tokio::signal::ctrl_c().await {
-            Ok(()) => Stop::Signal("SIGINT"),
-            Err(_) => std::future::pending().await,
-        },
+struct Signals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> Result<Self, MockError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn wait(mut self) -> Stop {
+        tokio::select! {
+            Some(()) = self.interrupt.recv() => Stop::Signal("SIGINT"),
+            Some(()) = self.terminate.recv() => Stop::Signal("SIGTERM"),
+            else => std::future::pending().await,
+        }
     }
 }
 
 #[cfg(not(unix))]
-async fn signal() -> Stop {
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => Stop::Signal("Ctrl-C"),
-        Err(_) => std::future::pending().await,
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Result<Self, MockError> {
+        Ok(Self)
+    }
+
+    async fn wait(self) -> Stop {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => Stop::Signal("Ctrl-C"),
+            Err(_) => std::future::pending().await,
+        }
     }
 }
 
