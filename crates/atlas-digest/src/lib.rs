@@ -177,7 +177,8 @@ pub use error::{DigestError, InvalidInput, VerifyError};
 pub use hash::{Algorithm, Qop, UnknownValueError};
 pub use header::{AuthenticationInfo, AuthorizationHeader, DigestChallenge};
 pub use parse::{
-    Challenge, ParseError, format_challenges, parse_challenges, parse_credentials, parse_param_list,
+    Challenge, MAX_HEADER_LEN, ParseError, ParseErrorKind, format_challenges, parse_challenges,
+    parse_credentials, parse_param_list,
 };
 pub use server::{
     Charset, CredentialStore, DEFAULT_REPLAY_WINDOW, DigestServer, InMemoryCredentials,

@@ -15,7 +15,7 @@ pub use lease::{NcLease, NcWait};
 use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
 use crate::hash::{Algorithm, Qop, constant_time_eq_hex};
-use crate::header::{AuthenticationInfo, DigestChallenge};
+use crate::header::{AuthenticationInfoRef, DigestChallenge};
 use crate::parse::{any_byte, is_token};
 use crate::target::{Origin, Target, classify};
 use lease::{Shared, Slot};
@@ -551,11 +551,11 @@ impl DigestClient {
     ) -> Result<(), DigestError> {
         let Some(sent) = &state.sent else {
             // No credentials went out on this request: nothing to verify, no session to renew.
-            value.parse::<AuthenticationInfo>()?;
+            AuthenticationInfoRef::parse(value)?;
             return Ok(());
         };
         self.shared.lock().retire(sent.epoch, sent.nc);
-        let info: AuthenticationInfo = value.parse()?;
+        let info = AuthenticationInfoRef::parse(value)?;
         match &info.rspauth {
             Some(rspauth) => {
                 if sent.qop == Some(Qop::AuthInt) && response_body.is_none() {

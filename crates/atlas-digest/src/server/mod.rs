@@ -27,7 +27,7 @@ use crate::compute::{self, QopInputs};
 use crate::credentials::RequestFacts;
 use crate::error::VerifyError;
 use crate::hash::{Algorithm, Hex, Qop, base64_encode, constant_time_eq_hex, hmac_sha256, nc_hex};
-use crate::header::{AuthorizationHeader, DigestChallenge};
+use crate::header::{AuthorizationRef, DigestChallenge};
 use crate::parse::ParseError;
 use nonce::NonceCodec;
 use tracker::{Ha1Cache, Record, Tracker};
@@ -194,7 +194,7 @@ impl DigestServer {
         now: SystemTime,
         store: &S,
     ) -> Result<Verified, VerifyError> {
-        let h: AuthorizationHeader = authorization.parse()?;
+        let h = AuthorizationRef::parse(authorization)?;
         let cfg = &self.config;
         if h.realm != cfg.realm() {
             return Err(VerifyError::RealmMismatch);
@@ -239,7 +239,7 @@ impl DigestServer {
                 .resolve_userhash(&h.username, cfg.realm(), h.algorithm)
                 .ok_or(VerifyError::UnknownUser)?
         } else {
-            h.username.clone()
+            h.username.into_owned()
         };
         let secret = store
             .lookup(&username, cfg.realm())
