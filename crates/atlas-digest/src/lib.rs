@@ -103,6 +103,7 @@
 //! | Server: self-validating nonces, `opaque`, stale on expiry, replay window with bounded memory, stored H(A1) | [RFC 7616 §3.3, §5.5](https://www.rfc-editor.org/rfc/rfc7616#section-5.5) | [`DigestServer`] |
 //! | Deterministic entry point (fixed cnonce) running the client's code | | [`DigestChallenge::respond`] |
 //! | `http` feature: `HeaderValue` / `HeaderMap` helpers | | `http` module |
+//! | `rand` feature: cnonces from ChaCha20 seeded once (by the caller or from the OS) | | `CnonceSource` |
 //!
 //! # Interoperability choices
 //!
@@ -151,11 +152,16 @@
 //!   [`Verified`] redact them) and there is no `Display` for them. Passwords, stored H(A1), cached
 //!   H(A1) and the server secret are zeroized when dropped; `Credentials` and `StoredSecret` compare
 //!   in constant time.
-//! - **Randomness**: cnonces and the server secret must come from a CSPRNG; this crate draws none itself.
+//! - **Randomness**: cnonces and the server secret must come from a CSPRNG. Without the `rand`
+//!   feature this crate draws none itself; with it, `CnonceSource` is ChaCha20 seeded once (by the
+//!   caller, or from the operating system once) and makes no system call per request.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+#[cfg(feature = "rand")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rand")))]
+mod cnonce;
 mod compute;
 mod credentials;
 mod error;
@@ -172,6 +178,9 @@ pub use client::{
     AuthInt, Authorize, ClientConfig, DEFAULT_NC_SPAN, DigestClient, Downgrade, Md5, NcLease,
     NcWait, RequestState, Rfc2069, Rspauth,
 };
+#[cfg(feature = "rand")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rand")))]
+pub use cnonce::{Cnonce, CnonceSource, OsRandomnessError};
 pub use credentials::{Credentials, RequestFacts};
 pub use error::{DigestError, InvalidInput, VerifyError};
 pub use hash::{Algorithm, Qop, UnknownValueError};
@@ -186,3 +195,8 @@ pub use server::{
     StaleParam, StoredSecret, Userhash, Verified,
 };
 pub use target::Origin;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
