@@ -376,3 +376,32 @@ fn threads_share_a_span() {
     all.sort_unstable();
     assert_eq!(all, (1..=1600).collect::<Vec<_>>());
 }
+
+/// Found by the `lease` fuzz target: a session dropped (credentials refused, or `invalidate`) and
+/// the same nonce adopted again used to restart nc at 1, sending nc values the server had seen.
+#[test]
+fn a_nonce_adopted_again_goes_on_counting() {
+    let c = ready_client(8);
+    let mut a = c.start();
+    let (h1, _) = send(&c, &mut a, "a");
+    assert_eq!(nc_of(&h1), 1);
+    c.invalidate();
+    let mut b = c.start();
+    assert!(matches!(
+        c.authorize(&mut b, &facts(), "b").unwrap(),
+        Authorize::Probe
+    ));
+    c.on_unauthorized(&mut b, [CHALLENGE]).unwrap();
+    let (h2, _) = send(&c, &mut b, "b");
+    assert_eq!(nc_of(&h2), 2, "n1 again: nc goes on");
+    // After a refusal of credentials this request adopted, the server repeats the nonce.
+    assert_eq!(
+        c.on_unauthorized(&mut b, [CHALLENGE]),
+        Err(atlas_digest::DigestError::Rejected)
+    );
+    let mut d = c.start();
+    let _ = c.authorize(&mut d, &facts(), "d").unwrap();
+    c.on_unauthorized(&mut d, [CHALLENGE]).unwrap();
+    let (h3, _) = send(&c, &mut d, "d");
+    assert_eq!(nc_of(&h3), 3);
+}
