@@ -405,3 +405,28 @@ fn a_nonce_adopted_again_goes_on_counting() {
     let (h3, _) = send(&c, &mut d, "d");
     assert_eq!(nc_of(&h3), 3);
 }
+
+/// A probe answered without a challenge (the resource needs no authentication) ends the probe when
+/// the success is fed, not only when the request state goes away.
+#[test]
+fn a_probe_answered_with_a_success_hands_over_at_once() {
+    let c = client(32);
+    let (mut a, mut b) = (c.start(), c.start());
+    assert!(matches!(
+        c.authorize(&mut a, &facts(), "a").unwrap(),
+        Authorize::Probe
+    ));
+    let wb = wait(&c, &mut b);
+    c.on_success_without_info(&a).unwrap();
+    assert_eq!(wb.woken(), 1);
+    drop(wb);
+    assert!(matches!(
+        c.authorize(&mut b, &facts(), "b").unwrap(),
+        Authorize::Probe
+    ));
+    let mut d = c.start();
+    let wd = wait(&c, &mut d);
+    c.on_authentication_info(&b, "nextnonce=\"x\"").unwrap();
+    assert_eq!(wd.woken(), 1);
+    drop(a);
+}

@@ -550,7 +550,9 @@ impl DigestClient {
         response_body: Option<&[u8]>,
     ) -> Result<(), DigestError> {
         let Some(sent) = &state.sent else {
-            // No credentials went out on this request: nothing to verify, no session to renew.
+            // No credentials went out on this request: nothing to verify, no session to renew; if
+            // it was probing, the probe is over (the next waiter probes).
+            self.shared.lock().release_probe(state.id);
             AuthenticationInfoRef::parse(value)?;
             return Ok(());
         };
@@ -597,8 +599,12 @@ impl DigestClient {
 
     /// A successful response without `Authentication-Info`: retires the attempt's nc;
     /// [`DigestError::RspauthMissing`] if [`Rspauth::Require`] is configured and credentials were sent.
+    ///
+    /// Also call it (or drop the state) when a probe is answered with a success: the probe is over
+    /// and the next waiter probes.
     pub fn on_success_without_info(&self, state: &RequestState) -> Result<(), DigestError> {
         let Some(sent) = &state.sent else {
+            self.shared.lock().release_probe(state.id);
             return Ok(());
         };
         self.shared.lock().retire(sent.epoch, sent.nc);
