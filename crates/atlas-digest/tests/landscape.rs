@@ -9,7 +9,7 @@ use atlas_digest::{
     Algorithm, AuthorizationHeader, Credentials, DigestChallenge, DigestClient, DigestError,
     DigestServer, InMemoryCredentials, Qop, RequestFacts, ServerConfig, Stale, parse_challenges,
 };
-use common::{request, t0};
+use common::{authz, request, t0};
 
 fn parsed(v: &str) -> AuthorizationHeader {
     v.parse().unwrap()
@@ -113,7 +113,7 @@ fn requests_5089_6102_non_latin_credentials() {
     let done = request(&client, &server, &users, &get(), t0()).unwrap();
     assert_eq!(done.verified.username, "Дмитрий");
     let mut st = client.start();
-    let v = client.authorization(&mut st, &get(), "c").unwrap().unwrap();
+    let v = authz(&client, &mut st, &get(), "c").unwrap().unwrap();
     assert!(v.starts_with("Digest username*=UTF-8''%D0%94"), "{v}");
     assert!(!v.contains("b'"));
     // ASCII username, non-ASCII password hashed as UTF-8.
@@ -132,14 +132,14 @@ fn bpo_39548_challenge_without_qop() {
             [r#"Digest realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41""#],
         )
         .unwrap();
-    let v = client
-        .authorization(
-            &mut st,
-            &RequestFacts::new("GET", "/dir/index.html"),
-            "unused",
-        )
-        .unwrap()
-        .unwrap();
+    let v = authz(
+        &client,
+        &mut st,
+        &RequestFacts::new("GET", "/dir/index.html"),
+        "unused",
+    )
+    .unwrap()
+    .unwrap();
     let h = parsed(&v);
     assert_eq!((h.qop, h.nc, h.cnonce), (None, None, None));
     assert_eq!(h.response, "1949323746fe6a43ef61f9606e7febea");
@@ -199,7 +199,7 @@ fn net_http_digest_auth_17_nc_starts_at_one() {
     client
         .on_unauthorized(&mut st, [r#"Digest realm="r", nonce="n", qop=auth"#])
         .unwrap();
-    let v = client.authorization(&mut st, &get(), "c").unwrap().unwrap();
+    let v = authz(&client, &mut st, &get(), "c").unwrap().unwrap();
     assert!(v.contains("nc=00000001"));
     let c: DigestChallenge = r#"Digest realm="r", nonce="n", qop=auth"#.parse().unwrap();
     assert!(matches!(
@@ -223,7 +223,7 @@ fn postman_13756_nonce_comes_from_the_chosen_challenge() {
             ],
         )
         .unwrap();
-    let h = parsed(&client.authorization(&mut st, &get(), "c").unwrap().unwrap());
+    let h = parsed(&authz(&client, &mut st, &get(), "c").unwrap().unwrap());
     assert_eq!(h.algorithm, Algorithm::Sha256);
     assert_eq!(h.nonce, "sha-nonce");
     assert_eq!(h.opaque.as_deref(), Some("sha-opaque"));

@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 
 use atlas_digest::{
-    Algorithm, AuthenticationInfo, AuthorizationHeader, Challenge, Charset, ClientConfig,
-    Credentials, DigestChallenge, DigestClient, DigestServer, InMemoryCredentials, Qop,
-    RequestFacts, ServerConfig, Userhash, format_challenges, parse_challenges, parse_credentials,
-    parse_param_list,
+    Algorithm, AuthenticationInfo, AuthorizationHeader, Authorize, Challenge, Charset,
+    ClientConfig, Credentials, DigestChallenge, DigestClient, DigestServer, InMemoryCredentials,
+    Qop, RequestFacts, ServerConfig, Userhash, format_challenges, parse_challenges,
+    parse_credentials, parse_param_list,
 };
-use common::{cnonce, request, t0};
+use common::{authz, cnonce, request, t0};
 use proptest::prelude::*;
 
 /// 128 cases by default (the suite stays fast); `PROPTEST_CASES=10000` for a deeper run.
@@ -96,8 +96,7 @@ proptest! {
         per_thread in 1usize..40,
         max_nc in prop_oneof![Just(u32::MAX), 3u32..20],
     ) {
-        let mut config = ClientConfig::default();
-        config.max_nc = max_nc;
+        let config = ClientConfig::default().with_max_nc(max_nc);
         let client = Arc::new(DigestClient::with_config(Credentials::new("u", "p"), config));
         let nonces = Arc::new(AtomicU32::new(0));
         let facts = RequestFacts::new("GET", "/x");
@@ -109,17 +108,19 @@ proptest! {
                     for _ in 0..per_thread {
                         let mut st = client.start();
                         loop {
-                            match client.authorization(&mut st, &facts, &cnonce()).unwrap() {
-                                Some(v) => {
-                                    let h: AuthorizationHeader = v.parse().unwrap();
+                            match client.authorize(&mut st, &facts, &cnonce()).unwrap() {
+                                Authorize::Send { header, lease } => {
+                                    let h: AuthorizationHeader = header.parse().unwrap();
                                     seen.push((h.nonce, h.nc.unwrap()));
+                                    drop(lease);
                                     break;
                                 }
-                                None => {
+                                Authorize::Probe => {
                                     let n = nonces.fetch_add(1, Ordering::Relaxed);
                                     let c = format!("Digest realm=\"r\", qop=auth, nonce=\"n{n}\"");
                                     client.on_unauthorized(&mut st, [c.as_str()]).unwrap();
                                 }
+                                Authorize::Wait(w) => w.wait_blocking(),
                             }
                         }
                     }
@@ -286,9 +287,9 @@ fn exercise(s: &str) {
     let _ = s.parse::<Qop>();
     let client = DigestClient::new(Credentials::new("u", "p"));
     let mut st = client.start();
-    let _ = client.authorization(&mut st, &RequestFacts::new("GET", "/"), "c");
+    let _ = authz(&client, &mut st, &RequestFacts::new("GET", "/"), "c");
     let _ = client.on_unauthorized(&mut st, [s]);
-    let _ = client.authorization(&mut st, &RequestFacts::new("GET", s), s);
+    let _ = authz(&client, &mut st, &RequestFacts::new("GET", s), s);
     let _ = client.on_authentication_info(&st, s);
     let server = DigestServer::new(ServerConfig::new("r"), [0; 32]);
     let users = InMemoryCredentials::new();

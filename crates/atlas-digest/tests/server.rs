@@ -9,7 +9,7 @@ use atlas_digest::{
     Credentials, DigestChallenge, DigestClient, DigestServer, InMemoryCredentials, NonceScope, Qop,
     RequestFacts, ServerConfig, Stale, StoredSecret, Userhash, VerifyError, parse_challenges,
 };
-use common::{request, t0};
+use common::{authz, request, t0};
 
 const SECRET: [u8; 32] = [9; 32];
 
@@ -249,15 +249,7 @@ fn each_failure_has_its_own_error() {
     );
     h.response = "0".repeat(64);
     assert_eq!(verify(&h.to_string()), Err(VerifyError::WrongResponse));
-    let post = server.verify(
-        &ok,
-        &RequestFacts {
-            method: "POST",
-            ..facts()
-        },
-        t0(),
-        &users,
-    );
+    let post = server.verify(&ok, &RequestFacts::new("POST", facts().uri), t0(), &users);
     assert_eq!(post.map(|v| v.username), Err(VerifyError::WrongResponse));
 }
 
@@ -497,10 +489,7 @@ fn userhash_is_resolved_by_the_store() {
         }
     }
     let mut st = client.start();
-    let a = client
-        .authorization(&mut st, &facts(), "c")
-        .unwrap()
-        .unwrap();
+    let a = authz(&client, &mut st, &facts(), "c").unwrap().unwrap();
     assert!(a.contains("userhash=true"));
     assert!(!a.contains("J\u{e4}s"));
     assert_eq!(
@@ -576,10 +565,7 @@ fn non_ascii_credentials_without_charset_use_raw_utf8() {
     let done = request(&client, &server, &users, &facts(), t0()).unwrap();
     assert_eq!(done.verified.username, "Дмитрий");
     let mut st = client.start();
-    let a = client
-        .authorization(&mut st, &facts(), "c")
-        .unwrap()
-        .unwrap();
+    let a = authz(&client, &mut st, &facts(), "c").unwrap().unwrap();
     assert!(a.starts_with("Digest username=\"Дмитрий\""), "{a}");
 }
 

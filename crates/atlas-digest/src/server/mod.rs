@@ -27,7 +27,7 @@ use crate::compute::{self, QopInputs};
 use crate::credentials::RequestFacts;
 use crate::error::VerifyError;
 use crate::hash::{Algorithm, Hex, Qop, base64_encode, constant_time_eq_hex, hmac_sha256, nc_hex};
-use crate::header::{AuthorizationHeader, DigestChallenge};
+use crate::header::{AuthorizationRef, DigestChallenge};
 use crate::parse::ParseError;
 use nonce::NonceCodec;
 use tracker::{Ha1Cache, Record, Tracker};
@@ -194,7 +194,7 @@ impl DigestServer {
         now: SystemTime,
         store: &S,
     ) -> Result<Verified, VerifyError> {
-        let h: AuthorizationHeader = authorization.parse()?;
+        let h = AuthorizationRef::parse(authorization)?;
         let cfg = &self.config;
         if h.realm != cfg.realm() {
             return Err(VerifyError::RealmMismatch);
@@ -239,10 +239,10 @@ impl DigestServer {
                 .resolve_userhash(&h.username, cfg.realm(), h.algorithm)
                 .ok_or(VerifyError::UnknownUser)?
         } else {
-            h.username.clone()
+            h.username.into_owned()
         };
         let secret = store
-            .lookup(&username, cfg.realm())
+            .lookup_borrowed(&username, cfg.realm())
             .ok_or(VerifyError::UnknownUser)?;
         let cnonce = h.cnonce.as_deref().unwrap_or_default();
         let known = if foreign {
@@ -263,7 +263,7 @@ impl DigestServer {
         }
         let base = match known.as_ref().and_then(|k| k.base) {
             Some(b) => b,
-            None => match &secret {
+            None => match &*secret {
                 StoredSecret::Password(p) => {
                     compute::ha1_base(h.algorithm, &username, cfg.realm(), p)
                 }
@@ -329,7 +329,7 @@ impl DigestServer {
                 || Ha1Cache {
                     username: username.clone(),
                     algorithm: h.algorithm,
-                    secret: secret.clone(),
+                    secret: secret.clone().into_owned(),
                     base,
                     session: h.algorithm.is_session().then(|| (cnonce.to_owned(), ha1)),
                 },

@@ -1,5 +1,6 @@
 //! Where the server looks users up: [`CredentialStore`], [`StoredSecret`], [`InMemoryCredentials`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
@@ -83,6 +84,12 @@ impl fmt::Debug for StoredSecret {
 pub trait CredentialStore {
     /// The secret of `username` in `realm`, or `None` if unknown.
     fn lookup(&self, username: &str, realm: &str) -> Option<StoredSecret>;
+
+    /// [`CredentialStore::lookup`] without a copy when the store holds the secret in memory (the
+    /// server calls this one; the default copies through `lookup`).
+    fn lookup_borrowed(&self, username: &str, realm: &str) -> Option<Cow<'_, StoredSecret>> {
+        self.lookup(username, realm).map(Cow::Owned)
+    }
 
     /// The username whose `H(username:realm)` (hex, computed with `algorithm`) equals `userhash`
     /// ([RFC 7616 section 3.4.4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4.4)).
@@ -186,6 +193,10 @@ impl InMemoryCredentials {
 impl CredentialStore for InMemoryCredentials {
     fn lookup(&self, username: &str, _realm: &str) -> Option<StoredSecret> {
         self.users.get(username).cloned()
+    }
+
+    fn lookup_borrowed(&self, username: &str, _realm: &str) -> Option<Cow<'_, StoredSecret>> {
+        self.users.get(username).map(Cow::Borrowed)
     }
 
     fn resolve_userhash(
