@@ -214,7 +214,8 @@ async fn errors_carry_x_error_code_and_a_reason() -> Result<()> {
     // 405 has a reason and an Allow header too (an authenticated DELETE).
     let target = v1_list(G, C);
     let mut state = c.digest.start();
-    let authz = c.digest.authorization(
+    let (authz, _lease) = authorization(
+        &c.digest,
         &mut state,
         &atlas_digest::RequestFacts::new("DELETE", &target),
         &cnonce(),
