@@ -77,9 +77,21 @@ fn python_abuse_cases_are_bounded_and_counted() {
     assert_eq!(v["held"]["headerTimeouts"], 300);
 }
 
+/// A mock process that is killed when the test ends, however it ends (a failed assertion too).
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Starts `atlas-snapshots mock ARGS` and reads its banner up to its last line; the lines after
 /// it arrive on the returned channel (read in the background so the mock never blocks on a pipe).
-fn spawn(args: &[&str]) -> (Child, String, std::sync::mpsc::Receiver<String>) {
+fn spawn(args: &[&str]) -> (Running, String, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(bin())
         .arg("mock")
         .args(args)
@@ -106,7 +118,7 @@ fn spawn(args: &[&str]) -> (Child, String, std::sync::mpsc::Receiver<String>) {
             }
         }
     });
-    (child, banner, rx)
+    (Running(child), banner, rx)
 }
 
 /// curl with `args`; returns (HTTP status of the last answer, headers and body as text).
@@ -127,7 +139,8 @@ fn curl(args: &[&str]) -> (u16, String) {
     (code.trim().parse().unwrap(), rest.to_owned())
 }
 
-fn sigterm(child: &mut Child) -> (i32, String) {
+fn sigterm(running: &mut Running) -> (i32, String) {
+    let child = &mut running.0;
     let pid = child.id().to_string();
     let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(status.success());
