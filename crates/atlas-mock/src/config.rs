@@ -17,22 +17,27 @@ use crate::access::IpAccessList;
 use crate::auth::DigestSettings;
 use crate::clock::ClockMode;
 use crate::data::{Dataset, object};
+use crate::downloads::DownloadSettings;
 use crate::faults::FaultPlan;
+use crate::lifecycle::Lifecycle;
 use crate::limits::Limits;
 use crate::ratelimit::RateLimit;
+use crate::roles::Role;
 use crate::{ApiKey, MockError};
 
 /// Top-level members of a data file other than `groups` and `$schema`.
-pub(crate) const SETTINGS: [&str; 11] = [
+pub(crate) const SETTINGS: [&str; 13] = [
     "adminToken",
     "apiKeys",
     "clock",
     "digest",
+    "downloads",
     "faults",
     "ipAccessList",
     "journal",
     "limits",
     "rateLimit",
+    "restoreLifecycle",
     "sunset",
     "unauthenticatedRoute",
 ];
@@ -56,7 +61,10 @@ pub(crate) const SETTINGS: [&str; 11] = [
 ///               "maxBodyBytes": 65536, "drainTimeoutMs": 5000 },
 ///   "clock": { "mode": "manual", "start": "2026-12-01T00:00:00Z" },
 ///   "sunset": false,
-///   "unauthenticatedRoute": false
+///   "unauthenticatedRoute": false,
+///   "downloads": { "linkLifetimeSeconds": 14400, "archiveSizeBytes": 1048576 },
+///   "restoreLifecycle": { "queuedAfterMs": 10000, "runningAfterMs": 10000, "doneAfterMs": 60000,
+///                         "outcome": "COMPLETED" }
 /// }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -90,6 +98,10 @@ pub struct MockConfig {
     pub unauthenticated_route: Option<bool>,
     /// `adminToken`: a fixed admin token instead of a generated one.
     pub admin_token: Option<String>,
+    /// `downloads`: link lifetime and default archive size.
+    pub downloads: Option<DownloadSettings>,
+    /// `restoreLifecycle`: the lifecycle of restore jobs started through the API.
+    pub restore_lifecycle: Option<Lifecycle>,
 }
 
 /// JSON form of an API key in a data file.
@@ -102,6 +114,8 @@ struct KeyFile {
     groups: Option<Vec<String>>,
     #[serde(default)]
     ip_access_list: Option<Vec<String>>,
+    #[serde(default)]
+    roles: Option<Vec<Role>>,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +199,9 @@ impl MockConfig {
                 if let Some(list) = k.ip_access_list {
                     key = key.access_list(access_list(&format!("{at}.ipAccessList"), &list)?);
                 }
+                if let Some(roles) = k.roles {
+                    key = key.roles(roles);
+                }
                 c.api_keys.push(key);
             }
         }
@@ -232,6 +249,12 @@ impl MockConfig {
         }
         if let Some(t) = m.get("adminToken") {
             c.admin_token = Some(member("adminToken", t)?);
+        }
+        if let Some(d) = m.get("downloads") {
+            c.downloads = Some(member("downloads", d)?);
+        }
+        if let Some(l) = m.get("restoreLifecycle") {
+            c.restore_lifecycle = Some(member("restoreLifecycle", l)?);
         }
         Ok(c)
     }

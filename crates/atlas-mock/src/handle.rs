@@ -77,6 +77,8 @@ pub struct MockStats {
     pub tls_failures: u64,
     /// Mock-clock time since start, in milliseconds.
     pub clock_elapsed_ms: u64,
+    /// Download links kept (at most 10,000).
+    pub download_links: usize,
 }
 
 pub(crate) fn stats(shared: &Shared) -> MockStats {
@@ -101,6 +103,7 @@ pub(crate) fn stats(shared: &Shared) -> MockStats {
         headers_too_large: c.headers_too_large.load(Ordering::Relaxed),
         tls_failures: c.tls_failures.load(Ordering::Relaxed),
         clock_elapsed_ms: u64::try_from(shared.clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        download_links: shared.downloads.len(),
     }
 }
 
@@ -372,6 +375,7 @@ impl MockHandle {
             snapshot,
             lifecycle,
             created: Some(now),
+            archive: None,
         };
         let view = stored.view(&shared.clock, now);
         shared
@@ -380,6 +384,79 @@ impl MockHandle {
             .unwrap_or_else(|e| e.into_inner())
             .insert_snapshot(&g, &c, stored)?;
         Ok(serde_json::to_value(view).unwrap_or_default())
+    }
+
+    /// Adds a restore job to a flex cluster, in the data-file form (`{"snapshotId",
+    /// "targetDeploymentItemName", "status" | "lifecycle", "deliveryType": "DOWNLOAD", ...}`; see
+    /// the JSON Schema). Without an id the server chooses one; a lifecycle counts from now unless
+    /// it says `"anchor": "serverStart"`; a `DOWNLOAD` job gets a link. Returns the job as served.
+    pub fn create_restore_job(
+        &self,
+        group: &str,
+        cluster: &str,
+        job: serde_json::Value,
+    ) -> Result<serde_json::Value, MockError> {
+        let g: GroupId = parse(group)?;
+        let c: ClusterName = parse(cluster)?;
+        let shared = &self.shared;
+        let serde_json::Value::Object(mut raw) = job else {
+            return Err(MockError::Data("a restore job is a JSON object".into()));
+        };
+        if !raw.contains_key("id") {
+            raw.insert("id".into(), shared.ids.next_hex(&shared.clock).into());
+        }
+        if let Some(serde_json::Value::Object(l)) = raw.get_mut("lifecycle") {
+            l.entry("anchor").or_insert_with(|| "creation".into());
+        }
+        crate::admin::data::insert_restore_job(
+            shared,
+            &self.base_url,
+            &g,
+            &c,
+            &serde_json::Value::Object(raw),
+        )
+    }
+
+    /// The download links handed out, oldest first, with their counters (requests, bytes sent,
+    /// completed and cut transfers), as `GET /__mock/downloads` shows them.
+    pub fn download_links(&self) -> Vec<serde_json::Value> {
+        let now = self.shared.clock.now();
+        self.shared
+            .downloads
+            .list()
+            .iter()
+            .map(|l| l.to_json(&self.base_url, now))
+            .collect()
+    }
+
+    /// The SHA-256 (lower-case hex) of the archive a download of this flex snapshot serves
+    /// (about two seconds per GiB, off the async threads).
+    pub async fn archive_sha256(
+        &self,
+        group: &str,
+        cluster: &str,
+        snapshot: &str,
+    ) -> Result<String, MockError> {
+        let g: GroupId = parse(group)?;
+        let c: ClusterName = parse(cluster)?;
+        let s: atlas_model::SnapshotId = parse(snapshot)?;
+        let layout = {
+            let data = self.shared.data.read().unwrap_or_else(|e| e.into_inner());
+            let stored = data
+                .group(&g)
+                .and_then(|g| g.cluster(&c))
+                .and_then(|c| c.snapshot(&s))
+                .ok_or_else(|| {
+                    MockError::Data(format!("no snapshot {s} in cluster {c} of group {g}"))
+                })?;
+            crate::downloads::layout_for(
+                &self.shared.downloads.settings,
+                s.as_str(),
+                stored.archive.as_ref(),
+            )
+            .ok_or_else(|| MockError::Data("the snapshot's archive size is out of range".into()))?
+        };
+        Ok(self.shared.downloads.sha256(&layout).await)
     }
 
     /// Stops accepting, lets open connections finish their current request (at most the drain

@@ -30,13 +30,16 @@
 //! | route | answers with |
 //! |---|---|
 //! | `GET /api/atlas/v2/groups/{g}/flexClusters/{name}/backup/snapshots[/{s}]` | `application/vnd.atlas.2024-11-13+json` |
+//! | `POST .../flexClusters/{name}/backup/download`, `GET`/`POST .../backup/restoreJobs`, `GET .../restoreJobs/{id}` | `application/vnd.atlas.2024-11-13+json` |
+//! | `GET`/`HEAD` of a download link (`/flex-snapshot-downloads/...`) | `application/gzip`: a generated `.tgz` with `Range` support |
 //! | `GET /api/atlas/v1.0/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{s}]` | `application/json` (deprecated, sunset 2026-01-22) |
 //! | `GET /api/atlas/v2/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{s}]` | `application/vnd.atlas.2023-01-01+json` (deprecated) |
 //! | `/__mock/...` | the admin API (loopback peers, admin token; the crate README lists its routes) |
 //!
 //! The crate README lists every error it answers and the order in which checks run. The code: the
 //! HTTP side in `server/` (connections, one request, answers), the Atlas API in `api/` (one file per
-//! family of routes), the admin API in `admin/`, and the mock clock in `clock.rs`.
+//! family of routes), the download links and their archives in `downloads/`, the admin API in
+//! `admin/`, and the mock clock in `clock.rs`.
 
 mod access;
 mod admin;
@@ -47,13 +50,16 @@ mod builder;
 mod clock;
 mod config;
 mod data;
+mod downloads;
 mod faults;
 mod handle;
 mod journal;
 mod lifecycle;
 mod limits;
+mod principal;
 mod ratelimit;
 mod render;
+mod roles;
 mod route;
 pub mod seed;
 mod serve;
@@ -85,6 +91,8 @@ pub use builder::MockBuilder;
 pub use clock::{ClockMode, MockClock};
 pub use config::MockConfig;
 pub use data::{ClusterKind, Dataset, FirstIds};
+pub use downloads::DownloadSettings;
+pub use downloads::archive::{DEFAULT_ARCHIVE_BYTES, MAX_ARCHIVE_BYTES, MIN_ARCHIVE_BYTES};
 pub use faults::{Fault, FaultPlan, FaultRule, PathPattern};
 pub use handle::{MockHandle, MockStats, ShutdownReport};
 pub use journal::{
@@ -94,6 +102,7 @@ pub use journal::{
 pub use lifecycle::{Anchor, Lifecycle, LifecyclePhase, Outcome};
 pub use limits::Limits;
 pub use ratelimit::RateLimit;
+pub use roles::Role;
 pub use route::RouteKind;
 pub use serve::{
     Announce, KeyInfo, ReadyInfo, ServeOptions, SnapshotRef, serve_until, serve_until_signal,
@@ -155,6 +164,7 @@ pub struct ApiKey {
     private: String,
     groups: Option<Vec<GroupId>>,
     access_list: Option<IpAccessList>,
+    roles: Option<Vec<Role>>,
 }
 
 impl fmt::Debug for ApiKey {
@@ -164,6 +174,7 @@ impl fmt::Debug for ApiKey {
             .field("private", &"** redacted **")
             .field("groups", &self.groups)
             .field("access_list", &self.access_list)
+            .field("roles", &self.roles)
             .finish()
     }
 }
@@ -197,6 +208,7 @@ impl ApiKey {
             private: private.into(),
             groups: None,
             access_list: None,
+            roles: None,
         }
     }
 
@@ -211,6 +223,20 @@ impl ApiKey {
     pub fn access_list(mut self, list: IpAccessList) -> Self {
         self.access_list = Some(list);
         self
+    }
+
+    /// Gives the key Atlas roles (default: none given, which is `GROUP_OWNER`: everything). A key
+    /// with `GROUP_READ_ONLY` only reads; downloads need `GROUP_BACKUP_EXPORT_OPERATOR`, restores
+    /// `GROUP_BACKUP_RECOVERY_OPERATOR` (or the manager or owner roles). A missing role is
+    /// answered `401 USER_UNAUTHORIZED`, as Atlas does.
+    pub fn roles(mut self, roles: impl IntoIterator<Item = Role>) -> Self {
+        self.roles = Some(roles.into_iter().collect());
+        self
+    }
+
+    /// The roles the key is restricted to, `None` for all (owner).
+    pub fn role_restriction(&self) -> Option<&[Role]> {
+        self.roles.as_deref()
     }
 
     /// The key's own IP access list, if any.

@@ -12,7 +12,7 @@ use std::time::Duration;
 use atlas_model::{SnapshotStatus, TenantSnapshot};
 use chrono::{DateTime, Utc};
 
-use crate::data::{ClusterKind, Dataset};
+use crate::data::{ClusterKind, Dataset, StoredRestoreJob};
 use crate::lifecycle::{Lifecycle, Outcome};
 
 /// The seed's group (project) id.
@@ -40,6 +40,16 @@ pub const OTHER_CLUSTER_NAME: &str = "M5GCP";
 pub const OTHER_SNAPSHOT_ID: &str = "5cc310ace5dc7ce369814be0";
 /// Number of snapshots on [`CLUSTER_NAME`] (and on [`FLEX_CLUSTER_NAME`]).
 pub const SNAPSHOTS_PER_CLUSTER: usize = 8;
+/// The newest of the two restore jobs of [`FLEX_CLUSTER_NAME`] (`COMPLETED`, into `FlexAWS`).
+pub const FLEX_RESTORE_JOB_ID: &str = "6751c0ffee0000000000a002";
+/// The older restore job of [`FLEX_CLUSTER_NAME`] (`COMPLETED`).
+pub const FLEX_OLDER_RESTORE_JOB_ID: &str = "6751c0ffee0000000000a001";
+/// Restore jobs of [`FLEX_CLUSTER_NAME`] in the seed.
+pub const FLEX_RESTORE_JOBS: usize = 2;
+/// The SHA-256 of the archive a download of [`FLEX_SNAPSHOT_ID`] serves with the default settings
+/// (1 MiB, seed derived from the id; see the format in the crate README). Pinned by a test.
+pub const FLEX_ARCHIVE_SHA256: &str =
+    "af93f9e4b09ab134e8d5681fad9547c3dfc9c3883d2693e2278212a87edc5041";
 
 /// The shared-tier snapshots of [`CLUSTER_NAME`] other than the seed and lifecycle ones:
 /// (id, status, scheduled, started, finished).
@@ -230,6 +240,39 @@ fn build() -> Result<Dataset, crate::MockError> {
         d = d.with_snapshot(GROUP_ID, FLEX_CLUSTER_NAME, s, None)?;
     }
     d = d.with_snapshot(GROUP_ID, FLEX_CLUSTER_NAME, live, lifecycle())?;
+    let bad = |e: atlas_model::IdError| crate::MockError::Data(e.to_string());
+    let flex = d
+        .cluster_mut(
+            &GROUP_ID.parse().map_err(bad)?,
+            &FLEX_CLUSTER_NAME.parse().map_err(bad)?,
+        )
+        .ok_or_else(|| crate::MockError::Data("seed: no flex cluster".into()))?;
+    for (id, snapshot, finished, scheduled, done) in [
+        (
+            FLEX_OLDER_RESTORE_JOB_ID,
+            FLEX_SNAPSHOT_ID,
+            "2024-11-20T08:01:09Z",
+            "2024-11-21T09:00:00Z",
+            "2024-11-21T09:01:02Z",
+        ),
+        (
+            FLEX_RESTORE_JOB_ID,
+            "6740a1f2c3d4e5f6a7b8c902",
+            "2024-11-21T08:01:02Z",
+            "2024-11-22T10:30:00Z",
+            "2024-11-22T10:31:11Z",
+        ),
+    ] {
+        flex.restore_jobs.push(StoredRestoreJob::from_json(
+            "seed",
+            &serde_json::json!({
+                "id": id, "snapshotId": snapshot, "deliveryType": "RESTORE",
+                "targetDeploymentItemName": FLEX_CLUSTER_NAME, "status": "COMPLETED",
+                "snapshotFinishedDate": finished, "restoreScheduledDate": scheduled,
+                "restoreFinishedDate": done,
+            }),
+        )?);
+    }
 
     d.with_snapshot(
         OTHER_GROUP_ID,
@@ -263,6 +306,17 @@ mod tests {
             s,
             r#"{"finishTime":"2019-04-26T14:08:07Z","id":"5cc310ace5dc7ce369814bc8","mongoDBVersion":"4.2.7","scheduledTime":"2019-04-26T12:00:00Z","startTime":"2019-04-26T14:07:53Z","status":"FAILED"}"#
         );
+    }
+
+    #[tokio::test]
+    async fn the_flex_archive_is_pinned() {
+        let mock = crate::MockAtlas::builder().start().await.unwrap();
+        let sha = mock
+            .archive_sha256(GROUP_ID, FLEX_CLUSTER_NAME, FLEX_SNAPSHOT_ID)
+            .await
+            .unwrap();
+        assert_eq!(sha, FLEX_ARCHIVE_SHA256);
+        mock.shutdown().await;
     }
 
     #[test]

@@ -118,6 +118,12 @@ impl Validator {
                 "^[0-9a-f]{24}$" => is_hex24(t),
                 "^[a-zA-Z0-9][a-zA-Z0-9-]{0,63}$" => is_cluster_name(t),
                 "^/" => t.starts_with('/'),
+                "^[\\p{L}\\p{N}\\-_.(),:&@+']{1,64}$" => {
+                    (1..=64).contains(&t.chars().count())
+                        && t.chars().all(|c| {
+                            c.is_alphabetic() || c.is_numeric() || "-_.(),:&@+'".contains(c)
+                        })
+                }
                 p if p.starts_with("^\\d{4}-") => is_timestamp(t),
                 other => panic!("validator does not know the pattern {other}"),
             };

@@ -167,13 +167,14 @@ fn insert(
     if !raw.contains_key("id") {
         raw.insert("id".into(), json!(shared.ids.next_hex(&shared.clock)));
     }
-    let (snapshot, lifecycle) =
+    let input =
         snapshot_from_json("snapshot", raw).map_err(|e| bad_request("INVALID_SNAPSHOT", e))?;
     let now = shared.clock.elapsed();
     let stored = StoredSnapshot {
-        snapshot,
-        lifecycle,
+        snapshot: input.snapshot,
+        lifecycle: input.lifecycle,
         created: Some(now),
+        archive: input.archive,
     };
     let view = stored.view(&shared.clock, now);
     let mut data = shared.data.write().unwrap_or_else(|e| e.into_inner());
@@ -183,4 +184,113 @@ fn insert(
     data.insert_snapshot(gid, cname, stored)
         .map_err(|e| bad_request("INVALID_SNAPSHOT", e))?;
     Ok(created(serde_json::to_value(view).unwrap_or_default()))
+}
+
+/// Adds a restore job to a flex cluster (the data-file form; id chosen when absent; a lifecycle
+/// counts from now unless it says `"anchor": "serverStart"`; a `DOWNLOAD` job gets its link).
+pub(super) fn create_restore_job(
+    shared: &Shared,
+    base: &str,
+    group: &str,
+    cluster: &str,
+    body: &[u8],
+) -> Result<Reply, Box<Reply>> {
+    let gid: GroupId = id("group id", group)?;
+    let cname: ClusterName = id("cluster name", cluster)?;
+    let Value::Object(mut raw) = json_body(body)? else {
+        return Err(bad_request(
+            "INVALID_RESTORE_JOB",
+            "the body must be a restore job object",
+        ));
+    };
+    if !raw.contains_key("id") {
+        raw.insert("id".into(), json!(shared.ids.next_hex(&shared.clock)));
+    }
+    if let Some(Value::Object(l)) = raw.get_mut("lifecycle") {
+        l.entry("anchor").or_insert_with(|| json!("creation"));
+    }
+    let v = insert_restore_job(shared, base, &gid, &cname, &Value::Object(raw))
+        .map_err(|e| bad_request("INVALID_RESTORE_JOB", e))?;
+    Ok(created(v))
+}
+
+/// Stores a restore job given in the data-file form (shared by the admin route and the handle);
+/// returns the job as served now.
+pub(crate) fn insert_restore_job(
+    shared: &Shared,
+    base: &str,
+    gid: &GroupId,
+    cname: &ClusterName,
+    raw: &Value,
+) -> Result<Value, crate::MockError> {
+    use crate::data::restore::{Delivery, JobPlace, StoredRestoreJob};
+    use crate::downloads::{NewLink, layout_for};
+    let err = |m: String| crate::MockError::Data(m);
+    let mut job = StoredRestoreJob::from_json("restore job", raw)?;
+    let now = shared.clock.elapsed();
+    job.created = Some(now);
+    let mut data = shared.data.write().unwrap_or_else(|e| e.into_inner());
+    let c = data
+        .cluster_mut(gid, cname)
+        .ok_or_else(|| err(format!("no cluster {cname} in group {gid}")))?;
+    if c.kind != ClusterKind::Flex {
+        return Err(err(format!(
+            "cluster {cname} is not a flex cluster; only flex clusters have restore jobs here"
+        )));
+    }
+    let Some(snapshot) = c.snapshot(&job.snapshot_id) else {
+        return Err(err(format!(
+            "cluster {cname} has no snapshot {}",
+            job.snapshot_id
+        )));
+    };
+    if c.restore_jobs.iter().any(|j| j.id == job.id) {
+        return Err(err(format!("restore job {} exists already", job.id)));
+    }
+    if job.delivery == Delivery::Download {
+        let settings = shared.downloads.settings;
+        let layout = layout_for(
+            &settings,
+            job.snapshot_id.as_str(),
+            snapshot.archive.as_ref(),
+        )
+        .ok_or_else(|| err("the snapshot's archive size is out of range".into()))?;
+        let wall = shared.clock.at(now);
+        let created_at = job.scheduled.unwrap_or(wall);
+        let expires = job.expiration.unwrap_or(
+            created_at
+                + chrono::Duration::from_std(settings.lifetime())
+                    .unwrap_or(chrono::Duration::hours(4)),
+        );
+        job.expiration = Some(expires);
+        let link = shared.downloads.create(
+            NewLink {
+                group: gid.clone(),
+                cluster: cname.clone(),
+                job_id: job.id.clone(),
+                layout,
+                created: created_at,
+                expires,
+            },
+            wall,
+        );
+        job.link = Some(link.token.clone());
+    }
+    let url = job
+        .link
+        .as_deref()
+        .and_then(|t| shared.downloads.get(t))
+        .map(|l| l.url(base));
+    let view = job.view(
+        &shared.clock,
+        now,
+        &JobPlace {
+            base,
+            group: gid,
+            cluster: cname,
+            snapshot_url: url,
+        },
+    );
+    c.restore_jobs.push(job);
+    Ok(view)
 }

@@ -26,8 +26,10 @@ use crate::access::IpAccessList;
 use crate::auth::Auth;
 use crate::clock::MockClock;
 use crate::data::{Dataset, IdGenerator};
+use crate::downloads::Downloads;
 use crate::faults::FaultState;
 use crate::journal::Journal;
+use crate::lifecycle::Lifecycle;
 use crate::limits::Limits;
 use crate::ratelimit::RateLimiter;
 
@@ -51,6 +53,10 @@ pub(crate) struct Shared {
     pub(crate) admin_token: String,
     pub(crate) conns: ConnStats,
     pub(crate) ids: IdGenerator,
+    /// Download links and archive CRCs.
+    pub(crate) downloads: Downloads,
+    /// The lifecycle of restore jobs made through the API (counted from their creation).
+    pub(crate) restore_lifecycle: Lifecycle,
 }
 
 impl Shared {

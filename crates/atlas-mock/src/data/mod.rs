@@ -1,4 +1,7 @@
-//! The data the mock serves: groups, clusters (shared-tier or flex) and their snapshots.
+//! The data the mock serves: groups, clusters (shared-tier or flex) and their snapshots, and the
+//! restore jobs of flex clusters ([`restore`]).
+
+pub(crate) mod restore;
 
 use std::path::Path;
 use std::time::Duration;
@@ -9,7 +12,9 @@ use serde_json::{Map, Value};
 
 use crate::MockError;
 use crate::clock::{MockClock, whole_seconds};
+use crate::downloads::ArchiveOverride;
 use crate::lifecycle::{Anchor, Lifecycle};
+pub(crate) use restore::StoredRestoreJob;
 
 /// Which kind of cluster, and so which endpoints serve its snapshots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -32,6 +37,8 @@ pub(crate) struct StoredSnapshot {
     pub(crate) lifecycle: Option<Lifecycle>,
     /// Mock-clock time of creation (for [`Anchor::Creation`]); `None` for data given at start.
     pub(crate) created: Option<Duration>,
+    /// The snapshot's own archive size and seed (flex downloads).
+    pub(crate) archive: Option<ArchiveOverride>,
 }
 
 impl StoredSnapshot {
@@ -46,6 +53,8 @@ pub(crate) struct ClusterData {
     pub(crate) name: ClusterName,
     pub(crate) kind: ClusterKind,
     pub(crate) snapshots: Vec<StoredSnapshot>,
+    /// Restore and download jobs (flex clusters), oldest first; lists answer newest first.
+    pub(crate) restore_jobs: Vec<StoredRestoreJob>,
 }
 
 /// One group (project) with its clusters.
@@ -128,15 +137,22 @@ pub(crate) fn unknown_field(at: &str, field: &str, known: &[&str]) -> MockError 
     ))
 }
 
+/// A snapshot object of a data file or an admin request, read.
+pub(crate) struct SnapshotInput {
+    pub(crate) snapshot: TenantSnapshot,
+    pub(crate) lifecycle: Option<Lifecycle>,
+    pub(crate) archive: Option<ArchiveOverride>,
+}
+
 /// Reads one snapshot object of a data file or an admin request (`at` names it in errors).
 pub(crate) fn snapshot_from_json(
     at: &str,
     mut raw: Map<String, Value>,
-) -> Result<(TenantSnapshot, Option<Lifecycle>), MockError> {
+) -> Result<SnapshotInput, MockError> {
     let known: Vec<&str> = SNAPSHOT_FIELDS
         .iter()
         .copied()
-        .chain(["lifecycle", "extraFields"])
+        .chain(["lifecycle", "extraFields", "archive"])
         .collect();
     if let Some(bad) = raw.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(unknown_field(at, bad, &known));
@@ -146,6 +162,18 @@ pub(crate) fn snapshot_from_json(
             serde_json::from_value::<Lifecycle>(v)
                 .map_err(|e| MockError::Data(format!("{at}.lifecycle: {e}")))?,
         ),
+        None => None,
+    };
+    let archive = match raw.remove("archive") {
+        Some(v) => {
+            let a: ArchiveOverride = serde_json::from_value(v)
+                .map_err(|e| MockError::Data(format!("{at}.archive: {e}")))?;
+            if let Some(n) = a.size_bytes {
+                crate::downloads::check_size(n)
+                    .map_err(|e| MockError::Data(format!("{at}.archive.sizeBytes: {e}")))?;
+            }
+            Some(a)
+        }
         None => None,
     };
     let extra = match raw.remove("extraFields") {
@@ -190,7 +218,11 @@ pub(crate) fn snapshot_from_json(
     let mut snapshot: TenantSnapshot = serde_json::from_value(Value::Object(raw))
         .map_err(|e| MockError::Data(format!("{at}: {e}")))?;
     snapshot.extra.extend(extra);
-    Ok((snapshot, lifecycle))
+    Ok(SnapshotInput {
+        snapshot,
+        lifecycle,
+        archive,
+    })
 }
 
 /// Reads the members of an object, naming unknown ones.
@@ -257,6 +289,7 @@ impl Dataset {
             name,
             kind,
             snapshots: Vec::new(),
+            restore_jobs: Vec::new(),
         });
         Ok(())
     }
@@ -280,6 +313,7 @@ impl Dataset {
                 snapshot,
                 lifecycle,
                 created: None,
+                archive: None,
             },
         )?;
         Ok(self)
@@ -355,7 +389,7 @@ impl Dataset {
             };
             for (ci, c) in clusters.iter().enumerate() {
                 let at = format!("{at}.clusters[{ci}]");
-                let cm = object(&at, c, &["name", "kind", "snapshots"])?;
+                let cm = object(&at, c, &["name", "kind", "snapshots", "restoreJobs"])?;
                 let name: ClusterName = cm
                     .get("name")
                     .and_then(Value::as_str)
@@ -387,17 +421,52 @@ impl Dataset {
                     let Value::Object(raw) = s else {
                         return Err(MockError::Data(format!("{at}: must be an object")));
                     };
-                    let (snapshot, lifecycle) = snapshot_from_json(&at, raw.clone())?;
+                    let input = snapshot_from_json(&at, raw.clone())?;
                     data.insert_snapshot(
                         &gid,
                         &name,
                         StoredSnapshot {
-                            snapshot,
-                            lifecycle,
+                            snapshot: input.snapshot,
+                            lifecycle: input.lifecycle,
                             created: None,
+                            archive: input.archive,
                         },
                     )
                     .map_err(|e| MockError::Data(format!("{at}: {e}")))?;
+                }
+                let jobs = match cm.get("restoreJobs") {
+                    None => &Vec::new(),
+                    Some(Value::Array(a)) => a,
+                    Some(_) => {
+                        return Err(MockError::Data(format!(
+                            "{at}.restoreJobs: must be an array"
+                        )));
+                    }
+                };
+                if !jobs.is_empty() && kind != ClusterKind::Flex {
+                    return Err(MockError::Data(format!(
+                        "{at}.restoreJobs: only flex clusters have restore jobs here"
+                    )));
+                }
+                for (ji, j) in jobs.iter().enumerate() {
+                    let at = format!("{at}.restoreJobs[{ji}]");
+                    let job = StoredRestoreJob::from_json(&at, j)?;
+                    let c = data
+                        .cluster_mut(&gid, &name)
+                        .ok_or_else(|| MockError::Data(format!("{at}: no cluster")))?;
+                    if c.snapshot(&job.snapshot_id).is_none() {
+                        return Err(MockError::Data(format!(
+                            "{at}.snapshotId: cluster {name} has no snapshot {}",
+                            job.snapshot_id
+                        )));
+                    }
+                    if c.restore_jobs.iter().any(|x| x.id == job.id) {
+                        return Err(MockError::Data(format!(
+                            "{at}: restore job {} appears twice",
+                            job.id
+                        )));
+                    }
+                    c.restore_jobs.push(job);
                 }
             }
         }
@@ -426,7 +495,16 @@ impl Dataset {
                     .map(|c| {
                         let snaps: Vec<Value> =
                             c.snapshots.iter().map(StoredSnapshot::to_json).collect();
-                        serde_json::json!({"name": c.name, "kind": c.kind, "snapshots": snaps})
+                        let mut v =
+                            serde_json::json!({"name": c.name, "kind": c.kind, "snapshots": snaps});
+                        if !c.restore_jobs.is_empty() {
+                            v["restoreJobs"] = c
+                                .restore_jobs
+                                .iter()
+                                .map(StoredRestoreJob::to_json)
+                                .collect();
+                        }
+                        v
                     })
                     .collect();
                 serde_json::json!({"id": g.id, "clusters": clusters})
@@ -573,6 +651,12 @@ impl StoredSnapshot {
             if !extra.is_empty() {
                 m.insert("extraFields".into(), Value::Object(extra));
             }
+            if let Some(a) = self.archive {
+                m.insert(
+                    "archive".into(),
+                    serde_json::to_value(a).unwrap_or(Value::Null),
+                );
+            }
         }
         v
     }
@@ -672,6 +756,7 @@ mod tests {
                 Lifecycle::new(ms(250), ms(1750), ms(2999), crate::Outcome::Completed).unwrap(),
             ),
             created: None,
+            archive: None,
         };
         let v = s.view(&clock, ms(3000));
         for t in [v.scheduled_time, v.start_time, v.finish_time] {
