@@ -19,6 +19,7 @@ use crate::handle::MockHandle;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal};
 use crate::lifecycle::{Lifecycle, Outcome};
 use crate::limits::Limits;
+use crate::oauth::{OAuth, OAuthSettings, ServiceAccount};
 use crate::ratelimit::{RateLimit, RateLimiter};
 use crate::server::{ConnStats, Shared, listener, shown_authority};
 use crate::{ApiKey, MockError, random_bytes, tls};
@@ -44,6 +45,8 @@ pub struct MockBuilder {
     admin_token: Option<String>,
     downloads: DownloadSettings,
     restore_lifecycle: Lifecycle,
+    service_accounts: Vec<ServiceAccount>,
+    oauth: OAuthSettings,
 }
 
 /// The default restore lifecycle: `PENDING` for 10 s, `RUNNING` until 60 s, then `COMPLETED` (the
@@ -76,6 +79,8 @@ impl Default for MockBuilder {
             admin_token: None,
             downloads: DownloadSettings::default(),
             restore_lifecycle: default_restore_lifecycle(),
+            service_accounts: Vec::new(),
+            oauth: OAuthSettings::default(),
         }
     }
 }
@@ -197,6 +202,20 @@ impl MockBuilder {
         self
     }
 
+    /// Adds a service account (OAuth 2.0 client credentials for `POST /api/oauth/token`). Without
+    /// any, one is generated ([`MockHandle::service_account`]). More can be added at run time.
+    pub fn service_account(mut self, account: ServiceAccount) -> Self {
+        self.service_accounts.push(account);
+        self
+    }
+
+    /// The token endpoint: token lifetime, live-token limit, rate limit (default: Atlas's 3600 s,
+    /// 100, 50 a minute).
+    pub fn oauth(mut self, o: OAuthSettings) -> Self {
+        self.oauth = o;
+        self
+    }
+
     /// Applies a data file: every setting it has replaces the builder's (its keys are added).
     pub fn config(mut self, c: MockConfig) -> Self {
         if let Some(d) = c.dataset {
@@ -245,6 +264,10 @@ impl MockBuilder {
         if let Some(l) = c.restore_lifecycle {
             self.restore_lifecycle = l;
         }
+        self.service_accounts.extend(c.service_accounts);
+        if let Some(o) = c.oauth {
+            self.oauth = o;
+        }
         self
     }
 
@@ -269,6 +292,19 @@ impl MockBuilder {
             }
         }
         self.limits.check()?;
+        let mut accounts = self.service_accounts;
+        if accounts.is_empty() {
+            accounts.push(ServiceAccount::generate());
+        }
+        for (i, a) in accounts.iter().enumerate() {
+            crate::oauth::check_account(a)?;
+            if accounts[..i].iter().any(|o| o.client_id() == a.client_id()) {
+                return Err(MockError::InvalidConfig(format!(
+                    "service account {} given twice",
+                    a.client_id()
+                )));
+            }
+        }
         if self
             .admin_token
             .as_deref()
@@ -325,6 +361,7 @@ impl MockBuilder {
             ids: IdGenerator::new(),
             downloads,
             restore_lifecycle: self.restore_lifecycle,
+            oauth: OAuth::new(self.oauth, accounts),
         });
         let (tx, rx) = watch::channel(false);
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());

@@ -21,12 +21,13 @@ use crate::downloads::DownloadSettings;
 use crate::faults::FaultPlan;
 use crate::lifecycle::Lifecycle;
 use crate::limits::Limits;
+use crate::oauth::{OAuthSettings, ServiceAccount};
 use crate::ratelimit::RateLimit;
 use crate::roles::Role;
 use crate::{ApiKey, MockError};
 
 /// Top-level members of a data file other than `groups` and `$schema`.
-pub(crate) const SETTINGS: [&str; 13] = [
+pub(crate) const SETTINGS: [&str; 15] = [
     "adminToken",
     "apiKeys",
     "clock",
@@ -36,8 +37,10 @@ pub(crate) const SETTINGS: [&str; 13] = [
     "ipAccessList",
     "journal",
     "limits",
+    "oauth",
     "rateLimit",
     "restoreLifecycle",
+    "serviceAccounts",
     "sunset",
     "unauthenticatedRoute",
 ];
@@ -64,7 +67,11 @@ pub(crate) const SETTINGS: [&str; 13] = [
 ///   "unauthenticatedRoute": false,
 ///   "downloads": { "linkLifetimeSeconds": 14400, "archiveSizeBytes": 1048576 },
 ///   "restoreLifecycle": { "queuedAfterMs": 10000, "runningAfterMs": 10000, "doneAfterMs": 60000,
-///                         "outcome": "COMPLETED" }
+///                         "outcome": "COMPLETED" },
+///   "serviceAccounts": [ { "clientId": "mdb_sa_id_0123456789abcdef01234567",
+///                          "clientSecret": "mdb_sa_sk_...", "roles": ["GROUP_READ_ONLY"] } ],
+///   "oauth": { "tokenLifetimeSeconds": 3600, "maxLiveTokens": 100,
+///              "tokenRateLimit": { "requests": 50, "minutes": 1 } }
 /// }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -102,6 +109,10 @@ pub struct MockConfig {
     pub downloads: Option<DownloadSettings>,
     /// `restoreLifecycle`: the lifecycle of restore jobs started through the API.
     pub restore_lifecycle: Option<Lifecycle>,
+    /// `serviceAccounts`.
+    pub service_accounts: Vec<ServiceAccount>,
+    /// `oauth`: token lifetime, live-token limit, the token endpoint's rate limit.
+    pub oauth: Option<OAuthSettings>,
 }
 
 /// JSON form of an API key in a data file.
@@ -110,6 +121,20 @@ pub struct MockConfig {
 struct KeyFile {
     public_key: String,
     private_key: String,
+    #[serde(default)]
+    groups: Option<Vec<String>>,
+    #[serde(default)]
+    ip_access_list: Option<Vec<String>>,
+    #[serde(default)]
+    roles: Option<Vec<Role>>,
+}
+
+/// JSON form of a service account in a data file.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AccountFile {
+    client_id: String,
+    client_secret: String,
     #[serde(default)]
     groups: Option<Vec<String>>,
     #[serde(default)]
@@ -136,6 +161,30 @@ struct ClockFile {
     step_ms: Option<u64>,
     #[serde(default)]
     start: Option<String>,
+}
+
+/// Reads a service account of a data file or an admin request (`at` names it in errors).
+pub(crate) fn service_account_from_json(at: &str, v: &Value) -> Result<ServiceAccount, MockError> {
+    let a: AccountFile = member(at, v)?;
+    let mut sa = ServiceAccount::new(a.client_id, a.client_secret);
+    if let Some(groups) = a.groups {
+        let ids = groups
+            .iter()
+            .map(|g| {
+                g.parse()
+                    .map_err(|e| MockError::Data(format!("{at}.groups: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        sa = sa.groups(ids);
+    }
+    if let Some(list) = a.ip_access_list {
+        sa = sa.access_list(access_list(&format!("{at}.ipAccessList"), &list)?);
+    }
+    if let Some(roles) = a.roles {
+        sa = sa.roles(roles);
+    }
+    crate::oauth::check_account(&sa).map_err(|e| MockError::Data(format!("{at}: {e}")))?;
+    Ok(sa)
 }
 
 fn member<T: serde::de::DeserializeOwned>(name: &str, v: &Value) -> Result<T, MockError> {
@@ -204,6 +253,20 @@ impl MockConfig {
                 }
                 c.api_keys.push(key);
             }
+        }
+        if let Some(accounts) = m.get("serviceAccounts") {
+            let Value::Array(accounts) = accounts else {
+                return Err(MockError::Data("serviceAccounts: must be an array".into()));
+            };
+            for (i, a) in accounts.iter().enumerate() {
+                c.service_accounts.push(service_account_from_json(
+                    &format!("serviceAccounts[{i}]"),
+                    a,
+                )?);
+            }
+        }
+        if let Some(o) = m.get("oauth") {
+            c.oauth = Some(member("oauth", o)?);
         }
         if let Some(list) = m.get("ipAccessList") {
             let list: Vec<String> = member("ipAccessList", list)?;

@@ -16,7 +16,7 @@ use crate::journal::JournalEntry;
 use crate::lifecycle::Lifecycle;
 use crate::server::Shared;
 use crate::server::listener::DrainReport;
-use crate::{ApiKey, MockError, ratelimit, seed};
+use crate::{ApiKey, MockError, ServiceAccount, ratelimit, seed};
 
 /// A running mock. Dropping it stops the server (best effort); [`MockHandle::shutdown`] waits for it.
 pub struct MockHandle {
@@ -79,6 +79,12 @@ pub struct MockStats {
     pub clock_elapsed_ms: u64,
     /// Download links kept (at most 10,000).
     pub download_links: usize,
+    /// Service accounts.
+    pub service_accounts: usize,
+    /// Live access tokens (at most 100 per service account by default).
+    pub oauth_tokens: usize,
+    /// Buckets of the token endpoint's rate limiter (at most 4096).
+    pub oauth_rate_buckets: usize,
 }
 
 pub(crate) fn stats(shared: &Shared) -> MockStats {
@@ -104,6 +110,9 @@ pub(crate) fn stats(shared: &Shared) -> MockStats {
         tls_failures: c.tls_failures.load(Ordering::Relaxed),
         clock_elapsed_ms: u64::try_from(shared.clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         download_links: shared.downloads.len(),
+        service_accounts: shared.oauth.accounts().len(),
+        oauth_tokens: shared.oauth.tokens.len(shared.clock.elapsed()),
+        oauth_rate_buckets: shared.oauth.buckets(),
     }
 }
 
@@ -384,6 +393,78 @@ impl MockHandle {
             .unwrap_or_else(|e| e.into_inner())
             .insert_snapshot(&g, &c, stored)?;
         Ok(serde_json::to_value(view).unwrap_or_default())
+    }
+
+    /// The first service account (the configured one, or the one generated at start): its client
+    /// id and secret get tokens from [`MockHandle::token_url`].
+    pub fn service_account(&self) -> ServiceAccount {
+        self.shared
+            .oauth
+            .accounts()
+            .first()
+            .map(|a| (**a).clone())
+            .unwrap_or_else(ServiceAccount::generate)
+    }
+
+    /// Every service account.
+    pub fn service_accounts(&self) -> Vec<ServiceAccount> {
+        self.shared
+            .oauth
+            .accounts()
+            .iter()
+            .map(|a| (**a).clone())
+            .collect()
+    }
+
+    /// Adds a service account while running (its client id must be new).
+    pub fn create_service_account(&self, account: ServiceAccount) -> Result<(), MockError> {
+        self.shared.oauth.add(account)
+    }
+
+    /// `{base}/api/oauth/token`: where service accounts get access tokens.
+    pub fn token_url(&self) -> String {
+        format!("{}{}", self.base_url, crate::oauth::TOKEN_PATH)
+    }
+
+    /// `{base}/api/oauth/revoke`.
+    pub fn revoke_url(&self) -> String {
+        format!("{}{}", self.base_url, crate::oauth::REVOKE_PATH)
+    }
+
+    /// Live access tokens of a service account (on the mock clock).
+    pub fn live_tokens(&self, client_id: &str) -> usize {
+        self.shared
+            .oauth
+            .tokens
+            .live(client_id, self.shared.clock.elapsed())
+    }
+
+    /// Revokes every token of a service account (its next API request answers `401`); returns
+    /// how many were live.
+    pub fn revoke_tokens(&self, client_id: &str) -> usize {
+        self.shared
+            .oauth
+            .tokens
+            .revoke_all(client_id, self.shared.clock.elapsed())
+    }
+
+    /// A ready `curl` line that gets an access token for the first service account.
+    pub fn curl_token_example(&self, ca_file: Option<&std::path::Path>) -> String {
+        let sa = self.service_account();
+        let mut s = format!(
+            "curl --user {} --data grant_type=client_credentials --header 'Accept: application/json'",
+            shell_quote(&format!("{}:{}", sa.client_id(), sa.client_secret()))
+        );
+        let ca = ca_file.map(|p| p.display().to_string()).or_else(|| {
+            self.ca_pem
+                .is_some()
+                .then(|| "atlas-mock-ca.pem".to_owned())
+        });
+        if let Some(ca) = ca {
+            s.push_str(&format!(" --cacert {}", shell_quote(&ca)));
+        }
+        s.push_str(&format!(" {}", shell_quote(&self.token_url())));
+        s
     }
 
     /// Adds a restore job to a flex cluster, in the data-file form (`{"snapshotId",

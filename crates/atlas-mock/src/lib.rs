@@ -56,6 +56,7 @@ mod handle;
 mod journal;
 mod lifecycle;
 mod limits;
+mod oauth;
 mod principal;
 mod ratelimit;
 mod render;
@@ -101,11 +102,13 @@ pub use journal::{
 };
 pub use lifecycle::{Anchor, Lifecycle, LifecyclePhase, Outcome};
 pub use limits::Limits;
+pub use oauth::{OAuthSettings, ServiceAccount};
 pub use ratelimit::RateLimit;
 pub use roles::Role;
 pub use route::RouteKind;
 pub use serve::{
-    Announce, KeyInfo, ReadyInfo, ServeOptions, SnapshotRef, serve_until, serve_until_signal,
+    Announce, KeyInfo, ReadyInfo, ServeOptions, ServiceAccountInfo, SnapshotRef, serve_until,
+    serve_until_signal,
 };
 
 pub(crate) use handle::stats;

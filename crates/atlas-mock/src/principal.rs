@@ -9,7 +9,6 @@ use crate::roles::{Permission, Role, allowed};
 
 /// How the principal authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code, reason = "bearer tokens arrive with the OAuth family")]
 pub(crate) enum Scheme {
     /// HTTP Digest with an API key.
     Digest,

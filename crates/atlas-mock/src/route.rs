@@ -31,11 +31,15 @@ pub enum RouteKind {
     FlexRestoreJob,
     /// `GET`/`HEAD` of a pre-signed download link (`/flex-snapshot-downloads/...`, the object store)
     SnapshotArchive,
+    /// `POST /api/oauth/token` (service accounts)
+    OauthToken,
+    /// `POST /api/oauth/revoke`
+    OauthRevoke,
 }
 
 impl RouteKind {
     /// Every route.
-    pub const ALL: [RouteKind; 10] = [
+    pub const ALL: [RouteKind; 12] = [
         RouteKind::TenantV1Get,
         RouteKind::TenantV1List,
         RouteKind::TenantV2Get,
@@ -46,6 +50,8 @@ impl RouteKind {
         RouteKind::FlexRestoreJobs,
         RouteKind::FlexRestoreJob,
         RouteKind::SnapshotArchive,
+        RouteKind::OauthToken,
+        RouteKind::OauthRevoke,
     ];
 
     /// The deprecated tenant (M2/M5 shared-tier) routes, v1.0 and v2.
@@ -78,7 +84,11 @@ impl RouteKind {
     /// The resource version (`YYYY-MM-DD`) of a v2 route, `None` for v1.0 and the object store.
     pub fn resource_version(self) -> Option<&'static str> {
         match self {
-            RouteKind::TenantV1Get | RouteKind::TenantV1List | RouteKind::SnapshotArchive => None,
+            RouteKind::TenantV1Get
+            | RouteKind::TenantV1List
+            | RouteKind::SnapshotArchive
+            | RouteKind::OauthToken
+            | RouteKind::OauthRevoke => None,
             RouteKind::TenantV2Get | RouteKind::TenantV2List => Some("2023-01-01"),
             RouteKind::FlexGet
             | RouteKind::FlexList
@@ -101,6 +111,8 @@ impl RouteKind {
             RouteKind::FlexRestoreJobs => "flexRestoreJobs",
             RouteKind::FlexRestoreJob => "flexRestoreJob",
             RouteKind::SnapshotArchive => "snapshotArchive",
+            RouteKind::OauthToken => "oauthToken",
+            RouteKind::OauthRevoke => "oauthRevoke",
         }
     }
 }

@@ -27,6 +27,9 @@
 //! | `POST /__mock/groups/{g}/clusters/{c}/snapshots` `{...snapshot, "lifecycle"?}` | a snapshot (id chosen when absent; a lifecycle counts from creation unless it says `"anchor": "serverStart"`) |
 //! | `POST /__mock/snapshots` `{"groupId", "clusterName", "snapshot", "lifecycle"?}` | the same, older form |
 //! | `POST /__mock/groups/{g}/clusters/{c}/restoreJobs` `{...job}` | a restore or download job of a flex cluster (data-file form; id chosen when absent; a lifecycle counts from creation) |
+//! | `GET /__mock/serviceAccounts` | service accounts (client id and secret, groups, roles) with their live tokens |
+//! | `POST /__mock/serviceAccounts` `{"clientId"?, "clientSecret"?, "groups"?, "roles"?, "ipAccessList"?}` | a service account (id and secret generated when absent) |
+//! | `DELETE /__mock/serviceAccounts/{clientId}/tokens` | revoke every token of the account (its next request answers `401`) |
 //! | `GET /__mock/downloads` | the download links handed out, with per-link counters (requests, bytes sent, completed and cut transfers) |
 //! | `GET /__mock/downloads/{restoreJobId}` | one link, with the SHA-256 of its archive (computed: about two seconds per GiB) |
 //!
@@ -36,6 +39,7 @@ mod control;
 pub(crate) mod data;
 mod downloads;
 mod journal;
+mod oauth;
 
 use std::net::SocketAddr;
 
@@ -263,6 +267,9 @@ async fn route(
         ("POST", ["groups", g, "clusters", c, "restoreJobs"]) => {
             data::create_restore_job(shared, &base_of(shared, parts), g, c, body)
         }
+        ("GET", ["serviceAccounts"]) => Ok(oauth::list(shared)),
+        ("POST", ["serviceAccounts"]) => oauth::create(shared, body),
+        ("DELETE", ["serviceAccounts", id, "tokens"]) => Ok(oauth::revoke_all(shared, id)),
         ("GET", ["downloads"]) => Ok(downloads::list(shared, &base_of(shared, parts))),
         ("GET", ["downloads", job]) => downloads::one(shared, &base_of(shared, parts), job).await,
         _ => Err(Box::new(api_error(

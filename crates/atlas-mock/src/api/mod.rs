@@ -4,8 +4,11 @@
 //!
 //! 1. The route is looked up in [`FAMILIES`] (for faults; an unknown path still needs credentials).
 //! 2. Arrival faults of the route: [`crate::Fault::Latency`] and [`crate::Fault::ClockAdvance`].
-//! 3. Digest authentication (`401` with the challenge). The body is not read before this step,
-//!    except for a `qop=auth-int` answer from a known key, whose hash covers it.
+//! 3. Authentication: a service account's `Authorization: Bearer` token (issued by
+//!    `/api/oauth/token`, live on the mock clock), or HTTP Digest with an API key. Either failing is
+//!    `401` with the digest challenge (plus `WWW-Authenticate: Bearer error="invalid_token"` for a
+//!    refused token). The body is not read before this step, except for a `qop=auth-int` answer
+//!    from a known key, whose hash covers it.
 //! 4. IP access lists (the server-wide one, then the key's own): `403 IP_ADDRESS_NOT_ON_ACCESS_LIST`.
 //! 5. Rate limit, per key: `429 RATE_LIMITED_TOKEN_BUCKET`.
 //! 6. Bad `pretty` / `envelope` values: `400 INVALID_QUERY_PARAMETER`.
@@ -43,6 +46,7 @@ use crate::access::canonical_ip;
 use crate::auth::AuthOutcome;
 use crate::faults::{Fault, Stage};
 use crate::journal::{JournalEntry, cut};
+use crate::oauth::tokens::Refusal;
 use crate::principal::Principal;
 use crate::ratelimit::{Verdict, retry_after_secs};
 use crate::route::RouteKind;
@@ -205,6 +209,43 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
         else {
             return Outcome::Reply(challenge(shared, Stale::False));
         };
+        if let Some(token) = bearer_token(authz) {
+            match shared.oauth.verify_bearer(token, shared.clock.elapsed()) {
+                Ok(p) => {
+                    entry.key = Some(p.id.clone());
+                    principal = Some(p);
+                }
+                Err(why) => {
+                    entry.error = Some(
+                        match why {
+                            Refusal::Expired => "bearer: the access token expired",
+                            Refusal::Unknown => {
+                                "bearer: not an access token the mock issued (or revoked)"
+                            }
+                        }
+                        .to_owned(),
+                    );
+                    let mut r = challenge(shared, Stale::False);
+                    let (name, value) = crate::oauth::bearer_challenge(why);
+                    r.push_header(name, &value);
+                    return Outcome::Reply(r);
+                }
+            }
+            let mut reply = respond_authenticated(
+                &mut req,
+                endpoint.as_deref(),
+                principal.as_ref(),
+                None,
+                entry,
+            )
+            .await;
+            if let (Outcome::Reply(r), Some(e)) = (&mut reply, &endpoint) {
+                for (name, value) in e.headers(shared) {
+                    r.push_header(name, &value);
+                }
+            }
+            return reply;
+        }
         if shared.auth.needs_body(authz, &shared.keys) {
             match req.body.read().await {
                 Ok(b) => body = Some(b),
@@ -250,6 +291,13 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
         }
     }
     reply
+}
+
+/// The token of `Authorization: Bearer TOKEN` (any case of the scheme), if that is the scheme.
+fn bearer_token(authz: &str) -> Option<&str> {
+    let (scheme, token) = authz.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The 401 of the digest handshake, as Atlas sends it: the challenge(s), a pretty-printed body with
@@ -447,7 +495,7 @@ pub(crate) fn html_503() -> Reply {
     )
 }
 
-fn injected_status(s: u16) -> Reply {
+pub(crate) fn injected_status(s: u16) -> Reply {
     let code = match s {
         500 => "UNEXPECTED_ERROR",
         502 => "BAD_GATEWAY",

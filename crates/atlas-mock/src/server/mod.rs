@@ -31,6 +31,7 @@ use crate::faults::FaultState;
 use crate::journal::Journal;
 use crate::lifecycle::Lifecycle;
 use crate::limits::Limits;
+use crate::oauth::OAuth;
 use crate::ratelimit::RateLimiter;
 
 /// Everything the request handler needs, shared by all connections.
@@ -57,6 +58,8 @@ pub(crate) struct Shared {
     pub(crate) downloads: Downloads,
     /// The lifecycle of restore jobs made through the API (counted from their creation).
     pub(crate) restore_lifecycle: Lifecycle,
+    /// Service accounts and their tokens.
+    pub(crate) oauth: OAuth,
 }
 
 impl Shared {
