@@ -47,6 +47,15 @@ pub struct MockBuilder {
     restore_lifecycle: Lifecycle,
     service_accounts: Vec<ServiceAccount>,
     oauth: OAuthSettings,
+    on_demand_lifecycle: Lifecycle,
+}
+
+/// The default on-demand snapshot lifecycle: `queued` for 10 s, `inProgress` until 60 s, then
+/// `completed`.
+pub(crate) fn default_on_demand_lifecycle() -> Lifecycle {
+    let s = std::time::Duration::from_secs;
+    Lifecycle::new(s(0), s(10), s(60), Outcome::Completed)
+        .unwrap_or_else(|_| Lifecycle::done_at_once())
 }
 
 /// The default restore lifecycle: `PENDING` for 10 s, `RUNNING` until 60 s, then `COMPLETED` (the
@@ -81,6 +90,7 @@ impl Default for MockBuilder {
             restore_lifecycle: default_restore_lifecycle(),
             service_accounts: Vec::new(),
             oauth: OAuthSettings::default(),
+            on_demand_lifecycle: default_on_demand_lifecycle(),
         }
     }
 }
@@ -216,6 +226,14 @@ impl MockBuilder {
         self
     }
 
+    /// The lifecycle of on-demand snapshots of dedicated clusters (`POST .../backup/snapshots`),
+    /// counted from each snapshot's creation (default: `queued` 10 s, `inProgress` until 60 s,
+    /// then `completed`).
+    pub fn on_demand_snapshot_lifecycle(mut self, l: Lifecycle) -> Self {
+        self.on_demand_lifecycle = l;
+        self
+    }
+
     /// Applies a data file: every setting it has replaces the builder's (its keys are added).
     pub fn config(mut self, c: MockConfig) -> Self {
         if let Some(d) = c.dataset {
@@ -265,6 +283,9 @@ impl MockBuilder {
             self.restore_lifecycle = l;
         }
         self.service_accounts.extend(c.service_accounts);
+        if let Some(l) = c.on_demand_snapshot_lifecycle {
+            self.on_demand_lifecycle = l;
+        }
         if let Some(o) = c.oauth {
             self.oauth = o;
         }
@@ -362,6 +383,7 @@ impl MockBuilder {
             downloads,
             restore_lifecycle: self.restore_lifecycle,
             oauth: OAuth::new(self.oauth, accounts),
+            on_demand_lifecycle: self.on_demand_lifecycle,
         });
         let (tx, rx) = watch::channel(false);
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());

@@ -27,7 +27,7 @@ use crate::roles::Role;
 use crate::{ApiKey, MockError};
 
 /// Top-level members of a data file other than `groups` and `$schema`.
-pub(crate) const SETTINGS: [&str; 15] = [
+pub(crate) const SETTINGS: [&str; 16] = [
     "adminToken",
     "apiKeys",
     "clock",
@@ -38,6 +38,7 @@ pub(crate) const SETTINGS: [&str; 15] = [
     "journal",
     "limits",
     "oauth",
+    "onDemandSnapshotLifecycle",
     "rateLimit",
     "restoreLifecycle",
     "serviceAccounts",
@@ -113,6 +114,8 @@ pub struct MockConfig {
     pub service_accounts: Vec<ServiceAccount>,
     /// `oauth`: token lifetime, live-token limit, the token endpoint's rate limit.
     pub oauth: Option<OAuthSettings>,
+    /// `onDemandSnapshotLifecycle`: the lifecycle of on-demand snapshots of dedicated clusters.
+    pub on_demand_snapshot_lifecycle: Option<Lifecycle>,
 }
 
 /// JSON form of an API key in a data file.
@@ -267,6 +270,9 @@ impl MockConfig {
         }
         if let Some(o) = m.get("oauth") {
             c.oauth = Some(member("oauth", o)?);
+        }
+        if let Some(l) = m.get("onDemandSnapshotLifecycle") {
+            c.on_demand_snapshot_lifecycle = Some(member("onDemandSnapshotLifecycle", l)?);
         }
         if let Some(list) = m.get("ipAccessList") {
             let list: Vec<String> = member("ipAccessList", list)?;

@@ -16,7 +16,7 @@ use crate::journal::JournalEntry;
 use crate::lifecycle::Lifecycle;
 use crate::server::Shared;
 use crate::server::listener::DrainReport;
-use crate::{ApiKey, MockError, ServiceAccount, ratelimit, seed};
+use crate::{ApiKey, DedicatedCluster, MockError, ServiceAccount, ratelimit, seed};
 
 /// A running mock. Dropping it stops the server (best effort); [`MockHandle::shutdown`] waits for it.
 pub struct MockHandle {
@@ -237,10 +237,14 @@ impl MockHandle {
         let data = self.shared.data.read().unwrap_or_else(|e| e.into_inner());
         data.groups.iter().find_map(|g| {
             g.clusters.iter().filter(|c| c.kind == kind).find_map(|c| {
-                c.snapshots.first().and_then(|s| {
-                    s.id()
-                        .map(|id| (g.id.to_string(), c.name.to_string(), id.to_string()))
-                })
+                let id = if kind == ClusterKind::Dedicated {
+                    c.cloud_snapshots.first().map(|s| s.id.to_string())
+                } else {
+                    c.snapshots
+                        .first()
+                        .and_then(|s| s.id().map(ToString::to_string))
+                };
+                id.map(|id| (g.id.to_string(), c.name.to_string(), id))
             })
         })
     }
@@ -361,6 +365,53 @@ impl MockHandle {
             return Err(MockError::Data(format!("no group {g}")));
         }
         data.insert_cluster(g, c, kind)
+    }
+
+    /// Adds a dedicated cluster (replica set or sharded, see [`DedicatedCluster`]) to an existing
+    /// group.
+    pub fn create_dedicated_cluster(
+        &self,
+        group: &str,
+        name: &str,
+        spec: DedicatedCluster,
+    ) -> Result<(), MockError> {
+        let g: GroupId = parse(group)?;
+        let c: ClusterName = parse(name)?;
+        let mut data = self.shared.data.write().unwrap_or_else(|e| e.into_inner());
+        if !data.has_group(&g) {
+            return Err(MockError::Data(format!("no group {g}")));
+        }
+        data.insert_cluster(g.clone(), c.clone(), ClusterKind::Dedicated)?;
+        if let Some(cl) = data.cluster_mut(&g, &c) {
+            cl.dedicated = Some(spec);
+        }
+        Ok(())
+    }
+
+    /// Adds a cloud backup snapshot to a dedicated cluster, in the data-file form (`{"id"?,
+    /// "status" | "lifecycle", "description", "createdAt", ...}`; the id is chosen when absent, a
+    /// lifecycle counts from now unless it says `"anchor": "serverStart"`). Returns it as served.
+    pub fn create_cloud_snapshot(
+        &self,
+        group: &str,
+        cluster: &str,
+        snapshot: serde_json::Value,
+    ) -> Result<serde_json::Value, MockError> {
+        let g: GroupId = parse(group)?;
+        let c: ClusterName = parse(cluster)?;
+        let serde_json::Value::Object(mut raw) = snapshot else {
+            return Err(MockError::Data("a snapshot is a JSON object".into()));
+        };
+        if !raw.contains_key("id") {
+            raw.insert(
+                "id".into(),
+                self.shared.ids.next_hex(&self.shared.clock).into(),
+            );
+        }
+        if let Some(serde_json::Value::Object(l)) = raw.get_mut("lifecycle") {
+            l.entry("anchor").or_insert_with(|| "creation".into());
+        }
+        crate::admin::data::insert_cloud(&self.shared, &g, &c, &serde_json::Value::Object(raw))
     }
 
     /// Adds a snapshot now; a lifecycle with [`crate::Anchor::Creation`] counts from this moment on

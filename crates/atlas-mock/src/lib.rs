@@ -1,5 +1,6 @@
-//! `atlas-mock`: a local MongoDB Atlas that serves the backup snapshot endpoints of flex and
-//! shared-tier (M2/M5) clusters, with real HTTP Digest authentication, Atlas-shaped errors and
+//! `atlas-mock`: a local MongoDB Atlas that serves the backup snapshot endpoints of flex,
+//! dedicated and shared-tier (M2/M5) clusters, flex downloads and restore jobs, and service-account
+//! tokens, with real HTTP Digest authentication, Atlas-shaped errors and
 //! headers, rate limits, lifecycles on a mock clock, faults and a request journal. Any HTTP client can
 //! talk to it: curl, Python, the Atlas Go SDK, our own. Every control is also reachable without Rust:
 //! the `atlas-snapshots mock` command, a data file (JSON Schema in `schema/`), and the admin API.
@@ -32,6 +33,8 @@
 //! | `GET /api/atlas/v2/groups/{g}/flexClusters/{name}/backup/snapshots[/{s}]` | `application/vnd.atlas.2024-11-13+json` |
 //! | `POST .../flexClusters/{name}/backup/download`, `GET`/`POST .../backup/restoreJobs`, `GET .../restoreJobs/{id}` | `application/vnd.atlas.2024-11-13+json` |
 //! | `GET`/`HEAD` of a download link (`/flex-snapshot-downloads/...`) | `application/gzip`: a generated `.tgz` with `Range` support |
+//! | `GET`/`POST /api/atlas/v2/groups/{g}/clusters/{c}/backup/snapshots`, `GET`/`DELETE .../{s}` | `application/vnd.atlas.2023-01-01+json` (dedicated clusters) |
+//! | `POST /api/oauth/token`, `POST /api/oauth/revoke` | `application/json` (service accounts; their tokens work on every route) |
 //! | `GET /api/atlas/v1.0/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{s}]` | `application/json` (deprecated, sunset 2026-01-22) |
 //! | `GET /api/atlas/v2/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{s}]` | `application/vnd.atlas.2023-01-01+json` (deprecated) |
 //! | `/__mock/...` | the admin API (loopback peers, admin token; the crate README lists its routes) |
@@ -91,7 +94,7 @@ pub use auth::{DigestSettings, REALM};
 pub use builder::MockBuilder;
 pub use clock::{ClockMode, MockClock};
 pub use config::MockConfig;
-pub use data::{ClusterKind, Dataset, FirstIds};
+pub use data::{ClusterKind, Dataset, DedicatedCluster, FirstIds};
 pub use downloads::DownloadSettings;
 pub use downloads::archive::{DEFAULT_ARCHIVE_BYTES, MAX_ARCHIVE_BYTES, MIN_ARCHIVE_BYTES};
 pub use faults::{Fault, FaultPlan, FaultRule, PathPattern};

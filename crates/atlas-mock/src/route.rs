@@ -31,6 +31,11 @@ pub enum RouteKind {
     FlexRestoreJob,
     /// `GET`/`HEAD` of a pre-signed download link (`/flex-snapshot-downloads/...`, the object store)
     SnapshotArchive,
+    /// `GET` (list) and `POST` (take an on-demand snapshot)
+    /// `/api/atlas/v2/groups/{g}/clusters/{c}/backup/snapshots` (dedicated clusters)
+    ClusterSnapshots,
+    /// `GET`, `DELETE /api/atlas/v2/groups/{g}/clusters/{c}/backup/snapshots/{id}`
+    ClusterSnapshot,
     /// `POST /api/oauth/token` (service accounts)
     OauthToken,
     /// `POST /api/oauth/revoke`
@@ -39,7 +44,7 @@ pub enum RouteKind {
 
 impl RouteKind {
     /// Every route.
-    pub const ALL: [RouteKind; 12] = [
+    pub const ALL: [RouteKind; 14] = [
         RouteKind::TenantV1Get,
         RouteKind::TenantV1List,
         RouteKind::TenantV2Get,
@@ -50,6 +55,8 @@ impl RouteKind {
         RouteKind::FlexRestoreJobs,
         RouteKind::FlexRestoreJob,
         RouteKind::SnapshotArchive,
+        RouteKind::ClusterSnapshots,
+        RouteKind::ClusterSnapshot,
         RouteKind::OauthToken,
         RouteKind::OauthRevoke,
     ];
@@ -73,6 +80,7 @@ impl RouteKind {
                 | RouteKind::TenantV2List
                 | RouteKind::FlexList
                 | RouteKind::FlexRestoreJobs
+                | RouteKind::ClusterSnapshots
         )
     }
 
@@ -89,7 +97,10 @@ impl RouteKind {
             | RouteKind::SnapshotArchive
             | RouteKind::OauthToken
             | RouteKind::OauthRevoke => None,
-            RouteKind::TenantV2Get | RouteKind::TenantV2List => Some("2023-01-01"),
+            RouteKind::TenantV2Get
+            | RouteKind::TenantV2List
+            | RouteKind::ClusterSnapshots
+            | RouteKind::ClusterSnapshot => Some("2023-01-01"),
             RouteKind::FlexGet
             | RouteKind::FlexList
             | RouteKind::FlexDownload
@@ -111,6 +122,8 @@ impl RouteKind {
             RouteKind::FlexRestoreJobs => "flexRestoreJobs",
             RouteKind::FlexRestoreJob => "flexRestoreJob",
             RouteKind::SnapshotArchive => "snapshotArchive",
+            RouteKind::ClusterSnapshots => "clusterSnapshots",
+            RouteKind::ClusterSnapshot => "clusterSnapshot",
             RouteKind::OauthToken => "oauthToken",
             RouteKind::OauthRevoke => "oauthRevoke",
         }

@@ -1,7 +1,8 @@
 //! The ids of the seed data set, shared by the demo, the tests and the documentation.
 //!
-//! [`GROUP_ID`] holds the shared-tier cluster [`CLUSTER_NAME`] and the flex cluster
-//! [`FLEX_CLUSTER_NAME`]. Each has 8 snapshots: one per status (`COMPLETED` several times,
+//! [`GROUP_ID`] holds the shared-tier cluster [`CLUSTER_NAME`], the flex cluster
+//! [`FLEX_CLUSTER_NAME`] (with two restore jobs) and the dedicated clusters
+//! [`DEDICATED_CLUSTER_NAME`] (a replica set) and [`SHARDED_CLUSTER_NAME`] (two shards). Each has 8 snapshots: one per status (`COMPLETED` several times,
 //! `FAILED`, `PENDING`, `QUEUED`, `RUNNING`) plus [`LIFECYCLE_SNAPSHOT_ID`], whose status moves with
 //! time: `QUEUED` at server start, `RUNNING` after 1 s, `COMPLETED` after 3 s. With `itemsPerPage=2`
 //! a list has 4 pages. [`OTHER_GROUP_ID`] is a second group (cluster [`OTHER_CLUSTER_NAME`], one
@@ -40,6 +41,20 @@ pub const OTHER_CLUSTER_NAME: &str = "M5GCP";
 pub const OTHER_SNAPSHOT_ID: &str = "5cc310ace5dc7ce369814be0";
 /// Number of snapshots on [`CLUSTER_NAME`] (and on [`FLEX_CLUSTER_NAME`]).
 pub const SNAPSHOTS_PER_CLUSTER: usize = 8;
+/// A dedicated (M10) replica-set cluster in [`GROUP_ID`], with [`DEDICATED_SNAPSHOTS`] cloud
+/// backup snapshots.
+pub const DEDICATED_CLUSTER_NAME: &str = "M10AWS";
+/// A `completed` scheduled snapshot of [`DEDICATED_CLUSTER_NAME`].
+pub const DEDICATED_SNAPSHOT_ID: &str = "6750b1e2d3c4b5a697887901";
+/// The `completed` on-demand snapshot of [`DEDICATED_CLUSTER_NAME`] (description "before the
+/// migration").
+pub const DEDICATED_ON_DEMAND_SNAPSHOT_ID: &str = "6750b1e2d3c4b5a697887903";
+/// Snapshots of [`DEDICATED_CLUSTER_NAME`].
+pub const DEDICATED_SNAPSHOTS: usize = 3;
+/// A dedicated sharded cluster (2 shards, GCP) in [`GROUP_ID`].
+pub const SHARDED_CLUSTER_NAME: &str = "M30Sharded";
+/// A `completed` snapshot of [`SHARDED_CLUSTER_NAME`] (with `members`).
+pub const SHARDED_SNAPSHOT_ID: &str = "6750b1e2d3c4b5a697887a01";
 /// The newest of the two restore jobs of [`FLEX_CLUSTER_NAME`] (`COMPLETED`, into `FlexAWS`).
 pub const FLEX_RESTORE_JOB_ID: &str = "6751c0ffee0000000000a002";
 /// The older restore job of [`FLEX_CLUSTER_NAME`] (`COMPLETED`).
@@ -274,6 +289,50 @@ fn build() -> Result<Dataset, crate::MockError> {
         )?);
     }
 
+    d = d.with_dedicated_cluster(
+        GROUP_ID,
+        DEDICATED_CLUSTER_NAME,
+        crate::DedicatedCluster::replica_set(),
+    )?;
+    d = d.with_dedicated_cluster(
+        GROUP_ID,
+        SHARDED_CLUSTER_NAME,
+        crate::DedicatedCluster::sharded(2)?
+            .cloud_provider("GCP")
+            .mongod_version("7.0.14"),
+    )?;
+    let cloud = |v: serde_json::Value| crate::data::StoredCloudSnapshot::from_json("seed", &v);
+    let (g, m10, m30) = (
+        GROUP_ID.parse().map_err(bad)?,
+        DEDICATED_CLUSTER_NAME.parse().map_err(bad)?,
+        SHARDED_CLUSTER_NAME.parse().map_err(bad)?,
+    );
+    for v in [
+        serde_json::json!({"id": DEDICATED_SNAPSHOT_ID, "status": "completed",
+            "createdAt": "2024-12-04T04:12:31Z", "expiresAt": "2024-12-11T04:14:09Z",
+            "frequencyType": "daily", "snapshotType": "scheduled", "storageSizeBytes": 1_621_098_496_u64,
+            "policyItems": ["5f4f3e2d1c0b0a0908070605"]}),
+        serde_json::json!({"id": "6750b1e2d3c4b5a697887902", "status": "completed",
+            "createdAt": "2024-12-05T04:12:28Z", "expiresAt": "2024-12-12T04:13:51Z",
+            "frequencyType": "daily", "snapshotType": "scheduled", "storageSizeBytes": 1_634_467_840_u64,
+            "policyItems": ["5f4f3e2d1c0b0a0908070605"]}),
+        serde_json::json!({"id": DEDICATED_ON_DEMAND_SNAPSHOT_ID, "status": "completed",
+            "createdAt": "2024-12-05T16:40:02Z", "expiresAt": "2024-12-12T16:40:02Z",
+            "description": "before the migration", "frequencyType": "ondemand",
+            "snapshotType": "onDemand", "storageSizeBytes": 1_634_500_608_u64}),
+    ] {
+        d.insert_cloud_snapshot(&g, &m10, cloud(v)?)?;
+    }
+    for v in [
+        serde_json::json!({"id": SHARDED_SNAPSHOT_ID, "status": "completed",
+            "createdAt": "2024-12-05T06:00:11Z", "expiresAt": "2024-12-12T06:05:40Z",
+            "frequencyType": "daily", "snapshotType": "scheduled", "storageSizeBytes": 8_214_739_968_u64}),
+        serde_json::json!({"id": "6750b1e2d3c4b5a697887a02", "status": "failed",
+            "createdAt": "2024-12-06T06:00:09Z", "frequencyType": "daily", "snapshotType": "scheduled"}),
+    ] {
+        d.insert_cloud_snapshot(&g, &m30, cloud(v)?)?;
+    }
+
     d.with_snapshot(
         OTHER_GROUP_ID,
         OTHER_CLUSTER_NAME,
@@ -296,7 +355,10 @@ mod tests {
     #[test]
     fn seed_builds_completely() {
         let d = build().unwrap();
-        assert_eq!(d.snapshot_count(), 2 * SNAPSHOTS_PER_CLUSTER + 1);
+        assert_eq!(
+            d.snapshot_count(),
+            2 * SNAPSHOTS_PER_CLUSTER + 1 + DEDICATED_SNAPSHOTS + 2
+        );
         let g = d.group(&GROUP_ID.parse().unwrap()).unwrap();
         let c = g.cluster(&CLUSTER_NAME.parse().unwrap()).unwrap();
         assert_eq!(c.snapshots.len(), SNAPSHOTS_PER_CLUSTER);

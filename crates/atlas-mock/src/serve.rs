@@ -221,6 +221,8 @@ pub struct ReadyInfo {
     pub flex: Option<SnapshotRef>,
     /// The first tenant (M2/M5) snapshot of the data.
     pub tenant: Option<SnapshotRef>,
+    /// The first cloud backup snapshot of a dedicated cluster of the data.
+    pub dedicated: Option<SnapshotRef>,
     /// The mock clock's mode.
     pub clock: ClockMode,
     /// The first service account's client id.
@@ -244,6 +246,10 @@ impl ReadyInfo {
                     ),
                     ClusterKind::Tenant => format!(
                         "{}/api/atlas/v1.0/groups/{g}/clusters/{c}/backup/tenant/snapshots/{s}",
+                        h.base_url()
+                    ),
+                    ClusterKind::Dedicated => format!(
+                        "{}/api/atlas/v2/groups/{g}/clusters/{c}/backup/snapshots/{s}",
                         h.base_url()
                     ),
                 },
@@ -272,6 +278,7 @@ impl ReadyInfo {
             pid: std::process::id(),
             flex: snap(ClusterKind::Flex),
             tenant: snap(ClusterKind::Tenant),
+            dedicated: snap(ClusterKind::Dedicated),
             clock: h.clock().mode(),
             client_id: h.service_account().client_id().to_owned(),
             client_secret: h.service_account().client_secret().to_owned(),
@@ -598,6 +605,13 @@ fn write_banner(
             out,
             "  M2/M5:       group {} cluster {} snapshot {} (tenant endpoints, deprecated)",
             t.group_id, t.cluster_name, t.snapshot_id
+        )?;
+    }
+    if let Some(d) = &info.dedicated {
+        writeln!(
+            out,
+            "  dedicated:   group {} cluster {} snapshot {} (cloud backup snapshots)",
+            d.group_id, d.cluster_name, d.snapshot_id
         )?;
     }
     if info.flex.is_some() {

@@ -82,6 +82,9 @@ impl Validator {
                 "minItems",
                 "minLength",
                 "maxLength",
+                "if",
+                "then",
+                "else",
             ];
             assert!(
                 known.contains(&key.as_str()),
@@ -175,6 +178,20 @@ impl Validator {
                 return fail(format!("{v} matches {ok} of the oneOf alternatives"));
             }
         }
+        if let Some(cond) = s.get("if") {
+            let mut probe = Validator {
+                root: self.root.clone(),
+                used: BTreeSet::new(),
+            };
+            let branch = if probe.check(cond, v, at, &format!("{spath}/if")).is_ok() {
+                "then"
+            } else {
+                "else"
+            };
+            if let Some(b) = s.get(branch) {
+                self.check(b, v, at, &format!("{spath}/{branch}"))?;
+            }
+        }
         if let Value::Object(m) = v {
             let props = s.get("properties").and_then(Value::as_object);
             if s.get("additionalProperties") == Some(&json!(false)) {
@@ -248,6 +265,11 @@ impl Validator {
             if let Some(alts) = s.get("oneOf").and_then(Value::as_array) {
                 for (i, alt) in alts.iter().enumerate() {
                     walk(root, alt, &format!("{path}/oneOf/{i}"), out, depth + 1);
+                }
+            }
+            for branch in ["then", "else"] {
+                if let Some(b) = s.get(branch) {
+                    walk(root, b, &format!("{path}/{branch}"), out, depth + 1);
                 }
             }
         }

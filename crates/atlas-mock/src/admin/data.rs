@@ -53,16 +53,35 @@ pub(super) fn create_cluster(
 ) -> Result<Reply, Box<Reply>> {
     let gid: GroupId = id("group id", group)?;
     let v = json_body(body)?;
-    let m =
-        object("cluster", &v, &["name", "kind"]).map_err(|e| bad_request("INVALID_CLUSTER", e))?;
+    let mut known = vec!["name", "kind"];
+    known.extend(crate::data::cloud::CLUSTER_FIELDS);
+    let m = object("cluster", &v, &known).map_err(|e| bad_request("INVALID_CLUSTER", e))?;
     let kind: ClusterKind = match m.get("kind") {
         None => ClusterKind::Tenant,
         Some(k) => serde_json::from_value(k.clone()).map_err(|_| {
             bad_request(
                 "INVALID_CLUSTER",
-                format!("cluster kind {k} is not \"tenant\" or \"flex\""),
+                format!("cluster kind {k} is not \"tenant\", \"flex\" or \"dedicated\""),
             )
         })?,
+    };
+    let spec = match kind {
+        ClusterKind::Dedicated => Some(
+            crate::data::DedicatedCluster::from_json("cluster", m)
+                .map_err(|e| bad_request("INVALID_CLUSTER", e))?,
+        ),
+        _ => {
+            if let Some(k) = crate::data::cloud::CLUSTER_FIELDS
+                .iter()
+                .find(|k| m.contains_key(**k))
+            {
+                return Err(bad_request(
+                    "INVALID_CLUSTER",
+                    format!("{k}: only a cluster of kind \"dedicated\" has it"),
+                ));
+            }
+            None
+        }
     };
     let mut data = shared.data.write().unwrap_or_else(|e| e.into_inner());
     let Some(g) = data.group(&gid) else {
@@ -94,9 +113,14 @@ pub(super) fn create_cluster(
                 vec![],
             ))
         })?;
-    Ok(created(
-        json!({"groupId": gid.as_str(), "name": name.as_str(), "kind": kind}),
-    ))
+    let mut out = json!({"groupId": gid.as_str(), "name": name.as_str(), "kind": kind});
+    if let (Some(spec), Some(c)) = (spec, data.cluster_mut(&gid, &name)) {
+        if let Value::Object(o) = &mut out {
+            spec.to_json(o);
+        }
+        c.dedicated = Some(spec);
+    }
+    Ok(created(out))
 }
 
 fn group_not_found(g: &GroupId) -> Box<Reply> {
@@ -166,6 +190,20 @@ fn insert(
 ) -> Result<Reply, Box<Reply>> {
     if !raw.contains_key("id") {
         raw.insert("id".into(), json!(shared.ids.next_hex(&shared.clock)));
+    }
+    let dedicated = {
+        let data = shared.data.read().unwrap_or_else(|e| e.into_inner());
+        if !data.has_group(gid) {
+            return Err(group_not_found(gid));
+        }
+        data.group(gid)
+            .and_then(|g| g.cluster(cname))
+            .is_some_and(|c| c.kind == ClusterKind::Dedicated)
+    };
+    if dedicated {
+        return insert_cloud(shared, gid, cname, &Value::Object(raw))
+            .map(created)
+            .map_err(|e| bad_request("INVALID_SNAPSHOT", e));
     }
     let input =
         snapshot_from_json("snapshot", raw).map_err(|e| bad_request("INVALID_SNAPSHOT", e))?;
@@ -292,5 +330,34 @@ pub(crate) fn insert_restore_job(
         },
     );
     c.restore_jobs.push(job);
+    Ok(view)
+}
+
+/// Stores a cloud backup snapshot of a dedicated cluster (data-file form; its lifecycle counts
+/// from now unless it says `"anchor": "serverStart"`); returns it as served now.
+pub(crate) fn insert_cloud(
+    shared: &Shared,
+    gid: &GroupId,
+    cname: &ClusterName,
+    raw: &Value,
+) -> Result<Value, crate::MockError> {
+    use crate::data::StoredCloudSnapshot;
+    let mut s = StoredCloudSnapshot::from_json("snapshot", raw)?;
+    let now = shared.clock.elapsed();
+    s.created = Some(now);
+    let mut data = shared.data.write().unwrap_or_else(|e| e.into_inner());
+    let spec = data
+        .group(gid)
+        .and_then(|g| g.cluster(cname))
+        .and_then(|c| c.dedicated.clone())
+        .unwrap_or_default();
+    let href = format!(
+        "{}://{}/api/atlas/v2/groups/{gid}/clusters/{cname}/backup/snapshots/{}",
+        shared.scheme,
+        crate::server::shown_authority(shared.addr),
+        s.id
+    );
+    let view = s.view(&shared.clock, now, cname.as_str(), &spec, href);
+    data.insert_cloud_snapshot(gid, cname, s)?;
     Ok(view)
 }

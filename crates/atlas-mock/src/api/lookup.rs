@@ -71,6 +71,8 @@ pub(crate) enum Api {
     TenantV2,
     /// `/api/atlas/v2/.../flexClusters/{name}/...`
     Flex,
+    /// `/api/atlas/v2/.../clusters/{c}/backup/snapshots...` (cloud backups of dedicated clusters)
+    Cloud,
 }
 
 pub(crate) fn group_not_found(group: &GroupId) -> Box<Reply> {
@@ -99,11 +101,11 @@ pub(crate) fn wrong_kind(
     group: &GroupId,
 ) -> Option<Box<Reply>> {
     match (api, kind) {
-        (Api::TenantV1 | Api::TenantV2, ClusterKind::Tenant) | (Api::Flex, ClusterKind::Flex) => {
-            None
-        }
-        // A migrated (flex) cluster on the v2 cluster API, as Atlas answers it.
-        (Api::TenantV2, ClusterKind::Flex) => Some(boxed_error(
+        (Api::TenantV1 | Api::TenantV2, ClusterKind::Tenant)
+        | (Api::Flex, ClusterKind::Flex)
+        | (Api::Cloud, ClusterKind::Dedicated) => None,
+        // A flex (or migrated) cluster on the v2 cluster API, as Atlas answers it.
+        (Api::TenantV2 | Api::Cloud, ClusterKind::Flex) => Some(boxed_error(
             400,
             "CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API",
             format!("Flex cluster {cluster} cannot be used in the Cluster API."),
@@ -111,7 +113,21 @@ pub(crate) fn wrong_kind(
         )),
         // ... and on the sunset v1.0 tenant paths: not found.
         (Api::TenantV1, ClusterKind::Flex) => Some(cluster_not_found(cluster.as_str(), group)),
-        (Api::Flex, ClusterKind::Tenant) => Some(boxed_error(
+        // A dedicated cluster has no tenant snapshots (the mock's answer: Atlas documents none;
+        // a 404 the cluster-kind lookups pass over).
+        (Api::TenantV1 | Api::TenantV2, ClusterKind::Dedicated) => {
+            Some(cluster_not_found(cluster.as_str(), group))
+        }
+        // An M2/M5 cluster on the cloud backup paths (the mock's code).
+        (Api::Cloud, ClusterKind::Tenant) => Some(boxed_error(
+            400,
+            "CANNOT_USE_TENANT_CLUSTER_IN_CLOUD_BACKUP_API",
+            format!(
+                "Cluster {cluster} is a shared-tier (M2/M5) cluster; its snapshots are under /backup/tenant/snapshots."
+            ),
+            vec![json!(cluster.as_str())],
+        )),
+        (Api::Flex, ClusterKind::Tenant | ClusterKind::Dedicated) => Some(boxed_error(
             400,
             "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API",
             format!(

@@ -28,6 +28,7 @@
 //! ([`crate::MockConfig`], `schema/mock-data.schema.json`).
 
 mod body;
+mod cloud;
 mod lookup;
 mod restores;
 mod snapshots;
@@ -88,7 +89,11 @@ pub(crate) trait Endpoint: Send + Sync {
 }
 
 /// The route families, tried in order.
-pub(crate) const FAMILIES: &[&dyn Family] = &[&snapshots::Snapshots, &restores::FlexRestores];
+pub(crate) const FAMILIES: &[&dyn Family] = &[
+    &snapshots::Snapshots,
+    &restores::FlexRestores,
+    &cloud::CloudSnapshots,
+];
 
 /// What a route's `serve` sees.
 pub(crate) struct ApiCtx<'a> {

@@ -60,6 +60,8 @@ pub(crate) struct Shared {
     pub(crate) restore_lifecycle: Lifecycle,
     /// Service accounts and their tokens.
     pub(crate) oauth: OAuth,
+    /// The lifecycle of on-demand snapshots of dedicated clusters (counted from their creation).
+    pub(crate) on_demand_lifecycle: Lifecycle,
 }
 
 impl Shared {
