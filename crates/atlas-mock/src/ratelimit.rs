@@ -323,4 +323,26 @@ mod tests {
             }
         );
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// A bounded limiter never holds more buckets than its bound, whatever the keys and times.
+            #[test]
+            fn bounded_tables_stay_bounded(
+                max in 1usize..20,
+                steps in proptest::collection::vec((0u16..200, 0u64..5000), 1..400),
+            ) {
+                let l = RateLimiter::bounded(RateLimit::new(3, 1.0).unwrap(), max);
+                let mut now = 0u64;
+                for (key, dt) in steps {
+                    now += dt;
+                    l.take(&key.to_string(), Duration::from_millis(now));
+                    prop_assert!(l.len() <= max);
+                }
+            }
+        }
+    }
 }

@@ -473,4 +473,52 @@ mod tests {
         l.fill(l.size() - 20, &mut tail, &mut |_| {}, &mut || 7);
         assert_eq!(&tail[12..16], &7u32.to_le_bytes());
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+
+            /// Any archive, read at any offset, gives the bytes of the whole; the CRC tracked from
+            /// offset 0 in arbitrary pieces is the computed one; the size is exact.
+            #[test]
+            fn any_window_of_any_archive_is_the_same_archive(
+                size in MIN_ARCHIVE_BYTES..140_000u64,
+                seed in any::<u64>(),
+                offset_frac in 0.0f64..1.0,
+                len in 0usize..70_000,
+                pieces in proptest::collection::vec(1usize..9000, 1..40),
+            ) {
+                let l = Layout::new(ArchiveSpec { size, seed, snapshot_id: "6740a1f2c3d4e5f6a7b8c901".into() }).unwrap();
+                let all = whole(&l);
+                prop_assert_eq!(all.len() as u64, size);
+                let crc = l.compute_crc();
+                let start = ((size as f64) * offset_frac) as u64;
+                let n = len.min((size - start) as usize);
+                let mut part = vec![0u8; n];
+                l.fill(start, &mut part, &mut |_| {}, &mut || crc);
+                prop_assert_eq!(&part[..], &all[start as usize..start as usize + n]);
+                let tracked = std::cell::Cell::new(Crc32::default());
+                let mut o = 0u64;
+                for p in pieces.iter().cycle() {
+                    if o >= size {
+                        break;
+                    }
+                    let n = (*p).min((size - o) as usize);
+                    let mut buf = vec![0u8; n];
+                    let mut seen = |b: &[u8]| {
+                        let mut c = tracked.get();
+                        c.update(b);
+                        tracked.set(c);
+                    };
+                    l.fill(o, &mut buf, &mut seen, &mut || tracked.get().finish());
+                    prop_assert_eq!(&buf[..], &all[o as usize..o as usize + n]);
+                    o += n as u64;
+                }
+                prop_assert_eq!(tracked.get().finish(), crc);
+            }
+        }
+    }
 }

@@ -529,4 +529,34 @@ mod tests {
             assert_eq!(parse_range(v, size), want, "{v}");
         }
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Whatever a client sends, the answer is the whole, an in-bounds non-empty part, or
+            /// unsatisfiable; never a panic.
+            #[test]
+            fn ranges_are_in_bounds(value in ".{0,40}", size in 1u64..u64::MAX / 2) {
+                match parse_range(&value, size) {
+                    RangeAsk::Part(s, e) => prop_assert!(s < e && e <= size, "{s} {e} {size}"),
+                    RangeAsk::Whole | RangeAsk::Unsatisfiable => {}
+                }
+            }
+
+            #[test]
+            fn numeric_ranges_are_read_exactly(a in 0u64..5000, b in 0u64..5000, size in 1u64..4000) {
+                let got = parse_range(&format!("bytes={a}-{b}"), size);
+                let want = if b < a {
+                    RangeAsk::Whole
+                } else if a >= size {
+                    RangeAsk::Unsatisfiable
+                } else {
+                    RangeAsk::Part(a, (b + 1).min(size))
+                };
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
 }

@@ -554,4 +554,28 @@ mod tests {
             Some(("a".into(), "%zz".into()))
         );
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any id and secret survive the RFC 6749 encoding and the mock's decoding.
+            #[test]
+            fn basic_credentials_round_trip(id in "[^\\x00-\\x1f]{1,40}", secret in "[^\\x00-\\x1f]{0,60}") {
+                let got = basic_credentials(&parts(&basic_header(&id, &secret)));
+                prop_assert_eq!(got, Some((id, secret)));
+            }
+
+            /// Arbitrary Authorization values never panic.
+            #[test]
+            fn arbitrary_headers_never_panic(v in "[ -~]{0,120}") {
+                if let Ok(h) = http::HeaderValue::from_str(&v) {
+                    let mut p = parts("x");
+                    p.headers.insert(header::AUTHORIZATION, h);
+                    let _ = basic_credentials(&p);
+                }
+            }
+        }
+    }
 }
