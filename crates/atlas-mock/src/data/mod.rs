@@ -390,6 +390,11 @@ impl Dataset {
         let c = self
             .cluster_mut(group, cluster)
             .ok_or_else(|| MockError::Data(format!("no cluster {cluster} in group {group}")))?;
+        if c.kind == ClusterKind::Dedicated {
+            return Err(MockError::Data(format!(
+                "cluster {cluster} is a dedicated cluster: its snapshots are cloud backup snapshots (create_cloud_snapshot, or the data file's cloudSnapshot form)"
+            )));
+        }
         if c.snapshots.iter().any(|s| s.id() == Some(&id)) {
             return Err(MockError::Data(format!(
                 "snapshot {id} appears twice in cluster {cluster}"
