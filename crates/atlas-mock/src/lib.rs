@@ -78,6 +78,26 @@ pub mod fuzzing {
     pub fn request_target(path: &str, query: Option<&str>, accept: &str) -> usize {
         crate::api::fuzz_request_target(path, query, accept)
     }
+
+    /// Runs the download links' `Range` parsing and the token endpoint's Basic-credentials decoding
+    /// on arbitrary input; never panics. `Err` names a range outside the archive (a bug).
+    pub fn download_and_oauth_headers(value: &str, size: u64) -> Result<usize, String> {
+        let size = size.max(1);
+        let mut n = match crate::downloads::serve::parse_range(value, size) {
+            crate::downloads::serve::RangeAsk::Part(s, e) if s < e && e <= size => 2,
+            crate::downloads::serve::RangeAsk::Part(s, e) => {
+                return Err(format!("range {s}..{e} outside an archive of {size} bytes"));
+            }
+            crate::downloads::serve::RangeAsk::Whole => 1,
+            crate::downloads::serve::RangeAsk::Unsatisfiable => 0,
+        };
+        if let Ok(v) = http::HeaderValue::from_str(value) {
+            let mut parts = http::Request::new(()).into_parts().0;
+            parts.headers.insert(http::header::AUTHORIZATION, v);
+            n += crate::oauth::basic_credentials(&parts).map_or(0, |(a, b)| a.len() + b.len());
+        }
+        Ok(n)
+    }
 }
 
 use std::fmt;

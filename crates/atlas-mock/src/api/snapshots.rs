@@ -166,7 +166,7 @@ fn snapshot_json(s: &crate::data::StoredSnapshot, ctx: &ApiCtx<'_>) -> Value {
     serde_json::to_value(s.view(&ctx.shared.clock, ctx.now)).unwrap_or_else(|_| json!({}))
 }
 
-/// The request-target parsing on its own, for the fuzz target: path matching with percent-decoding,
+/// The request-target parsing on its own, for the fuzz target: path matching of every family with percent-decoding,
 /// id validation, query pairs and flags, paging parameters, the next-page link, and `Accept`
 /// version negotiation. Returns a number derived from every result so none of the work is
 /// optimised away.
@@ -189,6 +189,12 @@ pub(crate) fn fuzz_request_target(path: &str, query: Option<&str>, accept: &str)
         }
         Err(reply) => n += usize::from(reply.status.as_u16()),
     }
+    // Every family's path matching (snapshots, flex restores and downloads, cloud snapshots).
+    n += super::FAMILIES
+        .iter()
+        .filter_map(|f| f.route(path))
+        .map(|e| e.methods().len() + usize::from(e.reads_body()))
+        .sum::<usize>();
     if let Some(m) = route::match_path(path) {
         n += parse_id::<GroupId>(&m.group, "groupId").map_or(1, |g| g.as_str().len());
         n += parse_id::<ClusterName>(&m.cluster, "clusterName").map_or(1, |c| c.as_str().len());
