@@ -5,14 +5,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use atlas_model::{Envelope, EnvelopeError, ModelError, Paginated, TenantSnapshot};
+use atlas_model::{Envelope, ModelError, TenantSnapshot};
 use atlas_transport::{Executor, ProxyConfig, RetryPolicy, RootCertificates, Timeouts};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, Uri};
-use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 use crate::endpoint::BaseUrl;
 use crate::error::{excerpt, from_status};
+use crate::page::{Shape, SnapshotPage, parse_page};
 use crate::{ApiResponse, Error, FlexSnapshots, TenantSnapshots};
 
 /// The default base URL: Atlas itself.
@@ -138,7 +139,7 @@ impl AtlasClient {
         let value = if envelope {
             decode_envelope::<T>(&body, &parts.headers)?
         } else {
-            T::parse(&body).map_err(|e| unexpected(status, &body, Some(e)))?
+            T::parse(&body, Shape::Plain).map_err(|e| unexpected(status, &body, e))?
         };
         Ok(ApiResponse::new(value, status, body, parts.headers))
     }
@@ -173,19 +174,26 @@ impl AtlasClient {
 }
 
 /// A body an endpoint returns: one snapshot or one page.
-pub(crate) trait Body: DeserializeOwned {
-    fn parse(body: &[u8]) -> Result<Self, ModelError>;
+pub(crate) trait Body: Sized {
+    /// How a flat envelope (`{"status": 200, ...fields...}`, without `content`) is read, if
+    /// this body can come in one.
+    const FLAT_ENVELOPE: Option<Shape>;
+    /// Decodes the body (the envelope's `content` for `envelope=true`).
+    fn parse(body: &[u8], shape: Shape) -> Result<Self, Option<ModelError>>;
 }
 
 impl Body for TenantSnapshot {
-    fn parse(body: &[u8]) -> Result<Self, ModelError> {
-        atlas_model::parse_snapshot(body)
+    const FLAT_ENVELOPE: Option<Shape> = None;
+    fn parse(body: &[u8], _: Shape) -> Result<Self, Option<ModelError>> {
+        atlas_model::parse_snapshot(body).map_err(Some)
     }
 }
 
-impl Body for Paginated<TenantSnapshot> {
-    fn parse(body: &[u8]) -> Result<Self, ModelError> {
-        atlas_model::parse_snapshot_page(body)
+impl Body for SnapshotPage {
+    /// List endpoints of the v1.0 API may put the page's fields next to `status`.
+    const FLAT_ENVELOPE: Option<Shape> = Some(Shape::FlatEnvelope);
+    fn parse(body: &[u8], shape: Shape) -> Result<Self, Option<ModelError>> {
+        parse_page(body, shape)
     }
 }
 
@@ -197,37 +205,41 @@ fn unexpected(status: StatusCode, body: &[u8], source: Option<ModelError>) -> Er
     }
 }
 
-/// Unwraps `{"status": N, "content": ...}`. List endpoints of the v1.0 API may instead put the
-/// page's fields next to `status` (`{"status": 200, "results": [...], ...}`); both are accepted.
-fn decode_envelope<T: Body>(body: &[u8], headers: &http::HeaderMap) -> Result<T, Error> {
-    let envelope = match Envelope::parse(body) {
-        Ok(e) => e,
-        Err(e) => match flat_envelope(body) {
-            Some(flat) => flat,
-            None => return Err(unexpected(StatusCode::OK, body, Some(e))),
-        },
-    };
-    let inner = envelope.status;
-    let Ok(inner_status) = StatusCode::from_u16(inner) else {
-        return Err(unexpected(StatusCode::OK, body, None));
-    };
-    match envelope.into_result::<T>() {
-        Ok(value) => Ok(value),
-        Err(EnvelopeError::Api { error, .. }) => Err(from_status(inner_status, headers, *error)),
-        Err(EnvelopeError::Decode(e)) => Err(unexpected(inner_status, body, Some(e))),
-        Err(_) => Err(unexpected(inner_status, body, None)),
-    }
+/// An `envelope=true` body, its content left as the text Atlas sent.
+#[derive(serde::Deserialize)]
+struct WireEnvelope<'a> {
+    status: u16,
+    #[serde(borrow, default)]
+    content: Option<&'a RawValue>,
 }
 
-fn flat_envelope(body: &[u8]) -> Option<Envelope> {
-    let serde_json::Value::Object(mut map) = serde_json::from_slice(body).ok()? else {
-        return None;
+/// Unwraps `{"status": N, "content": ...}`; a body that allows it may instead put its fields
+/// next to `status` (`{"status": 200, "results": [...], ...}`).
+fn decode_envelope<T: Body>(body: &[u8], headers: &http::HeaderMap) -> Result<T, Error> {
+    let Ok(envelope) = serde_json::from_slice::<WireEnvelope<'_>>(body) else {
+        return Err(unexpected(
+            StatusCode::OK,
+            body,
+            Envelope::parse(body).err(),
+        ));
     };
-    let status = u16::try_from(map.remove("status")?.as_u64()?).ok()?;
-    Some(Envelope {
-        status,
-        content: serde_json::Value::Object(map),
-    })
+    let Ok(inner_status) = StatusCode::from_u16(envelope.status) else {
+        return Err(unexpected(StatusCode::OK, body, None));
+    };
+    let content = match (envelope.content, T::FLAT_ENVELOPE) {
+        (Some(content), _) => content.get().as_bytes(),
+        (None, Some(_)) => body,
+        (None, None) => return Err(unexpected(inner_status, body, None)),
+    };
+    if !inner_status.is_success() {
+        let api = atlas_model::ApiError::from_body(inner_status.as_u16(), content);
+        return Err(from_status(inner_status, headers, api));
+    }
+    let shape = match envelope.content {
+        Some(_) => Shape::Plain,
+        None => T::FLAT_ENVELOPE.unwrap_or(Shape::Plain),
+    };
+    T::parse(content, shape).map_err(|e| unexpected(inner_status, body, e))
 }
 
 /// Configuration for an [`AtlasClient`]; see [`AtlasClient::builder`].

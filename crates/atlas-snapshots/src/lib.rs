@@ -168,20 +168,34 @@
 mod client;
 mod endpoint;
 mod error;
+mod list;
+mod page;
+mod raw;
 mod response;
 mod snapshots;
 mod wait;
 
 pub use atlas_model::{
-    ApiError, ClusterName, FlexSnapshot, GroupId, IdError, Paginated, SnapshotId, SnapshotStatus,
+    ApiError, BadRequestDetail, ClusterName, FieldViolation, FlexSnapshot, GroupId, IdError,
+    IdKind, IdProblem, Link, ModelError, ModelErrorKind, SnapshotId, SnapshotStatus,
     TenantSnapshot,
 };
+pub use atlas_transport::{
+    Error as TransportError, Executor, ProxyConfig, RetryPolicy, RootCertificates, Stats,
+    TimeoutKind, Timeouts,
+};
+/// The `bytes` crate, whose [`Bytes`](bytes::Bytes) carries bodies ([`ApiResponse::body`], an
+/// [`Executor`]'s requests and responses).
+pub use bytes;
 pub use client::{AtlasClient, AtlasClientBuilder, DEFAULT_BASE_URL};
 pub use endpoint::{ApiVersion, FLEX_ACCEPT};
 pub use error::{Error, NotFoundResource};
+/// The `http` crate, whose types appear in this API ([`http::StatusCode`], [`http::HeaderMap`],
+/// an [`Executor`]'s `Request` and `Response`).
+pub use http;
+pub use list::{DEFAULT_ITEMS_PER_PAGE, DEFAULT_MAX_PAGES, ListSnapshots, ListWarning};
+pub use page::{RejectedEntry, SnapshotPage};
+pub use raw::Raw;
 pub use response::ApiResponse;
-pub use snapshots::{
-    DEFAULT_ITEMS_PER_PAGE, DEFAULT_MAX_PAGES, Flex, FlexSnapshots, GetSnapshot, ListSnapshots,
-    Tenant, TenantSnapshots,
-};
+pub use snapshots::{Flex, FlexSnapshots, GetSnapshot, Tenant, TenantSnapshots};
 pub use wait::{DEFAULT_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_TIMEOUT, WaitEvent, WaitSnapshot};

@@ -84,9 +84,12 @@ async fn page_fixture_decodes_with_links_and_count() {
         .send()
         .await
         .unwrap();
-    assert_eq!(page.results.len(), 2);
+    assert_eq!(page.snapshots.len(), 2);
     assert_eq!(page.total_count, Some(5));
-    assert_eq!(page.results[1].status, Some(SnapshotStatus::Completed));
+    assert_eq!(
+        page.snapshots[1].value().status,
+        Some(SnapshotStatus::Completed)
+    );
     assert!(page.next_href().unwrap().contains("pageNum=2"));
 }
 
@@ -104,7 +107,7 @@ async fn list_envelopes_in_both_shapes() {
             .send()
             .await
             .unwrap();
-        assert_eq!(page.results.len(), 2, "{body}");
+        assert_eq!(page.snapshots.len(), 2, "{body}");
         assert_eq!(page.total_count, Some(5));
     }
 }

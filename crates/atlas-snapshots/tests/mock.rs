@@ -156,7 +156,7 @@ async fn list_streams_across_four_pages() {
         .send()
         .await
         .unwrap();
-    assert_eq!(first.results.len(), 2);
+    assert_eq!(first.snapshots.len(), 2);
     assert_eq!(first.total_count, Some(seed::SNAPSHOTS_PER_CLUSTER as u64));
 
     let before = mock.journal().len();

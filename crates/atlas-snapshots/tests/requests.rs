@@ -165,7 +165,7 @@ async fn list_every_family_version_flag_and_paging_parameter() {
                         }
                     };
                     let page = result.unwrap();
-                    assert!(page.results.is_empty());
+                    assert!(page.snapshots.is_empty());
                     assert_eq!(page.total_count, Some(0));
                     let seen = mem.last();
                     assert_eq!(seen.method, http::Method::GET);
@@ -395,5 +395,5 @@ async fn request_futures_are_send_and_can_be_spawned() {
     });
     let (get, page, waited) = handle.await.unwrap().unwrap();
     assert_eq!(get, waited);
-    assert!(page.results.is_empty());
+    assert!(page.snapshots.is_empty());
 }

@@ -70,6 +70,10 @@ impl Memory {
         Memory::with(move |_| Ok(response(status, body)))
     }
 
+    pub fn always_owned(status: u16, body: String) -> Arc<Self> {
+        Memory::with(move |_| Ok(response(status, &body)))
+    }
+
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
