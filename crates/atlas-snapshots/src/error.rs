@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use atlas_model::{ApiError, ModelError, TenantSnapshot};
+use atlas_model::{ApiError, ModelError, SnapshotStatus, TenantSnapshot};
 use http::{HeaderMap, StatusCode};
 
 /// Which resource a `404` is about, as far as Atlas's error body says.
@@ -170,13 +170,21 @@ pub enum Error {
         reason: String,
     },
     /// [`WaitSnapshot::send`](crate::WaitSnapshot::send) reached its timeout before the snapshot
-    /// reached a terminal status.
-    #[error("timed out after {} s waiting for the snapshot{}", elapsed.as_secs(), DisplayLast(last.as_deref()))]
+    /// reached a terminal status. Says what was seen: the last snapshot (and so its last
+    /// status, in progress or unknown to this crate), the error of the last poll when it failed,
+    /// or that no poll succeeded at all.
+    #[error("timed out after {} waiting for the snapshot{}", DisplayDuration(*elapsed), DisplaySeen { polls: *polls, last: last.as_deref(), last_error: last_error.as_deref() })]
+    #[non_exhaustive]
     WaitTimeout {
         /// How long the wait lasted.
         elapsed: Duration,
+        /// How many polls were made (failed ones included).
+        polls: u32,
         /// The last snapshot seen, if any poll succeeded.
         last: Option<Box<TenantSnapshot>>,
+        /// The error of the last poll, when it failed (a transient error, or no answer before
+        /// the deadline).
+        last_error: Option<Box<Error>>,
     },
     /// A list stream fetched its maximum number of pages without reaching the end.
     #[error("stopped after {limit} pages without reaching the last page")]
@@ -203,14 +211,53 @@ impl fmt::Display for DisplayViolations<'_> {
     }
 }
 
-struct DisplayLast<'a>(Option<&'a TenantSnapshot>);
+/// A duration for messages: `400 ms`, `8 s`, `2.5 s`, `30 min`.
+struct DisplayDuration(Duration);
 
-impl fmt::Display for DisplayLast<'_> {
+impl fmt::Display for DisplayDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.and_then(|s| s.status.as_ref()) {
-            Some(status) => write!(f, " (last status {status})"),
-            None => Ok(()),
+        let d = self.0;
+        if d < Duration::from_secs(1) {
+            write!(f, "{} ms", d.as_millis())
+        } else if d.subsec_millis() != 0 && d < Duration::from_secs(60) {
+            write!(f, "{:.1} s", d.as_secs_f64())
+        } else if d.as_secs() % 60 == 0 {
+            write!(f, "{} min", d.as_secs() / 60)
+        } else {
+            write!(f, "{} s", d.as_secs())
         }
+    }
+}
+
+/// What a wait saw, for [`Error::WaitTimeout`].
+struct DisplaySeen<'a> {
+    polls: u32,
+    last: Option<&'a TenantSnapshot>,
+    last_error: Option<&'a Error>,
+}
+
+impl fmt::Display for DisplaySeen<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let polls = match self.polls {
+            1 => "1 poll".to_owned(),
+            n => format!("{n} polls"),
+        };
+        match self.last {
+            Some(snapshot) => match &snapshot.status {
+                Some(SnapshotStatus::Unknown(s)) => write!(
+                    f,
+                    " (last status {s}, not a status this client knows; {polls})"
+                )?,
+                Some(status) => write!(f, " (last status {status}; {polls})")?,
+                None => write!(f, " (the snapshot came without a status; {polls})")?,
+            },
+            None if self.polls == 0 => f.write_str(" (no poll was made)")?,
+            None => write!(f, " (no poll succeeded in {polls})")?,
+        }
+        if let Some(e) = self.last_error {
+            write!(f, "; the last poll failed: {e}")?;
+        }
+        Ok(())
     }
 }
 
@@ -302,8 +349,21 @@ impl Error {
             Error::InvalidBaseUrl { .. } => {
                 "give a base URL such as https://cloud.mongodb.com (scheme and host, no query)"
             }
+            Error::WaitTimeout {
+                last: Some(last), ..
+            } => match &last.status {
+                Some(SnapshotStatus::Unknown(_)) => {
+                    "the last status is not one this client knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED): look at the snapshot with get() or in Atlas; waiting longer may not help"
+                }
+                Some(_) => {
+                    "the snapshot is still in progress: wait longer (a larger timeout) or check it later"
+                }
+                None => {
+                    "Atlas sent the snapshot without a status: look at it with get() or in Atlas"
+                }
+            },
             Error::WaitTimeout { .. } => {
-                "the snapshot is still in progress: wait longer (a larger timeout) or check it later"
+                "no poll got the snapshot before the timeout: see the last error, check the network and the base URL, or allow more time"
             }
             Error::TooManyPages { .. } => {
                 "raise the page limit or itemsPerPage, or fetch pages one by one with page_num"
@@ -338,13 +398,31 @@ impl Error {
         })
     }
 
-    /// Whether waiting and asking again may help: rate limiting, server errors and transport
-    /// failures.
+    /// Whether waiting and asking again may help: rate limiting (`429`), server errors (`5xx`
+    /// except `501` and `505`), and transport failures that can pass (connection failures,
+    /// timeouts, I/O errors, retries used up without an answer). Configuration, TLS, proxy,
+    /// digest and body-limit errors are not transient: asking again gives the same answer.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Error::RateLimited { .. } | Error::Server { .. } | Error::Transport(_)
-        )
+        match self {
+            Error::RateLimited { .. } => true,
+            Error::Server { status, .. } => !matches!(status.as_u16(), 501 | 505),
+            Error::Transport(t) => matches!(
+                t,
+                atlas_transport::Error::Connect { .. }
+                    | atlas_transport::Error::Timeout { .. }
+                    | atlas_transport::Error::Io { .. }
+                    | atlas_transport::Error::RetriesExhausted { .. }
+            ),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked to wait before asking again (`Retry-After` of a `429`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 }
 

@@ -165,6 +165,7 @@
 //! proxies from the environment. Its settings pass through [`AtlasClientBuilder`]; redirects are
 //! not followed. [`AtlasClientBuilder::executor`] replaces it, for tests or a custom stack.
 
+mod backoff;
 mod client;
 mod endpoint;
 mod error;
@@ -198,4 +199,7 @@ pub use page::{RejectedEntry, SnapshotPage};
 pub use raw::Raw;
 pub use response::ApiResponse;
 pub use snapshots::{Flex, FlexSnapshots, GetSnapshot, Tenant, TenantSnapshots};
-pub use wait::{DEFAULT_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_TIMEOUT, WaitEvent, WaitSnapshot};
+pub use wait::{
+    DEFAULT_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_TIMEOUT, MIN_INTERVAL, PollOutcome, WaitEvent,
+    WaitPoll, WaitSnapshot,
+};

@@ -6,18 +6,21 @@ use std::time::Duration;
 use atlas_model::{SnapshotStatus, TenantSnapshot};
 use tokio::time::Instant;
 
+use crate::backoff::{Jitter, pause_after_failure};
 use crate::snapshots::GetSnapshot;
-use crate::{ApiVersion, Error, Tenant};
+use crate::{ApiResponse, ApiVersion, Error, Tenant};
 
 /// The default time between two polls.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
+/// The shortest time between two polls: a shorter [`WaitSnapshot::interval`] is raised to it.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(1);
 /// The default time [`WaitSnapshot::send`] waits in all.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-/// The default longest pause after repeated `429` answers.
+/// The default longest pause after repeated transient failures.
 pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(5 * 60);
 
 /// A change of a snapshot's status seen while waiting, passed to
-/// [`WaitSnapshot::on_change`]. The first poll always produces one.
+/// [`WaitSnapshot::on_change`]. The first successful poll always produces one.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct WaitEvent {
@@ -27,24 +30,54 @@ pub struct WaitEvent {
     pub snapshot: TenantSnapshot,
     /// Time since the wait began.
     pub elapsed: Duration,
-    /// Polls made so far, this one included (answers `429` count too).
+    /// Polls made so far, this one included (failed ones too).
     pub polls: u32,
 }
 
-type Callback<'a> = Box<dyn FnMut(&WaitEvent) + Send + 'a>;
+/// One poll of a wait, passed to [`WaitSnapshot::on_poll`] after every poll.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct WaitPoll<'e> {
+    /// Polls made so far, this one included.
+    pub polls: u32,
+    /// Time since the wait began, when this poll ended.
+    pub elapsed: Duration,
+    /// What the poll got.
+    pub outcome: PollOutcome<'e>,
+    /// When the next poll is due, from now; `None` when the wait ends after this poll (a
+    /// terminal status, or the timeout comes first).
+    pub next_poll_in: Option<Duration>,
+}
+
+/// What one poll got; see [`WaitPoll`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PollOutcome<'e> {
+    /// The snapshot.
+    Snapshot(&'e TenantSnapshot),
+    /// A transient error ([`Error::is_transient`]): the wait backs off and polls again.
+    Retrying(&'e Error),
+}
+
+type ChangeCallback<'a> = Box<dyn FnMut(&WaitEvent) + Send + 'a>;
+type PollCallback<'a> = Box<dyn FnMut(&WaitPoll<'_>) + Send + 'a>;
 
 /// Polls one snapshot until its status is terminal (`COMPLETED` or `FAILED`), from
 /// [`TenantSnapshots::wait`](crate::TenantSnapshots::wait) or
 /// [`FlexSnapshots::wait`](crate::FlexSnapshots::wait).
 ///
-/// - Polls every [`interval`](Self::interval) (default 10 s) until [`timeout`](Self::timeout)
-///   (default 30 min) has passed since the start; the last poll happens at the deadline.
-/// - On `429` ([`Error::RateLimited`]) it pauses for the server's `Retry-After` (at least the
-///   interval), or else for twice the previous pause, at most [`max_backoff`](Self::max_backoff);
-///   the next successful poll returns to the normal interval.
-/// - Any other error ends the wait with that error.
+/// - Polls every [`interval`](Self::interval) (default 10 s, at least [`MIN_INTERVAL`]).
+/// - [`timeout`](Self::timeout) (default 30 min) is a bound on the whole wait: each poll, and
+///   each pause between polls, is cut to the time left, so the wait returns
+///   [`Error::WaitTimeout`] no later than the timeout, whatever the server does.
+/// - A transient error ([`Error::is_transient`]: `429`, `5xx`, connection failures and
+///   timeouts) does not end the wait: it pauses at least the server's `Retry-After` and the
+///   interval, plus a random extra that doubles with each failure in a row (at most
+///   [`max_backoff`](Self::max_backoff)), then polls again. The next successful poll returns to
+///   the normal interval. Any other error ends the wait with that error.
 /// - [`on_change`](Self::on_change) is called once per status change, the first poll included:
-///   `QUEUED`, `RUNNING`, `COMPLETED` produce exactly three calls, whatever the number of polls.
+///   `QUEUED`, `RUNNING`, `COMPLETED` produce exactly three calls, whatever the number of polls;
+///   [`on_poll`](Self::on_poll) after every poll, failed ones included, for a progress display.
 ///
 /// It sleeps with [`tokio::time`], so tests can run it on a paused clock.
 ///
@@ -69,9 +102,10 @@ type Callback<'a> = Box<dyn FnMut(&WaitEvent) + Send + 'a>;
 pub struct WaitSnapshot<'a, K> {
     get: GetSnapshot<'a, K>,
     interval: Duration,
-    timeout: Duration,
+    timeout: Option<Duration>,
     max_backoff: Duration,
-    on_change: Option<Callback<'a>>,
+    on_change: Option<ChangeCallback<'a>>,
+    on_poll: Option<PollCallback<'a>>,
 }
 
 impl<K> fmt::Debug for WaitSnapshot<'_, K> {
@@ -82,6 +116,7 @@ impl<K> fmt::Debug for WaitSnapshot<'_, K> {
             .field("timeout", &self.timeout)
             .field("max_backoff", &self.max_backoff)
             .field("on_change", &self.on_change.is_some())
+            .field("on_poll", &self.on_poll.is_some())
             .finish()
     }
 }
@@ -91,25 +126,36 @@ impl<'a, K> WaitSnapshot<'a, K> {
         WaitSnapshot {
             get,
             interval: DEFAULT_INTERVAL,
-            timeout: DEFAULT_TIMEOUT,
+            timeout: Some(DEFAULT_TIMEOUT),
             max_backoff: DEFAULT_MAX_BACKOFF,
             on_change: None,
+            on_poll: None,
         }
     }
 
-    /// Time between two polls (default 10 s).
+    /// Time between two polls (default 10 s); shorter than [`MIN_INTERVAL`] (1 s) counts as
+    /// 1 s, so that a wait cannot flood Atlas (which limits requests per API key).
     pub fn interval(mut self, d: Duration) -> Self {
-        self.interval = d;
+        self.interval = d.max(MIN_INTERVAL);
         self
     }
 
-    /// How long to wait in all before [`Error::WaitTimeout`] (default 30 min).
+    /// The most the whole wait may take (default 30 min), polls and pauses included; then
+    /// [`Error::WaitTimeout`]. `Duration::ZERO` ends the wait at once, without a poll; for no
+    /// limit, use [`no_timeout`](Self::no_timeout).
     pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = d;
+        self.timeout = Some(d);
         self
     }
 
-    /// The longest pause after repeated `429` answers (default 5 min; never below the interval).
+    /// Waits without a time limit, until a terminal status or an error that is not transient.
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+
+    /// The longest pause after repeated transient failures (default 5 min; never below the
+    /// interval). A longer `Retry-After` from the server is still honoured.
     pub fn max_backoff(mut self, d: Duration) -> Self {
         self.max_backoff = d;
         self
@@ -118,6 +164,13 @@ impl<'a, K> WaitSnapshot<'a, K> {
     /// Called once per status change, the first poll included, in order.
     pub fn on_change(mut self, f: impl FnMut(&WaitEvent) + Send + 'a) -> Self {
         self.on_change = Some(Box::new(f));
+        self
+    }
+
+    /// Called after every poll, failed ones included, with what it got and when the next one
+    /// is due: for a progress display that moves on every poll.
+    pub fn on_poll(mut self, f: impl FnMut(&WaitPoll<'_>) + Send + 'a) -> Self {
+        self.on_poll = Some(Box::new(f));
         self
     }
 
@@ -131,30 +184,58 @@ impl<'a, K> WaitSnapshot<'a, K> {
     ///
     /// # Errors
     ///
-    /// [`Error::WaitTimeout`] (with the last snapshot seen) when the timeout passes first; the
-    /// first error of a poll other than [`Error::RateLimited`].
+    /// [`Error::WaitTimeout`] (with what was seen) when the timeout passes first; the first
+    /// error of a poll that is not [transient](Error::is_transient).
     pub async fn send(self) -> Result<TenantSnapshot, Error> {
+        self.send_full().await.map(ApiResponse::into_value)
+    }
+
+    /// Like [`send`](Self::send), with the HTTP details of the last poll: its status, headers
+    /// and the body exactly as received.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub async fn send_full(self) -> Result<ApiResponse<TenantSnapshot>, Error> {
         let WaitSnapshot {
             get,
             interval,
             timeout,
             max_backoff,
             mut on_change,
+            mut on_poll,
         } = self;
         let max_backoff = max_backoff.max(interval);
         let start = Instant::now();
-        let deadline = start.checked_add(timeout);
-        let mut polls: u32 = 0;
-        let mut last: Option<TenantSnapshot> = None;
+        let deadline = timeout.and_then(|t| start.checked_add(t));
+        let left = |now: Instant| deadline.map(|d| d.saturating_duration_since(now));
+        let mut seen = Seen::default();
         let mut last_status: Option<Option<SnapshotStatus>> = None;
-        let mut pause = interval;
-        let target = get.target();
-        tracing::debug!(?target, ?interval, ?timeout, "waiting for snapshot");
+        let mut failures: u32 = 0;
+        let mut jitter = Jitter::new();
+        tracing::debug!(target = ?get.target(), ?interval, ?timeout, "waiting for snapshot");
         loop {
-            polls = polls.saturating_add(1);
-            match get.clone().send().await {
-                Ok(snapshot) => {
-                    pause = interval;
+            if left(Instant::now()) == Some(Duration::ZERO) {
+                return Err(seen.timed_out(start.elapsed()));
+            }
+            seen.polls = seen.polls.saturating_add(1);
+            let poll = get.clone().send_full();
+            let result = match left(Instant::now()) {
+                Some(budget) => match tokio::time::timeout(budget, poll).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        seen.error = Some(poll_cut_short(&get));
+                        return Err(seen.timed_out(start.elapsed()));
+                    }
+                },
+                None => poll.await,
+            };
+            let elapsed = start.elapsed();
+            let pause = match result {
+                Ok(response) => {
+                    failures = 0;
+                    seen.error = None;
+                    let snapshot = &response.value;
                     let status = snapshot.status.clone();
                     if last_status.as_ref() != Some(&status) {
                         last_status = Some(status.clone());
@@ -162,35 +243,54 @@ impl<'a, K> WaitSnapshot<'a, K> {
                             callback(&WaitEvent {
                                 status: status.clone(),
                                 snapshot: snapshot.clone(),
-                                elapsed: start.elapsed(),
-                                polls,
+                                elapsed,
+                                polls: seen.polls,
                             });
                         }
                     }
-                    if status.as_ref().is_some_and(SnapshotStatus::is_terminal) {
-                        return Ok(snapshot);
+                    let done = status.as_ref().is_some_and(SnapshotStatus::is_terminal);
+                    let next = (!done).then_some(interval);
+                    if let Some(callback) = on_poll.as_mut() {
+                        callback(&WaitPoll {
+                            polls: seen.polls,
+                            elapsed,
+                            outcome: PollOutcome::Snapshot(snapshot),
+                            next_poll_in: next
+                                .filter(|p| left(Instant::now()).is_none_or(|l| *p < l)),
+                        });
                     }
-                    last = Some(snapshot);
+                    if done {
+                        return Ok(response);
+                    }
+                    seen.last = Some(response.value);
+                    interval
                 }
-                Err(Error::RateLimited { retry_after, .. }) => {
-                    pause = match retry_after {
-                        Some(d) => d.max(interval),
-                        None => pause.saturating_mul(2),
+                Err(e) if e.is_transient() => {
+                    failures = failures.saturating_add(1);
+                    let pause = pause_after_failure(
+                        interval,
+                        max_backoff,
+                        e.retry_after(),
+                        failures,
+                        jitter.next_u64(),
+                    );
+                    tracing::debug!(error = %e, ?pause, failures, "transient error while waiting; backing off");
+                    if let Some(callback) = on_poll.as_mut() {
+                        callback(&WaitPoll {
+                            polls: seen.polls,
+                            elapsed,
+                            outcome: PollOutcome::Retrying(&e),
+                            next_poll_in: Some(pause)
+                                .filter(|p| left(Instant::now()).is_none_or(|l| *p < l)),
+                        });
                     }
-                    .min(max_backoff);
-                    tracing::debug!(?pause, "rate limited while waiting; backing off");
+                    seen.error = Some(Box::new(e));
+                    pause
                 }
                 Err(e) => return Err(e),
-            }
-            let now = Instant::now();
-            let sleep_for = match deadline {
-                Some(deadline) if now >= deadline => {
-                    return Err(Error::WaitTimeout {
-                        elapsed: now.duration_since(start),
-                        last: last.map(Box::new),
-                    });
-                }
-                Some(deadline) => pause.min(deadline.duration_since(now)),
+            };
+            let sleep_for = match left(Instant::now()) {
+                Some(l) => pause.min(l),
                 None => pause,
             };
             tokio::time::sleep(sleep_for).await;
@@ -198,7 +298,7 @@ impl<'a, K> WaitSnapshot<'a, K> {
     }
 
     #[cfg(test)]
-    fn settings(&self) -> (Duration, Duration, Duration) {
+    fn settings(&self) -> (Duration, Option<Duration>, Duration) {
         (self.interval, self.timeout, self.max_backoff)
     }
 }
@@ -211,12 +311,39 @@ impl WaitSnapshot<'_, Tenant> {
     }
 }
 
+/// What a wait has seen so far, for [`Error::WaitTimeout`].
+#[derive(Default)]
+struct Seen {
+    polls: u32,
+    last: Option<TenantSnapshot>,
+    error: Option<Box<Error>>,
+}
+
+impl Seen {
+    fn timed_out(self, elapsed: Duration) -> Error {
+        Error::WaitTimeout {
+            elapsed,
+            polls: self.polls,
+            last: self.last.map(Box::new),
+            last_error: self.error,
+        }
+    }
+}
+
+/// The error of a poll that the deadline cut short.
+fn poll_cut_short<K>(get: &GetSnapshot<'_, K>) -> Box<Error> {
+    Box::new(Error::Transport(atlas_transport::Error::Timeout {
+        url: get.uri().map(|u| u.to_string()).unwrap_or_default(),
+        kind: atlas_transport::TimeoutKind::Total,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn defaults() {
+    fn defaults_and_the_interval_floor() {
         let client = crate::AtlasClient::builder().build().unwrap();
         let g = "5b69d0349b15c62cdfc38b78".parse().unwrap();
         let c = "M2AWS".parse().unwrap();
@@ -224,7 +351,10 @@ mod tests {
         let w = client.tenant_snapshots().wait(&g, &c, &s);
         assert_eq!(
             w.settings(),
-            (DEFAULT_INTERVAL, DEFAULT_TIMEOUT, DEFAULT_MAX_BACKOFF)
+            (DEFAULT_INTERVAL, Some(DEFAULT_TIMEOUT), DEFAULT_MAX_BACKOFF)
         );
+        let w = w.interval(Duration::ZERO).no_timeout();
+        assert_eq!(w.settings().0, MIN_INTERVAL);
+        assert_eq!(w.settings().1, None);
     }
 }

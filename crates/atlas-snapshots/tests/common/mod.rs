@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use atlas_snapshots::{AtlasClient, ClusterName, GroupId, SnapshotId};
 use atlas_transport::Executor;
@@ -14,7 +15,7 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
 pub type Answer = Result<Response<Bytes>, atlas_transport::Error>;
-type Responder = Box<dyn Fn(&Request<Bytes>) -> Answer + Send + Sync>;
+type Responder = Box<dyn Fn(&Request<Bytes>) -> (Duration, Answer) + Send + Sync>;
 
 /// One request as the executor saw it, with the (virtual) time it arrived.
 #[derive(Debug, Clone)]
@@ -60,6 +61,13 @@ impl Memory {
     }
 
     pub fn with(f: impl Fn(&Request<Bytes>) -> Answer + Send + Sync + 'static) -> Arc<Self> {
+        Memory::slow(move |r| (Duration::ZERO, f(r)))
+    }
+
+    /// Like [`Memory::with`], each answer after the given (tokio) time: a slow server.
+    pub fn slow(
+        f: impl Fn(&Request<Bytes>) -> (Duration, Answer) + Send + Sync + 'static,
+    ) -> Arc<Self> {
         Arc::new(Memory {
             responder: Some(Box::new(f)),
             ..Memory::default()
@@ -98,17 +106,25 @@ impl Executor for Memory {
             at: tokio::time::Instant::now(),
         });
         let queued = self.queue.lock().unwrap().pop_front();
-        let answer = match queued {
-            Some(a) => a,
+        let (delay, answer) = match queued {
+            Some(a) => (Duration::ZERO, a),
             None => match &self.responder {
                 Some(f) => f(&request),
-                None => Err(atlas_transport::Error::Other {
-                    url: Some(request.uri().to_string()),
-                    message: "the in-memory executor has no answer left".into(),
-                }),
+                None => (
+                    Duration::ZERO,
+                    Err(atlas_transport::Error::Other {
+                        url: Some(request.uri().to_string()),
+                        message: "the in-memory executor has no answer left".into(),
+                    }),
+                ),
             },
         };
-        Box::pin(async move { answer })
+        Box::pin(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            answer
+        })
     }
 }
 
