@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, Uri};
 use serde_json::value::RawValue;
 
-use crate::endpoint::BaseUrl;
+use crate::endpoint::{BaseUrl, BaseUrlProblem};
 use crate::error::{excerpt, from_status};
 use crate::page::{Shape, SnapshotPage, parse_page};
 use crate::{ApiResponse, Error, FlexSnapshots, TenantSnapshots};
@@ -410,9 +410,7 @@ impl AtlasClientBuilder {
                 {
                     return Err(Error::InvalidBaseUrl {
                         url: base.as_str().to_owned(),
-                        reason: "plain http would expose the API key to the network; use https, \
-                                 or allow_insecure_http(true)"
-                            .to_owned(),
+                        problem: BaseUrlProblem::InsecureHttp,
                     });
                 }
                 let mut b = atlas_transport::Client::builder();

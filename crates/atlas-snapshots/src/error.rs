@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 use atlas_model::{ApiError, ModelError, SnapshotStatus, TenantSnapshot};
 use http::{HeaderMap, StatusCode};
 
+use crate::endpoint::BaseUrlProblem;
+
 /// Which resource a `404` is about, as far as Atlas's error body says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -76,7 +78,8 @@ impl fmt::Display for NotFoundResource {
 /// | [`Gone`](Error::Gone) | `410` (`VERSION_GONE`): the tenant endpoints were sunset in January 2026 |
 /// | [`InvalidRequest`](Error::InvalidRequest) | `400`, usually with `badRequestDetail` |
 /// | [`Server`](Error::Server) | `5xx` (after the transport's retries for 502/503/504) |
-/// | [`Api`](Error::Api) | any other non-2xx status (`406`, `409`, a `3xx` redirect ...) |
+/// | [`Redirect`](Error::Redirect) | a `3xx`: redirects are not followed; `location` says where it points |
+/// | [`Api`](Error::Api) | any other non-2xx status (`406`, `409` ...) |
 /// | [`UnexpectedBody`](Error::UnexpectedBody) | a `2xx` whose body is not the expected JSON |
 /// | [`InvalidBaseUrl`](Error::InvalidBaseUrl) | [`AtlasClientBuilder::build`](crate::AtlasClientBuilder::build) |
 /// | [`WaitTimeout`](Error::WaitTimeout) | [`WaitSnapshot::send`](crate::WaitSnapshot::send) ran out of time |
@@ -122,7 +125,7 @@ pub enum Error {
     /// `410 Gone` (`VERSION_GONE`): the endpoint was sunset. The M2/M5 tenant snapshot endpoints
     /// were retired in January 2026; use [`AtlasClient::flex_snapshots`](crate::AtlasClient::flex_snapshots).
     #[error(
-        "gone, M2/M5 tenant snapshots were retired in January 2026 (use flex_snapshots(), or --flex on the command line): {api}"
+        "gone, the M2/M5 tenant snapshot endpoints were retired in January 2026 and those clusters became flex clusters: {api}"
     )]
     Gone {
         /// Atlas's error body.
@@ -140,6 +143,18 @@ pub enum Error {
         /// The HTTP status (or the enveloped one).
         status: StatusCode,
         /// Atlas's error body, or the raw text of an HTML error page.
+        api: Box<ApiError>,
+    },
+    /// A `3xx`: the server redirects elsewhere. Redirects are not followed (credentials stay
+    /// with the base URL's origin).
+    #[error("redirected (HTTP {status}){}, not followed", DisplayLocation(location.as_deref()))]
+    Redirect {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The `Location` header, when there is one (control characters and user information
+        /// removed, at most 300 characters).
+        location: Option<String>,
+        /// The body, read as an error.
         api: Box<ApiError>,
     },
     /// Any other non-2xx status.
@@ -162,12 +177,12 @@ pub enum Error {
         source: Option<ModelError>,
     },
     /// The base URL given to the builder is unusable.
-    #[error("invalid base URL {url:?}: {reason}")]
+    #[error("invalid base URL {url:?}: {problem}")]
     InvalidBaseUrl {
         /// The URL as given (user information redacted).
         url: String,
         /// What is wrong with it.
-        reason: String,
+        problem: BaseUrlProblem,
     },
     /// [`WaitSnapshot::send`](crate::WaitSnapshot::send) reached its timeout before the snapshot
     /// reached a terminal status. Says what was seen: the last snapshot (and so its last
@@ -208,6 +223,17 @@ impl fmt::Display for DisplayViolations<'_> {
             }
         }
         Ok(())
+    }
+}
+
+struct DisplayLocation<'a>(Option<&'a str>);
+
+impl fmt::Display for DisplayLocation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(l) => write!(f, " to {l}"),
+            None => f.write_str(" without a Location header"),
+        }
     }
 }
 
@@ -272,6 +298,7 @@ impl Error {
             | Error::Gone { api }
             | Error::InvalidRequest { api }
             | Error::Server { api, .. }
+            | Error::Redirect { api, .. }
             | Error::Api { api, .. } => Some(api),
             _ => None,
         }
@@ -291,6 +318,7 @@ impl Error {
             ),
             Error::InvalidRequest { .. } => Some(StatusCode::BAD_REQUEST),
             Error::Server { status, .. }
+            | Error::Redirect { status, .. }
             | Error::Api { status, .. }
             | Error::UnexpectedBody { status, .. } => Some(*status),
             Error::Transport(e) => e.status(),
@@ -306,7 +334,7 @@ impl Error {
                     "check the project (group) id: it is the 24-hex-digit id in the Atlas UI's project settings, and the API key must belong to that project"
                 }
                 NotFoundResource::Cluster => {
-                    "check the cluster name (case matters); a flex cluster is reached with flex_snapshots() (--flex), a shared M2/M5 one with tenant_snapshots()"
+                    "check the cluster name (case matters); a flex cluster is reached with flex_snapshots(), a shared M2/M5 one with tenant_snapshots()"
                 }
                 NotFoundResource::Snapshot => {
                     "check the snapshot id; list the cluster's snapshots to see which ids exist"
@@ -331,7 +359,13 @@ impl Error {
                 "slow down: wait for the Retry-After delay, then try again; Atlas limits requests per API key and endpoint"
             }
             Error::Gone { .. } => {
-                "M2/M5 tenant snapshot endpoints were retired in January 2026; migrated clusters are flex clusters: use flex_snapshots() (--flex on the command line)"
+                "M2/M5 tenant snapshot endpoints were retired in January 2026; migrated clusters are flex clusters: use flex_snapshots()"
+            }
+            Error::InvalidRequest { api } if api.has_code(FLEX_IN_CLUSTER_API) => {
+                "this is a flex cluster, which the cluster (tenant) endpoints refuse: use flex_snapshots()"
+            }
+            Error::InvalidRequest { api } if api.has_code(NON_FLEX_IN_FLEX_API) => {
+                "this is not a flex cluster: use tenant_snapshots() for a shared-tier M2/M5 cluster"
             }
             Error::InvalidRequest { .. } => {
                 "fix the request: the error's badRequestDetail lists the rejected fields"
@@ -339,16 +373,27 @@ impl Error {
             Error::Server { .. } => {
                 "Atlas had a server-side problem; try again later and check https://status.mongodb.com"
             }
-            Error::Api { status, .. } if status.is_redirection() => {
-                "redirects are not followed: check the base URL (it should be https://cloud.mongodb.com)"
+            Error::Redirect { .. } => {
+                "redirects are not followed: if the Location is the right server, use it as the base URL (Atlas is https://cloud.mongodb.com)"
             }
             Error::Api { .. } => "Atlas refused the request; see errorCode and detail in the error",
             Error::UnexpectedBody { .. } => {
                 "the answer was not Atlas JSON: check the base URL and any proxy in between"
             }
-            Error::InvalidBaseUrl { .. } => {
-                "give a base URL such as https://cloud.mongodb.com (scheme and host, no query)"
-            }
+            Error::InvalidBaseUrl { problem, .. } => match problem {
+                BaseUrlProblem::InsecureHttp => {
+                    "use https, or allow_insecure_http(true) if plain http is really intended"
+                }
+                BaseUrlProblem::UserInfo => {
+                    "give the keys with AtlasClientBuilder::credentials, not in the URL"
+                }
+                BaseUrlProblem::ApiPath { .. } => {
+                    "give only the server (and a prefix, if any), e.g. https://cloud.mongodb.com: the API path is added per request"
+                }
+                _ => {
+                    "give a base URL such as https://cloud.mongodb.com (scheme and host, no query)"
+                }
+            },
             Error::WaitTimeout {
                 last: Some(last), ..
             } => match &last.status {
@@ -455,9 +500,36 @@ pub(crate) fn from_status(status: StatusCode, headers: &HeaderMap, api: ApiError
             api,
         },
         _ if api.has_code("VERSION_GONE") => Error::Gone { api },
+        300..=399 => Error::Redirect {
+            status,
+            location: headers
+                .get(http::header::LOCATION)
+                .map(|v| location_text(v.as_bytes())),
+            api,
+        },
         500..=599 => Error::Server { status, api },
         _ => Error::Api { status, api },
     }
+}
+
+/// `400` for a flex cluster on a cluster (tenant) path.
+pub(crate) const FLEX_IN_CLUSTER_API: &str = "CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API";
+/// `400` for a cluster that is not flex on a flex path.
+pub(crate) const NON_FLEX_IN_FLEX_API: &str = "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API";
+
+/// A `Location` header for messages: printable, user information removed, at most 300
+/// characters.
+fn location_text(value: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(value)
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    let text = crate::endpoint::redact_userinfo(text.trim());
+    let mut out: String = text.chars().take(300).collect();
+    if text.chars().count() > 300 {
+        out.push_str("...");
+    }
+    out
 }
 
 fn is_access_list_code(api: &ApiError) -> bool {

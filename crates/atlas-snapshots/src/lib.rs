@@ -88,7 +88,8 @@
 //! | [`Error::Gone`] | `410 VERSION_GONE`: tenant endpoints retired in January 2026 | use `flex_snapshots()` |
 //! | [`Error::InvalidRequest`] | `400`, with `badRequestDetail` | fix the listed fields |
 //! | [`Error::Server`] | `5xx` (HTML pages kept as raw text) | retry later |
-//! | [`Error::Api`] | any other status (a `3xx`: redirects are not followed) | check the base URL |
+//! | [`Error::Redirect`] | a `3xx` (redirects are not followed); `location` says where to | check the base URL |
+//! | [`Error::Api`] | any other status | see `errorCode` and `detail` |
 //! | [`Error::UnexpectedBody`] | a `2xx` that is not snapshot JSON; carries an excerpt | check the base URL and proxies |
 //! | [`Error::WaitTimeout`] | the wait's timeout passed; carries the last snapshot | wait longer |
 //! | [`Error::Transport`] | connection, TLS, timeouts, proxy, digest | check the network and settings |
@@ -121,15 +122,16 @@
 //!
 //! # Testing code that uses this crate
 //!
-//! [`AtlasClientBuilder::executor`] takes any [`atlas_transport::Executor`]: an in-memory one
-//! answers canned responses without a network, and `tokio`'s paused clock makes waits instant.
+//! [`AtlasClientBuilder::executor`] takes any [`Executor`]: an in-memory one answers canned
+//! responses without a network, and `tokio`'s paused clock makes waits instant. Everything it
+//! needs is re-exported here (`Executor`, [`TransportError`], the [`http`] and [`bytes`] crates),
+//! so `atlas-transport` need not be a dependency of yours.
 //!
 //! ```
 //! use std::{future::Future, pin::Pin, sync::Arc};
-//! use atlas_snapshots::{AtlasClient, SnapshotStatus};
-//! use atlas_transport::{Error, Executor};
-//! use bytes::Bytes;
-//! use http::{Request, Response};
+//! use atlas_snapshots::bytes::Bytes;
+//! use atlas_snapshots::http::{Request, Response};
+//! use atlas_snapshots::{AtlasClient, Executor, SnapshotStatus, TransportError as Error};
 //!
 //! /// Answers every request with one snapshot.
 //! #[derive(Debug)]
@@ -189,7 +191,7 @@ pub use atlas_transport::{
 /// [`Executor`]'s requests and responses).
 pub use bytes;
 pub use client::{AtlasClient, AtlasClientBuilder, DEFAULT_BASE_URL};
-pub use endpoint::{ApiVersion, FLEX_ACCEPT};
+pub use endpoint::{ApiVersion, BaseUrlProblem, FLEX_ACCEPT};
 pub use error::{Error, NotFoundResource};
 /// The `http` crate, whose types appear in this API ([`http::StatusCode`], [`http::HeaderMap`],
 /// an [`Executor`]'s `Request` and `Response`).
