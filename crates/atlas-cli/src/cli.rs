@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::duration::parse_duration;
+use crate::duration::{TimeLimit, parse_interval, parse_time_limit};
 
 /// Exit codes, shown at the end of `--help`.
 const EXIT_CODES_HELP: &str = "\
@@ -25,7 +25,11 @@ Environment:
   MONGODB_ATLAS_BASE_URL, MONGODB_ATLAS_OPS_MANAGER_URL          default --base-url
   NO_COLOR                                                       no colors when set
 Flags beat environment variables, which beat the profile of the Atlas CLI's config file
-($XDG_CONFIG_HOME/atlascli/config.toml or ~/.config/atlascli/config.toml).";
+($XDG_CONFIG_HOME/atlascli/config.toml or ~/.config/atlascli/config.toml); the file is read only
+when a value is needed from it.
+
+Durations: a number and a unit (ms, s, m, h), decimals and sums allowed: 500ms, 1.5s, 1m30s.
+`--timeout 0` means no time limit, for every command.";
 
 /// Get, list and wait for MongoDB Atlas backup snapshots of shared-tier (M2/M5) and flex
 /// clusters; run a local Atlas mock; see it all work offline with `demo`.
@@ -102,8 +106,9 @@ pub(crate) struct ConnectionArgs {
     /// Public API key [env: MONGODB_ATLAS_PUBLIC_API_KEY; profile: public_api_key].
     #[arg(long, value_name = "KEY")]
     pub(crate) public_key: Option<String>,
-    /// Read the private API key from this file (first line) [else env:
-    /// MONGODB_ATLAS_PRIVATE_API_KEY; profile: private_api_key; a prompt on a terminal].
+    /// Read the private API key from this file (its first line that is not blank), or from
+    /// standard input with `-` [else env: MONGODB_ATLAS_PRIVATE_API_KEY; profile:
+    /// private_api_key; a prompt on a terminal].
     #[arg(long, value_name = "FILE")]
     pub(crate) private_key_file: Option<PathBuf>,
     /// Extra CA certificate(s) to trust, PEM (e.g. the one `mock --tls-ca-out` wrote).
@@ -115,10 +120,10 @@ pub(crate) struct ConnectionArgs {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ClusterArgs {
     /// Project (group) id [env: MONGODB_ATLAS_PROJECT_ID; profile: project_id].
-    #[arg(long, visible_alias = "project-id", value_name = "ID")]
+    #[arg(long, visible_aliases = ["project-id", "projectId"], value_name = "ID")]
     pub(crate) group_id: Option<String>,
     /// Cluster name (an M2/M5 cluster, or a flex cluster with --flex).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, visible_alias = "clusterName", value_name = "NAME")]
     pub(crate) cluster_name: String,
     /// Use the flex cluster endpoints (Atlas API v2); M2/M5 clusters became flex clusters in 2025-2026.
     #[arg(long)]
@@ -143,9 +148,9 @@ pub(crate) struct GetArgs {
     /// Which cluster.
     #[command(flatten)]
     pub(crate) cluster: ClusterArgs,
-    /// Snapshot id.
-    #[arg(long, value_name = "ID")]
-    pub(crate) snapshot_id: String,
+    /// Which snapshot.
+    #[command(flatten)]
+    pub(crate) snapshot: SnapshotArg,
     /// API version of the M2/M5 endpoint (flex is always v2).
     #[arg(long, value_enum, default_value = "v1", conflicts_with = "flex")]
     pub(crate) api_version: ApiVersionArg,
@@ -155,9 +160,31 @@ pub(crate) struct GetArgs {
     /// Ask Atlas to wrap the answer (`envelope=true`).
     #[arg(long)]
     pub(crate) envelope: bool,
-    /// Give up after this long (exit 5), e.g. 30s, 2m.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub(crate) timeout: Option<Duration>,
+    /// Give up after this long (exit 5), e.g. 30s, 2m; 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
+}
+
+/// The snapshot id, as `--snapshot-id ID` or as the first argument (the Atlas CLI's way).
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct SnapshotArg {
+    /// Snapshot id (24 hexadecimal digits).
+    #[arg(long = "snapshot-id", visible_alias = "snapshotId", value_name = "ID")]
+    pub(crate) snapshot_id_flag: Option<String>,
+    /// Snapshot id, instead of --snapshot-id.
+    #[arg(value_name = "SNAPSHOT_ID")]
+    pub(crate) snapshot_id_arg: Option<String>,
+}
+
+impl SnapshotArg {
+    /// The id as given, whichever way.
+    pub(crate) fn raw(&self) -> &str {
+        self.snapshot_id_flag
+            .as_deref()
+            .or(self.snapshot_id_arg.as_deref())
+            .unwrap_or_default()
+    }
 }
 
 /// `list`.
@@ -176,11 +203,11 @@ pub(crate) struct ListArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) page: Option<u32>,
     /// Items per page (1 to 500).
-    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u32).range(1..=500))]
+    #[arg(long, visible_alias = "limit", value_name = "M", value_parser = clap::value_parser!(u32).range(1..=500))]
     pub(crate) items_per_page: Option<u32>,
-    /// Give up after this long (exit 5), e.g. 30s, 2m.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub(crate) timeout: Option<Duration>,
+    /// Give up after this long (exit 5), e.g. 30s, 2m; 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
 }
 
 /// `wait`.
@@ -192,15 +219,16 @@ pub(crate) struct WaitArgs {
     /// Which cluster.
     #[command(flatten)]
     pub(crate) cluster: ClusterArgs,
-    /// Snapshot id.
-    #[arg(long, value_name = "ID")]
-    pub(crate) snapshot_id: String,
-    /// Time between two polls, e.g. 10s, 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    /// Which snapshot.
+    #[command(flatten)]
+    pub(crate) snapshot: SnapshotArg,
+    /// Time between two polls, at least 1s, e.g. 10s, 2.5s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval)]
     pub(crate) interval: Duration,
-    /// Give up after this long (exit 5), e.g. 30m, 90s.
-    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
-    pub(crate) timeout: Duration,
+    /// Give up after this long (exit 5), polls and pauses included, e.g. 30m, 90s; 0 means no
+    /// limit.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_time_limit)]
+    pub(crate) timeout: TimeLimit,
 }
 
 /// `mock`.
@@ -232,8 +260,8 @@ pub(crate) struct MockArgs {
 /// `demo`.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
-    /// Time between two polls of the `wait` step.
-    #[arg(long, value_name = "DURATION", default_value = "250ms", value_parser = parse_duration)]
+    /// Time between two polls of the `wait` step (at least 1s).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_interval)]
     pub(crate) interval: Duration,
 }
 
@@ -269,6 +297,41 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+    }
+
+    #[test]
+    fn atlas_cli_spellings_and_the_positional_snapshot_id() {
+        let cli = Cli::try_parse_from([
+            "atlas-snapshots",
+            "get",
+            "5cc310ace5dc7ce369814bc8",
+            "--clusterName",
+            "M2AWS",
+            "--projectId",
+            "5b69d0349b15c62cdfc38b78",
+        ])
+        .unwrap();
+        let Command::Get(get) = cli.command else {
+            panic!()
+        };
+        assert_eq!(get.snapshot.raw(), "5cc310ace5dc7ce369814bc8");
+        assert_eq!(get.cluster.cluster_name, "M2AWS");
+        assert_eq!(
+            get.cluster.group_id.as_deref(),
+            Some("5b69d0349b15c62cdfc38b78")
+        );
+        let both = Cli::try_parse_from([
+            "atlas-snapshots",
+            "wait",
+            "5cc310ace5dc7ce369814bc8",
+            "--snapshot-id",
+            "5cc310ace5dc7ce369814bc8",
+            "--cluster-name",
+            "M2AWS",
+        ]);
+        assert!(both.is_err());
+        let neither = Cli::try_parse_from(["atlas-snapshots", "wait", "--cluster-name", "M2AWS"]);
+        assert!(neither.is_err());
     }
 
     #[test]

@@ -19,7 +19,7 @@ fn wait_prints_one_line_per_status_change_and_exits_0_on_completed() {
             "--snapshot-id",
             seed::LIFECYCLE_SNAPSHOT_ID,
             "--interval",
-            "100ms",
+            "1s",
         ])
         .assert()
         .code(0);
@@ -53,12 +53,7 @@ fn wait_on_flex_too() {
     let mock = TestMock::start();
     mock.cmd()
         .args(["wait", "--flex", "--cluster-name", seed::FLEX_CLUSTER_NAME])
-        .args([
-            "--snapshot-id",
-            seed::FLEX_SNAPSHOT_ID,
-            "--interval",
-            "100ms",
-        ])
+        .args(["--snapshot-id", seed::FLEX_SNAPSHOT_ID, "--interval", "1s"])
         .args(["-o", "table"])
         .assert()
         .code(0)

@@ -53,21 +53,33 @@ impl SnapshotPage {
         self.snapshots.into_iter().map(Raw::into_value).collect()
     }
 
-    /// What identifies each entry, in order: its id, or its JSON when it has none. Two pages
-    /// with the same identity are the same page.
-    pub(crate) fn identity(&self) -> Vec<String> {
-        let mut keys: Vec<Option<String>> = vec![None; self.entry_count()];
+    /// Every entry of `results` as received, in the order Atlas sent them, the rejected ones
+    /// included: the page's own list, for output that must not drop or change anything.
+    pub fn entries_json(&self) -> Vec<&RawValue> {
+        let mut slots: Vec<Option<&RawValue>> = vec![None; self.entry_count()];
         for r in &self.rejected {
-            if let Some(k) = keys.get_mut(r.index) {
-                *k = Some(r.json.get().to_owned());
+            if let Some(slot) = slots.get_mut(r.index) {
+                *slot = Some(&r.json);
             }
         }
-        let mut decoded = self.snapshots.iter().map(|s| match &s.value().id {
-            Some(id) => id.as_str().to_owned(),
-            None => s.json().to_owned(),
-        });
-        keys.into_iter()
-            .filter_map(|k| k.or_else(|| decoded.next()))
+        let mut decoded = self.snapshots.iter().map(Raw::raw_value);
+        slots
+            .into_iter()
+            .filter_map(|slot| slot.or_else(|| decoded.next()))
+            .collect()
+    }
+
+    /// What identifies each entry, in order: its id, or its JSON when it has none (or when it
+    /// was rejected). Two pages with the same identity are the same page.
+    pub(crate) fn identity(&self) -> Vec<String> {
+        let ids: std::collections::HashMap<&str, &str> = self
+            .snapshots
+            .iter()
+            .filter_map(|s| Some((s.json(), s.value().id.as_ref()?.as_str())))
+            .collect();
+        self.entries_json()
+            .into_iter()
+            .map(|e| ids.get(e.get()).copied().unwrap_or(e.get()).to_owned())
             .collect()
     }
 
@@ -238,6 +250,15 @@ mod tests {
         assert_eq!(page.total_count, Some(3));
         assert!(page.links.is_empty());
         assert_eq!(page.extra["extraField"], serde_json::json!([1]));
+        let entries: Vec<&str> = page.entries_json().iter().map(|e| e.get()).collect();
+        assert_eq!(
+            entries,
+            [
+                r#"{"id":"000000000000000000000001","status":"completed"}"#,
+                r#"{"id":"not-an-id"}"#,
+                r#"{"status":"QUEUED"}"#
+            ]
+        );
         assert_eq!(
             page.identity(),
             [

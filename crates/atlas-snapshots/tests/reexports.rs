@@ -83,8 +83,9 @@ async fn transport_errors_match_through_the_reexport() {
     );
     assert!(e.is_transient());
     assert_eq!(e.status(), None::<StatusCode>);
-    let bad: Result<_, ModelError> = atlas_snapshots::Raw::<atlas_snapshots::TenantSnapshot>::from_raw(
-        serde_json::value::RawValue::from_string("[]".to_owned()).unwrap(),
-    );
+    let bad: Result<_, ModelError> =
+        atlas_snapshots::Raw::<atlas_snapshots::TenantSnapshot>::from_raw(
+            serde_json::value::RawValue::from_string("[]".to_owned()).unwrap(),
+        );
     assert!(bad.is_err());
 }

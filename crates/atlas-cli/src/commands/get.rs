@@ -8,14 +8,15 @@ use crate::failure::describe;
 use crate::output::{self, Ui};
 
 pub(super) async fn run(args: GetArgs, ui: Ui) -> Result<Exit, CliError> {
-    let snapshot = super::snapshot_id(&args.snapshot_id)?;
-    let session = super::connect(&args.conn, &args.cluster, ui, args.timeout)?;
+    let snapshot = super::snapshot_id(args.snapshot.raw())?;
+    let limit = args.timeout.and_then(|t| t.duration());
+    let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
     let version = match args.api_version {
         ApiVersionArg::V1 => ApiVersion::V1,
         ApiVersionArg::V2 => ApiVersion::V2,
     };
     let s = &session;
-    let response = super::within(args.timeout, async {
+    let response = super::within(limit, async {
         let result = if args.cluster.flex {
             s.client
                 .flex_snapshots()
