@@ -6,7 +6,9 @@
 
 use std::io::ErrorKind;
 
-use atlas_snapshots::{BaseUrlProblem, Error, NotFoundResource, SnapshotStatus, TransportError};
+use atlas_snapshots::{
+    BaseUrlProblem, Error, ModelErrorKind, NotFoundResource, SnapshotStatus, TransportError,
+};
 
 use crate::config::Source;
 use crate::errors::{CliError, Exit, chain, has_io_kind};
@@ -140,6 +142,12 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
         }
         Error::Redirect { location, .. } => redirect_hint(location.as_deref(), target),
         Error::Api { .. } => "Atlas refused the request; see the errorCode and detail above".to_owned(),
+        Error::UnexpectedBody {
+            source: Some(source),
+            ..
+        } if source.kind() == ModelErrorKind::Data => format!(
+            "the answer is JSON but not of the expected shape (the reason above names the field): check the base URL ({base}{from}), or report the field if Atlas changed its format"
+        ),
         Error::UnexpectedBody { .. } => format!(
             "the answer was not Atlas JSON: check the base URL ({base}{from}) and any proxy in between"
         ),

@@ -377,6 +377,12 @@ impl Error {
                 "redirects are not followed: if the Location is the right server, use it as the base URL (Atlas is https://cloud.mongodb.com)"
             }
             Error::Api { .. } => "Atlas refused the request; see errorCode and detail in the error",
+            Error::UnexpectedBody {
+                source: Some(source),
+                ..
+            } if source.kind() == atlas_model::ModelErrorKind::Data => {
+                "the answer is JSON but not of the expected shape (the reason says which field): check the base URL, or report the field if Atlas changed its format"
+            }
             Error::UnexpectedBody { .. } => {
                 "the answer was not Atlas JSON: check the base URL and any proxy in between"
             }

@@ -350,6 +350,7 @@ async fn undecodable_success_bodies_are_unexpected_with_an_excerpt() {
         panic!("{e:?}")
     };
     assert!(source.to_string().contains("startTime"), "{source}");
+    assert!(e.hint().unwrap().contains("not of the expected shape"));
 
     // An envelope request answered without an envelope.
     let (g, c, s) = ids();
