@@ -334,7 +334,10 @@ fn check_deployment_name(s: &str) -> Result<(), IdError> {
     for (at, ch) in s.chars().enumerate() {
         let ok = ch.is_alphabetic()
             || ch.is_numeric()
-            || matches!(ch, '-' | '_' | '.' | '(' | ')' | ',' | ':' | '&' | '@' | '+' | '\'');
+            || matches!(
+                ch,
+                '-' | '_' | '.' | '(' | ')' | ',' | ':' | '&' | '@' | '+' | '\''
+            );
         if !ok {
             return Err(err(IdProblem::InvalidChar { ch, at }));
         }

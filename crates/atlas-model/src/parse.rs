@@ -112,8 +112,6 @@ pub fn parse_restore_job(body: impl AsRef<[u8]>) -> Result<RestoreJob, ModelErro
 }
 
 /// Decodes one page of restore jobs from a list endpoint's body.
-pub fn parse_restore_job_page(
-    body: impl AsRef<[u8]>,
-) -> Result<Paginated<RestoreJob>, ModelError> {
+pub fn parse_restore_job_page(body: impl AsRef<[u8]>) -> Result<Paginated<RestoreJob>, ModelError> {
     from_slice("restore job page", body.as_ref())
 }

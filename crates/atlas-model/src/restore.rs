@@ -249,7 +249,11 @@ pub struct RestoreJob {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_name: Option<String>,
     /// `links`: related resources.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "links")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "links"
+    )]
     pub links: Vec<Link>,
     /// `projectId`: the project of the source cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]

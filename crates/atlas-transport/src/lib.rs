@@ -32,6 +32,10 @@
 //!   `challenged`, `elapsed_ms`) and per attempt (`attempt`, `authorized`, `status`,
 //!   `elapsed_ms`), and [`Stats`] counters (requests, round trips, challenges, retries).
 //!
+//! - **Streaming without credentials**: [`StreamingClient`] hands a large body over chunk by
+//!   chunk ([`BodyStream`]) with an idle timeout instead of a total one, for pre-signed
+//!   download URLs; it holds no credentials and refuses requests that carry any.
+//!
 //! # What becomes an error
 //!
 //! A non-retryable status (200, 400, 403, 404, 500 ...) is `Ok(response)`: the caller decides
@@ -74,6 +78,7 @@ mod config;
 mod connector;
 mod error;
 mod retry;
+mod stream;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BODY_LIMIT, DEFAULT_DIGEST_IN_FLIGHT, Executor, Stats,
@@ -82,3 +87,6 @@ pub use client::{
 pub use config::{ProxyConfig, RootCertificates, Timeouts};
 pub use error::{BoxError, Error, TimeoutKind};
 pub use retry::{Backoff, RetryPolicy, is_idempotent, is_retryable_status, retry_after};
+pub use stream::{
+    BodyStream, StreamExecutor, StreamTimeouts, StreamingClient, StreamingClientBuilder,
+};
