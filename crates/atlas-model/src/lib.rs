@@ -49,8 +49,8 @@ pub use ids::{
     IdKind, IdProblem, RestoreJobId, SnapshotId,
 };
 pub use parse::{
-    ModelError, ModelErrorKind, parse_restore_job, parse_restore_job_page, parse_snapshot,
-    parse_snapshot_page,
+    ModelError, ModelErrorKind, parse_page_shape, parse_restore_job, parse_restore_job_page,
+    parse_snapshot, parse_snapshot_page,
 };
 pub use ratelimit::RateLimitParameters;
 pub use restore::{

@@ -115,3 +115,11 @@ pub fn parse_restore_job(body: impl AsRef<[u8]>) -> Result<RestoreJob, ModelErro
 pub fn parse_restore_job_page(body: impl AsRef<[u8]>) -> Result<Paginated<RestoreJob>, ModelError> {
     from_slice("restore job page", body.as_ref())
 }
+
+/// Decodes a page of any list endpoint with its entries left as JSON values: the page's own
+/// shape (`results` an array, `totalCount` a count, `links`) is checked, the entries are not.
+pub fn parse_page_shape(
+    body: impl AsRef<[u8]>,
+) -> Result<Paginated<serde_json::Value>, ModelError> {
+    from_slice("page", body.as_ref())
+}

@@ -6,7 +6,7 @@
 
 use std::fmt::{self, Write as _};
 
-use atlas_model::{ClusterName, GroupId, SnapshotId};
+use atlas_model::{ClusterName, GroupId, RestoreJobId, SnapshotId};
 use http::Uri;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -62,6 +62,44 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// The kind of cluster, which decides the family of endpoints a snapshot is found under.
+///
+/// | Kind | Endpoints |
+/// |---|---|
+/// | [`ClusterKind::Tenant`] | `.../clusters/{name}/backup/tenant/snapshots` (M2/M5, sunset in January 2026) |
+/// | [`ClusterKind::Flex`] | `.../flexClusters/{name}/backup/snapshots` |
+///
+/// [`AtlasClient::snapshots`](crate::AtlasClient::snapshots) finds the kind itself (tenant
+/// first, then flex) and remembers it per cluster; `.kind(..)` on its requests forces one.
+/// More kinds (dedicated clusters) come later, hence `#[non_exhaustive]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClusterKind {
+    /// A shared-tier M2/M5 cluster, on the tenant endpoints.
+    Tenant,
+    /// A flex cluster.
+    Flex,
+}
+
+impl ClusterKind {
+    /// The kinds in the order a lookup tries them.
+    pub const LOOKUP_ORDER: [ClusterKind; 2] = [ClusterKind::Tenant, ClusterKind::Flex];
+
+    /// `tenant` or `flex`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterKind::Tenant => "tenant",
+            ClusterKind::Flex => "flex",
+        }
+    }
+}
+
+impl fmt::Display for ClusterKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Which family of endpoints a request goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Family {
@@ -70,6 +108,13 @@ pub(crate) enum Family {
 }
 
 impl Family {
+    pub(crate) fn kind(self) -> ClusterKind {
+        match self {
+            Family::Tenant(_) => ClusterKind::Tenant,
+            Family::Flex => ClusterKind::Flex,
+        }
+    }
+
     pub(crate) fn accept(self) -> &'static str {
         match self {
             Family::Tenant(v) => v.tenant_accept(),
@@ -292,14 +337,24 @@ pub(crate) fn redact_userinfo(url: &str) -> String {
     }
 }
 
+/// What below `/backup` a request is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Resource {
+    /// `snapshots[/{id}]` (`None`: the list).
+    Snapshot(Option<SnapshotId>),
+    /// `restoreJobs[/{id}]` (flex only).
+    RestoreJob(Option<RestoreJobId>),
+    /// `download` (flex only).
+    Download,
+}
+
 /// The resource a request is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target {
     pub(crate) family: Family,
     pub(crate) group: GroupId,
     pub(crate) cluster: ClusterName,
-    /// `None` for the list endpoint.
-    pub(crate) snapshot: Option<SnapshotId>,
+    pub(crate) resource: Resource,
 }
 
 impl Target {
@@ -314,17 +369,23 @@ impl Target {
             Family::Tenant(_) => {
                 path.push_str("/clusters/");
                 path.push_str(&seg(self.cluster.as_str()));
-                path.push_str("/backup/tenant/snapshots");
+                path.push_str("/backup/tenant/");
             }
             Family::Flex => {
                 path.push_str("/flexClusters/");
                 path.push_str(&seg(self.cluster.as_str()));
-                path.push_str("/backup/snapshots");
+                path.push_str("/backup/");
             }
         }
-        if let Some(id) = &self.snapshot {
+        let (name, id) = match &self.resource {
+            Resource::Snapshot(id) => ("snapshots", id.as_ref().map(SnapshotId::as_str)),
+            Resource::RestoreJob(id) => ("restoreJobs", id.as_ref().map(RestoreJobId::as_str)),
+            Resource::Download => ("download", None),
+        };
+        path.push_str(name);
+        if let Some(id) = id {
             path.push('/');
-            path.push_str(&seg(id.as_str()));
+            path.push_str(&seg(id));
         }
         path
     }
@@ -352,8 +413,22 @@ mod tests {
             family,
             group: "5b69d0349b15c62cdfc38b78".parse().unwrap(),
             cluster: "M2AWS".parse().unwrap(),
-            snapshot: snapshot.then(|| "5cc310ace5dc7ce369814bc8".parse().unwrap()),
+            resource: Resource::Snapshot(
+                snapshot.then(|| "5cc310ace5dc7ce369814bc8".parse().unwrap()),
+            ),
         }
+    }
+
+    #[test]
+    fn restore_job_and_download_paths() {
+        let mut t = target(Family::Flex, false);
+        t.resource = Resource::RestoreJob(Some("6740a1f2c3d4e5f6a7b8c9d0".parse().unwrap()));
+        assert_eq!(
+            t.path(),
+            "/api/atlas/v2/groups/5b69d0349b15c62cdfc38b78/flexClusters/M2AWS/backup/restoreJobs/6740a1f2c3d4e5f6a7b8c9d0"
+        );
+        t.resource = Resource::Download;
+        assert!(t.path().ends_with("/flexClusters/M2AWS/backup/download"));
     }
 
     #[test]

@@ -3,10 +3,12 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use atlas_model::{ApiError, ModelError, SnapshotStatus, TenantSnapshot};
+use atlas_model::{ApiError, ModelError, RateLimitParameters};
 use http::{HeaderMap, StatusCode};
 
+use crate::download::DownloadProblem;
 use crate::endpoint::BaseUrlProblem;
+use crate::{LastSeen, MissedLookup};
 
 /// Which resource a `404` is about, as far as Atlas's error body says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -119,6 +121,9 @@ pub enum Error {
     RateLimited {
         /// The server's `Retry-After`, if it sent one.
         retry_after: Option<Duration>,
+        /// The body's `parameters`, decoded (retry seconds, capacity, refill), when Atlas sent
+        /// them in a shape it documents.
+        parameters: Option<RateLimitParameters>,
         /// Atlas's error body.
         api: Box<ApiError>,
     },
@@ -184,19 +189,19 @@ pub enum Error {
         /// What is wrong with it.
         problem: BaseUrlProblem,
     },
-    /// [`WaitSnapshot::send`](crate::WaitSnapshot::send) reached its timeout before the snapshot
-    /// reached a terminal status. Says what was seen: the last snapshot (and so its last
-    /// status, in progress or unknown to this crate), the error of the last poll when it failed,
-    /// or that no poll succeeded at all.
-    #[error("timed out after {} waiting for the snapshot{}", DisplayDuration(*elapsed), DisplaySeen { polls: *polls, last: last.as_deref(), last_error: last_error.as_deref() })]
+    /// A wait ([`WaitSnapshot`](crate::WaitSnapshot), [`WaitRestoreJob`](crate::WaitRestoreJob))
+    /// reached its timeout before a terminal status. Says what was seen: the last snapshot or
+    /// job (and so its last status, in progress or unknown to this crate), the error of the
+    /// last poll when it failed, or that no poll succeeded at all.
+    #[error("timed out after {} waiting for the {}{}", DisplayDuration(*elapsed), last.as_deref().map_or("snapshot", LastSeen::what), DisplaySeen { polls: *polls, last: last.as_deref(), last_error: last_error.as_deref() })]
     #[non_exhaustive]
     WaitTimeout {
         /// How long the wait lasted.
         elapsed: Duration,
         /// How many polls were made (failed ones included).
         polls: u32,
-        /// The last snapshot seen, if any poll succeeded.
-        last: Option<Box<TenantSnapshot>>,
+        /// The last snapshot (or job) seen, if any poll succeeded.
+        last: Option<Box<LastSeen>>,
         /// The error of the last poll, when it failed (a transient error, or no answer before
         /// the deadline).
         last_error: Option<Box<Error>>,
@@ -206,6 +211,41 @@ pub enum Error {
     TooManyPages {
         /// The limit that was reached.
         limit: u32,
+    },
+    /// A lookup that finds the cluster's kind itself ([`AtlasClient::snapshots`](crate::AtlasClient::snapshots))
+    /// missed on every kind's endpoint: each lookup, its URL and its answer, in order.
+    #[error("not found under any cluster kind: {}", DisplayLookups(lookups))]
+    NotFoundOnAnyEndpoint {
+        /// The lookups, in the order they were made (tenant, then flex).
+        lookups: Vec<MissedLookup>,
+    },
+    /// [`latest`](crate::Snapshots::latest) found no `COMPLETED` snapshot.
+    #[error("no COMPLETED snapshot among the {listed} listed")]
+    NoCompletedSnapshot {
+        /// How many snapshots the cluster's list held (decoded ones).
+        listed: u64,
+    },
+    /// The object store refused the pre-signed download link (`403`, or `400`/`401`/`410`,
+    /// usually with an XML body such as `<Code>AccessDenied</Code><Message>Request has
+    /// expired</Message>`): download links are valid for 4 hours. Ask for a new one.
+    #[error("the download link was refused (HTTP {status}{}{}): pre-signed links expire 4 hours after they are made", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    LinkExpired {
+        /// The object store's status.
+        status: StatusCode,
+        /// The XML body's `Code`, e.g. `AccessDenied`.
+        code: Option<String>,
+        /// The XML body's `Message`, e.g. `Request has expired`.
+        message: Option<String>,
+        /// The link, its query (the signature) redacted.
+        url: String,
+    },
+    /// Downloading an archive failed; `problem` says how.
+    #[error("download from {url} failed: {problem}")]
+    Download {
+        /// The link, its query (the signature) redacted, or the file.
+        url: String,
+        /// What went wrong.
+        problem: DownloadProblem,
     },
     /// The request did not get an answer from Atlas: connection, TLS, timeout, proxy or digest
     /// problems (see [`atlas_transport::Error`]).
@@ -221,6 +261,20 @@ impl fmt::Display for DisplayViolations<'_> {
             for v in &detail.fields {
                 write!(f, "; {}: {}", v.field, v.description)?;
             }
+        }
+        Ok(())
+    }
+}
+
+struct DisplayLookups<'a>(&'a [MissedLookup]);
+
+impl fmt::Display for DisplayLookups<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, l) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{} lookup {} answered {}", l.kind, l.url, l.error)?;
         }
         Ok(())
     }
@@ -258,7 +312,7 @@ impl fmt::Display for DisplayDuration {
 /// What a wait saw, for [`Error::WaitTimeout`].
 struct DisplaySeen<'a> {
     polls: u32,
-    last: Option<&'a TenantSnapshot>,
+    last: Option<&'a LastSeen>,
     last_error: Option<&'a Error>,
 }
 
@@ -269,13 +323,13 @@ impl fmt::Display for DisplaySeen<'_> {
             n => format!("{n} polls"),
         };
         match self.last {
-            Some(snapshot) => match &snapshot.status {
-                Some(SnapshotStatus::Unknown(s)) => write!(
+            Some(last) => match last.status_text() {
+                Some(s) if last.status_is_unknown() => write!(
                     f,
                     " (last status {s}, not a status this client knows; {polls})"
                 )?,
                 Some(status) => write!(f, " (last status {status}; {polls})")?,
-                None => write!(f, " (the snapshot came without a status; {polls})")?,
+                None => write!(f, " (the {} came without a status; {polls})", last.what())?,
             },
             None if self.polls == 0 => f.write_str(" (no poll was made)")?,
             None => write!(f, " (no poll succeeded in {polls})")?,
@@ -304,9 +358,14 @@ impl Error {
         }
     }
 
-    /// The HTTP status behind the error (the enveloped one for `envelope=true`), if any.
+    /// The HTTP status behind the error (the enveloped one for `envelope=true`), if any; for
+    /// [`Error::NotFoundOnAnyEndpoint`], the last lookup's.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
+            Error::NotFoundOnAnyEndpoint { lookups } => {
+                lookups.last().and_then(|l| l.error.status())
+            }
+            Error::LinkExpired { status, .. } => Some(*status),
             Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
             Error::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
             Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
@@ -358,6 +417,16 @@ impl Error {
             Error::RateLimited { .. } => {
                 "slow down: wait for the Retry-After delay, then try again; Atlas limits requests per API key and endpoint"
             }
+            Error::NotFoundOnAnyEndpoint { .. } => {
+                "check the project id, the cluster name and the snapshot id: neither the tenant nor the flex endpoints know them"
+            }
+            Error::NoCompletedSnapshot { .. } => {
+                "the cluster has no finished snapshot yet: list its snapshots, or wait for the next scheduled one"
+            }
+            Error::LinkExpired { .. } => {
+                "ask for a new link with FlexSnapshots::download() and download again: links are valid for 4 hours"
+            }
+            Error::Download { problem, .. } => problem.hint(),
             Error::Gone { .. } => {
                 "M2/M5 tenant snapshot endpoints were retired in January 2026; migrated clusters are flex clusters: use flex_snapshots()"
             }
@@ -365,7 +434,7 @@ impl Error {
                 "this is a flex cluster, which the cluster (tenant) endpoints refuse: use flex_snapshots()"
             }
             Error::InvalidRequest { api } if api.has_code(NON_FLEX_IN_FLEX_API) => {
-                "this is not a flex cluster: use tenant_snapshots() for a shared-tier M2/M5 cluster"
+                "this is not a flex cluster: use tenant_snapshots() for a shared-tier M2/M5 cluster (dedicated clusters are not supported yet)"
             }
             Error::InvalidRequest { .. } => {
                 "fix the request: the error's badRequestDetail lists the rejected fields"
@@ -388,7 +457,7 @@ impl Error {
             }
             Error::InvalidBaseUrl { problem, .. } => match problem {
                 BaseUrlProblem::InsecureHttp => {
-                    "use https, or allow_insecure_http(true) if plain http is really intended"
+                    "use https, or allow_insecure_http() if plain http is really intended"
                 }
                 BaseUrlProblem::UserInfo => {
                     "give the keys with AtlasClientBuilder::credentials, not in the URL"
@@ -402,16 +471,14 @@ impl Error {
             },
             Error::WaitTimeout {
                 last: Some(last), ..
-            } => match &last.status {
-                Some(SnapshotStatus::Unknown(_)) => {
-                    "the last status is not one this client knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED): look at the snapshot with get() or in Atlas; waiting longer may not help"
+            } => match last.status_text() {
+                Some(_) if last.status_is_unknown() => {
+                    "the last status is not one this client knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED): look at it with get() or in Atlas; waiting longer may not help"
                 }
                 Some(_) => {
-                    "the snapshot is still in progress: wait longer (a larger timeout) or check it later"
+                    "it is still in progress: wait longer (a larger timeout) or check it later"
                 }
-                None => {
-                    "Atlas sent the snapshot without a status: look at it with get() or in Atlas"
-                }
+                None => "Atlas sent it without a status: look at it with get() or in Atlas",
             },
             Error::WaitTimeout { .. } => {
                 "no poll got the snapshot before the timeout: see the last error, check the network and the base URL, or allow more time"
@@ -427,7 +494,7 @@ impl Error {
                     "the TLS handshake failed: check the base URL's host name and any extra root certificate"
                 }
                 atlas_transport::Error::InsecureCredentials { .. } => {
-                    "use https, or allow_insecure_http(true) if plain http is really intended"
+                    "use https, or allow_insecure_http() if plain http is really intended"
                 }
                 atlas_transport::Error::Proxy { .. } => {
                     "check the proxy settings (HTTPS_PROXY, NO_PROXY) and the proxy's credentials"
@@ -468,10 +535,20 @@ impl Error {
         }
     }
 
-    /// How long the server asked to wait before asking again (`Retry-After` of a `429`).
+    /// How long the server asked to wait before asking again: `Retry-After` of a `429`, else
+    /// the retry seconds of its `parameters`.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::RateLimited { retry_after, .. } => *retry_after,
+            Error::RateLimited {
+                retry_after,
+                parameters,
+                ..
+            } => retry_after.or_else(|| {
+                parameters
+                    .as_ref()?
+                    .retry_after_secs
+                    .map(Duration::from_secs)
+            }),
             _ => None,
         }
     }
@@ -503,6 +580,7 @@ pub(crate) fn from_status(status: StatusCode, headers: &HeaderMap, api: ApiError
         410 => Error::Gone { api },
         429 => Error::RateLimited {
             retry_after: atlas_transport::retry_after(headers, SystemTime::now()),
+            parameters: api.rate_limit(),
             api,
         },
         _ if api.has_code("VERSION_GONE") => Error::Gone { api },

@@ -209,39 +209,56 @@
 
 mod backoff;
 mod client;
+mod download;
 mod endpoint;
 mod error;
+mod latest;
 mod list;
+mod lookup;
+mod pacing;
 mod page;
 mod raw;
 mod response;
+mod restores;
 mod snapshots;
 mod wait;
 
 pub use atlas_model::{
-    ApiError, BadRequestDetail, ClusterName, FieldViolation, FlexSnapshot, GroupId, IdError,
-    IdKind, IdProblem, Link, ModelError, ModelErrorKind, SnapshotId, SnapshotStatus,
-    TenantSnapshot,
+    ApiError, BadRequestDetail, ClusterName, CreateRestoreJob, DeliveryType, DeploymentName,
+    FieldViolation, FlexSnapshot, GroupId, IdError, IdKind, IdProblem, Link, ModelError,
+    ModelErrorKind, RateLimitParameters, RestoreJob, RestoreJobId, RestoreStatus, SnapshotId,
+    SnapshotStatus, SnapshotUrl, TenantSnapshot,
 };
 pub use atlas_transport::{
-    Error as TransportError, Executor, ProxyConfig, RetryPolicy, RootCertificates, Stats,
-    TimeoutKind, Timeouts,
+    BodyStream, Error as TransportError, Executor, ProxyConfig, RetryPolicy, RootCertificates,
+    Stats, StreamExecutor, StreamTimeouts, TimeoutKind, Timeouts,
 };
 /// The `bytes` crate, whose [`Bytes`](bytes::Bytes) carries bodies ([`ApiResponse::body`], an
 /// [`Executor`]'s requests and responses).
 pub use bytes;
 pub use client::{AtlasClient, AtlasClientBuilder, DEFAULT_BASE_URL};
-pub use endpoint::{ApiVersion, BaseUrlProblem, FLEX_ACCEPT};
+pub use download::{
+    ArchiveDownload, CreateDownloadJob, DEFAULT_DOWNLOAD_RETRIES, DownloadProblem,
+    DownloadProgress, DownloadSummary, Overwrite,
+};
+pub use endpoint::{ApiVersion, BaseUrlProblem, ClusterKind, FLEX_ACCEPT};
 pub use error::{Error, NotFoundResource};
 /// The `http` crate, whose types appear in this API ([`http::StatusCode`], [`http::HeaderMap`],
 /// an [`Executor`]'s `Request` and `Response`).
 pub use http;
-pub use list::{DEFAULT_ITEMS_PER_PAGE, DEFAULT_MAX_PAGES, ListSnapshots, ListWarning};
-pub use page::{RejectedEntry, SnapshotPage};
+pub use latest::{Latest, LatestSnapshot};
+pub use list::{
+    DEFAULT_ITEMS_PER_PAGE, DEFAULT_MAX_PAGES, List, ListRestoreJobs, ListSnapshots, ListWarning,
+};
+pub use lookup::MissedLookup;
+pub use page::{Page, PageItem, RejectedEntry, RestoreJobPage, SnapshotPage};
 pub use raw::Raw;
-pub use response::ApiResponse;
-pub use snapshots::{Flex, FlexSnapshots, GetSnapshot, Tenant, TenantSnapshots};
+pub use response::{ApiResponse, Missed, RateLimit, ServedBy};
+pub use restores::{FlexRestoreJobs, GetRestoreJob, StartRestoreJob};
+pub use snapshots::{
+    AnyKind, Flex, FlexSnapshots, GetSnapshot, Snapshots, Tenant, TenantSnapshots,
+};
 pub use wait::{
-    DEFAULT_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_TIMEOUT, MIN_INTERVAL, PollOutcome, WaitEvent,
-    WaitPoll, WaitSnapshot,
+    DEFAULT_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_TIMEOUT, LastSeen, MIN_INTERVAL, PollOutcome,
+    WaitEvent, WaitPoll, WaitRestoreJob, WaitSnapshot, Watched,
 };

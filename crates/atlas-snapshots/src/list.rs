@@ -1,18 +1,19 @@
-//! [`ListSnapshots`]: one page or every page of a cluster's snapshots, and the [`ListWarning`]s
-//! a walk over the pages can produce.
+//! [`List`] ([`ListSnapshots`], [`ListRestoreJobs`]): one page or every page of a list, and
+//! the [`ListWarning`]s a walk over the pages can produce.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use atlas_model::TenantSnapshot;
+use atlas_model::{RestoreJob, TenantSnapshot};
 use futures_core::Stream;
 use http::Uri;
 
 use crate::endpoint::{Family, Query, Target, redact_userinfo};
-use crate::page::RejectedEntry;
-use crate::{ApiResponse, ApiVersion, AtlasClient, Error, SnapshotPage, Tenant};
+use crate::lookup::Lookup;
+use crate::page::{Page, PageItem, RejectedEntry};
+use crate::{AnyKind, ApiResponse, ApiVersion, AtlasClient, ClusterKind, Error, Flex, Tenant};
 
 /// The page size [`ListSnapshots::stream`] and [`ListSnapshots::pages`] ask for when none is
 /// set (Atlas's default).
@@ -67,8 +68,18 @@ impl fmt::Display for ListWarning {
 
 type WarningSink = Arc<dyn Fn(&ListWarning) + Send + Sync>;
 
-/// A request for a list of snapshots: one page with [`send`](Self::send), every page with
-/// [`pages`](Self::pages), every snapshot of every page with [`stream`](Self::stream).
+/// A request for a list of snapshots.
+pub type ListSnapshots<'a, K> = List<'a, K, TenantSnapshot>;
+
+/// A request for a list of a flex cluster's restore jobs (Atlas sends them newest first).
+pub type ListRestoreJobs<'a> = List<'a, Flex, RestoreJob>;
+
+/// A request for a list (of snapshots, or of restore jobs): one page with
+/// [`send`](Self::send), every page with [`pages`](Self::pages), every entry of every page with
+/// [`stream`](Self::stream).
+///
+/// Walks slow down when Atlas's `RateLimit-Remaining` runs low (a pause before the next page)
+/// instead of running into a `429`.
 ///
 /// Each entry of a page is decoded on its own: an entry that does not decode is reported (in
 /// [`SnapshotPage::rejected`] and to [`on_warning`](Self::on_warning)) and the others are kept.
@@ -90,32 +101,35 @@ type WarningSink = Arc<dyn Fn(&ListWarning) + Send + Sync>;
 /// # Ok(()) }
 /// ```
 #[must_use = "a request does nothing until it is sent"]
-pub struct ListSnapshots<'a, K> {
+pub struct List<'a, K, T> {
     client: &'a AtlasClient,
     target: Target,
     query: Query,
+    lookup: Lookup,
     max_pages: u32,
     on_warning: Option<WarningSink>,
-    kind: PhantomData<K>,
+    kind: PhantomData<(K, T)>,
 }
 
-impl<K> fmt::Debug for ListSnapshots<'_, K> {
+impl<K, T> fmt::Debug for List<'_, K, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListSnapshots")
+        f.debug_struct("List")
             .field("target", &self.target)
             .field("query", &self.query)
+            .field("lookup", &self.lookup)
             .field("max_pages", &self.max_pages)
             .field("on_warning", &self.on_warning.is_some())
             .finish_non_exhaustive()
     }
 }
 
-impl<K> Clone for ListSnapshots<'_, K> {
+impl<K, T> Clone for List<'_, K, T> {
     fn clone(&self) -> Self {
-        ListSnapshots {
+        List {
             client: self.client,
             target: self.target.clone(),
             query: self.query,
+            lookup: self.lookup,
             max_pages: self.max_pages,
             on_warning: self.on_warning.clone(),
             kind: PhantomData,
@@ -123,12 +137,18 @@ impl<K> Clone for ListSnapshots<'_, K> {
     }
 }
 
-impl<'a, K> ListSnapshots<'a, K> {
+impl<'a, K, T: PageItem> List<'a, K, T> {
     pub(crate) fn new(client: &'a AtlasClient, target: Target) -> Self {
-        ListSnapshots {
+        let lookup = Lookup::Fixed(target.family);
+        List::with_lookup(client, target, lookup)
+    }
+
+    pub(crate) fn with_lookup(client: &'a AtlasClient, target: Target, lookup: Lookup) -> Self {
+        List {
             client,
             target,
             query: Query::default(),
+            lookup,
             max_pages: DEFAULT_MAX_PAGES,
             on_warning: None,
             kind: PhantomData,
@@ -148,21 +168,29 @@ impl<'a, K> ListSnapshots<'a, K> {
         self
     }
 
-    /// Whether Atlas computes `totalCount` (`includeCount`; Atlas's default is `true`).
-    pub fn include_count(mut self, yes: bool) -> Self {
-        self.query.include_count = Some(yes);
+    /// `includeCount=true`: Atlas computes `totalCount` (its default when the parameter is
+    /// left out).
+    pub fn with_total_count(mut self) -> Self {
+        self.query.include_count = Some(true);
+        self
+    }
+
+    /// `includeCount=false`: Atlas skips `totalCount`, which is cheaper for it; walks then end
+    /// on a short or empty page.
+    pub fn without_total_count(mut self) -> Self {
+        self.query.include_count = Some(false);
         self
     }
 
     /// `pretty=true`: an indented raw body.
-    pub fn pretty(mut self, yes: bool) -> Self {
-        self.query.pretty = yes;
+    pub fn pretty(mut self) -> Self {
+        self.query.pretty = true;
         self
     }
 
     /// `envelope=true`: see [`GetSnapshot::envelope`](crate::GetSnapshot::envelope).
-    pub fn envelope(mut self, yes: bool) -> Self {
-        self.query.envelope = yes;
+    pub fn envelope(mut self) -> Self {
+        self.query.envelope = true;
         self
     }
 
@@ -190,7 +218,7 @@ impl<'a, K> ListSnapshots<'a, K> {
         self.target.uri(self.client.base(), &self.query)
     }
 
-    /// The `Accept` header this request is sent with.
+    /// The `Accept` header this request is sent with (the first lookup's).
     pub fn accept(&self) -> &'static str {
         self.target.family.accept()
     }
@@ -201,7 +229,7 @@ impl<'a, K> ListSnapshots<'a, K> {
     ///
     /// See [`Error`]. An entry that does not decode is not an error: it is in
     /// [`SnapshotPage::rejected`].
-    pub async fn send(self) -> Result<SnapshotPage, Error> {
+    pub async fn send(self) -> Result<Page<T>, Error> {
         self.send_full().await.map(ApiResponse::into_value)
     }
 
@@ -210,14 +238,12 @@ impl<'a, K> ListSnapshots<'a, K> {
     /// # Errors
     ///
     /// See [`Error`].
-    pub async fn send_full(self) -> Result<ApiResponse<SnapshotPage>, Error> {
-        let uri = self.uri()?;
-        let url = uri.to_string();
-        let response = self.client.fetch(uri, self.accept()).await?;
+    pub async fn send_full(self) -> Result<ApiResponse<Page<T>>, Error> {
         let page_num = self.query.page_num.unwrap_or(1);
         let response = self
             .client
-            .decode::<SnapshotPage>(&url, response, self.query.envelope)?
+            .get_found::<Page<T>>(&self.target, &self.query, self.lookup)
+            .await?
             .map(|p| p.numbered(page_num));
         let sink = Warnings(self.on_warning);
         for r in &response.value.rejected {
@@ -240,7 +266,7 @@ impl<'a, K> ListSnapshots<'a, K> {
     /// [`Error::TooManyPages`] after `max_pages` pages, and after the first error.
     ///
     /// The stream owns a clone of the client; it does not borrow this request.
-    pub fn pages(self) -> impl Stream<Item = Result<SnapshotPage, Error>> + Send + use<K> {
+    pub fn pages(self) -> impl Stream<Item = Result<Page<T>, Error>> + Send + use<K, T> {
         futures_util::stream::unfold(self.pager(), |mut pager| async move {
             let page = pager.next_page().await?;
             Some((page, pager))
@@ -251,27 +277,29 @@ impl<'a, K> ListSnapshots<'a, K> {
     /// each snapshot as received is in the pages' [`Raw`](crate::Raw) values.
     ///
     /// The stream owns a clone of the client; it does not borrow this request.
-    pub fn stream(self) -> impl Stream<Item = Result<TenantSnapshot, Error>> + Send + use<K> {
-        let state = (self.pager(), VecDeque::<TenantSnapshot>::new());
+    pub fn stream(self) -> impl Stream<Item = Result<T, Error>> + Send + use<K, T> {
+        let state = (self.pager(), VecDeque::<T>::new());
         futures_util::stream::unfold(state, |(mut pager, mut buffer)| async move {
             loop {
                 if let Some(item) = buffer.pop_front() {
                     return Some((Ok(item), (pager, buffer)));
                 }
                 match pager.next_page().await? {
-                    Ok(page) => buffer.extend(page.into_snapshots()),
+                    Ok(page) => buffer.extend(page.into_values()),
                     Err(e) => return Some((Err(e), (pager, buffer))),
                 }
             }
         })
     }
 
-    fn pager(self) -> Pager {
+    pub(crate) fn pager(self) -> Pager<T> {
         let mut query = self.query;
         let per_page = *query.items_per_page.get_or_insert(DEFAULT_ITEMS_PER_PAGE);
         Pager {
             client: self.client.clone(),
-            accept: self.target.family.accept(),
+            lookup: self.lookup,
+            served_by: None,
+            kind: PhantomData,
             next: Some(NextPage::Numbered(query.page_num.unwrap_or(1))),
             target: self.target,
             query,
@@ -286,10 +314,37 @@ impl<'a, K> ListSnapshots<'a, K> {
     }
 }
 
-impl ListSnapshots<'_, Tenant> {
+impl<T> List<'_, Tenant, T> {
     /// Which API version to call (default [`ApiVersion::V1`]).
     pub fn api_version(mut self, version: ApiVersion) -> Self {
         self.target.family = Family::Tenant(version);
+        self.lookup = Lookup::Fixed(self.target.family);
+        self
+    }
+}
+
+impl<T> List<'_, AnyKind, T> {
+    /// Which API version the tenant lookup uses (default [`ApiVersion::V1`]).
+    pub fn api_version(mut self, version: ApiVersion) -> Self {
+        self.lookup = match self.lookup {
+            Lookup::Detect(_) => Lookup::Detect(version),
+            Lookup::Fixed(Family::Tenant(_)) => Lookup::Fixed(Family::Tenant(version)),
+            fixed => fixed,
+        };
+        if let Family::Tenant(_) = self.target.family {
+            self.target.family = Family::Tenant(version);
+        }
+        self
+    }
+
+    /// Lists only the endpoints of `kind`: no lookup, no fallback.
+    pub fn kind(mut self, kind: ClusterKind) -> Self {
+        let version = match self.lookup {
+            Lookup::Detect(v) | Lookup::Fixed(Family::Tenant(v)) => v,
+            Lookup::Fixed(Family::Flex) => ApiVersion::V1,
+        };
+        self.lookup = Lookup::forced(kind, version);
+        self.target.family = crate::lookup::family(kind, version);
         self
     }
 }
@@ -315,10 +370,13 @@ enum NextPage {
 }
 
 /// The state of a walk over the pages.
-struct Pager {
+pub(crate) struct Pager<T> {
     client: AtlasClient,
     target: Target,
-    accept: &'static str,
+    lookup: Lookup,
+    /// The endpoint that served the first page (the kind found).
+    pub(crate) served_by: Option<crate::ServedBy>,
+    kind: PhantomData<T>,
     query: Query,
     per_page: u32,
     max_pages: u32,
@@ -331,9 +389,9 @@ struct Pager {
     warnings: Warnings,
 }
 
-impl Pager {
+impl<T: PageItem> Pager<T> {
     /// The next page, `None` at the end; after an error, `None` for ever.
-    async fn next_page(&mut self) -> Option<Result<SnapshotPage, Error>> {
+    pub(crate) async fn next_page(&mut self) -> Option<Result<Page<T>, Error>> {
         let next = self.next.take()?;
         if self.pages >= self.max_pages {
             return Some(Err(Error::TooManyPages {
@@ -351,25 +409,64 @@ impl Pager {
 
     /// Fetches one page and decides where the next one is; `None` when the page repeats the
     /// previous one.
-    async fn fetch(&mut self, next: NextPage) -> Result<Option<SnapshotPage>, Error> {
-        let (uri, page_num) = match next {
+    async fn fetch(&mut self, next: NextPage) -> Result<Option<Page<T>>, Error> {
+        if self.pages > 0 {
+            if let Some(pause) = self.client.pacer().pause() {
+                tracing::debug!(
+                    ?pause,
+                    "RateLimit-Remaining is low; pausing before the next page"
+                );
+                tokio::time::sleep(pause).await;
+            }
+        }
+        let (response, page_num) = match next {
             NextPage::Numbered(n) => {
                 let query = Query {
                     page_num: Some(n),
                     ..self.query
                 };
-                (self.target.uri(self.client.base(), &query)?, n)
+                self.pages += 1;
+                let response = self
+                    .client
+                    .get_found::<Page<T>>(&self.target, &query, self.lookup)
+                    .await?;
+                (response, n)
             }
-            NextPage::Link { uri, page } => (uri, page),
+            NextPage::Link { uri, page } => {
+                self.pages += 1;
+                let url = uri.to_string();
+                let raw = self.client.fetch(uri, self.target.family.accept()).await?;
+                let response = self.client.decode::<Page<T>>(
+                    &url,
+                    raw,
+                    self.query.envelope,
+                    Some(self.target.family.kind()),
+                )?;
+                (response, page)
+            }
         };
-        self.pages += 1;
-        let url = uri.to_string();
-        let response = self.client.fetch(uri.clone(), self.accept).await?;
-        let page = self
-            .client
-            .decode::<SnapshotPage>(&url, response, self.query.envelope)?
-            .value
-            .numbered(page_num);
+        // The first page found the endpoint; the others go straight to it.
+        if let Some(kind) = response.served_by.kind {
+            if let Lookup::Detect(v) = self.lookup {
+                self.target.family = crate::lookup::family(kind, v);
+                self.lookup = Lookup::Fixed(self.target.family);
+            }
+        }
+        let uri: Uri = response
+            .served_by
+            .url
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| {
+                Error::Transport(atlas_transport::Error::InvalidRequest {
+                    url: response.served_by.url.clone(),
+                    reason: e.to_string(),
+                })
+            })?;
+        let url = response.served_by.url.clone();
+        if self.served_by.is_none() {
+            self.served_by = Some(response.served_by.clone());
+        }
+        let page = response.value.numbered(page_num);
 
         let identity = page.identity();
         if !identity.is_empty() && self.previous.as_ref() == Some(&identity) {
@@ -426,6 +523,11 @@ impl Pager {
     }
 
     fn link_not_followed(&mut self, href: &str, page_num: u32) {
+        tracing::debug!(
+            href = %redact_userinfo(href),
+            page_num,
+            "the next link is not on the base URL's origin and endpoint; not followed, continuing by pageNum"
+        );
         if !std::mem::replace(&mut self.warned_link, true) {
             self.warnings.warn(ListWarning::NextLinkNotFollowed {
                 page_num,

@@ -1,28 +1,71 @@
-//! [`SnapshotPage`] and [`RejectedEntry`]: one page of a list endpoint, decoded entry by entry.
+//! [`Page`] ([`SnapshotPage`], [`RestoreJobPage`]) and [`RejectedEntry`]: one page of a list
+//! endpoint, decoded entry by entry.
 
 use std::fmt;
 
-use atlas_model::{Link, ModelError, TenantSnapshot};
+use atlas_model::{Link, ModelError, RestoreJob, TenantSnapshot};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::Raw;
 
-/// One page of snapshots: `{"results": [...], "totalCount": N, "links": [...]}`.
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for atlas_model::TenantSnapshot {}
+    impl Sealed for atlas_model::RestoreJob {}
+}
+
+/// What a list page holds: [`TenantSnapshot`] or [`RestoreJob`]. Sealed.
+pub trait PageItem: sealed::Sealed + Sized + Clone + fmt::Debug + Send + 'static {
+    /// Decodes one entry.
+    #[doc(hidden)]
+    fn decode(json: &str) -> Result<Self, ModelError>;
+    /// The entry's id, if it has one.
+    #[doc(hidden)]
+    fn id_str(&self) -> Option<&str>;
+}
+
+impl PageItem for TenantSnapshot {
+    fn decode(json: &str) -> Result<Self, ModelError> {
+        atlas_model::parse_snapshot(json)
+    }
+    fn id_str(&self) -> Option<&str> {
+        self.id.as_ref().map(|i| i.as_str())
+    }
+}
+
+impl PageItem for RestoreJob {
+    fn decode(json: &str) -> Result<Self, ModelError> {
+        atlas_model::parse_restore_job(json)
+    }
+    fn id_str(&self) -> Option<&str> {
+        self.id.as_ref().map(|i| i.as_str())
+    }
+}
+
+pub(crate) use PageItem as Item;
+
+/// One page of snapshots.
+pub type SnapshotPage = Page<TenantSnapshot>;
+
+/// One page of restore jobs.
+pub type RestoreJobPage = Page<RestoreJob>;
+
+/// One page of a list: `{"results": [...], "totalCount": N, "links": [...]}`.
 ///
 /// Every entry of `results` is decoded on its own: the ones that decode are in
-/// [`snapshots`](Self::snapshots) (typed, with their JSON exactly as received), the ones that do
+/// [`items`](Self::items) (typed, with their JSON exactly as received), the ones that do
 /// not (an id of an unexpected shape, a malformed timestamp ...) are in
 /// [`rejected`](Self::rejected) with their position and the reason, so one odd entry never costs
 /// the others.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct SnapshotPage {
+pub struct Page<T> {
     /// The page number this page was asked for (`pageNum`, from 1).
     pub page_num: u32,
     /// The entries that decoded, in the order Atlas sent them.
-    pub snapshots: Vec<Raw<TenantSnapshot>>,
+    pub items: Vec<Raw<T>>,
     /// The entries that did not decode, in order.
     pub rejected: Vec<RejectedEntry>,
     /// `totalCount`, when Atlas sent it (it is absent with `includeCount=false`). Atlas documents
@@ -34,7 +77,7 @@ pub struct SnapshotPage {
     pub extra: Map<String, Value>,
 }
 
-impl SnapshotPage {
+impl<T: PageItem> Page<T> {
     /// The `href` of the link with `rel` `next`, if any.
     pub fn next_href(&self) -> Option<&str> {
         self.links
@@ -45,12 +88,12 @@ impl SnapshotPage {
 
     /// How many entries `results` had: decoded and rejected.
     pub fn entry_count(&self) -> usize {
-        self.snapshots.len() + self.rejected.len()
+        self.items.len() + self.rejected.len()
     }
 
-    /// The typed snapshots, dropping their JSON.
-    pub fn into_snapshots(self) -> Vec<TenantSnapshot> {
-        self.snapshots.into_iter().map(Raw::into_value).collect()
+    /// The typed entries, dropping their JSON.
+    pub fn into_values(self) -> Vec<T> {
+        self.items.into_iter().map(Raw::into_value).collect()
     }
 
     /// Every entry of `results` as received, in the order Atlas sent them, the rejected ones
@@ -62,7 +105,7 @@ impl SnapshotPage {
                 *slot = Some(&r.json);
             }
         }
-        let mut decoded = self.snapshots.iter().map(Raw::raw_value);
+        let mut decoded = self.items.iter().map(Raw::raw_value);
         slots
             .into_iter()
             .filter_map(|slot| slot.or_else(|| decoded.next()))
@@ -73,9 +116,9 @@ impl SnapshotPage {
     /// was rejected). Two pages with the same identity are the same page.
     pub(crate) fn identity(&self) -> Vec<String> {
         let ids: std::collections::HashMap<&str, &str> = self
-            .snapshots
+            .items
             .iter()
-            .filter_map(|s| Some((s.json(), s.value().id.as_ref()?.as_str())))
+            .filter_map(|s| Some((s.json(), s.value().id_str()?)))
             .collect();
         self.entries_json()
             .into_iter()
@@ -175,12 +218,15 @@ pub(crate) enum Shape {
 
 /// Decodes a page body. A body that is not a page object fails as a whole (with the position
 /// `atlas-model` reports, when it reports one); a bad entry only rejects that entry.
-pub(crate) fn parse_page(body: &[u8], shape: Shape) -> Result<SnapshotPage, Option<ModelError>> {
-    let whole_error = || atlas_model::parse_snapshot_page(body).err();
+pub(crate) fn parse_page<T: PageItem>(
+    body: &[u8],
+    shape: Shape,
+) -> Result<Page<T>, Option<ModelError>> {
+    let whole_error = || atlas_model::parse_page_shape(body).err();
     let fields: RawFields<'_> = serde_json::from_slice(body).map_err(|_| whole_error())?;
-    let mut page = SnapshotPage {
+    let mut page = Page {
         page_num: 0,
-        snapshots: Vec::new(),
+        items: Vec::new(),
         rejected: Vec::new(),
         total_count: None,
         links: Vec::new(),
@@ -212,8 +258,8 @@ pub(crate) fn parse_page(body: &[u8], shape: Shape) -> Result<SnapshotPage, Opti
         }
     }
     for (index, entry) in results.into_iter().enumerate() {
-        match Raw::decode(entry, |t: &str| atlas_model::parse_snapshot(t)) {
-            Ok(snapshot) => page.snapshots.push(snapshot),
+        match Raw::decode(entry, T::decode) {
+            Ok(item) => page.items.push(item),
             Err(error) => page.rejected.push(RejectedEntry {
                 page_num: 0,
                 index,
@@ -232,10 +278,10 @@ mod tests {
     #[test]
     fn entries_decode_one_by_one_and_keep_their_text() {
         let body = br#"{"results":[{"id":"000000000000000000000001","status":"completed"},{"id":"not-an-id"},{"status":"QUEUED"}],"totalCount":3,"links":null,"extraField":[1]}"#;
-        let page = parse_page(body, Shape::Plain).unwrap().numbered(4);
-        assert_eq!(page.snapshots.len(), 2);
+        let page: SnapshotPage = parse_page(body, Shape::Plain).unwrap().numbered(4);
+        assert_eq!(page.items.len(), 2);
         assert_eq!(
-            page.snapshots[0].json(),
+            page.items[0].json(),
             r#"{"id":"000000000000000000000001","status":"completed"}"#
         );
         assert_eq!(page.rejected.len(), 1);
@@ -277,21 +323,24 @@ mod tests {
             br#"{"results":{}}"#,
             br#"{"totalCount":-1}"#,
         ] {
-            assert!(parse_page(bad, Shape::Plain).is_err(), "{bad:?}");
+            assert!(
+                parse_page::<TenantSnapshot>(bad, Shape::Plain).is_err(),
+                "{bad:?}"
+            );
         }
-        let e = parse_page(b"{\n\"results\": [", Shape::Plain)
+        let e = parse_page::<TenantSnapshot>(b"{\n\"results\": [", Shape::Plain)
             .unwrap_err()
             .unwrap();
         assert_eq!(e.line(), 2);
         let flat = br#"{"status":200,"results":[],"totalCount":0}"#;
         assert!(
-            parse_page(flat, Shape::FlatEnvelope)
+            parse_page::<TenantSnapshot>(flat, Shape::FlatEnvelope)
                 .unwrap()
                 .extra
                 .is_empty()
         );
         assert!(
-            parse_page(flat, Shape::Plain)
+            parse_page::<RestoreJob>(flat, Shape::Plain)
                 .unwrap()
                 .extra
                 .contains_key("status")

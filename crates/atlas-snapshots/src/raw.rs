@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use atlas_model::{ModelError, TenantSnapshot};
+use atlas_model::ModelError;
 use serde::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -72,16 +72,17 @@ impl<T> Raw<T> {
     }
 }
 
-impl Raw<TenantSnapshot> {
-    /// Decodes one snapshot from JSON text, keeping the text; [`RawValue::from_string`] makes
-    /// the `RawValue` from a `String` (and checks that it is JSON).
+impl<T: crate::PageItem> Raw<T> {
+    /// Decodes one snapshot (or restore job) from JSON text, keeping the text;
+    /// [`RawValue::from_string`] makes the `RawValue` from a `String` (and checks that it is
+    /// JSON).
     ///
     /// # Errors
     ///
     /// The [`ModelError`] of [`atlas_model::parse_snapshot`] (with line and column) when `json`
     /// is not a snapshot.
     pub fn from_raw(json: Box<RawValue>) -> Result<Self, ModelError> {
-        let value = atlas_model::parse_snapshot(json.get())?;
+        let value = T::decode(json.get())?;
         Ok(Raw { value, json })
     }
 }
@@ -118,6 +119,7 @@ impl<T> Serialize for Raw<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use atlas_model::TenantSnapshot;
 
     #[test]
     fn keeps_the_text_and_serializes_it_verbatim() {

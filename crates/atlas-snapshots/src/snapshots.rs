@@ -1,5 +1,6 @@
-//! The endpoint groups ([`TenantSnapshots`], [`FlexSnapshots`]) and the one-snapshot request
-//! ([`GetSnapshot`]); lists are in `list.rs`, waits in `wait.rs`.
+//! The endpoint groups ([`Snapshots`], [`TenantSnapshots`], [`FlexSnapshots`]) and the
+//! one-snapshot request ([`GetSnapshot`]); lists are in `list.rs`, waits in `wait.rs`, the
+//! latest snapshot in `latest.rs`, downloads in `download.rs`.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -7,10 +8,13 @@ use std::marker::PhantomData;
 use atlas_model::{ClusterName, GroupId, SnapshotId, TenantSnapshot};
 use http::Uri;
 
-use crate::endpoint::{Family, Query, Target};
+use crate::download::CreateDownloadJob;
+use crate::endpoint::{Family, Query, Resource, Target};
+use crate::latest::LatestSnapshot;
 use crate::list::ListSnapshots;
+use crate::lookup::Lookup;
 use crate::wait::WaitSnapshot;
-use crate::{ApiResponse, ApiVersion, AtlasClient, Error};
+use crate::{ApiResponse, ApiVersion, AtlasClient, ClusterKind, Error};
 
 /// Marks requests to the shared-tier (M2/M5) "tenant" endpoints; only these take an
 /// [`ApiVersion`].
@@ -20,6 +24,94 @@ pub struct Tenant;
 /// Marks requests to the flex cluster endpoints (always API v2, `2024-11-13`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Flex;
+
+/// Marks requests that find the cluster's kind themselves ([`AtlasClient::snapshots`]); they
+/// take [`kind`](GetSnapshot::kind) to force one and [`api_version`](GetSnapshot::api_version)
+/// for the tenant lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnyKind;
+
+/// The snapshots of a cluster of either kind, from [`AtlasClient::snapshots`].
+///
+/// Without [`kind`](GetSnapshot::kind), a request first asks the tenant endpoint (the seed's
+/// v1.0 endpoint by default); an answer of `404`, `410 VERSION_GONE` or `400
+/// CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API` is followed by one flex lookup. The kind that answers
+/// is remembered per cluster for the client's life, so later requests go straight to it (a
+/// remembered kind that answers "not this kind" is forgotten and the lookup runs again).
+/// [`ApiResponse::served_by`] says which endpoint answered and what missed before it; when
+/// both miss, [`Error::NotFoundOnAnyEndpoint`] names both lookups. A forced kind never falls
+/// back.
+///
+/// ```no_run
+/// # async fn demo(client: atlas_snapshots::AtlasClient) -> Result<(), atlas_snapshots::Error> {
+/// let group = "5b69d0349b15c62cdfc38b78".parse().expect("valid id");
+/// let cluster = "M2AWS".parse().expect("valid name");
+/// let id = "5cc310ace5dc7ce369814bc8".parse().expect("valid id");
+/// let found = client.snapshots().get(&group, &cluster, &id).send_full().await?;
+/// println!("{:?} from {} ({:?})", found.value.status, found.served_by.url, found.served_by.kind);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshots<'a> {
+    client: &'a AtlasClient,
+}
+
+impl<'a> Snapshots<'a> {
+    pub(crate) fn new(client: &'a AtlasClient) -> Self {
+        Snapshots { client }
+    }
+
+    /// One snapshot, on whichever endpoint has it.
+    pub fn get(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+        snapshot_id: &SnapshotId,
+    ) -> GetSnapshot<'a, AnyKind> {
+        GetSnapshot::with_lookup(
+            self.client,
+            target(
+                Family::Tenant(ApiVersion::V1),
+                group_id,
+                cluster_name,
+                Some(snapshot_id),
+            ),
+            Lookup::Detect(ApiVersion::V1),
+        )
+    }
+
+    /// The snapshots of a cluster, one page or all of them; the first page finds the kind.
+    pub fn list(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+    ) -> ListSnapshots<'a, AnyKind> {
+        ListSnapshots::with_lookup(
+            self.client,
+            target(Family::Tenant(ApiVersion::V1), group_id, cluster_name, None),
+            Lookup::Detect(ApiVersion::V1),
+        )
+    }
+
+    /// Polls one snapshot until its status is terminal; the first poll finds the kind.
+    pub fn wait(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+        snapshot_id: &SnapshotId,
+    ) -> WaitSnapshot<'a, AnyKind> {
+        WaitSnapshot::new(self.get(group_id, cluster_name, snapshot_id))
+    }
+
+    /// The newest `COMPLETED` snapshot of a cluster, by `scheduledTime`, over every page.
+    pub fn latest(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+    ) -> LatestSnapshot<'a, AnyKind> {
+        LatestSnapshot::new(self.list(group_id, cluster_name))
+    }
+}
 
 /// The shared-tier (M2/M5) snapshot endpoints, from [`AtlasClient::tenant_snapshots`].
 ///
@@ -88,6 +180,15 @@ impl<'a> TenantSnapshots<'a> {
     ) -> WaitSnapshot<'a, Tenant> {
         WaitSnapshot::new(self.get(group_id, cluster_name, snapshot_id))
     }
+
+    /// The newest `COMPLETED` snapshot, by `scheduledTime`, over every page.
+    pub fn latest(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+    ) -> LatestSnapshot<'a, Tenant> {
+        LatestSnapshot::new(self.list(group_id, cluster_name))
+    }
 }
 
 impl<'a> FlexSnapshots<'a> {
@@ -125,6 +226,38 @@ impl<'a> FlexSnapshots<'a> {
     ) -> WaitSnapshot<'a, Flex> {
         WaitSnapshot::new(self.get(group_id, cluster_name, snapshot_id))
     }
+
+    /// The newest `COMPLETED` snapshot, by `scheduledTime`, over every page.
+    pub fn latest(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+    ) -> LatestSnapshot<'a, Flex> {
+        LatestSnapshot::new(self.list(group_id, cluster_name))
+    }
+
+    /// Asks Atlas for a download link of one snapshot (`POST .../backup/download`
+    /// `{"snapshotId"}`): the answer is a restore job with `deliveryType: DOWNLOAD` and a
+    /// pre-signed [`snapshot_url`](atlas_model::RestoreJob::snapshot_url), valid for 4 hours;
+    /// fetch it with [`AtlasClient::download_archive`]. Needs the Project Backup Export
+    /// Operator role.
+    pub fn download(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+        snapshot_id: &SnapshotId,
+    ) -> CreateDownloadJob<'a> {
+        CreateDownloadJob::new(
+            self.client,
+            Target {
+                family: Family::Flex,
+                group: group_id.clone(),
+                cluster: cluster_name.clone(),
+                resource: Resource::Download,
+            },
+            snapshot_id.clone(),
+        )
+    }
 }
 
 fn target(
@@ -137,7 +270,7 @@ fn target(
         family,
         group: group.clone(),
         cluster: cluster.clone(),
-        snapshot: snapshot.cloned(),
+        resource: Resource::Snapshot(snapshot.cloned()),
     }
 }
 
@@ -153,7 +286,7 @@ fn target(
 ///     .tenant_snapshots()
 ///     .get(&group, &cluster, &id)
 ///     .api_version(ApiVersion::V2)
-///     .envelope(true)
+///     .envelope()
 ///     .send()
 ///     .await?;
 /// println!("{:?}", snapshot.status);
@@ -164,6 +297,7 @@ pub struct GetSnapshot<'a, K> {
     client: &'a AtlasClient,
     target: Target,
     query: Query,
+    lookup: Lookup,
     kind: PhantomData<K>,
 }
 
@@ -172,6 +306,7 @@ impl<K> fmt::Debug for GetSnapshot<'_, K> {
         f.debug_struct("GetSnapshot")
             .field("target", &self.target)
             .field("query", &self.query)
+            .field("lookup", &self.lookup)
             .finish_non_exhaustive()
     }
 }
@@ -182,6 +317,7 @@ impl<K> Clone for GetSnapshot<'_, K> {
             client: self.client,
             target: self.target.clone(),
             query: self.query,
+            lookup: self.lookup,
             kind: PhantomData,
         }
     }
@@ -189,41 +325,62 @@ impl<K> Clone for GetSnapshot<'_, K> {
 
 impl<'a, K> GetSnapshot<'a, K> {
     fn new(client: &'a AtlasClient, target: Target) -> Self {
+        let lookup = Lookup::Fixed(target.family);
+        GetSnapshot::with_lookup(client, target, lookup)
+    }
+
+    fn with_lookup(client: &'a AtlasClient, target: Target, lookup: Lookup) -> Self {
         GetSnapshot {
             client,
             target,
             query: Query::default(),
+            lookup,
             kind: PhantomData,
         }
     }
 
     /// Asks Atlas to pretty-print the body (`pretty=true`); the decoded value is the same, the
     /// raw body in [`ApiResponse::body`] is indented.
-    pub fn pretty(mut self, yes: bool) -> Self {
-        self.query.pretty = yes;
+    pub fn pretty(mut self) -> Self {
+        self.query.pretty = true;
         self
     }
 
     /// Asks Atlas to wrap the answer (`envelope=true`): the HTTP status is then always `200` and
     /// the real one is inside; it is unwrapped, and an inner error maps to the same [`Error`] as
     /// without the envelope.
-    pub fn envelope(mut self, yes: bool) -> Self {
-        self.query.envelope = yes;
+    pub fn envelope(mut self) -> Self {
+        self.query.envelope = true;
         self
     }
 
-    /// The URL this request goes to.
+    /// The URL this request goes to (for a request that finds the kind: the first lookup's, or
+    /// the remembered kind's).
     ///
     /// # Errors
     ///
     /// None in practice: the base URL and the ids are validated before.
     pub fn uri(&self) -> Result<Uri, Error> {
-        self.target.uri(self.client.base(), &self.query)
+        self.first_target().uri(self.client.base(), &self.query)
     }
 
-    /// The `Accept` header this request is sent with.
+    /// The `Accept` header this request is sent with (first lookup's).
     pub fn accept(&self) -> &'static str {
-        self.target.family.accept()
+        self.first_target().family.accept()
+    }
+
+    fn first_target(&self) -> Target {
+        let family = match self.lookup {
+            Lookup::Fixed(f) => f,
+            Lookup::Detect(v) => self
+                .client
+                .known_kind(&self.target.group, &self.target.cluster)
+                .map_or(self.target.family, |k| crate::lookup::family(k, v)),
+        };
+        Target {
+            family,
+            ..self.target.clone()
+        }
     }
 
     /// Sends the request and decodes the snapshot.
@@ -243,16 +400,19 @@ impl<'a, K> GetSnapshot<'a, K> {
     ///
     /// As [`send`](Self::send).
     pub async fn send_full(self) -> Result<ApiResponse<TenantSnapshot>, Error> {
-        let uri = self.uri()?;
-        let url = uri.to_string();
-        let response = self.client.fetch(uri, self.accept()).await?;
-        self.client.decode(&url, response, self.query.envelope)
+        self.client
+            .get_found(&self.target, &self.query, self.lookup)
+            .await
     }
 }
 
-impl<K> GetSnapshot<'_, K> {
+impl<'a, K> GetSnapshot<'a, K> {
     pub(crate) fn target(&self) -> &Target {
         &self.target
+    }
+
+    pub(crate) fn client_ref(&self) -> &'a AtlasClient {
+        self.client
     }
 }
 
@@ -260,6 +420,33 @@ impl GetSnapshot<'_, Tenant> {
     /// Which API version to call (default [`ApiVersion::V1`], the seed's `/api/atlas/v1.0`).
     pub fn api_version(mut self, version: ApiVersion) -> Self {
         self.target.family = Family::Tenant(version);
+        self.lookup = Lookup::Fixed(self.target.family);
+        self
+    }
+}
+
+impl GetSnapshot<'_, AnyKind> {
+    /// Which API version the tenant lookup uses (default [`ApiVersion::V1`]).
+    pub fn api_version(mut self, version: ApiVersion) -> Self {
+        self.lookup = match self.lookup {
+            Lookup::Detect(_) => Lookup::Detect(version),
+            Lookup::Fixed(Family::Tenant(_)) => Lookup::Fixed(Family::Tenant(version)),
+            fixed => fixed,
+        };
+        if let Family::Tenant(_) = self.target.family {
+            self.target.family = Family::Tenant(version);
+        }
+        self
+    }
+
+    /// Asks only the endpoints of `kind`: no lookup, no fallback.
+    pub fn kind(mut self, kind: ClusterKind) -> Self {
+        let version = match self.lookup {
+            Lookup::Detect(v) | Lookup::Fixed(Family::Tenant(v)) => v,
+            Lookup::Fixed(Family::Flex) => ApiVersion::V1,
+        };
+        self.lookup = Lookup::forced(kind, version);
+        self.target.family = crate::lookup::family(kind, version);
         self
     }
 }

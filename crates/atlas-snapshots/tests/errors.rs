@@ -28,7 +28,7 @@ async fn get_err_enveloped(status: u16, content: &str) -> Error {
     client
         .tenant_snapshots()
         .get(&g, &c, &s)
-        .envelope(true)
+        .envelope()
         .send()
         .await
         .unwrap_err()
@@ -83,7 +83,7 @@ async fn envelope_fixture_with_inner_404() {
     let e = client
         .tenant_snapshots()
         .get(&g, &c, &s)
-        .envelope(true)
+        .envelope()
         .send()
         .await
         .unwrap_err();
@@ -153,12 +153,20 @@ async fn forbidden_recognises_the_api_key_access_list() {
 async fn rate_limited_keeps_retry_after_from_a_response_and_after_retries() {
     let limited = || response_with(429, fixtures::E429, &[("retry-after", "7")]);
     let e = get_err(Ok(limited())).await;
-    let Error::RateLimited { retry_after, api } = &e else {
+    let Error::RateLimited {
+        retry_after,
+        api,
+        parameters,
+    } = &e
+    else {
         panic!("{e:?}")
     };
     assert_eq!(*retry_after, Some(Duration::from_secs(7)));
     assert!(api.has_code("RATE_LIMITED"));
     assert_eq!(api.parameters.len(), 6);
+    // "limited to 100 requests every 1 minutes", decoded.
+    let p = parameters.as_ref().unwrap();
+    assert_eq!((p.capacity, p.refill_period_secs), (Some(100), Some(60)));
 
     let exhausted = atlas_transport::Error::RetriesExhausted {
         url: "https://cloud.mongodb.com/x".into(),
@@ -167,7 +175,10 @@ async fn rate_limited_keeps_retry_after_from_a_response_and_after_retries() {
         response: Some(Box::new(limited())),
     };
     let e = get_err(Err(exhausted)).await;
-    let Error::RateLimited { retry_after, api } = &e else {
+    let Error::RateLimited {
+        retry_after, api, ..
+    } = &e
+    else {
         panic!("{e:?}")
     };
     assert_eq!(*retry_after, Some(Duration::from_secs(7)));
@@ -358,7 +369,7 @@ async fn undecodable_success_bodies_are_unexpected_with_an_excerpt() {
     let e = client
         .tenant_snapshots()
         .get(&g, &c, &s)
-        .envelope(true)
+        .envelope()
         .send()
         .await
         .unwrap_err();
@@ -456,7 +467,7 @@ fn bad_base_urls_are_typed_errors() {
         ),
         "{e:?}"
     );
-    assert!(e.hint().unwrap().contains("allow_insecure_http(true)"));
+    assert!(e.hint().unwrap().contains("allow_insecure_http()"));
     // A base URL with the API path in it would get the path twice.
     let e = AtlasClient::builder()
         .base_url("https://cloud.mongodb.com/api/atlas/v2/")
@@ -476,7 +487,7 @@ fn bad_base_urls_are_typed_errors() {
     AtlasClient::builder()
         .base_url("http://atlas.example.com")
         .credentials("pub", "priv")
-        .allow_insecure_http(true)
+        .allow_insecure_http()
         .build()
         .unwrap();
     AtlasClient::builder()
@@ -548,6 +559,7 @@ fn transient_errors_are_the_ones_worth_asking_again() {
         server(503),
         Error::RateLimited {
             retry_after: None,
+            parameters: None,
             api: api(),
         },
         Error::Transport(atlas_transport::Error::Timeout {

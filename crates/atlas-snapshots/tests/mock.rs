@@ -1,5 +1,8 @@
 //! Against `atlas-mock` over loopback: real digest, paging, lifecycles, sunset and errors.
 
+mod common;
+
+use common::Flags;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -103,8 +106,7 @@ async fn every_api_version_with_pretty_and_envelope() {
                     .tenant_snapshots()
                     .get(&group(), &cluster(), &seed_id())
                     .api_version(version)
-                    .pretty(pretty)
-                    .envelope(envelope)
+                    .flags(pretty, envelope)
                     .send_full()
                     .await
                     .unwrap();
@@ -156,7 +158,7 @@ async fn list_streams_across_four_pages() {
         .send()
         .await
         .unwrap();
-    assert_eq!(first.snapshots.len(), 2);
+    assert_eq!(first.items.len(), 2);
     assert_eq!(first.total_count, Some(seed::SNAPSHOTS_PER_CLUSTER as u64));
 
     let before = mock.journal().len();
@@ -278,7 +280,7 @@ async fn sunset_mode_is_gone_with_the_flex_hint_and_flex_still_works() {
     let err = client
         .tenant_snapshots()
         .get(&group(), &cluster(), &seed_id())
-        .envelope(true)
+        .envelope()
         .send()
         .await
         .unwrap_err();
@@ -346,7 +348,7 @@ async fn not_found_names_group_cluster_and_snapshot() {
             let err = client
                 .tenant_snapshots()
                 .get(&g, &c, &s)
-                .envelope(envelope)
+                .flags(false, envelope)
                 .send()
                 .await
                 .unwrap_err();
@@ -419,7 +421,10 @@ async fn rate_limit_carries_retry_after() {
     get().send().await.unwrap();
     get().send().await.unwrap();
     let err = get().send().await.unwrap_err();
-    let Error::RateLimited { retry_after, api } = &err else {
+    let Error::RateLimited {
+        retry_after, api, ..
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert!(retry_after.is_some_and(|d| d >= Duration::from_secs(1)));

@@ -58,7 +58,7 @@ async fn follows_next_links_on_the_same_origin_across_three_pages() {
         .tenant_snapshots()
         .list(&g, &c)
         .items_per_page(2)
-        .pretty(true)
+        .pretty()
         .stream()
         .try_collect()
         .await
@@ -105,7 +105,7 @@ async fn without_links_walks_page_numbers_until_a_short_page() {
         .flex_snapshots()
         .list(&g, &c)
         .items_per_page(3)
-        .include_count(false)
+        .without_total_count()
         .stream()
         .try_collect()
         .await
@@ -278,7 +278,7 @@ async fn enveloped_pages_and_an_enveloped_error() {
         .tenant_snapshots()
         .list(&g, &c)
         .items_per_page(2)
-        .envelope(true)
+        .envelope()
         .stream()
         .collect()
         .await;
@@ -533,12 +533,12 @@ async fn one_bad_entry_is_reported_and_the_others_are_kept() {
         assert_eq!(page.entry_count(), 3);
         assert_eq!(page.rejected[0].index, 1);
         assert_eq!(
-            page.snapshots[0].json(),
+            page.items[0].json(),
             r#"{"id":"000000000000000000000001","status":"completed"}"#
         );
-        assert!(page.snapshots[1].json().contains(".120000Z"));
+        assert!(page.items[1].json().contains(".120000Z"));
         assert_eq!(
-            page.snapshots[0].value().status,
+            page.items[0].value().status,
             Some(atlas_snapshots::SnapshotStatus::Completed)
         );
     }
@@ -555,11 +555,11 @@ async fn raw_entries_of_enveloped_and_flat_pages() {
         let page = client(Memory::always_owned(200, body.clone()))
             .tenant_snapshots()
             .list(&g, &c)
-            .envelope(true)
+            .envelope()
             .send()
             .await
             .unwrap();
-        assert_eq!(page.snapshots[0].json(), entry, "{body}");
+        assert_eq!(page.items[0].json(), entry, "{body}");
         assert!(page.extra.is_empty(), "{body}");
     }
 }

@@ -73,7 +73,7 @@ async fn queued_running_completed_emits_three_events_in_order() {
             .collect::<Vec<_>>(),
         [0, 20, 50]
     );
-    assert_eq!(events[2].snapshot, done);
+    assert_eq!(events[2].value, done);
     let seen = mem.seen();
     assert_eq!(seen.len(), 6, "no poll after the terminal status");
     for pair in seen.windows(2) {
@@ -125,7 +125,7 @@ async fn timeout_carries_the_last_snapshot() {
     assert_eq!(*elapsed, Duration::from_secs(35));
     assert_eq!(*polls, 4);
     assert_eq!(mem.seen().len(), 4);
-    assert_eq!(last.as_ref().unwrap().status, Some(SnapshotStatus::Running));
+    assert_eq!(last.as_ref().unwrap().status_text(), Some("RUNNING"));
     assert!(last_error.is_none());
     assert_eq!(
         err.to_string(),
@@ -287,7 +287,7 @@ async fn every_poll_is_reported_with_what_it_got() {
         .interval(Duration::from_secs(10))
         .on_poll(move |p| {
             let what = match &p.outcome {
-                PollOutcome::Snapshot(snap) => snap.status.clone().unwrap().to_string(),
+                PollOutcome::Value(snap) => snap.status.clone().unwrap().to_string(),
                 PollOutcome::Retrying(e) => format!("retrying {}", e.status().unwrap().as_u16()),
                 _ => "?".to_owned(),
             };

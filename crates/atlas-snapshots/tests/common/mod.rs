@@ -191,3 +191,31 @@ pub mod fixtures {
 pub fn snapshot_body(status: &str) -> String {
     format!(r#"{{"id":"{SNAPSHOT}","status":"{status}","mongoDBVersion":"8.0.4"}}"#)
 }
+
+/// Sets `pretty` and `envelope` from booleans, for tests that try every combination.
+pub trait Flags: Sized {
+    fn set_pretty(self) -> Self;
+    fn set_envelope(self) -> Self;
+    fn flags(self, pretty: bool, envelope: bool) -> Self {
+        let s = if pretty { self.set_pretty() } else { self };
+        if envelope { s.set_envelope() } else { s }
+    }
+}
+
+impl<K> Flags for atlas_snapshots::GetSnapshot<'_, K> {
+    fn set_pretty(self) -> Self {
+        self.pretty()
+    }
+    fn set_envelope(self) -> Self {
+        self.envelope()
+    }
+}
+
+impl<K, T: atlas_snapshots::PageItem> Flags for atlas_snapshots::List<'_, K, T> {
+    fn set_pretty(self) -> Self {
+        self.pretty()
+    }
+    fn set_envelope(self) -> Self {
+        self.envelope()
+    }
+}
