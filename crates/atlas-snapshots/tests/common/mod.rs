@@ -23,6 +23,8 @@ pub struct Seen {
     pub method: http::Method,
     pub uri: http::Uri,
     pub accept: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Bytes,
     pub at: tokio::time::Instant,
 }
 
@@ -103,6 +105,11 @@ impl Executor for Memory {
                 .headers()
                 .get(http::header::ACCEPT)
                 .map(|v| v.to_str().unwrap().to_owned()),
+            content_type: request
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap().to_owned()),
+            body: request.body().clone(),
             at: tokio::time::Instant::now(),
         });
         let queued = self.queue.lock().unwrap().pop_front();
@@ -166,6 +173,8 @@ pub fn ids() -> (GroupId, ClusterName, SnapshotId) {
         SNAPSHOT.parse().unwrap(),
     )
 }
+
+pub mod object_store;
 
 pub mod fixtures {
     pub const SEED_V1: &str = include_str!("../../../atlas-model/tests/fixtures/seed_v1.json");
