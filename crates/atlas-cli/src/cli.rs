@@ -16,8 +16,9 @@ Exit codes:
   2  usage error (bad flag, bad id, missing key or project id, bad configuration)
   3  not found (404: the project, cluster or snapshot does not exist)
   4  authentication or authorization failed (401 bad keys, 403 IP access list or no access)
-  5  network error or timeout (connection refused, TLS, DNS, `--timeout` reached)
-  6  the snapshot is FAILED (`wait`)
+  5  network error or timeout (connection refused, TLS, DNS, `--timeout` reached, a download
+     that kept breaking)
+  6  the snapshot (or restore job) is FAILED (`wait`, `restores wait`)
 
 Environment:
   MONGODB_ATLAS_PUBLIC_API_KEY, MONGODB_ATLAS_PRIVATE_API_KEY   API key pair
@@ -81,6 +82,12 @@ pub(crate) enum Command {
     /// Wait until a snapshot is COMPLETED (exit 0) or FAILED (exit 6), or the timeout (exit 5).
     #[command(after_help = EXIT_CODES_HELP)]
     Wait(WaitArgs),
+    /// Download a flex cluster's snapshot archive (.tgz) to a file, or to stdout with `-o -`.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Download(DownloadArgs),
+    /// Restore jobs of a flex cluster: list, get, start, wait.
+    #[command(subcommand)]
+    Restores(RestoresCommand),
     /// Run a local Atlas mock (digest auth, seed data) in the foreground until Ctrl-C.
     Mock(MockArgs),
     /// Start an embedded mock and run a real `get` and `wait` against it: no network, no keys.
@@ -122,12 +129,31 @@ pub(crate) struct ClusterArgs {
     /// Project (group) id [env: MONGODB_ATLAS_PROJECT_ID; profile: project_id].
     #[arg(long, visible_aliases = ["project-id", "projectId"], value_name = "ID")]
     pub(crate) group_id: Option<String>,
-    /// Cluster name (an M2/M5 cluster, or a flex cluster with --flex).
+    /// Cluster name (M2/M5 or flex: the kind is found by asking, tenant endpoint first).
     #[arg(long, visible_alias = "clusterName", value_name = "NAME")]
     pub(crate) cluster_name: String,
-    /// Use the flex cluster endpoints (Atlas API v2); M2/M5 clusters became flex clusters in 2025-2026.
-    #[arg(long)]
+    /// Only the flex cluster endpoints (the same as --kind flex).
+    #[arg(long, conflicts_with = "kind")]
     pub(crate) flex: bool,
+    /// Only this kind's endpoints, no lookup [default: found by asking, remembered for the run].
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub(crate) kind: Option<KindArg>,
+}
+
+impl ClusterArgs {
+    /// The kind forced by `--flex` or `--kind`, if any.
+    pub(crate) fn forced_kind(&self) -> Option<KindArg> {
+        if self.flex { Some(KindArg::Flex) } else { self.kind }
+    }
+}
+
+/// `--kind tenant|flex`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KindArg {
+    /// An M2/M5 cluster on the tenant endpoints (sunset in January 2026).
+    Tenant,
+    /// A flex cluster.
+    Flex,
 }
 
 /// `--api-version v1|v2`.
@@ -151,6 +177,9 @@ pub(crate) struct GetArgs {
     /// Which snapshot.
     #[command(flatten)]
     pub(crate) snapshot: SnapshotArg,
+    /// The newest COMPLETED snapshot (by scheduledTime), instead of --snapshot-id.
+    #[arg(long)]
+    pub(crate) latest: bool,
     /// API version of the M2/M5 endpoint (flex is always v2).
     #[arg(long, value_enum, default_value = "v1", conflicts_with = "flex")]
     pub(crate) api_version: ApiVersionArg,
@@ -167,7 +196,7 @@ pub(crate) struct GetArgs {
 
 /// The snapshot id, as `--snapshot-id ID` or as the first argument (the Atlas CLI's way).
 #[derive(Debug, Clone, Args)]
-#[group(required = true, multiple = false)]
+#[group(required = false, multiple = false)]
 pub(crate) struct SnapshotArg {
     /// Snapshot id (24 hexadecimal digits).
     #[arg(long = "snapshot-id", visible_alias = "snapshotId", value_name = "ID")]
@@ -178,13 +207,142 @@ pub(crate) struct SnapshotArg {
 }
 
 impl SnapshotArg {
-    /// The id as given, whichever way.
-    pub(crate) fn raw(&self) -> &str {
+    /// The id as given, if it was.
+    pub(crate) fn given(&self) -> Option<&str> {
         self.snapshot_id_flag
             .as_deref()
             .or(self.snapshot_id_arg.as_deref())
-            .unwrap_or_default()
     }
+}
+
+/// `download`.
+#[derive(Debug, Args)]
+pub(crate) struct DownloadArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster (a flex cluster).
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Which snapshot.
+    #[command(flatten)]
+    pub(crate) snapshot: SnapshotArg,
+    /// The newest COMPLETED snapshot, instead of --snapshot-id.
+    #[arg(long)]
+    pub(crate) latest: bool,
+    /// Where to write the archive [default: <snapshot-id>.tgz]; `-` for standard output. It is
+    /// written to FILE.part and renamed when complete.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output_file: Option<PathBuf>,
+    /// Replace --output-file if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Failed attempts in a row before giving up on a transfer that keeps breaking.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub(crate) retries: u32,
+    /// Give up after this long (exit 5), the transfer included; 0 means no limit.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_time_limit)]
+    pub(crate) timeout: TimeLimit,
+}
+
+/// `restores ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RestoresCommand {
+    /// List a flex cluster's restore jobs (newest first; one page, or every page with --all).
+    #[command(after_help = EXIT_CODES_HELP)]
+    List(RestoresListArgs),
+    /// Show one restore job.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Get(RestoreJobArgs),
+    /// Restore a snapshot into a cluster (needs the Project Backup Recovery Operator role).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Start(RestoresStartArgs),
+    /// Wait until a restore job is COMPLETED (exit 0) or FAILED (exit 6), or the timeout (exit 5).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Wait(RestoresWaitArgs),
+}
+
+/// `restores list`.
+#[derive(Debug, Args)]
+pub(crate) struct RestoresListArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Every page (json output: one `{"results": [...], "totalCount": N}` object).
+    #[arg(long, conflicts_with = "page")]
+    pub(crate) all: bool,
+    /// Page number, from 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) page: Option<u32>,
+    /// Items per page (1 to 500).
+    #[arg(long, visible_alias = "limit", value_name = "M", value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub(crate) items_per_page: Option<u32>,
+    /// Give up after this long (exit 5); 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
+}
+
+/// `restores get`.
+#[derive(Debug, Args)]
+pub(crate) struct RestoreJobArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Restore job id (24 hexadecimal digits).
+    #[arg(long, visible_alias = "restoreJobId", value_name = "ID")]
+    pub(crate) restore_job_id: String,
+    /// Give up after this long (exit 5); 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
+}
+
+/// `restores start`.
+#[derive(Debug, Args)]
+pub(crate) struct RestoresStartArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// The cluster the snapshot comes from.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// The snapshot to restore (24 hexadecimal digits).
+    #[arg(long, visible_alias = "snapshotId", value_name = "ID")]
+    pub(crate) snapshot_id: String,
+    /// The cluster to restore into (targetDeploymentItemName).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) target_cluster: String,
+    /// The target cluster's project, when it is not the source's.
+    #[arg(long, value_name = "ID")]
+    pub(crate) target_project_id: Option<String>,
+    /// Give up after this long (exit 5); 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
+}
+
+/// `restores wait`.
+#[derive(Debug, Args)]
+pub(crate) struct RestoresWaitArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Restore job id (24 hexadecimal digits).
+    #[arg(long, visible_alias = "restoreJobId", value_name = "ID")]
+    pub(crate) restore_job_id: String,
+    /// Time between two polls, at least 1s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval)]
+    pub(crate) interval: Duration,
+    /// Give up after this long (exit 5); 0 means no limit.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_time_limit)]
+    pub(crate) timeout: TimeLimit,
 }
 
 /// `list`.
@@ -314,7 +472,7 @@ mod tests {
         let Command::Get(get) = cli.command else {
             panic!()
         };
-        assert_eq!(get.snapshot.raw(), "5cc310ace5dc7ce369814bc8");
+        assert_eq!(get.snapshot.given(), Some("5cc310ace5dc7ce369814bc8"));
         assert_eq!(get.cluster.cluster_name, "M2AWS");
         assert_eq!(
             get.cluster.group_id.as_deref(),
@@ -330,8 +488,9 @@ mod tests {
             "M2AWS",
         ]);
         assert!(both.is_err());
+        // Neither is caught by the command itself (get --latest needs none).
         let neither = Cli::try_parse_from(["atlas-snapshots", "wait", "--cluster-name", "M2AWS"]);
-        assert!(neither.is_err());
+        assert!(neither.is_ok());
     }
 
     #[test]

@@ -523,6 +523,7 @@ telemetry_enabled = false
             group_id: None,
             cluster_name: "M2AWS".into(),
             flex: false,
+            kind: None,
         };
         resolve_group_id(&cluster, r).unwrap();
         assert!(!profile.was_read());
@@ -631,6 +632,7 @@ telemetry_enabled = false
             group_id: g.map(str::to_owned),
             cluster_name: "M2AWS".into(),
             flex: false,
+            kind: None,
         };
         let env = env_of(&[(ENV_PROJECT_ID, "000000000000000000000001\n")]);
         let r = Resolver {

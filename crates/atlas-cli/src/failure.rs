@@ -7,7 +7,8 @@
 use std::io::ErrorKind;
 
 use atlas_snapshots::{
-    BaseUrlProblem, Error, ModelErrorKind, NotFoundResource, SnapshotStatus, TransportError,
+    BaseUrlProblem, DownloadProblem, Error, LastSeen, ModelErrorKind, NotFoundResource,
+    TransportError,
 };
 
 use crate::config::Source;
@@ -42,7 +43,7 @@ impl Target {
     }
 
     /// `atlas-snapshots list --cluster-name X [--flex]`.
-    fn list_command(&self) -> String {
+    pub(crate) fn list_command(&self) -> String {
         format!(
             "atlas-snapshots list --cluster-name {}{}",
             self.cluster.as_deref().unwrap_or("NAME"),
@@ -54,7 +55,16 @@ impl Target {
 /// The exit code of a library error.
 pub(crate) fn exit_code(e: &Error) -> Exit {
     match e {
-        Error::NotFound { .. } => Exit::NotFound,
+        Error::NotFound { .. }
+        | Error::NotFoundOnAnyEndpoint { .. }
+        | Error::NoCompletedSnapshot { .. } => Exit::NotFound,
+        Error::LinkExpired { .. } => Exit::Auth,
+        Error::Download { problem, .. } => match problem {
+            DownloadProblem::Interrupted { .. } | DownloadProblem::Transport(_) => Exit::Network,
+            DownloadProblem::Exists { .. } => Exit::Usage,
+            DownloadProblem::Status { status, .. } if status.as_u16() == 404 => Exit::NotFound,
+            _ => Exit::Api,
+        },
         Error::Unauthorized { .. } | Error::Forbidden { .. } => Exit::Auth,
         Error::InvalidBaseUrl { .. } => Exit::Usage,
         Error::WaitTimeout { .. } => Exit::Network,
@@ -152,14 +162,16 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
             "the answer was not Atlas JSON: check the base URL ({base}{from}) and any proxy in between"
         ),
         Error::InvalidBaseUrl { problem, .. } => base_url_hint(problem),
-        Error::WaitTimeout { last, .. } => match last.as_ref().map(|s| &s.status) {
-            Some(Some(SnapshotStatus::Unknown(s))) => format!(
-                "{s} is not a status atlas-snapshots knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED): `atlas-snapshots get` shows the snapshot; waiting longer may not help"
+        Error::WaitTimeout { last, .. } => match last.as_deref().map(|l| (l, l.status_text())) {
+            Some((l, Some(s))) if l.status_is_unknown() => format!(
+                "{s} is not a status atlas-snapshots knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED): `atlas-snapshots {}` shows it; waiting longer may not help",
+                if matches!(l, LastSeen::RestoreJob(_)) { "restores get" } else { "get" }
             ),
-            Some(Some(s)) => format!(
-                "the snapshot is still in progress ({s}): run `wait` again with a larger --timeout (0: no limit)"
+            Some((l, Some(s))) => format!(
+                "the {} is still in progress ({s}): wait again with a larger --timeout (0: no limit)",
+                l.what()
             ),
-            Some(None) => "Atlas sent the snapshot without a status: `atlas-snapshots get` shows what it sent".to_owned(),
+            Some((l, None)) => format!("Atlas sent the {} without a status", l.what()),
             None => format!(
                 "no poll got the snapshot (the last error is above): check the network and the base URL ({base}{from}), or raise --timeout (0: no limit)"
             ),
@@ -167,6 +179,24 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
         Error::TooManyPages { .. } => {
             "use a larger --items-per-page (up to 500), or fetch the pages one by one with --page".to_owned()
         }
+        Error::NotFoundOnAnyEndpoint { .. } => format!(
+            "neither the M2/M5 (tenant) nor the flex endpoints know it: check the project id, --cluster-name (case matters) and the snapshot id; `{}` shows the cluster's snapshots",
+            target.list_command()
+        ),
+        Error::NoCompletedSnapshot { .. } => format!(
+            "the cluster has no COMPLETED snapshot yet: `{}` shows what there is",
+            target.list_command()
+        ),
+        Error::LinkExpired { .. } => {
+            "download links are valid for 4 hours: run `atlas-snapshots download` again, which asks Atlas for a new link".to_owned()
+        }
+        Error::Download { problem, .. } => match problem {
+            DownloadProblem::Interrupted { .. } => "the connection kept breaking: check the network, then run the download again".to_owned(),
+            DownloadProblem::Exists { .. } => "pass --force to replace it, or --output-file to write elsewhere".to_owned(),
+            DownloadProblem::Write { .. } => "check the destination: free space, permissions, and that its directory exists".to_owned(),
+            DownloadProblem::NoLink => "try again in a moment; if it persists, check the snapshot in Atlas".to_owned(),
+            _ => "run the download again: it asks Atlas for a new link".to_owned(),
+        },
         Error::Transport(t) => return transport_hint(t, target),
         _ => return None,
     })

@@ -189,7 +189,7 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         .timeout(WAIT_TIMEOUT)
         .on_change(move |ev: &WaitEvent| {
             let status = ev
-                .snapshot
+                .value
                 .status
                 .as_ref()
                 .map_or("(no status)", SnapshotStatus::as_str);

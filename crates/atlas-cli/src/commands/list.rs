@@ -1,6 +1,6 @@
 //! `list`: one page, or every page with `--all`.
 
-use atlas_snapshots::{ListSnapshots, ListWarning, SnapshotPage, TenantSnapshot};
+use atlas_snapshots::{List, ListWarning, Page, PageItem, SnapshotPage};
 use futures_util::TryStreamExt;
 use serde_json::value::RawValue;
 
@@ -13,16 +13,22 @@ pub(super) async fn run(args: ListArgs, ui: Ui) -> Result<Exit, CliError> {
     let limit = args.timeout.and_then(|t| t.duration());
     let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
     let s = &session;
+    let forced = args.cluster.forced_kind().map(super::kind_of);
+    let request = || {
+        let req = s.client.snapshots().list(&s.group, &s.cluster);
+        let req = match forced {
+            Some(k) => req.kind(k),
+            None => req,
+        };
+        configure(req, args.items_per_page, args.page, ui)
+    };
     if args.all {
         let pages = super::within(limit, async {
-            let pages = if args.cluster.flex {
-                let req = s.client.flex_snapshots().list(&s.group, &s.cluster);
-                configure(req, &args, ui).pages().try_collect().await
-            } else {
-                let req = s.client.tenant_snapshots().list(&s.group, &s.cluster);
-                configure(req, &args, ui).pages().try_collect().await
-            };
-            pages.map_err(|e| describe(&e, &s.target))
+            request()
+                .pages()
+                .try_collect()
+                .await
+                .map_err(|e| describe(&e, &s.target))
         })
         .await?;
         let pages: Vec<SnapshotPage> = pages;
@@ -46,17 +52,13 @@ pub(super) async fn run(args: ListArgs, ui: Ui) -> Result<Exit, CliError> {
     }
 
     let response = super::within(limit, async {
-        let result = if args.cluster.flex {
-            let req = s.client.flex_snapshots().list(&s.group, &s.cluster);
-            configure(req, &args, ui).send_full().await
-        } else {
-            let req = s.client.tenant_snapshots().list(&s.group, &s.cluster);
-            configure(req, &args, ui).send_full().await
-        };
-        result.map_err(|e| describe(&e, &s.target))
+        request()
+            .send_full()
+            .await
+            .map_err(|e| describe(&e, &s.target))
     })
     .await?;
-    tracing::info!(status = %response.status, bytes = response.body.len(), stats = ?s.client.stats(), "list done");
+    tracing::info!(status = %response.status, bytes = response.body.len(), served_by = %response.served_by.url, kind = ?response.served_by.kind, stats = ?s.client.stats(), "list done");
     super::warn_deprecation(
         response.deprecation.as_deref(),
         response.sunset.as_deref(),
@@ -68,7 +70,7 @@ pub(super) async fn run(args: ListArgs, ui: Ui) -> Result<Exit, CliError> {
             let page = &response.value;
             let snaps = typed(std::slice::from_ref(page));
             let mut t = output::snapshot_table(&snaps, ui.color_out());
-            t.push_str(&page_footer(page));
+            t.push_str(&page_footer(page, "snapshots"));
             t.into_bytes()
         }
     };
@@ -76,16 +78,17 @@ pub(super) async fn run(args: ListArgs, ui: Ui) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-/// Page size, first page and the warning printer, for either family of endpoints.
-fn configure<'a, K>(
-    mut req: ListSnapshots<'a, K>,
-    args: &ListArgs,
+/// Page size, first page and the warning printer, for any list.
+pub(crate) fn configure<'a, K, T: PageItem>(
+    mut req: List<'a, K, T>,
+    items_per_page: Option<u32>,
+    page: Option<u32>,
     ui: Ui,
-) -> ListSnapshots<'a, K> {
-    if let Some(n) = args.items_per_page {
+) -> List<'a, K, T> {
+    if let Some(n) = items_per_page {
         req = req.items_per_page(n);
     }
-    if let Some(p) = args.page {
+    if let Some(p) = page {
         req = req.page_num(p);
     }
     let color = ui.color_err();
@@ -98,15 +101,15 @@ fn configure<'a, K>(
     })
 }
 
-fn write(bytes: &[u8]) -> Result<(), CliError> {
+pub(crate) fn write(bytes: &[u8]) -> Result<(), CliError> {
     output::write_stdout(bytes)
         .map_err(|e| CliError::new(Exit::Api, format!("cannot write to stdout: {e}")))
 }
 
-fn typed(pages: &[SnapshotPage]) -> Vec<TenantSnapshot> {
+pub(crate) fn typed<T: PageItem>(pages: &[Page<T>]) -> Vec<T> {
     pages
         .iter()
-        .flat_map(|p| p.snapshots.iter().map(|s| s.value().clone()))
+        .flat_map(|p| p.items.iter().map(|s| s.value().clone()))
         .collect()
 }
 
@@ -114,14 +117,14 @@ fn typed(pages: &[SnapshotPage]) -> Vec<TenantSnapshot> {
 /// N}`, so that `jq '.results[]'` works the same with and without `--all`. Each entry is the
 /// JSON Atlas sent, byte for byte (the ones this command could not decode too: they were
 /// reported on stderr); on a terminal the whole is pretty-printed.
-fn all_as_json(pages: &[SnapshotPage], tty: bool) -> Result<Vec<u8>, CliError> {
+pub(crate) fn all_as_json<T: PageItem>(pages: &[Page<T>], tty: bool) -> Result<Vec<u8>, CliError> {
     #[derive(serde::Serialize)]
     struct All<'a> {
         results: Vec<&'a RawValue>,
         #[serde(rename = "totalCount")]
         total_count: usize,
     }
-    let results: Vec<&RawValue> = pages.iter().flat_map(SnapshotPage::entries_json).collect();
+    let results: Vec<&RawValue> = pages.iter().flat_map(Page::entries_json).collect();
     let all = All {
         total_count: results.len(),
         results,
@@ -131,9 +134,9 @@ fn all_as_json(pages: &[SnapshotPage], tty: bool) -> Result<Vec<u8>, CliError> {
     Ok(output::json_bytes(&compact, tty, false))
 }
 
-fn page_footer(page: &SnapshotPage) -> String {
+pub(crate) fn page_footer<T: PageItem>(page: &Page<T>, what: &str) -> String {
     let page_num = page.page_num;
-    let mut s = format!("page {page_num}: {} snapshots", page.snapshots.len());
+    let mut s = format!("page {page_num}: {} {what}", page.items.len());
     if let Some(total) = page.total_count {
         s.push_str(&format!(" of {total}"));
     }

@@ -1,16 +1,18 @@
 //! The commands.
 
 mod demo;
+mod download;
 mod get;
 mod list;
 mod mock;
+mod restores;
 mod wait;
 
 use std::time::Duration;
 
-use atlas_snapshots::{AtlasClient, ClusterName, GroupId, SnapshotId, Timeouts};
+use atlas_snapshots::{AtlasClient, ClusterKind, ClusterName, GroupId, SnapshotId, Timeouts};
 
-use crate::cli::{ClusterArgs, Command, CompletionsArgs, ConnectionArgs};
+use crate::cli::{ClusterArgs, Command, CompletionsArgs, ConnectionArgs, KindArg};
 use crate::config::{self, Connection, Interactive, Resolver};
 use crate::errors::{CliError, Exit};
 use crate::failure::Target;
@@ -24,6 +26,8 @@ pub(crate) async fn run(command: Command, ui: Ui) -> Result<Exit, CliError> {
         Command::Get(args) => get::run(args, ui).await,
         Command::List(args) => list::run(args, ui).await,
         Command::Wait(args) => wait::run(args, ui).await,
+        Command::Download(args) => download::run(args, ui).await,
+        Command::Restores(cmd) => restores::run(cmd, ui).await,
         Command::Mock(args) => mock::run(args, ui).await,
         Command::Demo(args) => demo::run(args, ui).await,
         Command::Completions(args) => completions(&args),
@@ -127,7 +131,7 @@ pub(crate) fn connect(
     let target = Target {
         base_url: connection.base_url.clone(),
         base_url_source: connection.base_url_source.clone(),
-        flex: cluster.flex,
+        flex: cluster.forced_kind() == Some(KindArg::Flex),
         public_key_source: Some(connection.public_key_source.clone()),
         private_key_source: Some(connection.private_key_source.clone()),
         group: Some((group.to_string(), group_source)),
@@ -159,6 +163,31 @@ pub(crate) fn connect(
         group,
         cluster: cluster_name,
     })
+}
+
+/// The library's kind for `--kind` / `--flex`.
+pub(crate) fn kind_of(arg: KindArg) -> ClusterKind {
+    match arg {
+        KindArg::Tenant => ClusterKind::Tenant,
+        KindArg::Flex => ClusterKind::Flex,
+    }
+}
+
+/// The snapshot id of a command that also takes `--latest`: exactly one of the two.
+pub(crate) fn snapshot_or_latest(
+    given: Option<&str>,
+    latest: bool,
+) -> Result<Option<SnapshotId>, CliError> {
+    match (given, latest) {
+        (Some(_), true) => Err(CliError::usage(
+            "give either --snapshot-id (or the id as an argument) or --latest, not both",
+        )),
+        (Some(raw), false) => snapshot_id(raw).map(Some),
+        (None, true) => Ok(None),
+        (None, false) => Err(CliError::usage("no snapshot id").with_hint(
+            "pass --snapshot-id ID (or the id as the first argument), or --latest for the newest COMPLETED snapshot",
+        )),
+    }
 }
 
 /// Validates the snapshot id (`--snapshot-id` or the first argument).

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use atlas_snapshots::{PollOutcome, SnapshotStatus, TenantSnapshot, WaitEvent, WaitPoll};
+use atlas_snapshots::{PollOutcome, SnapshotStatus, TenantSnapshot, WaitEvent, WaitPoll, Watched};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{OutputFormat, WaitArgs};
@@ -75,7 +75,7 @@ impl Progress {
 
     /// Reports every poll: the spinner shows the latest poll and what it got; in lines mode
     /// only a retried error gets a line (status changes have theirs).
-    pub(crate) fn poll(&self, poll: &WaitPoll<'_>, last_status: &str) {
+    pub(crate) fn poll<T: Watched>(&self, poll: &WaitPoll<'_, T>, last_status: &str) {
         let retry = match &poll.outcome {
             PollOutcome::Retrying(e) => Some(retrying_text(e, poll.next_poll_in)),
             _ => None,
@@ -83,7 +83,7 @@ impl Progress {
         match self {
             Progress::Spinner { bar, color } => {
                 let status = match &poll.outcome {
-                    PollOutcome::Snapshot(s) => status_of(s).to_owned(),
+                    PollOutcome::Value(s) => status_text(*s),
                     _ => last_status.to_owned(),
                 };
                 let mut msg = format!("{} (poll {})", paint_status(&status, *color), poll.polls);
@@ -122,6 +122,12 @@ fn status_of(s: &TenantSnapshot) -> &str {
         .map_or("(no status)", SnapshotStatus::as_str)
 }
 
+/// The status of anything waited for, as text.
+pub(crate) fn status_text<T: Watched>(v: &T) -> String {
+    v.status()
+        .map_or_else(|| "(no status)".to_owned(), ToString::to_string)
+}
+
 /// `retrying in 12.3s: Atlas server error 503 ...`, on one line.
 fn retrying_text(e: &atlas_snapshots::Error, next: Option<Duration>) -> String {
     let first_line = |t: String| t.lines().next().unwrap_or_default().to_owned();
@@ -133,7 +139,11 @@ fn retrying_text(e: &atlas_snapshots::Error, next: Option<Duration>) -> String {
 }
 
 pub(super) async fn run(args: WaitArgs, ui: Ui) -> Result<Exit, CliError> {
-    let snapshot_id = super::snapshot_id(args.snapshot.raw())?;
+    let Some(raw) = args.snapshot.given() else {
+        return Err(CliError::usage("no snapshot id")
+            .with_hint("pass --snapshot-id ID, or the id as the first argument"));
+    };
+    let snapshot_id = super::snapshot_id(raw)?;
     let limit = args.timeout.duration();
     let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
     let s = &session;
@@ -144,7 +154,7 @@ pub(super) async fn run(args: WaitArgs, ui: Ui) -> Result<Exit, CliError> {
         let progress = progress.clone();
         let last_status = last_status.clone();
         move |ev: &WaitEvent| {
-            let status = status_of(&ev.snapshot).to_owned();
+            let status = status_of(&ev.value).to_owned();
             progress.event(&status, ev.elapsed, ev.polls);
             *last_status
                 .lock()
@@ -161,35 +171,22 @@ pub(super) async fn run(args: WaitArgs, ui: Ui) -> Result<Exit, CliError> {
             progress.poll(poll, &last);
         }
     };
-    let result = if args.cluster.flex {
-        let wait = s
-            .client
-            .flex_snapshots()
-            .wait(&s.group, &s.cluster, &snapshot_id)
-            .interval(args.interval)
-            .on_change(on_change)
-            .on_poll(on_poll);
-        match limit {
-            Some(t) => wait.timeout(t),
-            None => wait.no_timeout(),
-        }
-        .send_full()
-        .await
-    } else {
-        let wait = s
-            .client
-            .tenant_snapshots()
-            .wait(&s.group, &s.cluster, &snapshot_id)
-            .interval(args.interval)
-            .on_change(on_change)
-            .on_poll(on_poll);
-        match limit {
-            Some(t) => wait.timeout(t),
-            None => wait.no_timeout(),
-        }
-        .send_full()
-        .await
-    };
+    let mut wait = s
+        .client
+        .snapshots()
+        .wait(&s.group, &s.cluster, &snapshot_id)
+        .interval(args.interval)
+        .on_change(on_change)
+        .on_poll(on_poll);
+    if let Some(k) = args.cluster.forced_kind() {
+        wait = wait.kind(super::kind_of(k));
+    }
+    let result = match limit {
+        Some(t) => wait.timeout(t),
+        None => wait.no_timeout(),
+    }
+    .send_full()
+    .await;
     let elapsed = format_elapsed(started.elapsed());
     let response = match result {
         Ok(response) => response,
