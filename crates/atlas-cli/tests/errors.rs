@@ -18,16 +18,29 @@ fn ok_is_0() {
 #[test]
 fn not_found_is_3_with_a_hint() {
     let mock = TestMock::start();
+    // Without a kind both endpoints are asked, and both are named.
     mock.cmd()
         .args(["get", "--cluster-name", seed::CLUSTER_NAME])
         .args(["--snapshot-id", "0123456789abcdef01234567"])
         .assert()
         .code(3)
         .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::starts_with(
+            "error: not found under any cluster kind: tenant lookup",
+        ))
+        .stderr(predicate::str::contains("; flex lookup"))
+        .stderr(predicate::str::contains("/backup/tenant/snapshots/0123456789abcdef01234567"))
+        .stderr(predicate::str::contains("/flexClusters/M2AWS/backup/snapshots/"))
+        .stderr(predicate::str::contains("hint: neither the M2/M5 (tenant) nor the flex"));
+    mock.cmd()
+        .args(["get", "--kind", "tenant", "--cluster-name", seed::CLUSTER_NAME])
+        .args(["--snapshot-id", "0123456789abcdef01234567"])
+        .assert()
+        .code(3)
         .stderr(predicate::str::starts_with("error: snapshot not found"))
         .stderr(predicate::str::contains("hint: check --snapshot-id"));
     mock.cmd()
-        .args(["get", "--cluster-name", "NoSuchCluster"])
+        .args(["get", "--kind", "tenant", "--cluster-name", "NoSuchCluster"])
         .args(["--snapshot-id", seed::SNAPSHOT_ID])
         .assert()
         .code(3)
@@ -93,6 +106,7 @@ fn sunset_410_is_1_and_says_try_flex() {
     let mock = TestMock::start_with(MockAtlas::builder().sunset(true));
     mock.cmd()
         .args(get_seed_args())
+        .args(["--kind", "tenant"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("error: gone"))
@@ -101,12 +115,18 @@ fn sunset_410_is_1_and_says_try_flex() {
             "hint: M2/M5 tenant snapshots were retired in January 2026",
         ))
         .stderr(predicate::str::contains("try again with --flex"));
-    // And --flex works after the sunset.
+    // And --flex works after the sunset, and so does no flag at all (410, then flex).
     mock.cmd()
         .args(["get", "--flex", "--cluster-name", seed::FLEX_CLUSTER_NAME])
         .args(["--snapshot-id", seed::FLEX_SNAPSHOT_ID])
         .assert()
         .code(0);
+    mock.cmd()
+        .args(["get", "--cluster-name", seed::FLEX_CLUSTER_NAME])
+        .args(["--snapshot-id", seed::FLEX_SNAPSHOT_ID, "-v"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(seed::FLEX_SNAPSHOT_ID));
 }
 
 #[test]
@@ -265,6 +285,7 @@ fn cli_messages_name_flags_not_library_methods() {
     let mock = TestMock::start_with(MockAtlas::builder().sunset(true));
     mock.cmd()
         .args(get_seed_args())
+        .args(["--kind", "tenant"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("--flex"))

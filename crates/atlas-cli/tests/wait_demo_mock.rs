@@ -194,7 +194,9 @@ fn mock_command_tls_and_sunset_flags_reach_the_server() {
             .unwrap()
     };
     // TLS with the written CA works; the tenant endpoint is gone (--sunset), flex is not.
-    let tenant = run(&common::get_seed_args());
+    let mut tenant_args = common::get_seed_args().to_vec();
+    tenant_args.extend(["--kind", "tenant"]);
+    let tenant = run(&tenant_args);
     let flex = run(&[
         "get",
         "--flex",
