@@ -143,7 +143,11 @@ pub(crate) struct ClusterArgs {
 impl ClusterArgs {
     /// The kind forced by `--flex` or `--kind`, if any.
     pub(crate) fn forced_kind(&self) -> Option<KindArg> {
-        if self.flex { Some(KindArg::Flex) } else { self.kind }
+        if self.flex {
+            Some(KindArg::Flex)
+        } else {
+            self.kind
+        }
     }
 }
 

@@ -181,14 +181,39 @@ pub(crate) fn restore_job_details(j: &RestoreJob, color: bool) -> String {
     let text = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     let mut rows: Vec<(String, String)> = vec![
         ("ID".into(), text(j.id.as_ref().map(ToString::to_string))),
-        ("STATUS".into(), text(j.status.as_ref().map(ToString::to_string))),
-        ("DELIVERY".into(), text(j.delivery_type.as_ref().map(ToString::to_string))),
-        ("SNAPSHOT".into(), text(j.snapshot_id.as_ref().map(ToString::to_string))),
+        (
+            "STATUS".into(),
+            text(j.status.as_ref().map(ToString::to_string)),
+        ),
+        (
+            "DELIVERY".into(),
+            text(j.delivery_type.as_ref().map(ToString::to_string)),
+        ),
+        (
+            "SNAPSHOT".into(),
+            text(j.snapshot_id.as_ref().map(ToString::to_string)),
+        ),
         ("SOURCE".into(), text(j.instance_name.clone())),
-        ("TARGET".into(), text(j.target_deployment_item_name.as_ref().map(ToString::to_string))),
-        ("TARGET PROJECT".into(), text(j.target_project_id.as_ref().map(ToString::to_string))),
-        ("SCHEDULED".into(), time_text(j.restore_scheduled_date.as_ref())),
-        ("FINISHED".into(), time_text(j.restore_finished_date.as_ref())),
+        (
+            "TARGET".into(),
+            text(
+                j.target_deployment_item_name
+                    .as_ref()
+                    .map(ToString::to_string),
+            ),
+        ),
+        (
+            "TARGET PROJECT".into(),
+            text(j.target_project_id.as_ref().map(ToString::to_string)),
+        ),
+        (
+            "SCHEDULED".into(),
+            time_text(j.restore_scheduled_date.as_ref()),
+        ),
+        (
+            "FINISHED".into(),
+            time_text(j.restore_finished_date.as_ref()),
+        ),
     ];
     if let Some(url) = &j.snapshot_url {
         rows.push(("LINK".into(), url.to_string()));
@@ -196,10 +221,18 @@ pub(crate) fn restore_job_details(j: &RestoreJob, color: bool) -> String {
     if let Some(exp) = &j.expiration_date {
         rows.push(("EXPIRES".into(), format_timestamp(exp)));
     }
-    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for (k, v) in rows {
-        let value = if k == "STATUS" { paint_status(&v, color) } else { v };
+        let value = if k == "STATUS" {
+            paint_status(&v, color)
+        } else {
+            v
+        };
         out.push_str(&bold(&k, color));
         out.push_str(&" ".repeat(width - k.chars().count() + 2));
         out.push_str(&value);
@@ -220,7 +253,9 @@ pub(crate) fn restore_job_table(jobs: &[RestoreJob], color: bool) -> String {
                 t(j.status.as_ref().map(ToString::to_string)),
                 t(j.delivery_type.as_ref().map(ToString::to_string)),
                 t(j.snapshot_id.as_ref().map(ToString::to_string)),
-                t(j.target_deployment_item_name.as_ref().map(ToString::to_string)),
+                t(j.target_deployment_item_name
+                    .as_ref()
+                    .map(ToString::to_string)),
                 time_text(j.restore_finished_date.as_ref()),
             ]
         })
@@ -254,7 +289,10 @@ fn table(header: &[&str], rows: &[Vec<String>], color: bool) -> String {
         }
         out.push('\n');
     };
-    line(&header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>(), true);
+    line(
+        &header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>(),
+        true,
+    );
     for row in rows {
         line(row, false);
     }

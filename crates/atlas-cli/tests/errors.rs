@@ -29,11 +29,23 @@ fn not_found_is_3_with_a_hint() {
             "error: not found under any cluster kind: tenant lookup",
         ))
         .stderr(predicate::str::contains("; flex lookup"))
-        .stderr(predicate::str::contains("/backup/tenant/snapshots/0123456789abcdef01234567"))
-        .stderr(predicate::str::contains("/flexClusters/M2AWS/backup/snapshots/"))
-        .stderr(predicate::str::contains("hint: neither the M2/M5 (tenant) nor the flex"));
+        .stderr(predicate::str::contains(
+            "/backup/tenant/snapshots/0123456789abcdef01234567",
+        ))
+        .stderr(predicate::str::contains(
+            "/flexClusters/M2AWS/backup/snapshots/",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: neither the M2/M5 (tenant) nor the flex",
+        ));
     mock.cmd()
-        .args(["get", "--kind", "tenant", "--cluster-name", seed::CLUSTER_NAME])
+        .args([
+            "get",
+            "--kind",
+            "tenant",
+            "--cluster-name",
+            seed::CLUSTER_NAME,
+        ])
         .args(["--snapshot-id", "0123456789abcdef01234567"])
         .assert()
         .code(3)

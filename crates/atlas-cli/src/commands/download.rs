@@ -28,8 +28,11 @@ enum Destination {
 
 pub(super) async fn run(args: DownloadArgs, ui: Ui) -> Result<Exit, CliError> {
     if args.cluster.forced_kind() == Some(KindArg::Tenant) {
-        return Err(CliError::usage("download works on flex clusters, not with --kind tenant")
-            .with_hint("M2/M5 clusters became flex clusters in 2025-2026: leave out --kind tenant"));
+        return Err(
+            CliError::usage("download works on flex clusters, not with --kind tenant").with_hint(
+                "M2/M5 clusters became flex clusters in 2025-2026: leave out --kind tenant",
+            ),
+        );
     }
     let given = super::snapshot_or_latest(args.snapshot.given(), args.latest)?;
     let destination = match &args.output_file {
@@ -38,7 +41,11 @@ pub(super) async fn run(args: DownloadArgs, ui: Ui) -> Result<Exit, CliError> {
         None => Destination::File(PathBuf::new()),
     };
     if let (Destination::File(p), Some(id)) = (&destination, &given) {
-        let p = if p.as_os_str().is_empty() { default_file(id) } else { p.clone() };
+        let p = if p.as_os_str().is_empty() {
+            default_file(id)
+        } else {
+            p.clone()
+        };
         refuse_existing(&p, args.force)?;
     }
     let limit = args.timeout.duration();
@@ -110,7 +117,11 @@ pub(super) async fn run(args: DownloadArgs, ui: Ui) -> Result<Exit, CliError> {
                 Outcome::Done(download.to_writer(&mut out).await)
             }
             Destination::File(p) => {
-                let overwrite = if args.force { Overwrite::Replace } else { Overwrite::Refuse };
+                let overwrite = if args.force {
+                    Overwrite::Replace
+                } else {
+                    Overwrite::Refuse
+                };
                 let mut part = p.clone().into_os_string();
                 part.push(".part");
                 let fut = download.to_file(p, overwrite);
@@ -150,7 +161,11 @@ pub(super) async fn run(args: DownloadArgs, ui: Ui) -> Result<Exit, CliError> {
                 }
             );
         }
-        tracing::info!(bytes = summary.bytes, resumes = summary.resumes, "download done");
+        tracing::info!(
+            bytes = summary.bytes,
+            resumes = summary.resumes,
+            "download done"
+        );
         Ok(Exit::Ok)
     };
     super::within(limit, work).await
@@ -163,8 +178,10 @@ fn default_file(id: &SnapshotId) -> PathBuf {
 
 fn refuse_existing(path: &std::path::Path, force: bool) -> Result<(), CliError> {
     if !force && path.symlink_metadata().is_ok() {
-        return Err(CliError::usage(format!("{} already exists", path.display()))
-            .with_hint("pass --force to replace it, or --output-file to write elsewhere"));
+        return Err(
+            CliError::usage(format!("{} already exists", path.display()))
+                .with_hint("pass --force to replace it, or --output-file to write elsewhere"),
+        );
     }
     Ok(())
 }

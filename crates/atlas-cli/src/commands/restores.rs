@@ -28,16 +28,20 @@ pub(super) async fn run(cmd: RestoresCommand, ui: Ui) -> Result<Exit, CliError> 
 
 fn flex_only(cluster: &ClusterArgs) -> Result<(), CliError> {
     if cluster.forced_kind() == Some(KindArg::Tenant) {
-        return Err(CliError::usage("restore jobs are for flex clusters, not --kind tenant")
-            .with_hint("M2/M5 clusters became flex clusters in 2025-2026: leave out --kind tenant"));
+        return Err(
+            CliError::usage("restore jobs are for flex clusters, not --kind tenant").with_hint(
+                "M2/M5 clusters became flex clusters in 2025-2026: leave out --kind tenant",
+            ),
+        );
     }
     Ok(())
 }
 
 fn job_id(raw: &str) -> Result<RestoreJobId, CliError> {
     raw.trim().parse().map_err(|e| {
-        CliError::usage(format!("invalid --restore-job-id: {e}"))
-            .with_hint("a restore job id is 24 lower-case hexadecimal characters, as `restores list` shows")
+        CliError::usage(format!("invalid --restore-job-id: {e}")).with_hint(
+            "a restore job id is 24 lower-case hexadecimal characters, as `restores list` shows",
+        )
     })
 }
 
@@ -52,7 +56,11 @@ async fn list(args: RestoresListArgs, ui: Ui) -> Result<Exit, CliError> {
     };
     if args.all {
         let pages: Vec<RestoreJobPage> = super::within(limit, async {
-            request().pages().try_collect().await.map_err(|e| describe(&e, &s.target))
+            request()
+                .pages()
+                .try_collect()
+                .await
+                .map_err(|e| describe(&e, &s.target))
         })
         .await?;
         let text = match ui.format {
@@ -68,7 +76,10 @@ async fn list(args: RestoresListArgs, ui: Ui) -> Result<Exit, CliError> {
         return Ok(Exit::Ok);
     }
     let response = super::within(limit, async {
-        request().send_full().await.map_err(|e| describe(&e, &s.target))
+        request()
+            .send_full()
+            .await
+            .map_err(|e| describe(&e, &s.target))
     })
     .await?;
     let text = match ui.format {
@@ -107,13 +118,17 @@ async fn get(args: RestoreJobArgs, ui: Ui) -> Result<Exit, CliError> {
 async fn start(args: RestoresStartArgs, ui: Ui) -> Result<Exit, CliError> {
     flex_only(&args.cluster)?;
     let snapshot_id = super::snapshot_id(&args.snapshot_id)?;
-    let target: DeploymentName = args.target_cluster.trim().parse().map_err(|e| {
-        CliError::usage(format!("invalid --target-cluster: {e}"))
-    })?;
+    let target: DeploymentName = args
+        .target_cluster
+        .trim()
+        .parse()
+        .map_err(|e| CliError::usage(format!("invalid --target-cluster: {e}")))?;
     let target_project: Option<GroupId> = match &args.target_project_id {
-        Some(p) => Some(p.trim().parse().map_err(|e| {
-            CliError::usage(format!("invalid --target-project-id: {e}"))
-        })?),
+        Some(p) => Some(
+            p.trim()
+                .parse()
+                .map_err(|e| CliError::usage(format!("invalid --target-project-id: {e}")))?,
+        ),
         None => None,
     };
     let limit = args.timeout.and_then(|t| t.duration());
@@ -163,7 +178,9 @@ async fn wait(args: RestoresWaitArgs, ui: Ui) -> Result<Exit, CliError> {
         move |ev: &WaitEvent<RestoreJob>| {
             let status = status_text(&ev.value);
             progress.event(&status, ev.elapsed, ev.polls);
-            *last_status.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = status;
+            *last_status
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = status;
         }
     };
     let on_poll = {
@@ -200,7 +217,11 @@ async fn wait(args: RestoresWaitArgs, ui: Ui) -> Result<Exit, CliError> {
     let status = job.status.clone();
     let summary = format!(
         "{} restore job {id} is {} after {}",
-        if status == Some(RestoreStatus::Completed) { "✓" } else { "✗" },
+        if status == Some(RestoreStatus::Completed) {
+            "✓"
+        } else {
+            "✗"
+        },
         paint_status(&status_text(job), ui.color_err()),
         format_elapsed(started.elapsed())
     );

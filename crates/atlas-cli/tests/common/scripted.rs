@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
+use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -25,6 +26,9 @@ pub struct Seen {
     /// The `Host` header.
     pub host: String,
     pub had_credentials: bool,
+    pub method: String,
+    /// The `Range` header.
+    pub range: Option<String>,
 }
 
 impl Seen {
@@ -43,6 +47,8 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Send only this many bytes of the body, then break the connection.
+    pub cut_after: Option<usize>,
 }
 
 impl Reply {
@@ -51,6 +57,17 @@ impl Reply {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.into().into_bytes(),
+            cut_after: None,
+        }
+    }
+
+    /// Bytes, with a status (an archive, an XML error).
+    pub fn bytes(status: u16, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            headers: vec![],
+            body,
+            cut_after: None,
         }
     }
 
@@ -104,6 +121,12 @@ impl Scripted {
                                 .unwrap_or_default()
                                 .to_owned(),
                             had_credentials: req.headers().contains_key("authorization"),
+                            method: req.method().to_string(),
+                            range: req
+                                .headers()
+                                .get("range")
+                                .and_then(|h| h.to_str().ok())
+                                .map(str::to_owned),
                         };
                         journal.lock().unwrap().push(seen.clone());
                         let reply = script(&seen);
@@ -112,7 +135,21 @@ impl Scripted {
                             for (k, v) in &reply.headers {
                                 r = r.header(k, v);
                             }
-                            Ok::<_, Infallible>(r.body(Full::new(Bytes::from(reply.body))).unwrap())
+                            let body: BoxBody<Bytes, std::io::Error> = match reply.cut_after {
+                                None => Full::new(Bytes::from(reply.body))
+                                    .map_err(|never| match never {})
+                                    .boxed(),
+                                Some(n) => {
+                                    r = r.header("content-length", reply.body.len());
+                                    let part = Bytes::from(reply.body).slice(..n);
+                                    let frames: Vec<Result<Frame<Bytes>, std::io::Error>> = vec![
+                                        Ok(Frame::data(part)),
+                                        Err(std::io::Error::other("cut")),
+                                    ];
+                                    StreamBody::new(futures_util::stream::iter(frames)).boxed()
+                                }
+                            };
+                            Ok::<_, Infallible>(r.body(body).unwrap())
                         }
                     });
                     let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
