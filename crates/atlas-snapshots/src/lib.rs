@@ -84,8 +84,8 @@
 //!
 //! # Listing
 //!
-//! [`ListSnapshots::send`] fetches one page ([`items_per_page`](ListSnapshots::items_per_page),
-//! [`page_num`](ListSnapshots::page_num), [`include_count`](ListSnapshots::include_count));
+//! [`ListSnapshots::send`] fetches one page ([`items_per_page`](List::items_per_page),
+//! [`page_num`](List::page_num), [`without_total_count`](List::without_total_count));
 //! [`ListSnapshots::pages`] walks every page and [`ListSnapshots::stream`] yields the snapshots of
 //! every page one by one.
 //!

@@ -28,7 +28,7 @@ pub const DEFAULT_MAX_PAGES: u32 = 1000;
 #[non_exhaustive]
 pub enum ListWarning {
     /// An entry of a page did not decode; the page's other entries were kept. The entry is also
-    /// in [`SnapshotPage::rejected`].
+    /// in [`Page::rejected`](crate::Page::rejected).
     Rejected(RejectedEntry),
     /// A page had exactly the ids of the page before it: the server ignores the page number, so
     /// the walk stopped there instead of collecting the same snapshots again.
@@ -82,7 +82,7 @@ pub type ListRestoreJobs<'a> = List<'a, Flex, RestoreJob>;
 /// instead of running into a `429`.
 ///
 /// Each entry of a page is decoded on its own: an entry that does not decode is reported (in
-/// [`SnapshotPage::rejected`] and to [`on_warning`](Self::on_warning)) and the others are kept.
+/// [`Page::rejected`](crate::Page::rejected) and to [`on_warning`](Self::on_warning)) and the others are kept.
 ///
 /// ```no_run
 /// # async fn demo(client: atlas_snapshots::AtlasClient) -> Result<(), atlas_snapshots::Error> {
@@ -228,7 +228,7 @@ impl<'a, K, T: PageItem> List<'a, K, T> {
     /// # Errors
     ///
     /// See [`Error`]. An entry that does not decode is not an error: it is in
-    /// [`SnapshotPage::rejected`].
+    /// [`Page::rejected`](crate::Page::rejected).
     pub async fn send(self) -> Result<Page<T>, Error> {
         self.send_full().await.map(ApiResponse::into_value)
     }
