@@ -69,16 +69,24 @@
 //! # }
 //! ```
 
+mod attempt;
+mod auth;
+mod builder;
 mod client;
+mod cnonce;
 mod config;
 mod connector;
 mod error;
+mod origin;
+mod request;
 mod retry;
+mod stats;
 
-pub use client::{
-    Client, ClientBuilder, DEFAULT_BODY_LIMIT, DEFAULT_DIGEST_IN_FLIGHT, Executor, Stats,
-    USER_AGENT_PRODUCT,
+pub use builder::{
+    ClientBuilder, DEFAULT_BODY_LIMIT, DEFAULT_DIGEST_IN_FLIGHT, USER_AGENT_PRODUCT,
 };
+pub use client::{Client, Executor};
 pub use config::{ProxyConfig, RootCertificates, Timeouts};
 pub use error::{BoxError, Error, TimeoutKind};
 pub use retry::{Backoff, RetryPolicy, is_idempotent, is_retryable_status, retry_after};
+pub use stats::Stats;
