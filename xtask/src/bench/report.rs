@@ -430,8 +430,16 @@ mod tests {
             line("throughput >= 0.85 | atlas-transport, one CPU, 1 in flight")
                 .contains("met by the median, not by every round")
         );
-        assert!(line("client authentication CPU <= 1.0 µs per request | atlas-transport, one CPU, 1 in").contains("met by the median, not by every round"));
+        assert!(
+            line(
+                "client authentication CPU <= 1.0 µs per request | atlas-transport, one CPU, 1 in"
+            )
+            .contains("met by the median, not by every round")
+        );
         // Not measured is said too, never left blank.
-        assert!(line("1.3x reqwest + diqwest | one CPU (both on 0), 1 in flight").contains("not measured"));
+        assert!(
+            line("1.3x reqwest + diqwest | one CPU (both on 0), 1 in flight")
+                .contains("not measured")
+        );
     }
 }
