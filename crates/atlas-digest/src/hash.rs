@@ -213,6 +213,12 @@ impl Hex {
     }
 }
 
+impl zeroize::Zeroize for Hex {
+    fn zeroize(&mut self) {
+        self.buf.zeroize();
+    }
+}
+
 impl fmt::Debug for Hex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Hex values here are H(A1) or responses: never print them.
@@ -361,36 +367,59 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
     out
 }
 
-/// Decodes standard padded base64; `None` on any deviation.
-pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let bytes = s.as_bytes();
-    if bytes.len() % 4 != 0 {
+/// Decoding table: the 6-bit value of each base64 character, or `0xff`.
+const B64_DECODE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[B64[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Decodes standard base64 (padded, or unpadded when the length needs no padding) into `out`;
+/// returns the number of bytes written, `None` on any deviation or if `out` is too short.
+/// Table lookups, no allocation.
+pub(crate) fn base64_decode_into(input: &[u8], out: &mut [u8]) -> Option<usize> {
+    if input.len() % 4 != 0 {
         return None;
     }
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    let chunks = bytes.len() / 4;
-    for (ci, chunk) in bytes.chunks_exact(4).enumerate() {
-        let last = ci + 1 == chunks;
-        let mut n = 0u32;
-        let mut pad = 0;
-        for (i, &c) in chunk.iter().enumerate() {
-            let v = if c == b'=' {
-                if !last || i < 2 {
-                    return None;
-                }
-                pad += 1;
-                0
-            } else {
-                if pad > 0 {
-                    return None;
-                }
-                B64.iter().position(|&x| x == c)? as u32
-            };
-            n = (n << 6) | v;
-        }
-        let b = n.to_be_bytes();
-        out.extend_from_slice(&b[1..4 - pad]);
+    let pad = input
+        .iter()
+        .rev()
+        .take(2)
+        .take_while(|&&c| c == b'=')
+        .count();
+    let body = &input[..input.len() - pad];
+    let n = body.len() / 4 * 3 + [0, 0, 1, 2][body.len() % 4];
+    if n > out.len() || (pad > 0 && body.len() % 4 == 0) {
+        return None;
     }
+    let mut bad = 0u8;
+    let mut at = 0;
+    for chunk in body.chunks(4) {
+        let mut acc = 0u32;
+        for &c in chunk {
+            let v = B64_DECODE[usize::from(c)];
+            bad |= v & 0x80;
+            acc = (acc << 6) | u32::from(v & 0x3f);
+        }
+        acc <<= 6 * (4 - chunk.len() as u32);
+        let bytes = acc.to_be_bytes();
+        let take = chunk.len() - 1;
+        out[at..at + take].copy_from_slice(&bytes[1..=take]);
+        at += take;
+    }
+    (bad == 0).then_some(at)
+}
+
+/// Decodes standard padded base64 into a `Vec` (see [`base64_decode_into`]).
+#[cfg(test)]
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; s.len() / 4 * 3];
+    let n = base64_decode_into(s.as_bytes(), &mut out)?;
+    out.truncate(n);
     Some(out)
 }
 

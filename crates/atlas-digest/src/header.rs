@@ -1,12 +1,13 @@
 //! Typed views of the three Digest headers, with parsing and formatting that round-trip.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use crate::hash::{Algorithm, Qop};
 use crate::parse::{
-    Challenge, ParseError, decode_ext_value, encode_ext_value, is_quotable, parse_credentials,
-    parse_param_list, write_quoted,
+    Challenge, ParseError, decode_ext_value, encode_ext_value, for_each_credential_param,
+    for_each_list_param, is_quotable, parse_credentials, write_quoted,
 };
 
 /// A `Digest` challenge ([RFC 7616 section 3.3](https://www.rfc-editor.org/rfc/rfc7616#section-3.3)).
@@ -66,6 +67,7 @@ impl DigestChallenge {
         if !c.is_scheme("Digest") {
             return Err(semantic("the `Digest` scheme"));
         }
+        check_no_duplicates(&c.params)?;
         let nonce = c
             .param("nonce")
             .ok_or_else(|| semantic("a `nonce` parameter"))?;
@@ -122,7 +124,10 @@ impl FromStr for DigestChallenge {
     /// [`crate::parse_challenges`]).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let c = parse_credentials(s)?;
-        DigestChallenge::from_challenge(&c).map_err(|e| ParseError::semantic(s.len(), e.expected()))
+        DigestChallenge::from_challenge(&c).map_err(|e| match e.kind() {
+            crate::parse::ParseErrorKind::Semantic => ParseError::semantic(s.len(), e.expected()),
+            _ => e,
+        })
     }
 }
 
@@ -249,51 +254,145 @@ pub(crate) fn needs_extended(username: &str) -> bool {
     !username.is_ascii() || !is_quotable(username)
 }
 
+/// `nc`: exactly 8 hex digits (RFC 7616 section 3.4: `nc-value = 8LHEX`; uppercase accepted).
 fn parse_nc(v: &str) -> Option<u32> {
-    let v = v.trim();
-    if v.is_empty() || v.len() > 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     u32::from_str_radix(v, 16).ok()
 }
 
-impl FromStr for AuthorizationHeader {
-    type Err = ParseError;
+/// Tracks the parameters seen in one header so that duplicates are refused (case-insensitively).
+struct Seen<'a, const N: usize> {
+    known: [&'static str; N],
+    mask: u32,
+    others: Vec<&'a str>,
+}
 
-    /// Parses a `Digest` credentials value. Missing `username`/`username*`, `realm`, `nonce`, `uri` or
-    /// `response`, an unsupported algorithm, a malformed `nc` or `username*`, both `username` and
-    /// `username*`, or qop without `nc` and `cnonce` are errors.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let c = parse_credentials(s)?;
-        let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
-        if !c.is_scheme("Digest") {
-            return Err(ParseError::new(s, 0, "the `Digest` scheme"));
+impl<'a, const N: usize> Seen<'a, N> {
+    fn new(known: [&'static str; N]) -> Self {
+        Seen {
+            known,
+            mask: 0,
+            others: Vec::new(),
         }
-        let required = |name: &'static str, what: &'static str| {
-            c.param(name)
-                .map(str::to_owned)
-                .ok_or_else(|| semantic(what))
-        };
-        let (username, username_extended) = match (c.param("username"), c.param("username*")) {
+    }
+
+    /// The index of `name` among the known names (or `None`), after checking it is not a duplicate.
+    fn see(&mut self, name: &'a str, at: usize) -> Result<Option<usize>, ParseError> {
+        if let Some(i) = self.known.iter().position(|k| k.eq_ignore_ascii_case(name)) {
+            let bit = 1u32 << i;
+            if self.mask & bit != 0 {
+                return Err(ParseError::duplicate(at));
+            }
+            self.mask |= bit;
+            return Ok(Some(i));
+        }
+        if self.others.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+            return Err(ParseError::duplicate(at));
+        }
+        self.others.push(name);
+        Ok(None)
+    }
+}
+
+/// Refuses a generic challenge that names a parameter twice (RFC 9110 section 11.2).
+pub(crate) fn check_no_duplicates(params: &[(String, String)]) -> Result<(), ParseError> {
+    for (i, (name, _)) in params.iter().enumerate() {
+        if params[..i]
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            return Err(ParseError::duplicate(0));
+        }
+    }
+    Ok(())
+}
+
+/// A parsed `Digest` `Authorization` value borrowing from the input (values with escapes, and a
+/// decoded `username*`, are owned). The server verifies from this view: one pass, no allocation for
+/// ordinary headers.
+pub(crate) struct AuthorizationRef<'a> {
+    pub(crate) username: Cow<'a, str>,
+    pub(crate) username_extended: bool,
+    pub(crate) realm: Cow<'a, str>,
+    pub(crate) nonce: Cow<'a, str>,
+    pub(crate) uri: Cow<'a, str>,
+    pub(crate) response: Cow<'a, str>,
+    pub(crate) algorithm: Algorithm,
+    pub(crate) cnonce: Option<Cow<'a, str>>,
+    pub(crate) opaque: Option<Cow<'a, str>>,
+    pub(crate) qop: Option<Qop>,
+    pub(crate) nc: Option<u32>,
+    pub(crate) userhash: bool,
+}
+
+const AUTH_PARAMS: [&str; 12] = [
+    "username",
+    "username*",
+    "realm",
+    "nonce",
+    "uri",
+    "response",
+    "algorithm",
+    "cnonce",
+    "opaque",
+    "qop",
+    "nc",
+    "userhash",
+];
+
+impl<'a> AuthorizationRef<'a> {
+    /// Parses a `Digest` credentials value. Missing `username`/`username*`, `realm`, `nonce`, `uri` or
+    /// `response`, an unsupported algorithm, an `nc` that is not 8 hex digits, a malformed
+    /// `username*`, both `username` and `username*`, a duplicate parameter, or qop without `nc` and
+    /// `cnonce` are errors.
+    pub(crate) fn parse(s: &'a str) -> Result<AuthorizationRef<'a>, ParseError> {
+        let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
+        let mut seen = Seen::new(AUTH_PARAMS);
+        let mut v: [Option<Cow<'a, str>>; 12] = Default::default();
+        for_each_credential_param(s, "Digest", |name, value, at| {
+            if let Some(i) = seen.see(name, at)? {
+                v[i] = Some(value);
+            }
+            Ok(())
+        })?;
+        let [
+            username,
+            username_ext,
+            realm,
+            nonce,
+            uri,
+            response,
+            algorithm,
+            cnonce,
+            opaque,
+            qop,
+            nc,
+            userhash,
+        ] = v;
+        let (username, username_extended) = match (username, username_ext) {
             (Some(_), Some(_)) => {
                 return Err(semantic("only one of `username` and `username*`"));
             }
-            (Some(u), None) => (u.to_owned(), false),
+            (Some(u), None) => (u, false),
             (None, Some(ext)) => (
-                decode_ext_value(ext.trim())
-                    .ok_or_else(|| semantic("a valid RFC 8187 `username*` value"))?,
+                Cow::Owned(
+                    decode_ext_value(ext.trim())
+                        .ok_or_else(|| semantic("a valid RFC 8187 `username*` value"))?,
+                ),
                 true,
             ),
             (None, None) => return Err(semantic("a `username` parameter")),
         };
-        let algorithm = match c.param("algorithm") {
+        let algorithm = match algorithm {
             None => Algorithm::Md5,
             Some(a) => a
                 .trim()
                 .parse()
                 .map_err(|_| semantic("a supported `algorithm`"))?,
         };
-        let qop = match c.param("qop") {
+        let qop = match qop {
             None => None,
             Some(q) => Some(
                 q.trim()
@@ -301,29 +400,52 @@ impl FromStr for AuthorizationHeader {
                     .map_err(|_| semantic("`qop` auth or auth-int"))?,
             ),
         };
-        let nc = match c.param("nc") {
+        let nc = match nc {
             None => None,
-            Some(v) => Some(parse_nc(v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
+            Some(v) => Some(parse_nc(&v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
         };
-        let cnonce = c.param("cnonce").map(str::to_owned);
         if qop.is_some() && (nc.is_none() || cnonce.is_none()) {
             return Err(semantic("`nc` and `cnonce` with `qop`"));
         }
-        Ok(AuthorizationHeader {
+        Ok(AuthorizationRef {
             username,
             username_extended,
-            realm: required("realm", "a `realm` parameter")?,
-            nonce: required("nonce", "a `nonce` parameter")?,
-            uri: required("uri", "a `uri` parameter")?,
-            response: required("response", "a `response` parameter")?,
+            realm: realm.ok_or_else(|| semantic("a `realm` parameter"))?,
+            nonce: nonce.ok_or_else(|| semantic("a `nonce` parameter"))?,
+            uri: uri.ok_or_else(|| semantic("a `uri` parameter"))?,
+            response: response.ok_or_else(|| semantic("a `response` parameter"))?,
             algorithm,
             cnonce,
-            opaque: c.param("opaque").map(str::to_owned),
+            opaque,
             qop,
             nc,
-            userhash: c
-                .param("userhash")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            userhash: userhash.is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+        })
+    }
+}
+
+impl FromStr for AuthorizationHeader {
+    type Err = ParseError;
+
+    /// Parses a `Digest` credentials value. Missing `username`/`username*`, `realm`, `nonce`, `uri` or
+    /// `response`, an unsupported algorithm, an `nc` that is not exactly 8 hex digits, a malformed
+    /// `username*`, both `username` and `username*`, a duplicate parameter, a value longer than
+    /// [`crate::MAX_HEADER_LEN`], or qop without `nc` and `cnonce` are errors.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let r = AuthorizationRef::parse(s)?;
+        Ok(AuthorizationHeader {
+            username: r.username.into_owned(),
+            username_extended: r.username_extended,
+            realm: r.realm.into_owned(),
+            nonce: r.nonce.into_owned(),
+            uri: r.uri.into_owned(),
+            response: r.response.into_owned(),
+            algorithm: r.algorithm,
+            cnonce: r.cnonce.map(Cow::into_owned),
+            opaque: r.opaque.map(Cow::into_owned),
+            qop: r.qop,
+            nc: r.nc,
+            userhash: r.userhash,
         })
     }
 }
@@ -395,17 +517,42 @@ impl AuthenticationInfo {
 impl FromStr for AuthenticationInfo {
     type Err = ParseError;
 
-    /// Parses the parameter list; unknown parameters are ignored, a malformed `nc` or `qop` is an error.
+    /// Parses the parameter list; unknown parameters are ignored; a malformed `nc` or `qop`, or a
+    /// duplicate parameter, is an error.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let params = parse_param_list(s)?;
+        let r = AuthenticationInfoRef::parse(s)?;
+        Ok(AuthenticationInfo {
+            nextnonce: r.nextnonce.map(Cow::into_owned),
+            qop: r.qop,
+            rspauth: r.rspauth.map(Cow::into_owned),
+            cnonce: r.cnonce.map(Cow::into_owned),
+            nc: r.nc,
+        })
+    }
+}
+
+/// A parsed `Authentication-Info` borrowing from the input (the client checks `rspauth` from this).
+pub(crate) struct AuthenticationInfoRef<'a> {
+    pub(crate) nextnonce: Option<Cow<'a, str>>,
+    pub(crate) qop: Option<Qop>,
+    pub(crate) rspauth: Option<Cow<'a, str>>,
+    pub(crate) cnonce: Option<Cow<'a, str>>,
+    pub(crate) nc: Option<u32>,
+}
+
+impl<'a> AuthenticationInfoRef<'a> {
+    pub(crate) fn parse(s: &'a str) -> Result<AuthenticationInfoRef<'a>, ParseError> {
         let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-        };
-        let qop = match get("qop") {
+        let mut seen = Seen::new(["nextnonce", "qop", "rspauth", "cnonce", "nc"]);
+        let mut v: [Option<Cow<'a, str>>; 5] = Default::default();
+        for_each_list_param(s, |name, value, at| {
+            if let Some(i) = seen.see(name, at)? {
+                v[i] = Some(value);
+            }
+            Ok(())
+        })?;
+        let [nextnonce, qop, rspauth, cnonce, nc] = v;
+        let qop = match qop {
             None => None,
             Some(q) => Some(
                 q.trim()
@@ -413,15 +560,15 @@ impl FromStr for AuthenticationInfo {
                     .map_err(|_| semantic("`qop` auth or auth-int"))?,
             ),
         };
-        let nc = match get("nc") {
+        let nc = match nc {
             None => None,
-            Some(v) => Some(parse_nc(v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
+            Some(v) => Some(parse_nc(&v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
         };
-        Ok(AuthenticationInfo {
-            nextnonce: get("nextnonce").map(str::to_owned),
+        Ok(AuthenticationInfoRef {
+            nextnonce,
             qop,
-            rspauth: get("rspauth").map(str::to_owned),
-            cnonce: get("cnonce").map(str::to_owned),
+            rspauth,
+            cnonce,
             nc,
         })
     }

@@ -7,11 +7,32 @@
 //! token68          = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 //! ```
 //!
-//! Tolerated quirks: empty list elements and trailing commas, whitespace around `=`, duplicate and unknown
-//! parameters (kept; the typed views take the first occurrence), unquoted values containing `/`, `=`, `:`
-//! and other visible characters (`nonce=abc+/=`, `uri=/a/b`), empty unquoted values (`opaque=`).
+//! Tolerated quirks: empty list elements and trailing commas, whitespace around `=`, unknown
+//! parameters, unquoted values containing `/`, `=`, `:` and other visible characters (`nonce=abc+/=`,
+//! `uri=/a/b`), empty unquoted values (`opaque=`). Duplicate parameters are kept by the generic
+//! [`Challenge`] view and refused by the typed Digest views (RFC 9110 section 11.2). Values longer
+//! than [`MAX_HEADER_LEN`] are refused before parsing.
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// The longest header value the parsers accept (bytes), like Apache's default `LimitRequestFieldSize`.
+/// Longer input is [`ParseErrorKind::TooLong`] before any parsing.
+pub const MAX_HEADER_LEN: usize = 8192;
+
+/// What kind of problem a [`ParseError`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The RFC 9110 grammar was violated ([`ParseError::expected`] says what was expected where).
+    Syntax,
+    /// The syntax is fine but a required parameter is missing or a value is unusable.
+    Semantic,
+    /// A parameter occurs twice in one challenge or credentials (RFC 9110 section 11.2 forbids it).
+    Duplicate,
+    /// The value is longer than [`MAX_HEADER_LEN`].
+    TooLong,
+}
 
 /// A syntax error in an authentication header, with the byte offset where parsing stopped.
 ///
@@ -23,8 +44,7 @@ pub struct ParseError {
     expected: &'static str,
     found: Option<char>,
     value_index: usize,
-    /// The syntax was fine but a required parameter is missing or has an unusable value.
-    semantic: bool,
+    kind: ParseErrorKind,
 }
 
 impl ParseError {
@@ -36,7 +56,7 @@ impl ParseError {
             expected,
             found,
             value_index: 0,
-            semantic: false,
+            kind: ParseErrorKind::Syntax,
         }
     }
 
@@ -48,7 +68,29 @@ impl ParseError {
             expected,
             found: None,
             value_index: 0,
-            semantic: true,
+            kind: ParseErrorKind::Semantic,
+        }
+    }
+
+    /// A parameter named twice; `offset` is where the second occurrence starts.
+    pub(crate) fn duplicate(offset: usize) -> ParseError {
+        ParseError {
+            offset,
+            expected: "each parameter at most once",
+            found: None,
+            value_index: 0,
+            kind: ParseErrorKind::Duplicate,
+        }
+    }
+
+    /// Input longer than [`MAX_HEADER_LEN`].
+    pub(crate) fn too_long(len: usize) -> ParseError {
+        ParseError {
+            offset: len,
+            expected: "a header value of at most 8192 bytes",
+            found: None,
+            value_index: 0,
+            kind: ParseErrorKind::TooLong,
         }
     }
 
@@ -77,22 +119,47 @@ impl ParseError {
     pub fn value_index(&self) -> usize {
         self.value_index
     }
+
+    /// The kind of problem.
+    pub fn kind(&self) -> ParseErrorKind {
+        self.kind
+    }
+}
+
+/// [`ParseErrorKind::TooLong`] if `input` exceeds [`MAX_HEADER_LEN`].
+pub(crate) fn check_len(input: &str) -> Result<(), ParseError> {
+    if input.len() > MAX_HEADER_LEN {
+        Err(ParseError::too_long(input.len()))
+    } else {
+        Ok(())
+    }
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.semantic {
-            write!(
+        match self.kind {
+            ParseErrorKind::Syntax => {
+                write!(f, "expected {} at byte {}", self.expected, self.offset)?;
+                match self.found {
+                    Some(c) => write!(f, " (found {c:?})")?,
+                    None => f.write_str(" (found end of input)")?,
+                }
+            }
+            ParseErrorKind::Duplicate => write!(
+                f,
+                "duplicate parameter at byte {} (RFC 9110 allows each once)",
+                self.offset
+            )?,
+            ParseErrorKind::TooLong => write!(
+                f,
+                "header value of {} bytes exceeds the limit of {MAX_HEADER_LEN}",
+                self.offset
+            )?,
+            _ => write!(
                 f,
                 "expected {} (header ends at byte {})",
                 self.expected, self.offset
-            )?;
-        } else {
-            write!(f, "expected {} at byte {}", self.expected, self.offset)?;
-            match self.found {
-                Some(c) => write!(f, " (found {c:?})")?,
-                None => f.write_str(" (found end of input)")?,
-            }
+            )?,
         }
         if self.value_index > 0 {
             write!(f, " in header value #{}", self.value_index + 1)?;
@@ -196,7 +263,9 @@ where
 {
     let mut out = Vec::new();
     for (i, v) in values.into_iter().enumerate() {
-        parse_challenge_list(v, &mut out).map_err(|e| e.with_value_index(i))?;
+        check_len(v)
+            .and_then(|()| parse_challenge_list(v, &mut out))
+            .map_err(|e| e.with_value_index(i))?;
     }
     Ok(out)
 }
@@ -204,6 +273,7 @@ where
 /// Parses one credentials value (`Authorization` / `Proxy-Authorization`): scheme plus token68 or params
 /// ([RFC 9110 section 11.4](https://www.rfc-editor.org/rfc/rfc9110#section-11.4)).
 pub fn parse_credentials(input: &str) -> Result<Challenge, ParseError> {
+    check_len(input)?;
     let mut p = Parser::new(input);
     p.skip_ows();
     let scheme = p.token("auth-scheme")?;
@@ -235,6 +305,7 @@ pub fn parse_credentials(input: &str) -> Result<Challenge, ParseError> {
 /// Parses a bare `#auth-param` list (`Authentication-Info`, `Proxy-Authentication-Info`;
 /// [RFC 9110 section 11.6.3](https://www.rfc-editor.org/rfc/rfc9110#section-11.6.3)).
 pub fn parse_param_list(input: &str) -> Result<Vec<(String, String)>, ParseError> {
+    check_len(input)?;
     let mut p = Parser::new(input);
     let mut out = Vec::new();
     p.skip_ows_commas();
@@ -252,8 +323,60 @@ pub fn parse_param_list(input: &str) -> Result<Vec<(String, String)>, ParseError
 /// a broken vendor challenge after a good Digest one must not hide it).
 pub(crate) fn parse_challenges_partial(input: &str) -> (Vec<Challenge>, Option<ParseError>) {
     let mut out = Vec::new();
+    if let Err(e) = check_len(input) {
+        return (out, Some(e));
+    }
     let err = parse_challenge_list(input, &mut out).err();
     (out, err)
+}
+
+/// Calls `f` with each parameter of a credentials value of `scheme` (`Digest a=b, c="d"`), in one
+/// pass and without allocating unless a quoted value holds escapes. `f` also gets the parameter's
+/// byte offset. Errors: length, syntax, another scheme, token68.
+pub(crate) fn for_each_credential_param<'a>(
+    input: &'a str,
+    scheme: &'static str,
+    mut f: impl FnMut(&'a str, Cow<'a, str>, usize) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
+    check_len(input)?;
+    let mut p = Parser::new(input);
+    p.skip_ows();
+    let start = p.pos;
+    let name = p.token("auth-scheme")?;
+    if !name.eq_ignore_ascii_case(scheme) {
+        return Err(ParseError::new(input, start, scheme_expected(scheme)));
+    }
+    let had_sp = p.skip_sp();
+    p.skip_ows();
+    if p.eof() {
+        return Ok(());
+    }
+    if !had_sp {
+        return Err(p.err("space after auth-scheme"));
+    }
+    p.params_borrowed(&mut f)
+}
+
+fn scheme_expected(scheme: &'static str) -> &'static str {
+    if scheme.eq_ignore_ascii_case("Digest") {
+        "the `Digest` scheme"
+    } else {
+        "the expected auth-scheme"
+    }
+}
+
+/// Calls `f` with each parameter of a bare `#auth-param` list (`Authentication-Info`), borrowing.
+pub(crate) fn for_each_list_param<'a>(
+    input: &'a str,
+    mut f: impl FnMut(&'a str, Cow<'a, str>, usize) -> Result<(), ParseError>,
+) -> Result<(), ParseError> {
+    check_len(input)?;
+    let mut p = Parser::new(input);
+    p.skip_ows_commas();
+    if p.eof() {
+        return Ok(());
+    }
+    p.params_borrowed(&mut f)
 }
 
 fn parse_challenge_list(input: &str, out: &mut Vec<Challenge>) -> Result<(), ParseError> {
@@ -556,6 +679,70 @@ impl<'a> Parser<'a> {
                 b'\t' => self.pos += 1,
                 c if c < 0x20 || c == 0x7f => return Err(self.err("qdtext")),
                 _ => self.pos += 1,
+            }
+        }
+    }
+
+    /// A quoted-string, borrowed from the input unless it holds escapes.
+    fn quoted_cow(&mut self) -> Result<Cow<'a, str>, ParseError> {
+        let open = self.pos;
+        let mut i = open + 1;
+        loop {
+            match self.b.get(i) {
+                None => {
+                    self.pos = i;
+                    return Err(self.err("closing `\"` of quoted-string"));
+                }
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return Ok(Cow::Borrowed(&self.s[open + 1..i]));
+                }
+                Some(b'\\') => {
+                    // Escapes: take the general path.
+                    return self.quoted_string().map(Cow::Owned);
+                }
+                Some(&c) if (c < 0x20 && c != b'\t') || c == 0x7f => {
+                    self.pos = i;
+                    return Err(self.err("qdtext"));
+                }
+                Some(_) => i += 1,
+            }
+        }
+    }
+
+    /// `#auth-param` to the end of the input, borrowing; the caller checked the scheme.
+    fn params_borrowed(
+        &mut self,
+        f: &mut impl FnMut(&'a str, Cow<'a, str>, usize) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        loop {
+            let at = self.pos;
+            let name = self.token("auth-param name")?;
+            self.skip_ows();
+            if self.peek() != Some(b'=') {
+                return Err(self.err("`=` after parameter name"));
+            }
+            self.pos += 1;
+            self.skip_ows();
+            let value = if self.peek() == Some(b'"') {
+                self.quoted_cow()?
+            } else {
+                Cow::Borrowed(self.bare_value())
+            };
+            f(name, value, at)?;
+            self.skip_ows();
+            if self.eof() {
+                return Ok(());
+            }
+            if self.peek() != Some(b',') {
+                return Err(self.err("`,` between parameters"));
+            }
+            self.skip_ows_commas();
+            if self.eof() {
+                return Ok(());
+            }
+            if !self.looks_like_param() {
+                return Err(self.err("auth-param"));
             }
         }
     }
