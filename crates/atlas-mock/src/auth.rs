@@ -3,8 +3,8 @@
 use std::time::{Duration, SystemTime};
 
 use atlas_digest::{
-    Algorithm, DigestServer, InMemoryCredentials, NextNonce, Qop, RequestFacts, ServerConfig,
-    Verified,
+    Algorithm, Charset, DigestServer, InMemoryCredentials, NextNonce, Qop, RequestFacts,
+    ServerConfig, Stale, Userhash, Verified,
 };
 
 use crate::{ApiKey, MockError};
@@ -124,8 +124,12 @@ impl Auth {
                 Some(d) => NextNonce::After(d),
             })
             .with_domain("")
-            .with_userhash(settings.userhash)
-            .with_charset_utf8(false)
+            .with_userhash(if settings.userhash {
+                Userhash::Offered
+            } else {
+                Userhash::Off
+            })
+            .with_charset(Charset::Omit)
             .with_replay_window(settings.replay_window)
             .with_max_tracked_nonces(settings.max_tracked_nonces);
         let mut secret = [0u8; 32];
@@ -142,7 +146,8 @@ impl Auth {
 
     /// `WWW-Authenticate` values. Like Atlas, they always carry `stale` (`stale=false` too).
     pub(crate) fn challenges(&self, stale: bool) -> Vec<String> {
-        let mut out = self.server.challenges(SystemTime::now(), stale);
+        let flag = if stale { Stale::True } else { Stale::False };
+        let mut out = self.server.challenges(SystemTime::now(), flag);
         for c in &mut out {
             if !c.contains("stale=") {
                 c.push_str(if stale {
@@ -179,7 +184,7 @@ impl Auth {
     pub(crate) fn table_sizes(&self) -> (usize, usize) {
         (
             self.server.tracked_nonces(),
-            self.server.config().max_tracked_nonces,
+            self.server.config().max_tracked_nonces(),
         )
     }
 }

@@ -881,7 +881,7 @@ fn finish(
         if v.qop == Some(atlas_digest::Qop::AuthInt) {
             v.authentication_info_for_body(&body)
         } else {
-            v.authentication_info.clone()
+            v.authentication_info()
         }
     });
     let mut resp = Response::new(if truncate {

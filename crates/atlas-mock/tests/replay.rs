@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use anyhow::Result;
-use atlas_digest::{Credentials, DigestClient, RequestFacts};
+use atlas_digest::{Authorize, Credentials, DigestClient, RequestFacts};
 use atlas_mock::{DigestSettings, MockAtlas, seed};
 use common::*;
 use http::{Method, StatusCode};
@@ -31,8 +31,10 @@ async fn authorizations(
     let mut out = Vec::new();
     for _ in 0..n {
         let mut s = client.start();
-        let a = client.authorization(&mut s, &RequestFacts::new("GET", target), &cnonce())?;
-        out.push(a.expect("nonce held"));
+        match client.authorize(&mut s, &RequestFacts::new("GET", target), &cnonce())? {
+            Authorize::Send { header, .. } => out.push(header),
+            other => anyhow::bail!("nonce held, yet {other:?}"),
+        }
     }
     Ok(out)
 }

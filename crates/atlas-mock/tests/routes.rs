@@ -249,7 +249,8 @@ async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
     // HEAD: same status and headers, no body.
     let target = v1_snapshot(G, C, seed::SNAPSHOT_ID);
     let mut state = c.digest.start();
-    let authz = c.digest.authorization(
+    let (authz, _lease) = authorization(
+        &c.digest,
         &mut state,
         &atlas_digest::RequestFacts::new("HEAD", &target),
         &cnonce(),
@@ -265,7 +266,8 @@ async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
     // 405 for other methods (authenticated).
     let facts_target = v1_list(G, C);
     let mut state = c.digest.start();
-    let authz = c.digest.authorization(
+    let (authz, _lease) = authorization(
+        &c.digest,
         &mut state,
         &atlas_digest::RequestFacts::new("DELETE", &facts_target),
         &cnonce(),
@@ -914,7 +916,7 @@ async fn auth_int_only_server() -> Result<()> {
     let mut resp = None;
     for _ in 0..3 {
         let facts = RequestFacts::new("GET", &target).with_body(b"");
-        let authz = c.digest.authorization(&mut state, &facts, &cnonce())?;
+        let (authz, _lease) = authorization(&c.digest, &mut state, &facts, &cnonce())?;
         let r = c
             .conn
             .send(Method::GET, &target, &[], authz.as_deref())

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, anyhow, bail};
-use atlas_digest::{Credentials, DigestClient, DigestError, RequestFacts};
+use atlas_digest::{Authorize, Credentials, DigestClient, DigestError, RequestFacts};
 use atlas_mock::MockHandle;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
@@ -164,7 +164,15 @@ impl Client {
         let mut state = self.digest.start();
         loop {
             let facts = RequestFacts::new("GET", target);
-            let authz = self.digest.authorization(&mut state, &facts, &cnonce())?;
+            // The lease is held until the answer is in (dropped at the end of this iteration).
+            let (authz, _lease) = match self.digest.authorize(&mut state, &facts, &cnonce())? {
+                Authorize::Send { header, lease } => (Some(header), Some(lease)),
+                Authorize::Probe => (None, None),
+                Authorize::Wait(wait) => {
+                    wait.await;
+                    continue;
+                }
+            };
             let resp = self
                 .conn
                 .send(Method::GET, target, headers, authz.as_deref())
@@ -194,6 +202,21 @@ impl Client {
             }
             return Ok(resp);
         }
+    }
+}
+
+/// `DigestClient::authorize` for sequential tests: the header (`None`: probe) and the lease to hold
+/// until the answer is in; a wait (never expected one request at a time) is an error.
+pub fn authorization(
+    digest: &DigestClient,
+    state: &mut atlas_digest::RequestState,
+    facts: &RequestFacts<'_>,
+    cnonce: &str,
+) -> Result<(Option<String>, Option<atlas_digest::NcLease>)> {
+    match digest.authorize(state, facts, cnonce)? {
+        Authorize::Send { header, lease } => Ok((Some(header), Some(lease))),
+        Authorize::Probe => Ok((None, None)),
+        Authorize::Wait(_) => bail!("told to wait with one request at a time"),
     }
 }
 
