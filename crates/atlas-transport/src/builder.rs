@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use atlas_digest::ClientConfig as DigestConfig;
 use http::header::HeaderValue;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -21,10 +22,6 @@ use crate::stats::Counters;
 /// The response body limit used unless [`ClientBuilder::body_limit`] says otherwise: 8 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
 
-/// Requests with credentials in flight at once per origin unless
-/// [`ClientBuilder::digest_in_flight_limit`] says otherwise.
-pub const DEFAULT_DIGEST_IN_FLIGHT: usize = 32;
-
 /// The `User-Agent` product token: `atlas-transport/<version>`.
 pub const USER_AGENT_PRODUCT: &str = concat!("atlas-transport/", env!("CARGO_PKG_VERSION"));
 
@@ -40,7 +37,7 @@ pub struct ClientBuilder {
     extra_roots: Vec<ExtraRoot>,
     body_limit: Option<usize>,
     allow_insecure_http: bool,
-    digest_in_flight: Option<usize>,
+    digest: DigestConfig,
 }
 
 #[derive(Debug)]
@@ -116,15 +113,17 @@ impl ClientBuilder {
         self
     }
 
-    /// The most requests with credentials in flight at once per origin (default
-    /// [`DEFAULT_DIGEST_IN_FLIGHT`], 32; at least 1); further requests wait for a slot.
+    /// The HTTP Digest client settings (default: `atlas_digest::ClientConfig::default()`).
     ///
-    /// Requests share the origin's nonce with consecutive nonce counts, and they overtake each
-    /// other on the way to the server. Servers accept an nc below the highest seen only within a
-    /// replay window (32 in `atlas-digest`'s `DigestServer` by default, 128 at most) and answer
-    /// `401` beyond it, so more requests in flight than the window cost extra round trips.
-    pub fn digest_in_flight_limit(mut self, limit: usize) -> Self {
-        self.digest_in_flight = Some(limit);
+    /// Among them the nc span: requests share an origin's nonce with consecutive nonce counts and
+    /// overtake each other on the way to the server, which accepts an nc below the highest it has
+    /// seen only within its replay window. The client never has more than
+    /// [`ClientConfig::nc_span`](atlas_digest::ClientConfig::nc_span) (default 32) unretired nc
+    /// values of one nonce, never more than the server window it is told
+    /// ([`with_server_window`](atlas_digest::ClientConfig::with_server_window), default 64);
+    /// further requests wait for a slot, in order. Also: refusing MD5, requiring `rspauth`.
+    pub fn digest_config(mut self, config: DigestConfig) -> Self {
+        self.digest = config;
         self
     }
 
@@ -170,9 +169,7 @@ impl ClientBuilder {
             None => Auth::Anonymous(Anonymous),
             Some(secret) => Auth::Digest(DigestAuth::new(
                 secret,
-                self.digest_in_flight
-                    .unwrap_or(DEFAULT_DIGEST_IN_FLIGHT)
-                    .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+                self.digest,
                 self.allow_insecure_http,
             )),
         };

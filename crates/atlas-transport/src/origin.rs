@@ -64,6 +64,11 @@ impl Target {
         self.scheme
     }
 
+    /// The port, the scheme's default when the URI names none.
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     pub(crate) fn host(&self) -> &str {
         self.uri.host().unwrap_or_default()
     }
