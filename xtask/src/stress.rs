@@ -48,9 +48,15 @@ pub(crate) const STRESSED: &[Stressed] = &[
     },
     Stressed {
         package: "atlas-transport",
+        test: "digest_concurrency",
+        args: &[],
+        why: "the nc lease: 1..1024 concurrent first requests, steady state, stale, cancellation",
+    },
+    Stressed {
+        package: "atlas-transport",
         test: "digest",
         args: &[],
-        why: "digest sessions under up to 1024 concurrent requests, stale nonces, cancellation",
+        why: "digest round trips, stale nonces, rejections against a loopback server",
     },
     Stressed {
         package: "atlas-transport",
