@@ -54,6 +54,12 @@ pub(crate) const STRESSED: &[Stressed] = &[
     },
     Stressed {
         package: "atlas-transport",
+        test: "lease_props",
+        args: &[],
+        why: "property: any requests dropped in flight or waiting, the queue never wedges",
+    },
+    Stressed {
+        package: "atlas-transport",
         test: "digest",
         args: &[],
         why: "digest round trips, stale nonces, rejections against a loopback server",
