@@ -116,6 +116,26 @@ impl Report {
         Spread::of(auth.iter().zip(&floor).filter_map(|(a, b)| f(a, b)))
     }
 
+    /// The criterion median of `group/name`, in microseconds.
+    fn micro_us(&self, group: &str, name: &str) -> Option<f64> {
+        self.micro
+            .iter()
+            .find(|m| m.group == group && m.name == name)
+            .map(|m| m.median_ns / 1e3)
+    }
+
+    /// The algorithms (`md5_auth`, ...) of the `authorization/*` criterion groups.
+    fn micro_algorithms(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .micro
+            .iter()
+            .filter_map(|m| m.group.strip_prefix("authorization/").map(str::to_owned))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// Per round: our transport's throughput over the peer's, same placement and in flight.
     fn over_peer(&self, peer: Peer, p: Placement, in_flight: u64) -> Option<Spread> {
         let ours = self.ours_of((Ours::Transport, p, in_flight, Auth::Digest));
@@ -212,6 +232,33 @@ impl Report {
                 "server authentication CPU <= 1.5 µs per request",
                 format!("atlas-bench-mock serving atlas-transport, one CPU, {n} in flight"),
                 self.server_auth_us(Ours::Transport, one, n),
+                1.5,
+                Direction::AtMost,
+                2,
+            );
+        }
+        // The same two targets in isolation (criterion, one thread, no network).
+        for alg in self.micro_algorithms() {
+            let one = |v: Option<f64>| v.and_then(|x| Spread::of([x]));
+            let client = self
+                .micro_us(&format!("authorization/{alg}"), "client_steady_state")
+                .zip(self.micro_us(
+                    &format!("authentication_info/{alg}"),
+                    "client_on_authentication_info",
+                ))
+                .map(|(a, b)| a + b);
+            row(
+                "client authentication CPU <= 1.0 µs per request",
+                format!("criterion {alg}: `authorize` + `on_authentication_info`"),
+                one(client),
+                1.0,
+                Direction::AtMost,
+                2,
+            );
+            row(
+                "server authentication CPU <= 1.5 µs per request",
+                format!("criterion {alg}: `verify` + `authentication_info`"),
+                one(self.micro_us(&format!("verify/{alg}"), "verify_and_authentication_info")),
                 1.5,
                 Direction::AtMost,
                 2,
@@ -436,6 +483,34 @@ mod tests {
             )
             .contains("met by the median, not by every round")
         );
+        // Criterion rows: the client's two calls add up; the server's one call is judged as is.
+        let micro = |group: &str, name: &str, ns: f64| super::super::micro::Micro {
+            group: group.into(),
+            name: name.into(),
+            median_ns: ns,
+        };
+        r.micro = vec![
+            micro("authorization/md5_auth", "client_steady_state", 700.0),
+            micro(
+                "authentication_info/md5_auth",
+                "client_on_authentication_info",
+                400.0,
+            ),
+            micro("verify/md5_auth", "verify_and_authentication_info", 1400.0),
+        ];
+        let text = r.render();
+        let line = |needle: &str| {
+            text.lines()
+                .find(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
+                .to_owned()
+        };
+        let client = line("criterion md5_auth: `authorize`");
+        assert!(
+            client.contains("1.10 (1.10-1.10)") && client.contains("**missed**"),
+            "{client}"
+        );
+        assert!(line("criterion md5_auth: `verify`").contains("met (every round)"));
         // Not measured is said too, never left blank.
         assert!(
             line("1.3x reqwest + diqwest | one CPU (both on 0), 1 in flight")
