@@ -156,6 +156,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     report.cli = cli::run(&release, &mock, sizes.rounds.min(3), sizes.cli_runs)?;
     drop(mock);
+    report.finish();
 
     let path = root.join("docs").join("benchmarks.md");
     std::fs::create_dir_all(path.parent().expect("docs/ has a parent"))?;

@@ -26,6 +26,14 @@ pub(crate) struct Report {
     pub(crate) cli: Cli,
 }
 
+/// The 1, 5 and 15 minute load averages, as `/proc/loadavg` says.
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 impl Report {
     pub(crate) fn new(root: &Path, sizes: Sizes) -> Result<Report> {
         let commit = output_in(
@@ -71,9 +79,10 @@ impl Report {
         )
         .unwrap_or_default();
         let header = format!(
-            "- date: {}\n- commit: {commit}{dirty}\n- machine: {cpu}, {cores} cores, {mem}; {}\n- everything on loopback against `atlas-bench-mock` (release builds); the machine is shared with other work, which pinning does not keep away",
+            "- date: {}\n- commit: {commit}{dirty}\n- machine: {cpu}, {cores} cores, {mem}; {}\n- everything on loopback against `atlas-bench-mock` (release builds); the machine is shared with other work, which pinning does not keep away: load average at the start {}",
             date.trim(),
-            rustc.trim()
+            rustc.trim(),
+            load_average()
         );
         Ok(Report {
             header,
@@ -84,6 +93,12 @@ impl Report {
             challenges: Vec::new(),
             cli: Cli::default(),
         })
+    }
+
+    /// Notes the load average once the measurements are done (other work on the machine).
+    pub(crate) fn finish(&mut self) {
+        self.header
+            .push_str(&format!(", at the end {}", load_average()));
     }
 
     /// The samples of `key`, one per round, in round order.
