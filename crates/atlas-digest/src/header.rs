@@ -256,31 +256,58 @@ pub(crate) fn needs_extended(username: &str) -> bool {
 
 /// `nc`: exactly 8 hex digits (RFC 7616 section 3.4: `nc-value = 8LHEX`; uppercase accepted).
 fn parse_nc(v: &str) -> Option<u32> {
-    if v.len() != 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
+    let b: &[u8; 8] = v.as_bytes().try_into().ok()?;
+    let mut n = 0u32;
+    let mut bad = false;
+    for &c in b {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => {
+                bad = true;
+                0
+            }
+        };
+        n = (n << 4) | u32::from(d);
     }
-    u32::from_str_radix(v, 16).ok()
+    (!bad).then_some(n)
 }
 
 /// Tracks the parameters seen in one header so that duplicates are refused (case-insensitively).
-struct Seen<'a, const N: usize> {
-    known: [&'static str; N],
+/// `lookup` maps a lowercase name to its slot among the known ones.
+struct Seen<'a, F> {
+    lookup: F,
     mask: u32,
     others: Vec<&'a str>,
 }
 
-impl<'a, const N: usize> Seen<'a, N> {
-    fn new(known: [&'static str; N]) -> Self {
+impl<'a, F: Fn(&[u8]) -> Option<usize>> Seen<'a, F> {
+    fn new(lookup: F) -> Self {
         Seen {
-            known,
+            lookup,
             mask: 0,
             others: Vec::new(),
         }
     }
 
-    /// The index of `name` among the known names (or `None`), after checking it is not a duplicate.
+    /// The slot of `name` among the known names (or `None`), after checking it is not a duplicate.
+    #[inline]
     fn see(&mut self, name: &'a str, at: usize) -> Result<Option<usize>, ParseError> {
-        if let Some(i) = self.known.iter().position(|k| k.eq_ignore_ascii_case(name)) {
+        let n = name.as_bytes();
+        // Names are almost always sent in lowercase: try them as they are first.
+        let slot = if let Some(i) = (self.lookup)(n) {
+            Some(i)
+        } else if n.len() <= 16 && n.iter().any(u8::is_ascii_uppercase) {
+            let mut lower = [0u8; 16];
+            for (d, &c) in lower.iter_mut().zip(n) {
+                *d = c.to_ascii_lowercase();
+            }
+            (self.lookup)(&lower[..n.len()])
+        } else {
+            None
+        };
+        if let Some(i) = slot {
             let bit = 1u32 << i;
             if self.mask & bit != 0 {
                 return Err(ParseError::duplicate(at));
@@ -327,20 +354,38 @@ pub(crate) struct AuthorizationRef<'a> {
     pub(crate) userhash: bool,
 }
 
-const AUTH_PARAMS: [&str; 12] = [
-    "username",
-    "username*",
-    "realm",
-    "nonce",
-    "uri",
-    "response",
-    "algorithm",
-    "cnonce",
-    "opaque",
-    "qop",
-    "nc",
-    "userhash",
-];
+/// Slots of the `Authorization` parameters (lowercase name -> index).
+#[inline]
+fn authorization_slot(name: &[u8]) -> Option<usize> {
+    Some(match name {
+        b"username" => 0,
+        b"username*" => 1,
+        b"realm" => 2,
+        b"nonce" => 3,
+        b"uri" => 4,
+        b"response" => 5,
+        b"algorithm" => 6,
+        b"cnonce" => 7,
+        b"opaque" => 8,
+        b"qop" => 9,
+        b"nc" => 10,
+        b"userhash" => 11,
+        _ => return None,
+    })
+}
+
+/// Slots of the `Authentication-Info` parameters.
+#[inline]
+fn authentication_info_slot(name: &[u8]) -> Option<usize> {
+    Some(match name {
+        b"nextnonce" => 0,
+        b"qop" => 1,
+        b"rspauth" => 2,
+        b"cnonce" => 3,
+        b"nc" => 4,
+        _ => return None,
+    })
+}
 
 impl<'a> AuthorizationRef<'a> {
     /// Parses a `Digest` credentials value. Missing `username`/`username*`, `realm`, `nonce`, `uri` or
@@ -349,13 +394,16 @@ impl<'a> AuthorizationRef<'a> {
     /// `cnonce` are errors.
     pub(crate) fn parse(s: &'a str) -> Result<AuthorizationRef<'a>, ParseError> {
         let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
-        let mut seen = Seen::new(AUTH_PARAMS);
+        let mut seen = Seen::new(authorization_slot);
         let mut v: [Option<Cow<'a, str>>; 12] = Default::default();
         for_each_credential_param(s, "Digest", |name, value, at| {
-            if let Some(i) = seen.see(name, at)? {
-                v[i] = Some(value);
-            }
-            Ok(())
+            Ok(match seen.see(name, at)? {
+                Some(i) => {
+                    v[i] = Some(value);
+                    true
+                }
+                None => false,
+            })
         })?;
         let [
             username,
@@ -387,18 +435,13 @@ impl<'a> AuthorizationRef<'a> {
         };
         let algorithm = match algorithm {
             None => Algorithm::Md5,
-            Some(a) => a
-                .trim()
-                .parse()
-                .map_err(|_| semantic("a supported `algorithm`"))?,
+            Some(a) => {
+                Algorithm::from_wire(&a).ok_or_else(|| semantic("a supported `algorithm`"))?
+            }
         };
         let qop = match qop {
             None => None,
-            Some(q) => Some(
-                q.trim()
-                    .parse::<Qop>()
-                    .map_err(|_| semantic("`qop` auth or auth-int"))?,
-            ),
+            Some(q) => Some(Qop::from_wire(&q).ok_or_else(|| semantic("`qop` auth or auth-int"))?),
         };
         let nc = match nc {
             None => None,
@@ -543,13 +586,16 @@ pub(crate) struct AuthenticationInfoRef<'a> {
 impl<'a> AuthenticationInfoRef<'a> {
     pub(crate) fn parse(s: &'a str) -> Result<AuthenticationInfoRef<'a>, ParseError> {
         let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
-        let mut seen = Seen::new(["nextnonce", "qop", "rspauth", "cnonce", "nc"]);
+        let mut seen = Seen::new(authentication_info_slot);
         let mut v: [Option<Cow<'a, str>>; 5] = Default::default();
         for_each_list_param(s, |name, value, at| {
-            if let Some(i) = seen.see(name, at)? {
-                v[i] = Some(value);
-            }
-            Ok(())
+            Ok(match seen.see(name, at)? {
+                Some(i) => {
+                    v[i] = Some(value);
+                    true
+                }
+                None => false,
+            })
         })?;
         let [nextnonce, qop, rspauth, cnonce, nc] = v;
         let qop = match qop {

@@ -100,7 +100,10 @@
 //! | `userhash`, `charset=UTF-8`, `username*` (RFC 8187 / 5987) | [RFC 7616 §3.4.4, §4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4.4) | [`DigestClient`], [`AuthorizationHeader`] |
 //! | `Authentication-Info`: `rspauth` verified, `nextnonce` adopted | [RFC 7616 §3.5](https://www.rfc-editor.org/rfc/rfc7616#section-3.5) | [`DigestClient::on_authentication_info`] |
 //! | `uri` = request-target, `algorithm`/`qop`/`nc` unquoted, `response` last | [RFC 7616 §3.4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4) | [`AuthorizationHeader`] |
-//! | Server: self-validating nonces, `opaque`, stale on expiry, replay window with bounded memory, stored H(A1) | [RFC 7616 §3.3, §5.5](https://www.rfc-editor.org/rfc/rfc7616#section-5.5) | [`DigestServer`] |
+//! | Server: self-validating nonces (48 or 32 base64 characters), a clock that never goes backwards, stale on expiry, a sliding-bitmap replay window per nonce, bounded memory, stored H(A1), per-nonce caches of the MAC check and H(A1) | [RFC 7616 §3.3, §5.5](https://www.rfc-editor.org/rfc/rfc7616#section-5.5), [RFC 4303 §3.4.3](https://www.rfc-editor.org/rfc/rfc4303#section-3.4.3) | [`DigestServer`], [`ServerConfig`] |
+//! | Atlas's challenge byte for byte (`domain=""`, no `opaque`, `stale=false`), and its documentation's `op="auth"` | | [`ServerConfig::mongodb_atlas`], [`QopParam`] |
+//! | Strict typed parsing: no duplicate parameters, `nc` of 8 hex digits, at most 8 KiB | [RFC 9110 §11.2](https://www.rfc-editor.org/rfc/rfc9110#section-11.2) | [`ParseErrorKind`] |
+//! | `uri` in absolute form (forward proxies), matched by resource on the server | [RFC 9112 §3.2](https://www.rfc-editor.org/rfc/rfc9112#section-3.2) | [`RequestFacts`] |
 //! | Deterministic entry point (fixed cnonce) running the client's code | | [`DigestChallenge::respond`] |
 //! | `http` feature: `HeaderValue` / `HeaderMap` helpers | | `http` module |
 //! | `rand` feature: cnonces from ChaCha20 seeded once (by the caller or from the OS) | | `CnonceSource` |

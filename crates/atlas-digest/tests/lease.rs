@@ -376,3 +376,57 @@ fn threads_share_a_span() {
     all.sort_unstable();
     assert_eq!(all, (1..=1600).collect::<Vec<_>>());
 }
+
+/// Found by the `lease` fuzz target: a session dropped (credentials refused, or `invalidate`) and
+/// the same nonce adopted again used to restart nc at 1, sending nc values the server had seen.
+#[test]
+fn a_nonce_adopted_again_goes_on_counting() {
+    let c = ready_client(8);
+    let mut a = c.start();
+    let (h1, _) = send(&c, &mut a, "a");
+    assert_eq!(nc_of(&h1), 1);
+    c.invalidate();
+    let mut b = c.start();
+    assert!(matches!(
+        c.authorize(&mut b, &facts(), "b").unwrap(),
+        Authorize::Probe
+    ));
+    c.on_unauthorized(&mut b, [CHALLENGE]).unwrap();
+    let (h2, _) = send(&c, &mut b, "b");
+    assert_eq!(nc_of(&h2), 2, "n1 again: nc goes on");
+    // After a refusal of credentials this request adopted, the server repeats the nonce.
+    assert_eq!(
+        c.on_unauthorized(&mut b, [CHALLENGE]),
+        Err(atlas_digest::DigestError::Rejected)
+    );
+    let mut d = c.start();
+    let _ = c.authorize(&mut d, &facts(), "d").unwrap();
+    c.on_unauthorized(&mut d, [CHALLENGE]).unwrap();
+    let (h3, _) = send(&c, &mut d, "d");
+    assert_eq!(nc_of(&h3), 3);
+}
+
+/// A probe answered without a challenge (the resource needs no authentication) ends the probe when
+/// the success is fed, not only when the request state goes away.
+#[test]
+fn a_probe_answered_with_a_success_hands_over_at_once() {
+    let c = client(32);
+    let (mut a, mut b) = (c.start(), c.start());
+    assert!(matches!(
+        c.authorize(&mut a, &facts(), "a").unwrap(),
+        Authorize::Probe
+    ));
+    let wb = wait(&c, &mut b);
+    c.on_success_without_info(&a).unwrap();
+    assert_eq!(wb.woken(), 1);
+    drop(wb);
+    assert!(matches!(
+        c.authorize(&mut b, &facts(), "b").unwrap(),
+        Authorize::Probe
+    ));
+    let mut d = c.start();
+    let wd = wait(&c, &mut d);
+    c.on_authentication_info(&b, "nextnonce=\"x\"").unwrap();
+    assert_eq!(wd.woken(), 1);
+    drop(a);
+}

@@ -22,6 +22,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
@@ -82,11 +83,20 @@ pub(crate) struct Inner {
     pub(crate) pin: ProtectionSpace,
     /// The origin the client is bound to.
     pub(crate) origin: Option<Origin>,
+    /// The next nc of recently left nonces (most recent last): a nonce adopted again (a server
+    /// that repeats it after a refusal, or after `invalidate`) goes on counting instead of
+    /// reusing nc values the server has seen.
+    left: VecDeque<(String, u64)>,
 }
+
+/// How many left nonces keep their nc high-water mark.
+const LEFT_NONCES: usize = 8;
 
 /// The lock shared by a client, its request states, leases and waits.
 pub(crate) struct Shared {
     inner: Mutex<Inner>,
+    /// Ids of request states (no lock needed to hand one out).
+    states: AtomicU64,
 }
 
 impl Shared {
@@ -103,8 +113,15 @@ impl Shared {
                 max_nc: max_nc.max(1),
                 pin: ProtectionSpace::default(),
                 origin: None,
+                left: VecDeque::new(),
             }),
+            states: AtomicU64::new(1),
         }
+    }
+
+    /// A fresh request-state id.
+    pub(crate) fn state_id(&self) -> u64 {
+        self.states.fetch_add(1, Ordering::Relaxed)
     }
 
     pub(crate) fn lock(&self) -> Guard<'_> {
@@ -218,7 +235,7 @@ impl Guard<'_> {
             .is_some_and(|b| b.next > u64::from(self.max_nc))
         {
             // nc exhausted for this nonce: drop it; the next request fetches a fresh challenge.
-            self.current = None;
+            self.leave();
             self.regrant();
         }
         let span = self.span;
@@ -290,11 +307,16 @@ impl Guard<'_> {
     pub(crate) fn adopt(&mut self, session: Arc<Session>) -> u64 {
         self.epoch += 1;
         let epoch = self.epoch;
+        self.leave();
+        let next = match self.left.iter().position(|(n, _)| *n == session.nonce) {
+            Some(at) => self.left.remove(at).map_or(1, |(_, next)| next),
+            None => 1,
+        };
         self.current = Some(Book {
             session,
             epoch,
-            next: 1,
-            oldest: 1,
+            next,
+            oldest: next,
             retired: 0,
         });
         self.probe = None;
@@ -311,8 +333,19 @@ impl Guard<'_> {
             .as_ref()
             .is_some_and(|b| epoch.is_none_or(|g| g == b.epoch))
         {
-            self.current = None;
+            self.leave();
             self.regrant();
+        }
+    }
+
+    /// Leaves the current session (if any), remembering how far its nonce counted.
+    fn leave(&mut self) {
+        if let Some(book) = self.current.take() {
+            self.left.retain(|(n, _)| *n != book.session.nonce);
+            if self.left.len() == LEFT_NONCES {
+                self.left.pop_front();
+            }
+            self.left.push_back((book.session.nonce.clone(), book.next));
         }
     }
 

@@ -242,7 +242,7 @@ impl DigestServer {
             h.username.into_owned()
         };
         let secret = store
-            .lookup(&username, cfg.realm())
+            .lookup_borrowed(&username, cfg.realm())
             .ok_or(VerifyError::UnknownUser)?;
         let cnonce = h.cnonce.as_deref().unwrap_or_default();
         let known = if foreign {
@@ -263,7 +263,7 @@ impl DigestServer {
         }
         let base = match known.as_ref().and_then(|k| k.base) {
             Some(b) => b,
-            None => match &secret {
+            None => match &*secret {
                 StoredSecret::Password(p) => {
                     compute::ha1_base(h.algorithm, &username, cfg.realm(), p)
                 }
@@ -329,7 +329,7 @@ impl DigestServer {
                 || Ha1Cache {
                     username: username.clone(),
                     algorithm: h.algorithm,
-                    secret: secret.clone(),
+                    secret: secret.clone().into_owned(),
                     base,
                     session: h.algorithm.is_session().then(|| (cnonce.to_owned(), ha1)),
                 },

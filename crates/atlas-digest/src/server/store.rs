@@ -1,6 +1,7 @@
 //! Where the server looks users up: [`CredentialStore`], [`StoredSecret`], [`InMemoryCredentials`].
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Mutex;
 
@@ -84,6 +85,12 @@ pub trait CredentialStore {
     /// The secret of `username` in `realm`, or `None` if unknown.
     fn lookup(&self, username: &str, realm: &str) -> Option<StoredSecret>;
 
+    /// [`CredentialStore::lookup`] without a copy when the store holds the secret in memory (the
+    /// server calls this one; the default copies through `lookup`).
+    fn lookup_borrowed(&self, username: &str, realm: &str) -> Option<Cow<'_, StoredSecret>> {
+        self.lookup(username, realm).map(Cow::Owned)
+    }
+
     /// The username whose `H(username:realm)` (hex, computed with `algorithm`) equals `userhash`
     /// ([RFC 7616 section 3.4.4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4.4)).
     /// The default knows none (userhash unsupported by this store). Index by the hash: this is
@@ -102,14 +109,15 @@ pub trait CredentialStore {
 /// Userhash index: per (realm, hash function), lowercase hex userhash -> username.
 type UserhashIndex = Vec<(String, Algorithm, HashMap<String, String>)>;
 
-/// A `HashMap`-based [`CredentialStore`] for one realm (the realm argument of lookups is ignored).
-/// `Debug` lists usernames only.
+/// A map-based [`CredentialStore`] for one realm (the realm argument of lookups is ignored).
+/// `Debug` lists usernames only. Users sit in a `BTreeMap` (a lookup compares a few short strings; no
+/// per-request hashing of the attacker-chosen username).
 ///
 /// `resolve_userhash` uses an index built on first use for each (realm, hash function), so a request
 /// costs one map lookup however many users there are; `insert` and `remove` drop the index.
 #[derive(Default)]
 pub struct InMemoryCredentials {
-    users: HashMap<String, StoredSecret>,
+    users: BTreeMap<String, StoredSecret>,
     userhashes: Mutex<UserhashIndex>,
 }
 
@@ -124,8 +132,7 @@ impl Clone for InMemoryCredentials {
 
 impl fmt::Debug for InMemoryCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<&str> = self.users.keys().map(String::as_str).collect();
-        names.sort_unstable();
+        let names: Vec<&str> = self.users.keys().map(String::as_str).collect();
         f.debug_struct("InMemoryCredentials")
             .field("users", &names)
             .finish()
@@ -186,6 +193,10 @@ impl InMemoryCredentials {
 impl CredentialStore for InMemoryCredentials {
     fn lookup(&self, username: &str, _realm: &str) -> Option<StoredSecret> {
         self.users.get(username).cloned()
+    }
+
+    fn lookup_borrowed(&self, username: &str, _realm: &str) -> Option<Cow<'_, StoredSecret>> {
+        self.users.get(username).map(Cow::Borrowed)
     }
 
     fn resolve_userhash(
