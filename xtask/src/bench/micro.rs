@@ -21,27 +21,46 @@ pub(crate) fn is_floor(name: &str) -> bool {
     name.contains("floor") || name.starts_with("bare")
 }
 
-/// Runs every criterion bench of the two crates, pinned to `cpu`, and reads the medians.
+/// The criterion benches: packages and bench targets.
+const CRITERION: [&str; 8] = [
+    "-p",
+    "atlas-digest",
+    "-p",
+    "atlas-model",
+    "--bench",
+    "digest",
+    "--bench",
+    "decode",
+];
+
+/// `atlas-digest`'s own side-by-side ratios to the bare hash floor (`benches/floor_ratios.rs`),
+/// pinned to `cpu`; its report as printed.
+pub(crate) fn floor_ratios(root: &Path, cpu: &str) -> Result<String> {
+    let args = ["bench", "-p", "atlas-digest", "--bench", "floor_ratios"];
+    let mut b = cargo(&args);
+    b.arg("--no-run");
+    exec_in(root, &mut b)?;
+    let mut cmd = std::process::Command::new("taskset");
+    cmd.args(["-c", cpu])
+        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args);
+    crate::util::output_in(root, &mut cmd)
+}
+
+/// Runs the criterion benches of the two crates, pinned to `cpu`, and reads the medians.
 pub(crate) fn run(root: &Path, cpu: &str, quick: bool) -> Result<Vec<Micro>> {
     let criterion = root.join("target").join("criterion");
     let _ = fs::remove_dir_all(&criterion);
     // Build first (unpinned, it may use every CPU), then measure pinned.
-    let build = [
-        "bench",
-        "-p",
-        "atlas-digest",
-        "-p",
-        "atlas-model",
-        "--bench",
-        "*",
-    ];
+    let mut build = vec!["bench"];
+    build.extend(CRITERION);
     let mut b = cargo(&build);
     b.arg("--no-run");
     exec_in(root, &mut b)?;
     let mut cmd = std::process::Command::new("taskset");
     cmd.args(["-c", cpu])
         .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(build)
+        .args(&build)
         .args([
             "--",
             "--noplot",

@@ -106,6 +106,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     build(&root)?;
     let mut report = Report::new(&root, sizes)?;
     report.micro = micro::run(&root, Placement::Split.client_cpu(), sizes.quick)?;
+    report.floor_ratios = micro::floor_ratios(&root, Placement::Split.client_cpu())?;
 
     let mut mock = Mock::start(&release.join("atlas-bench-mock"))?;
     let peers_bin = root

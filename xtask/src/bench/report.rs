@@ -20,6 +20,8 @@ pub(crate) struct Report {
     header: String,
     sizes: Sizes,
     pub(crate) micro: Vec<Micro>,
+    /// `atlas-digest`'s `floor_ratios` bench, as printed.
+    pub(crate) floor_ratios: String,
     pub(crate) ours: Vec<((Ours, Placement, u64, Auth), Sample)>,
     pub(crate) peers: Vec<((Peer, Placement, u64), Sample)>,
     pub(crate) challenges: Vec<((Ours, u64), Sample)>,
@@ -88,6 +90,7 @@ impl Report {
             header,
             sizes,
             micro: Vec::new(),
+            floor_ratios: String::new(),
             ours: Vec::new(),
             peers: Vec::new(),
             challenges: Vec::new(),
@@ -399,6 +402,13 @@ impl Report {
                 ratios(m, &self.micro)
             );
         }
+        if !self.floor_ratios.trim().is_empty() {
+            let _ = writeln!(
+                s,
+                "\n`atlas-digest`'s own side-by-side ratios (`cargo bench -p atlas-digest --bench floor_ratios`, pinned to CPU 1), as printed:\n\n```text\n{}\n```",
+                self.floor_ratios.trim_end()
+            );
+        }
     }
 
     fn render_cli(&self, s: &mut String) {
@@ -451,6 +461,7 @@ mod tests {
             header: String::new(),
             sizes: super::super::parse(&[]).unwrap(),
             micro: Vec::new(),
+            floor_ratios: String::new(),
             ours: Vec::new(),
             peers: Vec::new(),
             challenges: Vec::new(),
