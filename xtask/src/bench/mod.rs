@@ -53,8 +53,8 @@ const USAGE: &str = "usage: cargo xtask bench [--rounds N] [--quick]";
 fn parse(args: &[String]) -> Result<Sizes> {
     let mut sizes = Sizes {
         rounds: 7,
-        sequential: 2_000,
-        concurrent: 10_000,
+        sequential: 5_000,
+        concurrent: 20_000,
         processes: 100,
         python: 500,
         challenge_requests: 5_000,

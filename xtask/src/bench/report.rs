@@ -28,6 +28,11 @@ pub(crate) struct Report {
     pub(crate) cli: Cli,
 }
 
+/// The largest `f` over `v`.
+fn max_of(v: &[&Sample], f: impl Fn(&Sample) -> f64) -> Option<f64> {
+    v.iter().map(|x| f(x)).max_by(f64::total_cmp)
+}
+
 /// The 1, 5 and 15 minute load averages, as `/proc/loadavg` says.
 fn load_average() -> String {
     fs::read_to_string("/proc/loadavg")
@@ -165,6 +170,53 @@ impl Report {
         )
     }
 
+    /// The least disturbed estimate of a per-request figure: `f` of the best round of each side
+    /// (others' work on the machine only ever adds CPU time and lowers throughput).
+    fn best(
+        &self,
+        c: Ours,
+        p: Placement,
+        in_flight: u64,
+        f: impl Fn(&[&Sample], &[&Sample]) -> Option<f64>,
+    ) -> Option<f64> {
+        let auth = self.ours_of((c, p, in_flight, Auth::Digest));
+        let floor = self.ours_of((c, p, in_flight, Auth::Floor));
+        if auth.is_empty() || floor.is_empty() {
+            return None;
+        }
+        f(&auth, &floor)
+    }
+
+    fn best_ratio(&self, c: Ours, p: Placement, in_flight: u64) -> Option<f64> {
+        self.best(c, p, in_flight, |a, f| {
+            Some(max_of(a, Sample::per_second)? / max_of(f, Sample::per_second)?)
+        })
+    }
+
+    fn best_client_us(&self, c: Ours, p: Placement, in_flight: u64) -> Option<f64> {
+        self.best(c, p, in_flight, |a, f| {
+            let min = |v: &[&Sample]| {
+                v.iter()
+                    .filter_map(|x| x.client_us())
+                    .min_by(f64::total_cmp)
+            };
+            Some(min(a)? - min(f)?)
+        })
+    }
+
+    fn best_server_us(&self, c: Ours, p: Placement, in_flight: u64) -> Option<f64> {
+        self.best(c, p, in_flight, |a, f| {
+            let min = |v: &[&Sample]| v.iter().map(|x| x.server_us()).min_by(f64::total_cmp);
+            Some(min(a)? - min(f)?)
+        })
+    }
+
+    fn best_over_peer(&self, peer: Peer, p: Placement, in_flight: u64) -> Option<f64> {
+        let ours = self.ours_of((Ours::Transport, p, in_flight, Auth::Digest));
+        let theirs = self.peer_of((peer, p, in_flight));
+        Some(max_of(&ours, Sample::per_second)? / max_of(&theirs, Sample::per_second)?)
+    }
+
     fn throughput_ratio(&self, c: Ours, p: Placement, in_flight: u64) -> Option<Spread> {
         self.paired(c, p, in_flight, |a, f| {
             Some(a.per_second() / f.per_second())
@@ -212,16 +264,21 @@ impl Report {
     fn render_targets(&self, s: &mut String) {
         let _ = writeln!(
             s,
-            "## Targets\n\nEach target against the median over the rounds (lowest-highest round in parentheses).\n\n| target | where | measured | verdict |\n|---|---|---|---|"
+            "## Targets\n\nEach target is judged against the median over the rounds (lowest-highest round in parentheses). The last column is the least disturbed estimate, for reading only: the best round of each side (the authenticated run and the floor each in its best round; other work on the machine only adds CPU time), never used for the verdict.\n\n| target | where | measured | verdict | least disturbed |\n|---|---|---|---|---|"
         );
-        let mut row =
-            |target: &str, at: String, m: Option<Spread>, t: f64, d: Direction, dec: usize| {
-                let (shown, verdict) = match m {
-                    Some(m) => (m.show(dec), Verdict::judge(&m, t, d).word()),
-                    None => ("-".to_owned(), "not measured"),
-                };
-                let _ = writeln!(s, "| {target} | {at} | {shown} | {verdict} |");
+        let mut row = |target: &str,
+                       at: String,
+                       m: Option<Spread>,
+                       best: Option<f64>,
+                       (t, d): (f64, Direction),
+                       dec: usize| {
+            let (shown, verdict) = match m {
+                Some(m) => (m.show(dec), Verdict::judge(&m, t, d).word()),
+                None => ("-".to_owned(), "not measured"),
             };
+            let best = best.map_or("-".to_owned(), |b| format!("{b:.dec$}"));
+            let _ = writeln!(s, "| {target} | {at} | {shown} | {verdict} | {best} |");
+        };
         let one = Placement::OneCpu;
         for c in [Ours::Transport, Ours::Library] {
             for n in [1, 64] {
@@ -229,8 +286,8 @@ impl Report {
                     "authenticated / unauthenticated throughput >= 0.85",
                     format!("{}, one CPU, {n} in flight", c.label()),
                     self.throughput_ratio(c, one, n),
-                    0.85,
-                    Direction::AtLeast,
+                    self.best_ratio(c, one, n),
+                    (0.85, Direction::AtLeast),
                     3,
                 );
             }
@@ -240,8 +297,8 @@ impl Report {
                 "client authentication CPU <= 1.0 µs per request",
                 format!("atlas-transport, one CPU, {n} in flight"),
                 self.client_auth_us(Ours::Transport, one, n),
-                1.0,
-                Direction::AtMost,
+                self.best_client_us(Ours::Transport, one, n),
+                (1.0, Direction::AtMost),
                 2,
             );
         }
@@ -250,8 +307,8 @@ impl Report {
                 "server authentication CPU <= 1.5 µs per request",
                 format!("atlas-bench-mock serving atlas-transport, one CPU, {n} in flight"),
                 self.server_auth_us(Ours::Transport, one, n),
-                1.5,
-                Direction::AtMost,
+                self.best_server_us(Ours::Transport, one, n),
+                (1.5, Direction::AtMost),
                 2,
             );
         }
@@ -269,16 +326,16 @@ impl Report {
                 "client authentication CPU <= 1.0 µs per request",
                 format!("criterion {alg}: `authorize` + `on_authentication_info`"),
                 one(client),
-                1.0,
-                Direction::AtMost,
+                None,
+                (1.0, Direction::AtMost),
                 2,
             );
             row(
                 "server authentication CPU <= 1.5 µs per request",
                 format!("criterion {alg}: `verify` + `authentication_info`"),
                 one(self.micro_us(&format!("verify/{alg}"), "verify_and_authentication_info")),
-                1.5,
-                Direction::AtMost,
+                None,
+                (1.5, Direction::AtMost),
                 2,
             );
         }
@@ -288,8 +345,8 @@ impl Report {
                     "throughput >= 1.3x reqwest + diqwest",
                     format!("{}, {n} in flight", p.label()),
                     self.over_peer(Peer::Diqwest, p, n),
-                    1.3,
-                    Direction::AtLeast,
+                    self.best_over_peer(Peer::Diqwest, p, n),
+                    (1.3, Direction::AtLeast),
                     2,
                 );
             }
@@ -299,8 +356,8 @@ impl Report {
                 "throughput >= 8x Python requests",
                 format!("{}, 1 in flight", p.label()),
                 self.over_peer(Peer::Python, p, 1),
-                8.0,
-                Direction::AtLeast,
+                self.best_over_peer(Peer::Python, p, 1),
+                (8.0, Direction::AtLeast),
                 1,
             );
         }
