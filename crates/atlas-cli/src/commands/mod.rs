@@ -6,6 +6,8 @@ mod list;
 mod mock;
 mod wait;
 
+pub(crate) use mock::MockArgs;
+
 use std::time::Duration;
 
 use atlas_model::{ClusterName, GroupId, SnapshotId};
