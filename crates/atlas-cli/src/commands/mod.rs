@@ -8,6 +8,8 @@ mod mock;
 mod restores;
 mod wait;
 
+pub(crate) use mock::MockArgs;
+
 use std::time::Duration;
 
 use atlas_snapshots::{AtlasClient, ClusterKind, ClusterName, GroupId, SnapshotId, Timeouts};
