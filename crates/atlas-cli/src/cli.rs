@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::duration::parse_duration;
+use crate::duration::{TimeLimit, parse_interval, parse_time_limit};
 
 /// Exit codes, shown at the end of `--help`.
 const EXIT_CODES_HELP: &str = "\
@@ -15,8 +15,9 @@ Exit codes:
   2  usage error (bad flag, bad id, missing key or project id, bad configuration)
   3  not found (404: the project, cluster or snapshot does not exist)
   4  authentication or authorization failed (401 bad keys, 403 IP access list or no access)
-  5  network error or timeout (connection refused, TLS, DNS, `--timeout` reached)
-  6  the snapshot is FAILED (`wait`)
+  5  network error or timeout (connection refused, TLS, DNS, `--timeout` reached, a download
+     that kept breaking)
+  6  the snapshot (or restore job) is FAILED (`wait`, `restores wait`)
 
 Environment:
   MONGODB_ATLAS_PUBLIC_API_KEY, MONGODB_ATLAS_PRIVATE_API_KEY   API key pair
@@ -24,7 +25,11 @@ Environment:
   MONGODB_ATLAS_BASE_URL, MONGODB_ATLAS_OPS_MANAGER_URL          default --base-url
   NO_COLOR                                                       no colors when set
 Flags beat environment variables, which beat the profile of the Atlas CLI's config file
-($XDG_CONFIG_HOME/atlascli/config.toml or ~/.config/atlascli/config.toml).";
+($XDG_CONFIG_HOME/atlascli/config.toml or ~/.config/atlascli/config.toml); the file is read only
+when a value is needed from it.
+
+Durations: a number and a unit (ms, s, m, h), decimals and sums allowed: 500ms, 1.5s, 1m30s.
+`--timeout 0` means no time limit, for every command.";
 
 /// Get, list and wait for MongoDB Atlas backup snapshots of shared-tier (M2/M5) and flex
 /// clusters; run a local Atlas mock; see it all work offline with `demo`.
@@ -76,6 +81,12 @@ pub(crate) enum Command {
     /// Wait until a snapshot is COMPLETED (exit 0) or FAILED (exit 6), or the timeout (exit 5).
     #[command(after_help = EXIT_CODES_HELP)]
     Wait(WaitArgs),
+    /// Download a flex cluster's snapshot archive (.tgz) to a file, or to stdout with `-o -`.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Download(DownloadArgs),
+    /// Restore jobs of a flex cluster: list, get, start, wait.
+    #[command(subcommand)]
+    Restores(RestoresCommand),
     /// Run a local Atlas mock (digest auth, seed or your data, admin API) until Ctrl-C or SIGTERM.
     Mock(MockArgs),
     /// Start an embedded mock and run a real `get` and `wait` against it: no network, no keys.
@@ -101,8 +112,9 @@ pub(crate) struct ConnectionArgs {
     /// Public API key [env: MONGODB_ATLAS_PUBLIC_API_KEY; profile: public_api_key].
     #[arg(long, value_name = "KEY")]
     pub(crate) public_key: Option<String>,
-    /// Read the private API key from this file (first line) [else env:
-    /// MONGODB_ATLAS_PRIVATE_API_KEY; profile: private_api_key; a prompt on a terminal].
+    /// Read the private API key from this file (its first line that is not blank), or from
+    /// standard input with `-` [else env: MONGODB_ATLAS_PRIVATE_API_KEY; profile:
+    /// private_api_key; a prompt on a terminal].
     #[arg(long, value_name = "FILE")]
     pub(crate) private_key_file: Option<PathBuf>,
     /// Extra CA certificate(s) to trust, PEM (e.g. the one `mock --tls-ca-out` wrote).
@@ -114,14 +126,37 @@ pub(crate) struct ConnectionArgs {
 #[derive(Debug, Clone, Args)]
 pub(crate) struct ClusterArgs {
     /// Project (group) id [env: MONGODB_ATLAS_PROJECT_ID; profile: project_id].
-    #[arg(long, visible_alias = "project-id", value_name = "ID")]
+    #[arg(long, visible_aliases = ["project-id", "projectId"], value_name = "ID")]
     pub(crate) group_id: Option<String>,
-    /// Cluster name (an M2/M5 cluster, or a flex cluster with --flex).
-    #[arg(long, value_name = "NAME")]
+    /// Cluster name (M2/M5 or flex: the kind is found by asking, tenant endpoint first).
+    #[arg(long, visible_alias = "clusterName", value_name = "NAME")]
     pub(crate) cluster_name: String,
-    /// Use the flex cluster endpoints (Atlas API v2); M2/M5 clusters became flex clusters in 2025-2026.
-    #[arg(long)]
+    /// Only the flex cluster endpoints (the same as --kind flex).
+    #[arg(long, conflicts_with = "kind")]
     pub(crate) flex: bool,
+    /// Only this kind's endpoints, no lookup [default: found by asking, remembered for the run].
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub(crate) kind: Option<KindArg>,
+}
+
+impl ClusterArgs {
+    /// The kind forced by `--flex` or `--kind`, if any.
+    pub(crate) fn forced_kind(&self) -> Option<KindArg> {
+        if self.flex {
+            Some(KindArg::Flex)
+        } else {
+            self.kind
+        }
+    }
+}
+
+/// `--kind tenant|flex`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum KindArg {
+    /// An M2/M5 cluster on the tenant endpoints (sunset in January 2026).
+    Tenant,
+    /// A flex cluster.
+    Flex,
 }
 
 /// `--api-version v1|v2`.
@@ -142,9 +177,12 @@ pub(crate) struct GetArgs {
     /// Which cluster.
     #[command(flatten)]
     pub(crate) cluster: ClusterArgs,
-    /// Snapshot id.
-    #[arg(long, value_name = "ID")]
-    pub(crate) snapshot_id: String,
+    /// Which snapshot.
+    #[command(flatten)]
+    pub(crate) snapshot: SnapshotArg,
+    /// The newest COMPLETED snapshot (by scheduledTime), instead of --snapshot-id.
+    #[arg(long)]
+    pub(crate) latest: bool,
     /// API version of the M2/M5 endpoint (flex is always v2).
     #[arg(long, value_enum, default_value = "v1", conflicts_with = "flex")]
     pub(crate) api_version: ApiVersionArg,
@@ -154,9 +192,160 @@ pub(crate) struct GetArgs {
     /// Ask Atlas to wrap the answer (`envelope=true`).
     #[arg(long)]
     pub(crate) envelope: bool,
-    /// Give up after this long (exit 5), e.g. 30s, 2m.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub(crate) timeout: Option<Duration>,
+    /// Give up after this long (exit 5), e.g. 30s, 2m; 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
+}
+
+/// The snapshot id, as `--snapshot-id ID` or as the first argument (the Atlas CLI's way).
+#[derive(Debug, Clone, Args)]
+#[group(required = false, multiple = false)]
+pub(crate) struct SnapshotArg {
+    /// Snapshot id (24 hexadecimal digits).
+    #[arg(long = "snapshot-id", visible_alias = "snapshotId", value_name = "ID")]
+    pub(crate) snapshot_id_flag: Option<String>,
+    /// Snapshot id, instead of --snapshot-id.
+    #[arg(value_name = "SNAPSHOT_ID")]
+    pub(crate) snapshot_id_arg: Option<String>,
+}
+
+impl SnapshotArg {
+    /// The id as given, if it was.
+    pub(crate) fn given(&self) -> Option<&str> {
+        self.snapshot_id_flag
+            .as_deref()
+            .or(self.snapshot_id_arg.as_deref())
+    }
+}
+
+/// `download`.
+#[derive(Debug, Args)]
+pub(crate) struct DownloadArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster (a flex cluster).
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Which snapshot.
+    #[command(flatten)]
+    pub(crate) snapshot: SnapshotArg,
+    /// The newest COMPLETED snapshot, instead of --snapshot-id.
+    #[arg(long)]
+    pub(crate) latest: bool,
+    /// Where to write the archive [default: <snapshot-id>.tgz]; `-` for standard output. It is
+    /// written to FILE.part and renamed when complete.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) output_file: Option<PathBuf>,
+    /// Replace --output-file if it exists.
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Failed attempts in a row before giving up on a transfer that keeps breaking.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub(crate) retries: u32,
+    /// Give up after this long (exit 5), the transfer included; 0 means no limit.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_time_limit)]
+    pub(crate) timeout: TimeLimit,
+}
+
+/// `restores ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RestoresCommand {
+    /// List a flex cluster's restore jobs (newest first; one page, or every page with --all).
+    #[command(after_help = EXIT_CODES_HELP)]
+    List(RestoresListArgs),
+    /// Show one restore job.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Get(RestoreJobArgs),
+    /// Restore a snapshot into a cluster (needs the Project Backup Recovery Operator role).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Start(RestoresStartArgs),
+    /// Wait until a restore job is COMPLETED (exit 0) or FAILED (exit 6), or the timeout (exit 5).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Wait(RestoresWaitArgs),
+}
+
+/// `restores list`.
+#[derive(Debug, Args)]
+pub(crate) struct RestoresListArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Every page (json output: one `{"results": [...], "totalCount": N}` object).
+    #[arg(long, conflicts_with = "page")]
+    pub(crate) all: bool,
+    /// Page number, from 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) page: Option<u32>,
+    /// Items per page (1 to 500).
+    #[arg(long, visible_alias = "limit", value_name = "M", value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub(crate) items_per_page: Option<u32>,
+    /// Give up after this long (exit 5); 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
+}
+
+/// `restores get`.
+#[derive(Debug, Args)]
+pub(crate) struct RestoreJobArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Restore job id (24 hexadecimal digits).
+    #[arg(long, visible_alias = "restoreJobId", value_name = "ID")]
+    pub(crate) restore_job_id: String,
+    /// Give up after this long (exit 5); 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
+}
+
+/// `restores start`.
+#[derive(Debug, Args)]
+pub(crate) struct RestoresStartArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// The cluster the snapshot comes from.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// The snapshot to restore (24 hexadecimal digits).
+    #[arg(long, visible_alias = "snapshotId", value_name = "ID")]
+    pub(crate) snapshot_id: String,
+    /// The cluster to restore into (targetDeploymentItemName).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) target_cluster: String,
+    /// The target cluster's project, when it is not the source's.
+    #[arg(long, value_name = "ID")]
+    pub(crate) target_project_id: Option<String>,
+    /// Give up after this long (exit 5); 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
+}
+
+/// `restores wait`.
+#[derive(Debug, Args)]
+pub(crate) struct RestoresWaitArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    /// Restore job id (24 hexadecimal digits).
+    #[arg(long, visible_alias = "restoreJobId", value_name = "ID")]
+    pub(crate) restore_job_id: String,
+    /// Time between two polls, at least 1s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval)]
+    pub(crate) interval: Duration,
+    /// Give up after this long (exit 5); 0 means no limit.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_time_limit)]
+    pub(crate) timeout: TimeLimit,
 }
 
 /// `list`.
@@ -175,11 +364,11 @@ pub(crate) struct ListArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) page: Option<u32>,
     /// Items per page (1 to 500).
-    #[arg(long, value_name = "M", value_parser = clap::value_parser!(u32).range(1..=500))]
+    #[arg(long, visible_alias = "limit", value_name = "M", value_parser = clap::value_parser!(u32).range(1..=500))]
     pub(crate) items_per_page: Option<u32>,
-    /// Give up after this long (exit 5), e.g. 30s, 2m.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub(crate) timeout: Option<Duration>,
+    /// Give up after this long (exit 5), e.g. 30s, 2m; 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
 }
 
 /// `wait`.
@@ -191,15 +380,16 @@ pub(crate) struct WaitArgs {
     /// Which cluster.
     #[command(flatten)]
     pub(crate) cluster: ClusterArgs,
-    /// Snapshot id.
-    #[arg(long, value_name = "ID")]
-    pub(crate) snapshot_id: String,
-    /// Time between two polls, e.g. 10s, 500ms.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    /// Which snapshot.
+    #[command(flatten)]
+    pub(crate) snapshot: SnapshotArg,
+    /// Time between two polls, at least 1s, e.g. 10s, 2.5s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval)]
     pub(crate) interval: Duration,
-    /// Give up after this long (exit 5), e.g. 30m, 90s.
-    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_duration)]
-    pub(crate) timeout: Duration,
+    /// Give up after this long (exit 5), polls and pauses included, e.g. 30m, 90s; 0 means no
+    /// limit.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = parse_time_limit)]
+    pub(crate) timeout: TimeLimit,
 }
 
 // `mock`: its arguments live beside the command, in commands/mock.rs.
@@ -208,8 +398,8 @@ pub(crate) use crate::commands::MockArgs;
 /// `demo`.
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
-    /// Time between two polls of the `wait` step.
-    #[arg(long, value_name = "DURATION", default_value = "250ms", value_parser = parse_duration)]
+    /// Time between two polls of the `wait` step (at least 1s).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_interval)]
     pub(crate) interval: Duration,
 }
 
@@ -245,6 +435,42 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+    }
+
+    #[test]
+    fn atlas_cli_spellings_and_the_positional_snapshot_id() {
+        let cli = Cli::try_parse_from([
+            "atlas-snapshots",
+            "get",
+            "5cc310ace5dc7ce369814bc8",
+            "--clusterName",
+            "M2AWS",
+            "--projectId",
+            "5b69d0349b15c62cdfc38b78",
+        ])
+        .unwrap();
+        let Command::Get(get) = cli.command else {
+            panic!()
+        };
+        assert_eq!(get.snapshot.given(), Some("5cc310ace5dc7ce369814bc8"));
+        assert_eq!(get.cluster.cluster_name, "M2AWS");
+        assert_eq!(
+            get.cluster.group_id.as_deref(),
+            Some("5b69d0349b15c62cdfc38b78")
+        );
+        let both = Cli::try_parse_from([
+            "atlas-snapshots",
+            "wait",
+            "5cc310ace5dc7ce369814bc8",
+            "--snapshot-id",
+            "5cc310ace5dc7ce369814bc8",
+            "--cluster-name",
+            "M2AWS",
+        ]);
+        assert!(both.is_err());
+        // Neither is caught by the command itself (get --latest needs none).
+        let neither = Cli::try_parse_from(["atlas-snapshots", "wait", "--cluster-name", "M2AWS"]);
+        assert!(neither.is_ok());
     }
 
     #[test]

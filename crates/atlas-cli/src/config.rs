@@ -1,6 +1,10 @@
 //! Where keys, project id and base URL come from: flags beat environment beat the profile of the
-//! Atlas CLI's config file (`$XDG_CONFIG_HOME/atlascli/config.toml` or
-//! `~/.config/atlascli/config.toml`).
+//! Atlas CLI's config file (see `profile.rs`), and the source of each value is kept for messages.
+//!
+//! Every value, whatever its source, goes through [`clean`]: a leading UTF-8 byte order mark is
+//! dropped and the first line that is not blank is taken, trimmed. A key with a trailing newline
+//! from a secret manager, a key file saved by a Windows editor and one typed at the prompt all
+//! give the same key.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -9,6 +13,7 @@ use atlas_model::GroupId;
 
 use crate::cli::{ClusterArgs, ConnectionArgs};
 use crate::errors::CliError;
+use crate::profile::ProfileFile;
 
 /// The Atlas base URL when nothing else says.
 pub(crate) const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
@@ -22,13 +27,25 @@ pub(crate) const ENV_PROJECT_ID: &str = "MONGODB_ATLAS_PROJECT_ID";
 pub(crate) const ENV_BASE_URL: &str = "MONGODB_ATLAS_BASE_URL";
 /// Environment variable of the base URL (the Atlas CLI's name).
 pub(crate) const ENV_OPS_MANAGER_URL: &str = "MONGODB_ATLAS_OPS_MANAGER_URL";
+/// What `--private-key-file` takes to read standard input.
+pub(crate) const STDIN_PATH: &str = "-";
 
 /// Reads environment variables; a closure so that tests need not touch the real environment.
 pub(crate) type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// The process environment, empty values read as unset.
+/// The process environment (values are cleaned where they are used).
 pub(crate) fn process_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    std::env::var(name).ok()
+}
+
+/// A value from any source, cleaned: without a leading byte order mark, the first line that is
+/// not blank, trimmed; `None` when nothing is left.
+pub(crate) fn clean(raw: &str) -> Option<String> {
+    raw.trim_start_matches('\u{feff}')
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}'))
+        .find(|l| !l.is_empty())
+        .map(str::to_owned)
 }
 
 /// Where a value came from, for `-v` logs and error messages.
@@ -39,9 +56,16 @@ pub(crate) enum Source {
     /// An environment variable.
     Env(&'static str),
     /// A profile of the config file.
-    Profile(String),
-    /// A file named by a flag.
+    Profile {
+        /// The profile's name.
+        name: String,
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file named by `--private-key-file`.
     File(PathBuf),
+    /// Standard input (`--private-key-file -`).
+    Stdin,
     /// Typed at the prompt.
     Prompt,
     /// The built-in default.
@@ -53,142 +77,103 @@ impl fmt::Display for Source {
         match self {
             Source::Flag(name) => write!(f, "flag {name}"),
             Source::Env(name) => write!(f, "environment variable {name}"),
-            Source::Profile(name) => write!(f, "profile {name:?}"),
-            Source::File(path) => write!(f, "file {}", path.display()),
-            Source::Prompt => f.write_str("prompt"),
-            Source::Default => f.write_str("default"),
+            Source::Profile { name, path } => {
+                write!(f, "profile {name:?} of {}", path.display())
+            }
+            Source::File(path) => write!(f, "--private-key-file {}", path.display()),
+            Source::Stdin => f.write_str("--private-key-file - (standard input)"),
+            Source::Prompt => f.write_str("the prompt"),
+            Source::Default => f.write_str("the default"),
         }
     }
 }
 
-/// One profile of the Atlas CLI's config file.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub(crate) struct Profile {
-    /// The profile's name.
-    pub(crate) name: String,
-    /// `public_api_key`.
-    pub(crate) public_api_key: Option<String>,
-    /// `private_api_key`.
-    pub(crate) private_api_key: Option<String>,
-    /// `project_id`.
-    pub(crate) project_id: Option<String>,
-    /// `ops_manager_url`.
-    pub(crate) ops_manager_url: Option<String>,
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Sourced<T> {
+    /// The value, cleaned.
+    pub(crate) value: T,
+    /// Where it came from.
+    pub(crate) source: Source,
 }
 
-impl fmt::Debug for Profile {
+/// One setting: its flag, its environment variables (in order) and its profile key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Setting<'v> {
+    /// In words, for messages: `the public API key`.
+    pub(crate) what: &'static str,
+    /// The flag's name and value, when given.
+    pub(crate) flag: (&'static str, Option<&'v str>),
+    /// Environment variables, first match wins.
+    pub(crate) env: &'static [&'static str],
+    /// The key in a profile of the config file.
+    pub(crate) profile_key: &'static str,
+}
+
+/// Resolves settings: flag, then environment, then the profile (read only now, if needed).
+#[derive(Clone, Copy)]
+pub(crate) struct Resolver<'a> {
+    /// The environment.
+    pub(crate) env: EnvLookup<'a>,
+    /// The config file.
+    pub(crate) profile: &'a ProfileFile,
+}
+
+impl fmt::Debug for Resolver<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Profile")
-            .field("name", &self.name)
-            .field("public_api_key", &self.public_api_key)
-            .field(
-                "private_api_key",
-                &self.private_api_key.as_ref().map(|_| "** redacted **"),
-            )
-            .field("project_id", &self.project_id)
-            .field("ops_manager_url", &self.ops_manager_url)
-            .finish()
+        f.debug_struct("Resolver")
+            .field("profile", &self.profile)
+            .finish_non_exhaustive()
     }
 }
 
-/// The Atlas CLI's config file: `$XDG_CONFIG_HOME/atlascli/config.toml`, else
-/// `$HOME/.config/atlascli/config.toml`.
-pub(crate) fn config_path(env: EnvLookup<'_>) -> Option<PathBuf> {
-    if let Some(xdg) = env("XDG_CONFIG_HOME") {
-        return Some(Path::new(&xdg).join("atlascli").join("config.toml"));
-    }
-    env("HOME").map(|home| {
-        Path::new(&home)
-            .join(".config")
-            .join("atlascli")
-            .join("config.toml")
-    })
-}
-
-/// Reads profile `requested` (or `default` when `None`) from the file at `path`.
-///
-/// A missing file or a missing `default` profile is not an error; a profile asked for by name
-/// that cannot be found is.
-pub(crate) fn load_profile(
-    path: Option<&Path>,
-    requested: Option<&str>,
-) -> Result<Option<Profile>, CliError> {
-    let name = requested.unwrap_or("default");
-    let Some(path) = path else {
-        return match requested {
-            Some(n) => Err(CliError::usage(format!(
-                "profile {n:?} cannot be read: neither XDG_CONFIG_HOME nor HOME is set"
-            ))),
-            None => Ok(None),
-        };
-    };
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && requested.is_none() => {
+impl Resolver<'_> {
+    /// The value of `setting` from the first source that has one.
+    ///
+    /// # Errors
+    ///
+    /// A flag given empty; the config file, when it had to be read and is broken.
+    pub(crate) fn resolve(
+        &self,
+        setting: Setting<'_>,
+    ) -> Result<Option<Sourced<String>>, CliError> {
+        let (flag, given) = setting.flag;
+        if let Some(raw) = given {
+            return match clean(raw) {
+                Some(value) => Ok(Some(Sourced {
+                    value,
+                    source: Source::Flag(flag),
+                })),
+                None => Err(CliError::usage(format!("{flag} is empty"))),
+            };
+        }
+        for var in setting.env {
+            if let Some(value) = (self.env)(var).as_deref().and_then(clean) {
+                return Ok(Some(Sourced {
+                    value,
+                    source: Source::Env(var),
+                }));
+            }
+        }
+        let why = format!(
+            "{}: no {flag} or {} was given",
+            setting.what,
+            setting.env.join(" or ")
+        );
+        let Some(profile) = self.profile.get(&why)? else {
             return Ok(None);
-        }
-        Err(e) => {
-            return Err(CliError::usage(format!(
-                "cannot read the config file {}: {e}",
-                path.display()
-            ))
-            .with_hint(
-                "the Atlas CLI writes it with `atlas config init`; or pass keys by environment",
-            ));
-        }
-    };
-    parse_profile(&text, name, requested.is_some())
-        .map_err(|e| CliError::usage(format!("config file {}: {}", path.display(), e.message)))
-}
-
-/// Reads profile `name` from a config file's text.
-pub(crate) fn parse_profile(
-    text: &str,
-    name: &str,
-    required: bool,
-) -> Result<Option<Profile>, CliError> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        CliError::usage(format!("not valid TOML: {}", e.message()))
-    })?;
-    let Some(value) = table.get(name) else {
-        if required {
-            let mut names: Vec<&str> = table
-                .iter()
-                .filter(|(_, v)| v.is_table())
-                .map(|(k, _)| k.as_str())
-                .collect();
-            names.sort_unstable();
-            return Err(CliError::usage(format!(
-                "no profile {name:?} (profiles: {})",
-                if names.is_empty() {
-                    "none".to_owned()
-                } else {
-                    names.join(", ")
-                }
-            )));
-        }
-        return Ok(None);
-    };
-    let Some(section) = value.as_table() else {
-        return Err(CliError::usage(format!("{name:?} is not a profile table")));
-    };
-    let get = |key: &str| -> Result<Option<String>, CliError> {
-        match section.get(key) {
-            None => Ok(None),
-            Some(toml::Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(toml::Value::String(s)) => Ok(Some(s.trim().to_owned())),
-            Some(_) => Err(CliError::usage(format!(
-                "profile {name:?}: {key} must be a string"
-            ))),
-        }
-    };
-    Ok(Some(Profile {
-        name: name.to_owned(),
-        public_api_key: get("public_api_key")?,
-        private_api_key: get("private_api_key")?,
-        project_id: get("project_id")?,
-        ops_manager_url: get("ops_manager_url")?,
-    }))
+        };
+        Ok(profile
+            .get(setting.profile_key)?
+            .and_then(clean)
+            .map(|value| Sourced {
+                value,
+                source: Source::Profile {
+                    name: profile.name.clone(),
+                    path: profile.path.clone(),
+                },
+            }))
+    }
 }
 
 /// A private key: never printed.
@@ -232,97 +217,149 @@ pub(crate) struct Connection {
 /// Asks for the private key without echo; `None` when stdin is not a terminal.
 pub(crate) type Prompter<'a> = &'a dyn Fn(&str) -> Option<std::io::Result<String>>;
 
+/// Reads all of standard input.
+pub(crate) type StdinReader<'a> = &'a dyn Fn() -> std::io::Result<String>;
+
+/// How the private key may be asked for or read, besides flags, environment and profile.
+#[derive(Clone, Copy)]
+pub(crate) struct Interactive<'a> {
+    /// The no-echo prompt.
+    pub(crate) prompt: Prompter<'a>,
+    /// Standard input, for `--private-key-file -`.
+    pub(crate) stdin: StdinReader<'a>,
+}
+
 /// Resolves the base URL, keys and CA file.
 pub(crate) fn resolve_connection(
     args: &ConnectionArgs,
-    profile: Option<&Profile>,
-    env: EnvLookup<'_>,
-    prompt: Prompter<'_>,
+    settings: Resolver<'_>,
+    interactive: Interactive<'_>,
 ) -> Result<Connection, CliError> {
-    let profile_source = || Source::Profile(profile.map(|p| p.name.clone()).unwrap_or_default());
-
-    let (base_url, base_url_source) = if let Some(u) = &args.base_url {
-        (u.clone(), Source::Flag("--base-url"))
-    } else if let Some(u) = env(ENV_BASE_URL) {
-        (u, Source::Env(ENV_BASE_URL))
-    } else if let Some(u) = env(ENV_OPS_MANAGER_URL) {
-        (u, Source::Env(ENV_OPS_MANAGER_URL))
-    } else if let Some(u) = profile.and_then(|p| p.ops_manager_url.clone()) {
-        (u, profile_source())
-    } else {
-        (DEFAULT_BASE_URL.to_owned(), Source::Default)
+    let (base_url, base_url_source) = match settings.resolve(Setting {
+        what: "the base URL",
+        flag: ("--base-url", args.base_url.as_deref()),
+        env: &[ENV_BASE_URL, ENV_OPS_MANAGER_URL],
+        profile_key: "ops_manager_url",
+    })? {
+        Some(s) => (s.value, s.source),
+        None => (DEFAULT_BASE_URL.to_owned(), Source::Default),
     };
     let base_url = normalize_base_url(&base_url);
 
-    let (public_key, public_key_source) = if let Some(k) = &args.public_key {
-        (k.clone(), Source::Flag("--public-key"))
-    } else if let Some(k) = env(ENV_PUBLIC_KEY) {
-        (k, Source::Env(ENV_PUBLIC_KEY))
-    } else if let Some(k) = profile.and_then(|p| p.public_api_key.clone()) {
-        (k, profile_source())
-    } else {
+    let Some(public) = settings.resolve(Setting {
+        what: "the public API key",
+        flag: ("--public-key", args.public_key.as_deref()),
+        env: &[ENV_PUBLIC_KEY],
+        profile_key: "public_api_key",
+    })?
+    else {
         return Err(CliError::usage("no public API key").with_hint(format!(
             "set {ENV_PUBLIC_KEY} and {ENV_PRIVATE_KEY}, pass --public-key, or use --profile with the Atlas CLI's config file"
         )));
     };
 
-    let (private_key, private_key_source) = if let Some(path) = &args.private_key_file {
-        (read_key_file(path)?, Source::File(path.clone()))
-    } else if let Some(k) = env(ENV_PRIVATE_KEY) {
-        (k, Source::Env(ENV_PRIVATE_KEY))
-    } else if let Some(k) = profile.and_then(|p| p.private_api_key.clone()) {
-        (k, profile_source())
-    } else {
-        match prompt(&format!("Private API key for {public_key}: ")) {
-            Some(Ok(k)) if !k.trim().is_empty() => (k.trim().to_owned(), Source::Prompt),
-            Some(Ok(_)) => return Err(CliError::usage("no private API key was typed")),
-            Some(Err(e)) => {
-                return Err(CliError::usage(format!(
-                    "cannot read the private API key from the terminal: {e}"
-                )));
-            }
-            None => {
-                return Err(CliError::usage("no private API key").with_hint(format!(
-                    "set {ENV_PRIVATE_KEY}, use --private-key-file FILE or --profile, or run on a terminal to be prompted"
-                )));
-            }
-        }
+    let private = match &args.private_key_file {
+        Some(path) if path.as_os_str() == STDIN_PATH => read_key_stdin(&public.value, interactive)?,
+        Some(path) => Sourced {
+            value: read_key_file(path)?,
+            source: Source::File(path.clone()),
+        },
+        None => match settings.resolve(Setting {
+            what: "the private API key",
+            flag: ("--private-key-file", None),
+            env: &[ENV_PRIVATE_KEY],
+            profile_key: "private_api_key",
+        })? {
+            Some(s) => s,
+            None => prompt_key(&public.value, interactive.prompt)?,
+        },
     };
 
     Ok(Connection {
         base_url,
         base_url_source,
-        public_key,
-        public_key_source,
-        private_key: Secret::new(private_key),
-        private_key_source,
+        public_key: public.value,
+        public_key_source: public.source,
+        private_key: Secret::new(private.value),
+        private_key_source: private.source,
         cacert: args.cacert.clone(),
     })
+}
+
+fn prompt_key(public_key: &str, prompt: Prompter<'_>) -> Result<Sourced<String>, CliError> {
+    match prompt(&format!("Private API key for {public_key}: ")) {
+        Some(Ok(k)) => match clean(&k) {
+            Some(value) => Ok(Sourced {
+                value,
+                source: Source::Prompt,
+            }),
+            None => Err(CliError::usage("no private API key was typed")),
+        },
+        Some(Err(e)) => Err(CliError::usage(format!(
+            "cannot read the private API key from the terminal: {e}"
+        ))),
+        None => Err(CliError::usage("no private API key").with_hint(format!(
+            "set {ENV_PRIVATE_KEY}, use --private-key-file FILE (or - for standard input) or --profile, or run on a terminal to be prompted"
+        ))),
+    }
+}
+
+/// `--private-key-file -`: all of standard input, or the no-echo prompt when it is a terminal.
+fn read_key_stdin(
+    public_key: &str,
+    interactive: Interactive<'_>,
+) -> Result<Sourced<String>, CliError> {
+    if let Some(typed) = (interactive.prompt)(&format!("Private API key for {public_key}: ")) {
+        let typed = typed.map_err(|e| {
+            CliError::usage(format!(
+                "cannot read the private API key from the terminal: {e}"
+            ))
+        })?;
+        return clean(&typed)
+            .map(|value| Sourced {
+                value,
+                source: Source::Stdin,
+            })
+            .ok_or_else(|| CliError::usage("no private API key was typed"));
+    }
+    let text = (interactive.stdin)().map_err(|e| {
+        CliError::usage(format!(
+            "cannot read the private API key from standard input: {e}"
+        ))
+    })?;
+    clean(&text)
+        .map(|value| Sourced {
+            value,
+            source: Source::Stdin,
+        })
+        .ok_or_else(|| {
+            CliError::usage("standard input is empty (--private-key-file -)")
+                .with_hint("pipe the private key in, e.g. `secret-tool lookup atlas key | atlas-snapshots ... --private-key-file -`")
+        })
 }
 
 /// Resolves and validates the project id: flag, then `MONGODB_ATLAS_PROJECT_ID`, then profile.
 pub(crate) fn resolve_group_id(
     args: &ClusterArgs,
-    profile: Option<&Profile>,
-    env: EnvLookup<'_>,
+    settings: Resolver<'_>,
 ) -> Result<(GroupId, Source), CliError> {
-    let (raw, source) = if let Some(g) = &args.group_id {
-        (g.clone(), Source::Flag("--group-id"))
-    } else if let Some(g) = env(ENV_PROJECT_ID) {
-        (g, Source::Env(ENV_PROJECT_ID))
-    } else if let Some(p) = profile.and_then(|p| p.project_id.as_ref().map(|g| (g, &p.name))) {
-        (p.0.clone(), Source::Profile(p.1.clone()))
-    } else {
+    let Some(raw) = settings.resolve(Setting {
+        what: "the project id",
+        flag: ("--group-id", args.group_id.as_deref()),
+        env: &[ENV_PROJECT_ID],
+        profile_key: "project_id",
+    })?
+    else {
         return Err(CliError::usage("no project id").with_hint(format!(
             "pass --group-id, set {ENV_PROJECT_ID}, or set project_id in the profile"
         )));
     };
-    let id = raw.trim().parse::<GroupId>().map_err(|e| {
-        CliError::usage(format!("invalid {e} (from {source})")).with_hint(
+    let id = raw.value.parse::<GroupId>().map_err(|e| {
+        CliError::usage(format!("invalid {e} (from {})", raw.source)).with_hint(
             "a project id is 24 lower-case hexadecimal characters, e.g. 5b69d0349b15c62cdfc38b78",
         )
     })?;
-    Ok((id, source))
+    Ok((id, raw.source))
 }
 
 /// Trims whitespace and trailing slashes (`ops_manager_url` is usually written with one).
@@ -337,19 +374,14 @@ fn read_key_file(path: &Path) -> Result<String, CliError> {
             path.display()
         ))
     })?;
-    let key = text.lines().next().unwrap_or("").trim().to_owned();
-    if key.is_empty() {
-        return Err(CliError::usage(format!(
-            "the private key file {} is empty",
-            path.display()
-        )));
-    }
-    Ok(key)
+    clean(&text)
+        .ok_or_else(|| CliError::usage(format!("the private key file {} is empty", path.display())))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::ProfileFile;
 
     fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |k| {
@@ -362,6 +394,17 @@ mod tests {
 
     fn no_prompt(_: &str) -> Option<std::io::Result<String>> {
         None
+    }
+
+    fn no_stdin() -> std::io::Result<String> {
+        Ok(String::new())
+    }
+
+    fn plain() -> Interactive<'static> {
+        Interactive {
+            prompt: &no_prompt,
+            stdin: &no_stdin,
+        }
     }
 
     fn args() -> ConnectionArgs {
@@ -386,127 +429,235 @@ telemetry_enabled = false
   public_api_key = "pubwork"
 "#;
 
-    #[test]
-    fn config_path_prefers_xdg() {
-        let p = config_path(&env_of(&[("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")])).unwrap();
-        assert_eq!(p, Path::new("/x/atlascli/config.toml"));
-        let p = config_path(&env_of(&[("HOME", "/h")])).unwrap();
-        assert_eq!(p, Path::new("/h/.config/atlascli/config.toml"));
-        assert!(config_path(&env_of(&[])).is_none());
+    /// A config file in a temporary directory.
+    fn profile_file(text: &str) -> (tempfile::TempDir, ProfileFile) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, ProfileFile::new(Some(path), None))
     }
 
     #[test]
-    fn profiles_parse_and_missing_ones_are_reported() {
-        let p = parse_profile(CONFIG, "default", false).unwrap().unwrap();
-        assert_eq!(p.public_api_key.as_deref(), Some("pubdefault"));
-        assert_eq!(
-            p.ops_manager_url.as_deref(),
-            Some("https://om.example.com/")
-        );
-        assert!(!format!("{p:?}").contains("privdefault"));
-        assert!(parse_profile(CONFIG, "nope", false).unwrap().is_none());
-        let e = parse_profile(CONFIG, "nope", true).unwrap_err();
-        assert!(e.message.contains("default, work"), "{}", e.message);
-        assert!(parse_profile("[default\n", "default", false).is_err());
-        assert!(parse_profile("[default]\npublic_api_key = 3\n", "default", false).is_err());
+    fn clean_is_the_same_for_every_source() {
+        for raw in [
+            "key",
+            "key\n",
+            "  key \r\n",
+            "\u{feff}key\n",
+            "\n\n  key\nsecond line",
+            "\u{feff}\n\tkey",
+        ] {
+            assert_eq!(clean(raw).as_deref(), Some("key"), "{raw:?}");
+        }
+        for raw in ["", " ", "\n\n", "\u{feff}", "\u{feff}\n \n"] {
+            assert_eq!(clean(raw), None, "{raw:?}");
+        }
     }
 
     #[test]
     fn flags_beat_env_beat_profile() {
-        let profile = parse_profile(CONFIG, "default", false).unwrap().unwrap();
+        let (_dir, profile) = profile_file(CONFIG);
         let env = env_of(&[
-            (ENV_PUBLIC_KEY, "pubenv"),
+            (ENV_PUBLIC_KEY, "pubenv\n"),
             (ENV_OPS_MANAGER_URL, "http://127.0.0.1:1/"),
         ]);
+        let r = Resolver {
+            env: &env,
+            profile: &profile,
+        };
         let mut a = args();
-        let c = resolve_connection(&a, Some(&profile), &env, &no_prompt).unwrap();
+        let c = resolve_connection(&a, r, plain()).unwrap();
         assert_eq!(c.public_key, "pubenv");
         assert_eq!(c.private_key.expose(), "privdefault");
-        assert_eq!(c.private_key_source, Source::Profile("default".into()));
+        assert!(matches!(&c.private_key_source, Source::Profile { name, .. } if name == "default"));
         assert_eq!(c.base_url, "http://127.0.0.1:1");
         assert!(!format!("{c:?}").contains("privdefault"));
 
         a.public_key = Some("pubflag".into());
         a.base_url = Some("http://flag".into());
-        let c = resolve_connection(&a, Some(&profile), &env, &no_prompt).unwrap();
+        let c = resolve_connection(&a, r, plain()).unwrap();
         assert_eq!(c.public_key, "pubflag");
         assert_eq!(c.base_url, "http://flag");
 
-        let c = resolve_connection(&args(), Some(&profile), &env_of(&[]), &no_prompt).unwrap();
+        let empty = env_of(&[]);
+        let r = Resolver {
+            env: &empty,
+            profile: &profile,
+        };
+        let c = resolve_connection(&args(), r, plain()).unwrap();
         assert_eq!(c.public_key, "pubdefault");
         assert_eq!(c.base_url, "https://om.example.com");
-        let c = resolve_connection(
-            &args(),
-            None,
-            &env_of(&[(ENV_PUBLIC_KEY, "p"), (ENV_PRIVATE_KEY, "s")]),
-            &no_prompt,
-        )
-        .unwrap();
+
+        let none = ProfileFile::new(None, None);
+        let env = env_of(&[(ENV_PUBLIC_KEY, "p"), (ENV_PRIVATE_KEY, "s")]);
+        let r = Resolver {
+            env: &env,
+            profile: &none,
+        };
+        let c = resolve_connection(&args(), r, plain()).unwrap();
         assert_eq!(c.base_url, DEFAULT_BASE_URL);
         assert_eq!(c.base_url_source, Source::Default);
+
+        // An empty flag is a mistake, not "unset".
+        let mut a = args();
+        a.public_key = Some(" ".into());
+        let e = resolve_connection(&a, r, plain()).unwrap_err();
+        assert_eq!(e.message, "--public-key is empty");
+    }
+
+    #[test]
+    fn a_broken_file_is_not_read_when_flags_and_environment_say_everything() {
+        let (_dir, profile) = profile_file("[default\n");
+        let env = env_of(&[
+            (ENV_PUBLIC_KEY, "p"),
+            (ENV_PRIVATE_KEY, "s"),
+            (ENV_BASE_URL, "https://cloud.mongodb.com"),
+            (ENV_PROJECT_ID, "5b69d0349b15c62cdfc38b78"),
+        ]);
+        let r = Resolver {
+            env: &env,
+            profile: &profile,
+        };
+        resolve_connection(&args(), r, plain()).unwrap();
+        let cluster = ClusterArgs {
+            group_id: None,
+            cluster_name: "M2AWS".into(),
+            flex: false,
+            kind: None,
+        };
+        resolve_group_id(&cluster, r).unwrap();
+        assert!(!profile.was_read());
+        // Without the base URL in the environment the file is needed, and its error shows.
+        let env = env_of(&[(ENV_PUBLIC_KEY, "p"), (ENV_PRIVATE_KEY, "s")]);
+        let r = Resolver {
+            env: &env,
+            profile: &profile,
+        };
+        let e = resolve_connection(&args(), r, plain()).unwrap_err();
+        assert!(e.message.contains("line 1, column 9"), "{}", e.message);
+        assert!(e.message.contains("(read for the base URL: no --base-url or MONGODB_ATLAS_BASE_URL or MONGODB_ATLAS_OPS_MANAGER_URL was given)"), "{}", e.message);
     }
 
     #[test]
     fn base_url_env_order() {
+        let none = ProfileFile::new(None, None);
         let env = env_of(&[
             (ENV_PUBLIC_KEY, "p"),
             (ENV_PRIVATE_KEY, "s"),
             (ENV_BASE_URL, "http://a"),
             (ENV_OPS_MANAGER_URL, "http://b"),
         ]);
-        let c = resolve_connection(&args(), None, &env, &no_prompt).unwrap();
+        let r = Resolver {
+            env: &env,
+            profile: &none,
+        };
+        let c = resolve_connection(&args(), r, plain()).unwrap();
         assert_eq!(c.base_url, "http://a");
     }
 
     #[test]
-    fn private_key_file_then_prompt() {
+    fn private_key_file_stdin_then_prompt() {
+        let none = ProfileFile::new(None, None);
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("key");
-        std::fs::write(&file, "fromfile\n").unwrap();
+        std::fs::write(&file, "\u{feff}\n fromfile\r\n").unwrap();
         let env = env_of(&[(ENV_PUBLIC_KEY, "p"), (ENV_PRIVATE_KEY, "fromenv")]);
+        let r = Resolver {
+            env: &env,
+            profile: &none,
+        };
         let mut a = args();
-        a.private_key_file = Some(file);
-        let c = resolve_connection(&a, None, &env, &no_prompt).unwrap();
+        a.private_key_file = Some(file.clone());
+        let c = resolve_connection(&a, r, plain()).unwrap();
         assert_eq!(c.private_key.expose(), "fromfile");
+        assert_eq!(c.private_key_source, Source::File(file));
+
+        // `-`: standard input when it is not a terminal, the prompt when it is.
+        a.private_key_file = Some(PathBuf::from("-"));
+        let piped = || Ok("\u{feff}piped\n".to_owned());
+        let c = resolve_connection(
+            &a,
+            r,
+            Interactive {
+                prompt: &no_prompt,
+                stdin: &piped,
+            },
+        )
+        .unwrap();
+        assert_eq!(c.private_key.expose(), "piped");
+        assert_eq!(c.private_key_source, Source::Stdin);
+        let e = resolve_connection(&a, r, plain()).unwrap_err();
+        assert!(
+            e.message.contains("standard input is empty"),
+            "{}",
+            e.message
+        );
 
         let env = env_of(&[(ENV_PUBLIC_KEY, "p")]);
+        let r = Resolver {
+            env: &env,
+            profile: &none,
+        };
         let typed = |prompt: &str| {
             assert!(prompt.contains("for p"));
             Some(Ok("typed\n".to_owned()))
         };
-        let c = resolve_connection(&args(), None, &env, &typed).unwrap();
+        let c = resolve_connection(
+            &args(),
+            r,
+            Interactive {
+                prompt: &typed,
+                stdin: &no_stdin,
+            },
+        )
+        .unwrap();
         assert_eq!(c.private_key.expose(), "typed");
         assert_eq!(c.private_key_source, Source::Prompt);
 
-        let e = resolve_connection(&args(), None, &env, &no_prompt).unwrap_err();
+        let e = resolve_connection(&args(), r, plain()).unwrap_err();
         assert!(e.hint.unwrap().contains(ENV_PRIVATE_KEY));
-        let e = resolve_connection(&args(), None, &env_of(&[]), &no_prompt).unwrap_err();
+        let empty = env_of(&[]);
+        let r = Resolver {
+            env: &empty,
+            profile: &none,
+        };
+        let e = resolve_connection(&args(), r, plain()).unwrap_err();
         assert_eq!(e.message, "no public API key");
     }
 
     #[test]
     fn group_id_precedence_and_validation() {
-        let profile = parse_profile(CONFIG, "default", false).unwrap().unwrap();
+        let (_dir, profile) = profile_file(CONFIG);
         let cluster = |g: Option<&str>| ClusterArgs {
             group_id: g.map(str::to_owned),
             cluster_name: "M2AWS".into(),
             flex: false,
+            kind: None,
         };
-        let env = env_of(&[(ENV_PROJECT_ID, "000000000000000000000001")]);
-        let (g, s) = resolve_group_id(&cluster(None), Some(&profile), &env).unwrap();
+        let env = env_of(&[(ENV_PROJECT_ID, "000000000000000000000001\n")]);
+        let r = Resolver {
+            env: &env,
+            profile: &profile,
+        };
+        let (g, s) = resolve_group_id(&cluster(None), r).unwrap();
         assert_eq!(g.as_str(), "000000000000000000000001");
         assert_eq!(s, Source::Env(ENV_PROJECT_ID));
-        let (g, _) = resolve_group_id(&cluster(None), Some(&profile), &env_of(&[])).unwrap();
+        let empty = env_of(&[]);
+        let r2 = Resolver {
+            env: &empty,
+            profile: &profile,
+        };
+        let (g, _) = resolve_group_id(&cluster(None), r2).unwrap();
         assert_eq!(g.as_str(), "5b69d0349b15c62cdfc38b78");
-        let (g, _) = resolve_group_id(
-            &cluster(Some("000000000000000000000002")),
-            Some(&profile),
-            &env,
-        )
-        .unwrap();
+        let (g, _) = resolve_group_id(&cluster(Some("000000000000000000000002")), r).unwrap();
         assert_eq!(g.as_str(), "000000000000000000000002");
-        let e = resolve_group_id(&cluster(Some("xyz")), None, &env).unwrap_err();
+        let e = resolve_group_id(&cluster(Some("xyz")), r).unwrap_err();
         assert!(e.message.contains("group id"), "{}", e.message);
-        assert!(resolve_group_id(&cluster(None), None, &env_of(&[])).is_err());
+        let none = ProfileFile::new(None, None);
+        let r3 = Resolver {
+            env: &empty,
+            profile: &none,
+        };
+        assert!(resolve_group_id(&cluster(None), r3).is_err());
     }
 }

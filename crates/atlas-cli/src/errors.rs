@@ -44,7 +44,7 @@ impl From<Exit> for ExitCode {
 }
 
 /// An error as the user sees it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct CliError {
     /// Exit code.
     pub(crate) exit: Exit,
@@ -69,6 +69,13 @@ impl CliError {
 
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Appends `context` to the message, after a space.
+    pub(crate) fn with_context(mut self, context: impl AsRef<str>) -> Self {
+        self.message.push(' ');
+        self.message.push_str(context.as_ref());
         self
     }
 

@@ -13,6 +13,7 @@ mod errors;
 mod failure;
 mod logging;
 mod output;
+mod profile;
 
 use std::io::Write;
 use std::process::ExitCode;

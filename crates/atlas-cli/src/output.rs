@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use atlas_model::{SnapshotStatus, TenantSnapshot, format_timestamp};
+use atlas_model::{RestoreJob, SnapshotStatus, TenantSnapshot, format_timestamp};
 
 use crate::cli::{GlobalArgs, OutputFormat};
 
@@ -172,6 +172,129 @@ pub(crate) fn snapshot_details(s: &TenantSnapshot, color: bool) -> String {
         out.push_str(&" ".repeat(pad + 2));
         out.push_str(&value);
         out.push('\n');
+    }
+    out
+}
+
+/// One restore job, one field per line (the link's signature hidden).
+pub(crate) fn restore_job_details(j: &RestoreJob, color: bool) -> String {
+    let text = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let mut rows: Vec<(String, String)> = vec![
+        ("ID".into(), text(j.id.as_ref().map(ToString::to_string))),
+        (
+            "STATUS".into(),
+            text(j.status.as_ref().map(ToString::to_string)),
+        ),
+        (
+            "DELIVERY".into(),
+            text(j.delivery_type.as_ref().map(ToString::to_string)),
+        ),
+        (
+            "SNAPSHOT".into(),
+            text(j.snapshot_id.as_ref().map(ToString::to_string)),
+        ),
+        ("SOURCE".into(), text(j.instance_name.clone())),
+        (
+            "TARGET".into(),
+            text(
+                j.target_deployment_item_name
+                    .as_ref()
+                    .map(ToString::to_string),
+            ),
+        ),
+        (
+            "TARGET PROJECT".into(),
+            text(j.target_project_id.as_ref().map(ToString::to_string)),
+        ),
+        (
+            "SCHEDULED".into(),
+            time_text(j.restore_scheduled_date.as_ref()),
+        ),
+        (
+            "FINISHED".into(),
+            time_text(j.restore_finished_date.as_ref()),
+        ),
+    ];
+    if let Some(url) = &j.snapshot_url {
+        rows.push(("LINK".into(), url.to_string()));
+    }
+    if let Some(exp) = &j.expiration_date {
+        rows.push(("EXPIRES".into(), format_timestamp(exp)));
+    }
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for (k, v) in rows {
+        let value = if k == "STATUS" {
+            paint_status(&v, color)
+        } else {
+            v
+        };
+        out.push_str(&bold(&k, color));
+        out.push_str(&" ".repeat(width - k.chars().count() + 2));
+        out.push_str(&value);
+        out.push('\n');
+    }
+    out
+}
+
+/// Restore jobs as rows, with a header.
+pub(crate) fn restore_job_table(jobs: &[RestoreJob], color: bool) -> String {
+    let header = ["ID", "STATUS", "DELIVERY", "SNAPSHOT", "TARGET", "FINISHED"];
+    let rows: Vec<Vec<String>> = jobs
+        .iter()
+        .map(|j| {
+            let t = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+            vec![
+                t(j.id.as_ref().map(ToString::to_string)),
+                t(j.status.as_ref().map(ToString::to_string)),
+                t(j.delivery_type.as_ref().map(ToString::to_string)),
+                t(j.snapshot_id.as_ref().map(ToString::to_string)),
+                t(j.target_deployment_item_name
+                    .as_ref()
+                    .map(ToString::to_string)),
+                time_text(j.restore_finished_date.as_ref()),
+            ]
+        })
+        .collect();
+    table(&header, &rows, color)
+}
+
+/// Rows under a bold header, columns padded; the second column painted as a status.
+fn table(header: &[&str], rows: &[Vec<String>], color: bool) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: &[String], head: bool| {
+        let last = cells.len() - 1;
+        for (i, cell) in cells.iter().enumerate() {
+            let text = if head {
+                bold(cell, color)
+            } else if i == 1 {
+                paint_status(cell, color)
+            } else {
+                cell.clone()
+            };
+            out.push_str(&text);
+            if i != last {
+                out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        out.push('\n');
+    };
+    line(
+        &header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>(),
+        true,
+    );
+    for row in rows {
+        line(row, false);
     }
     out
 }

@@ -18,16 +18,41 @@ fn ok_is_0() {
 #[test]
 fn not_found_is_3_with_a_hint() {
     let mock = TestMock::start();
+    // Without a kind both endpoints are asked, and both are named.
     mock.cmd()
         .args(["get", "--cluster-name", seed::CLUSTER_NAME])
         .args(["--snapshot-id", "0123456789abcdef01234567"])
         .assert()
         .code(3)
         .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::starts_with(
+            "error: not found under any cluster kind: tenant lookup",
+        ))
+        .stderr(predicate::str::contains("; flex lookup"))
+        .stderr(predicate::str::contains(
+            "/backup/tenant/snapshots/0123456789abcdef01234567",
+        ))
+        .stderr(predicate::str::contains(
+            "/flexClusters/M2AWS/backup/snapshots/",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: neither the M2/M5 (tenant) nor the flex",
+        ));
+    mock.cmd()
+        .args([
+            "get",
+            "--kind",
+            "tenant",
+            "--cluster-name",
+            seed::CLUSTER_NAME,
+        ])
+        .args(["--snapshot-id", "0123456789abcdef01234567"])
+        .assert()
+        .code(3)
         .stderr(predicate::str::starts_with("error: snapshot not found"))
         .stderr(predicate::str::contains("hint: check --snapshot-id"));
     mock.cmd()
-        .args(["get", "--cluster-name", "NoSuchCluster"])
+        .args(["get", "--kind", "tenant", "--cluster-name", "NoSuchCluster"])
         .args(["--snapshot-id", seed::SNAPSHOT_ID])
         .assert()
         .code(3)
@@ -46,7 +71,7 @@ fn bad_key_is_4_with_a_hint_and_the_key_is_never_printed() {
         .code(4)
         .stderr(predicate::str::contains("error: unauthorized"))
         .stderr(predicate::str::contains(
-            "hint: the API key pair was rejected: check MONGODB_ATLAS_PUBLIC_API_KEY",
+            "hint: the API key pair was rejected: check the public key (from environment variable MONGODB_ATLAS_PUBLIC_API_KEY) and the private key (from environment variable MONGODB_ATLAS_PRIVATE_API_KEY)",
         ))
         .stderr(predicate::str::contains("wrong-private-key-123").not());
 }
@@ -93,6 +118,7 @@ fn sunset_410_is_1_and_says_try_flex() {
     let mock = TestMock::start_with(MockAtlas::builder().sunset(true));
     mock.cmd()
         .args(get_seed_args())
+        .args(["--kind", "tenant"])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("error: gone"))
@@ -101,12 +127,18 @@ fn sunset_410_is_1_and_says_try_flex() {
             "hint: M2/M5 tenant snapshots were retired in January 2026",
         ))
         .stderr(predicate::str::contains("try again with --flex"));
-    // And --flex works after the sunset.
+    // And --flex works after the sunset, and so does no flag at all (410, then flex).
     mock.cmd()
         .args(["get", "--flex", "--cluster-name", seed::FLEX_CLUSTER_NAME])
         .args(["--snapshot-id", seed::FLEX_SNAPSHOT_ID])
         .assert()
         .code(0);
+    mock.cmd()
+        .args(["get", "--cluster-name", seed::FLEX_CLUSTER_NAME])
+        .args(["--snapshot-id", seed::FLEX_SNAPSHOT_ID, "-v"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(seed::FLEX_SNAPSHOT_ID));
 }
 
 #[test]
@@ -207,7 +239,7 @@ fn wait_on_a_failed_snapshot_is_6() {
     let mock = TestMock::start();
     mock.cmd()
         .args(["wait", "--cluster-name", seed::CLUSTER_NAME])
-        .args(["--snapshot-id", seed::SNAPSHOT_ID, "--interval", "100ms"])
+        .args(["--snapshot-id", seed::SNAPSHOT_ID, "--interval", "1s"])
         .assert()
         .code(6)
         .stderr(predicate::str::contains("FAILED after"))
@@ -224,7 +256,7 @@ fn wait_timeout_is_5() {
     mock.cmd()
         .args(["wait", "--cluster-name", seed::CLUSTER_NAME])
         .args(["--snapshot-id", "5cc310ace5dc7ce369814bcd"])
-        .args(["--interval", "100ms", "--timeout", "400ms"])
+        .args(["--interval", "1s", "--timeout", "1500ms"])
         .assert()
         .code(5)
         .stderr(predicate::str::contains("QUEUED"))
@@ -257,4 +289,76 @@ fn tls_with_cacert_works_and_without_it_is_5_with_a_hint() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--cacert /nonexistent/ca.pem"));
+}
+
+#[test]
+fn cli_messages_name_flags_not_library_methods() {
+    // 410 after the sunset.
+    let mock = TestMock::start_with(MockAtlas::builder().sunset(true));
+    mock.cmd()
+        .args(get_seed_args())
+        .args(["--kind", "tenant"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--flex"))
+        .stderr(predicate::str::contains("flex_snapshots").not());
+    // Plain http to a remote host.
+    mock.cmd()
+        .args(get_seed_args())
+        .args(["--base-url", "http://atlas.example.com"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("allow_insecure_http").not())
+        .stderr(predicate::str::contains("https://"));
+    // A 404 of a flex cluster, with --flex given, does not suggest adding --flex.
+    mock.cmd()
+        .args(["get", "--flex", "--cluster-name", "NoSuchCluster"])
+        .args(["--snapshot-id", seed::SNAPSHOT_ID])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("add --flex").not())
+        .stderr(predicate::str::contains("flex_snapshots").not())
+        .stderr(predicate::str::contains("hint: check --cluster-name"));
+}
+
+#[test]
+fn a_base_url_with_the_api_path_is_refused_with_the_right_one() {
+    let mock = TestMock::start();
+    let base = mock.handle.base_url().to_owned();
+    mock.cmd()
+        .args(get_seed_args())
+        .args(["--base-url", &format!("{base}/api/atlas/v2")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/api/atlas/v2"))
+        .stderr(predicate::str::contains(format!("--base-url {base}")));
+}
+
+#[test]
+fn interval_and_timeout_zero_and_decimals() {
+    let mock = TestMock::start();
+    // A floor of one second.
+    mock.cmd()
+        .args(["wait", "--cluster-name", seed::CLUSTER_NAME])
+        .args(["--snapshot-id", seed::SNAPSHOT_ID, "--interval", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least 1s"));
+    // Zero means no limit, for every command.
+    mock.cmd()
+        .args(get_seed_args())
+        .args(["--timeout", "0"])
+        .assert()
+        .code(0);
+    mock.cmd()
+        .args(["wait", "--cluster-name", seed::CLUSTER_NAME])
+        .args(["--snapshot-id", seed::SNAPSHOT_ID, "--timeout", "0"])
+        .assert()
+        .code(6);
+    // Decimals.
+    mock.cmd()
+        .args(get_seed_args())
+        .args(["--timeout", "1.5s"])
+        .assert()
+        .code(0);
 }

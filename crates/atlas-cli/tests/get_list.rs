@@ -182,7 +182,9 @@ fn completions_and_help() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Exit codes:"))
-        .stdout(predicate::str::contains("6  the snapshot is FAILED"));
+        .stdout(predicate::str::contains(
+            "6  the snapshot (or restore job) is FAILED",
+        ));
     // No --private-key on get: keys never go on the command line.
     mock.bare_cmd()
         .args(get_seed_args())

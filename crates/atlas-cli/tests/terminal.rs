@@ -87,9 +87,9 @@ fn wait_on_a_terminal_shows_a_spinner_with_elapsed_time_and_status() {
             "--snapshot-id",
             "5cc310ace5dc7ce369814bcd",
             "--interval",
-            "100ms",
+            "1s",
             "--timeout",
-            "1500ms",
+            "3500ms",
         ],
     )
     .output()
@@ -115,6 +115,9 @@ fn wait_on_a_terminal_shows_a_spinner_with_elapsed_time_and_status() {
         "{screen:?}"
     );
     assert!(screen.contains("\x1b[33mQUEUED\x1b[0m (poll"), "{screen:?}");
+    // The spinner moves on with every poll, not only with every change (polls at 0, 1, 2, 3 s;
+    // the second needs only the first answered within 2.5 s).
+    assert!(screen.contains("(poll 2"), "{screen:?}");
     let plain = strip_ansi(&screen);
     let has_elapsed = plain.match_indices("), ").any(|(i, _)| {
         let rest = &plain[i + 3..];
@@ -138,7 +141,7 @@ fn wait_on_a_terminal_ends_with_a_summary_line_and_a_table() {
             "--snapshot-id",
             seed::FLEX_SNAPSHOT_ID,
             "--interval",
-            "100ms",
+            "1s",
         ],
     )
     .output()

@@ -19,6 +19,10 @@ pub enum IdKind {
     SnapshotId,
     /// A cluster name (also a flex cluster name).
     ClusterName,
+    /// A restore job id.
+    RestoreJobId,
+    /// The name of the cluster a restore goes to (`targetDeploymentItemName`).
+    DeploymentName,
 }
 
 impl IdKind {
@@ -28,6 +32,8 @@ impl IdKind {
             IdKind::GroupId => "group id",
             IdKind::SnapshotId => "snapshot id",
             IdKind::ClusterName => "cluster name",
+            IdKind::RestoreJobId => "restore job id",
+            IdKind::DeploymentName => "target deployment name",
         }
     }
 }
@@ -101,6 +107,10 @@ impl fmt::Display for DisplayProblem<'_> {
             (IdKind::ClusterName, IdProblem::InvalidChar { ch, at }) => write!(
                 f,
                 "character {ch:?} at {at} is not allowed (only ASCII letters, digits and '-')"
+            ),
+            (IdKind::DeploymentName, IdProblem::InvalidChar { ch, at }) => write!(
+                f,
+                "character {ch:?} at {at} is not allowed (only letters, digits and - _ . ( ) , : & @ + ')"
             ),
             (_, IdProblem::InvalidChar { ch, at }) => write!(
                 f,
@@ -201,6 +211,12 @@ hex_id!(
     IdKind::SnapshotId
 );
 
+hex_id!(
+    /// A restore job id (also the id of a download job): 24 lower-case hexadecimal characters.
+    RestoreJobId,
+    IdKind::RestoreJobId
+);
+
 /// The longest cluster name accepted. Atlas limits cluster names to 64 characters.
 pub const CLUSTER_NAME_MAX_LEN: usize = 64;
 
@@ -279,6 +295,106 @@ impl AsRef<str> for ClusterName {
 }
 
 impl fmt::Display for ClusterName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The longest target deployment name accepted (`targetDeploymentItemName`).
+pub const DEPLOYMENT_NAME_MAX_LEN: usize = 64;
+
+/// The name of the cluster a restore job writes to (`targetDeploymentItemName`), validated as the
+/// specification's pattern says: `^[\p{L}\p{N}\-_.(),:&@+']{1,64}$`.
+///
+/// Letters and digits of any script are allowed (`char::is_alphabetic`, `char::is_numeric`), and
+/// the punctuation `- _ . ( ) , : & @ + '`; nothing else (no `/`, space, `?`, `%`). Length is
+/// counted in characters. `char::is_alphabetic` is Unicode's Alphabetic property, which also
+/// holds a few combining marks that `\p{L}` does not: such a name passes here and Atlas
+/// refuses it with a `400` that names the field.
+///
+/// ```
+/// use atlas_model::DeploymentName;
+/// assert!("Flex-Restore_1".parse::<DeploymentName>().is_ok());
+/// assert!("Zürich(2)".parse::<DeploymentName>().is_ok());
+/// let err = "a/b".parse::<DeploymentName>().unwrap_err();
+/// assert!(err.to_string().contains("'/' at 1"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DeploymentName(String);
+
+fn check_deployment_name(s: &str) -> Result<(), IdError> {
+    let err = |problem| IdError {
+        kind: IdKind::DeploymentName,
+        problem,
+    };
+    if s.is_empty() {
+        return Err(err(IdProblem::Empty));
+    }
+    for (at, ch) in s.chars().enumerate() {
+        let ok = ch.is_alphabetic()
+            || ch.is_numeric()
+            || matches!(
+                ch,
+                '-' | '_' | '.' | '(' | ')' | ',' | ':' | '&' | '@' | '+' | '\''
+            );
+        if !ok {
+            return Err(err(IdProblem::InvalidChar { ch, at }));
+        }
+    }
+    let count = s.chars().count();
+    if count > DEPLOYMENT_NAME_MAX_LEN {
+        return Err(err(IdProblem::TooLong {
+            found: count,
+            max: DEPLOYMENT_NAME_MAX_LEN,
+        }));
+    }
+    Ok(())
+}
+
+impl DeploymentName {
+    /// The name as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for DeploymentName {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        check_deployment_name(s)?;
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl TryFrom<String> for DeploymentName {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, IdError> {
+        check_deployment_name(&s)?;
+        Ok(Self(s))
+    }
+}
+
+impl From<DeploymentName> for String {
+    fn from(name: DeploymentName) -> String {
+        name.0
+    }
+}
+
+impl From<ClusterName> for DeploymentName {
+    /// Every cluster name is a valid deployment name.
+    fn from(name: ClusterName) -> Self {
+        DeploymentName(name.0)
+    }
+}
+
+impl AsRef<str> for DeploymentName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DeploymentName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }

@@ -5,7 +5,11 @@
 //! - [`SnapshotStatus`]: the workflow phase, forward compatible (`Unknown(String)`).
 //! - [`GroupId`], [`SnapshotId`], [`ClusterName`]: identifiers validated at construction, safe in URL paths.
 //! - [`ApiError`]: Atlas's error body, tolerant of partial and non-JSON bodies.
+//! - [`RestoreJob`] ([`RestoreStatus`], [`DeliveryType`], [`SnapshotUrl`]): a flex cluster's restore
+//!   or download job; [`CreateRestoreJob`] and [`CreateDownload`]: the bodies that start one.
 //! - [`Envelope`]: bodies of `envelope=true` requests; [`Paginated`]: list pages.
+//! - [`RateLimitParameters`] from a `429` ([`ApiError::rate_limit`]), [`parse_http_date`] for
+//!   `Deprecation` and `Sunset` in Atlas's one-digit-day form.
 //! - [`parse_snapshot`], [`parse_snapshot_page`], [`Envelope::parse`], [`ApiError::from_body`]:
 //!   entry points taking bytes or `&str`, with errors ([`ModelError`]) that carry line and column.
 //!
@@ -32,14 +36,26 @@ mod api_error;
 mod envelope;
 mod ids;
 mod parse;
+mod ratelimit;
+mod restore;
 mod snapshot;
 mod status;
 mod time;
 
 pub use api_error::{ApiError, BadRequestDetail, FieldViolation};
 pub use envelope::{Envelope, EnvelopeError, Paginated};
-pub use ids::{CLUSTER_NAME_MAX_LEN, ClusterName, GroupId, IdError, IdKind, IdProblem, SnapshotId};
-pub use parse::{ModelError, ModelErrorKind, parse_snapshot, parse_snapshot_page};
+pub use ids::{
+    CLUSTER_NAME_MAX_LEN, ClusterName, DEPLOYMENT_NAME_MAX_LEN, DeploymentName, GroupId, IdError,
+    IdKind, IdProblem, RestoreJobId, SnapshotId,
+};
+pub use parse::{
+    ModelError, ModelErrorKind, parse_page_shape, parse_restore_job, parse_restore_job_page,
+    parse_snapshot, parse_snapshot_page,
+};
+pub use ratelimit::RateLimitParameters;
+pub use restore::{
+    CreateDownload, CreateRestoreJob, DeliveryType, RestoreJob, RestoreStatus, SnapshotUrl,
+};
 pub use snapshot::{FlexSnapshot, Link, TenantSnapshot};
 pub use status::SnapshotStatus;
-pub use time::{format_timestamp, parse_timestamp};
+pub use time::{format_timestamp, parse_http_date, parse_timestamp};

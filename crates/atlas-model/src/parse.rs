@@ -2,7 +2,7 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::{Paginated, TenantSnapshot};
+use crate::{Paginated, RestoreJob, TenantSnapshot};
 
 /// What kind of problem a [`ModelError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,4 +104,22 @@ pub fn parse_snapshot_page(
     body: impl AsRef<[u8]>,
 ) -> Result<Paginated<TenantSnapshot>, ModelError> {
     from_slice("snapshot page", body.as_ref())
+}
+
+/// Decodes one restore (or download) job from a body.
+pub fn parse_restore_job(body: impl AsRef<[u8]>) -> Result<RestoreJob, ModelError> {
+    from_slice("restore job", body.as_ref())
+}
+
+/// Decodes one page of restore jobs from a list endpoint's body.
+pub fn parse_restore_job_page(body: impl AsRef<[u8]>) -> Result<Paginated<RestoreJob>, ModelError> {
+    from_slice("restore job page", body.as_ref())
+}
+
+/// Decodes a page of any list endpoint with its entries left as JSON values: the page's own
+/// shape (`results` an array, `totalCount` a count, `links`) is checked, the entries are not.
+pub fn parse_page_shape(
+    body: impl AsRef<[u8]>,
+) -> Result<Paginated<serde_json::Value>, ModelError> {
+    from_slice("page", body.as_ref())
 }

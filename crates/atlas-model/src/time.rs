@@ -29,3 +29,49 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
 pub fn format_timestamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
+
+/// Parses an HTTP date as Atlas sends it in `Deprecation` and `Sunset` headers.
+///
+/// Accepted: the IMF-fixdate of RFC 9110 (`Thu, 01 Jul 2027 00:00:00 GMT`), the same with a
+/// one-digit day as Atlas writes it (`Mon, 5 Aug 2024 00:00:00 GMT`, which a strict HTTP-date
+/// parser rejects), the obsolete RFC 850 (`Thursday, 01-Jul-27 00:00:00 GMT`) and asctime
+/// (`Thu Jul  1 00:00:00 2027`) forms, and RFC 9745's structured `Deprecation: @1722816000`
+/// (seconds since the epoch). The weekday is not checked; `GMT` or `UTC` is required where the
+/// form has a zone.
+///
+/// ```
+/// use atlas_model::parse_http_date;
+/// let atlas = parse_http_date("Mon, 5 Aug 2024 00:00:00 GMT").unwrap();
+/// assert_eq!(atlas, parse_http_date("Mon, 05 Aug 2024 00:00:00 GMT").unwrap());
+/// assert_eq!(atlas, parse_http_date("@1722816000").unwrap());
+/// assert!(parse_http_date("next Tuesday").is_none());
+/// ```
+pub fn parse_http_date(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Some(secs) = s.strip_prefix('@') {
+        let secs: i64 = secs.parse().ok()?;
+        return DateTime::from_timestamp(secs, 0);
+    }
+    // IMF-fixdate and RFC 850 have a weekday and a comma; drop them.
+    if let Some((_, rest)) = s.split_once(',') {
+        let rest = rest.trim();
+        let rest = rest
+            .strip_suffix(" GMT")
+            .or_else(|| rest.strip_suffix(" UTC"))?;
+        for format in ["%d %b %Y %H:%M:%S", "%d-%b-%y %H:%M:%S"] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(rest, format) {
+                return Some(t.and_utc());
+            }
+        }
+        return None;
+    }
+    // asctime: `Thu Jul  1 00:00:00 2027`.
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.len() == 5 {
+        let text = words[1..].join(" ");
+        return NaiveDateTime::parse_from_str(&text, "%b %d %H:%M:%S %Y")
+            .ok()
+            .map(|t| t.and_utc());
+    }
+    None
+}

@@ -1,19 +1,27 @@
 //! [`AtlasClient`] and its builder; the request/response core every endpoint shares.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
-use atlas_model::{Envelope, EnvelopeError, ModelError, Paginated, TenantSnapshot};
-use atlas_transport::{Executor, ProxyConfig, RetryPolicy, RootCertificates, Timeouts};
+use atlas_model::{ClusterName, Envelope, GroupId, ModelError, RestoreJob, TenantSnapshot};
+use atlas_transport::{
+    Executor, ProxyConfig, RetryPolicy, RootCertificates, StreamExecutor, StreamTimeouts, Timeouts,
+};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, Uri};
-use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
-use crate::endpoint::BaseUrl;
+use crate::endpoint::{BaseUrl, BaseUrlProblem};
 use crate::error::{excerpt, from_status};
-use crate::{ApiResponse, Error, FlexSnapshots, TenantSnapshots};
+use crate::pacing::Pacer;
+use crate::page::{Page, Shape, parse_page};
+use crate::{
+    ApiResponse, ClusterKind, Error, FlexRestoreJobs, FlexSnapshots, ServedBy, Snapshots,
+    TenantSnapshots,
+};
 
 /// The default base URL: Atlas itself.
 pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
@@ -37,10 +45,14 @@ pub struct AtlasClient {
 struct Inner {
     base: BaseUrl,
     executor: Arc<dyn Executor>,
+    streams: Arc<dyn StreamExecutor>,
     transport: Option<atlas_transport::Client>,
     public_key: Option<String>,
     warned_deprecation: AtomicBool,
     warned_sunset: AtomicBool,
+    /// The kind each cluster turned out to be, for the client's life.
+    kinds: Mutex<HashMap<(GroupId, ClusterName), ClusterKind>>,
+    pacer: Pacer,
 }
 
 impl fmt::Debug for AtlasClient {
@@ -68,9 +80,50 @@ impl AtlasClient {
         TenantSnapshots::new(self)
     }
 
-    /// The flex cluster snapshot endpoints (`/api/atlas/v2/groups/{groupId}/flexClusters/...`).
+    /// The flex cluster snapshot endpoints (`/api/atlas/v2/groups/{groupId}/flexClusters/...`),
+    /// downloads included.
     pub fn flex_snapshots(&self) -> FlexSnapshots<'_> {
         FlexSnapshots::new(self)
+    }
+
+    /// Snapshots of a cluster of either kind: each request finds the kind itself (the tenant
+    /// endpoint first, then the flex one) unless told with `.kind(..)`, and the kind found is
+    /// remembered per cluster for the life of this client. See [`Snapshots`].
+    pub fn snapshots(&self) -> Snapshots<'_> {
+        Snapshots::new(self)
+    }
+
+    /// The restore jobs of flex clusters: start, list, get, wait.
+    pub fn flex_restore_jobs(&self) -> FlexRestoreJobs<'_> {
+        FlexRestoreJobs::new(self)
+    }
+
+    /// The kind a cluster was found to be by an earlier lookup of this client, if any.
+    pub fn known_kind(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+    ) -> Option<ClusterKind> {
+        self.kinds()
+            .get(&(group_id.clone(), cluster_name.clone()))
+            .copied()
+    }
+
+    pub(crate) fn kinds(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(GroupId, ClusterName), ClusterKind>> {
+        self.inner
+            .kinds
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn streams(&self) -> &dyn StreamExecutor {
+        &*self.inner.streams
+    }
+
+    pub(crate) fn pacer(&self) -> &Pacer {
+        &self.inner.pacer
     }
 
     /// The transport's counters (requests, round trips, digest challenges, retries), or `None`
@@ -97,28 +150,45 @@ impl AtlasClient {
     /// status mapping treats them like any other: a rejected `401` (`AuthRejected`) and the last
     /// response after the retries (`RetriesExhausted`).
     pub(crate) async fn fetch(&self, uri: Uri, accept: &str) -> Result<Response<Bytes>, Error> {
+        self.send(Method::GET, uri, accept, None).await
+    }
+
+    /// Sends one request (`body`: JSON, sent with `Content-Type` equal to `accept`, as Atlas's
+    /// versioned API wants) and returns the HTTP answer, whatever its status; see
+    /// [`fetch`](Self::fetch).
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        uri: Uri,
+        accept: &str,
+        body: Option<Bytes>,
+    ) -> Result<Response<Bytes>, Error> {
         let url = uri.to_string();
-        let request = Request::builder()
-            .method(Method::GET)
+        let mut builder = Request::builder()
+            .method(method.clone())
             .uri(uri)
-            .header(http::header::ACCEPT, accept)
-            .body(Bytes::new())
-            .map_err(|e| {
-                Error::Transport(atlas_transport::Error::InvalidRequest {
-                    url: url.clone(),
-                    reason: e.to_string(),
-                })
-            })?;
-        tracing::debug!(%url, accept, "GET");
-        match self.inner.executor.execute(request).await {
-            Ok(response) => Ok(response),
-            Err(atlas_transport::Error::AuthRejected { response, .. }) => Ok(*response),
+            .header(http::header::ACCEPT, accept);
+        if body.is_some() {
+            builder = builder.header(http::header::CONTENT_TYPE, accept);
+        }
+        let request = builder.body(body.unwrap_or_default()).map_err(|e| {
+            Error::Transport(atlas_transport::Error::InvalidRequest {
+                url: url.clone(),
+                reason: e.to_string(),
+            })
+        })?;
+        tracing::debug!(%url, accept, %method, "request");
+        let response = match self.inner.executor.execute(request).await {
+            Ok(response) => response,
+            Err(atlas_transport::Error::AuthRejected { response, .. }) => *response,
             Err(atlas_transport::Error::RetriesExhausted {
                 response: Some(response),
                 ..
-            }) => Ok(*response),
-            Err(e) => Err(Error::Transport(e)),
-        }
+            }) => *response,
+            Err(e) => return Err(Error::Transport(e)),
+        };
+        self.inner.pacer.observe(&response);
+        Ok(response)
     }
 
     /// Turns an answer into a decoded value or the typed error, unwrapping an envelope.
@@ -127,6 +197,7 @@ impl AtlasClient {
         url: &str,
         response: Response<Bytes>,
         envelope: bool,
+        kind: Option<ClusterKind>,
     ) -> Result<ApiResponse<T>, Error> {
         let (parts, body) = response.into_parts();
         self.warn_deprecation(url, &parts.headers);
@@ -138,9 +209,20 @@ impl AtlasClient {
         let value = if envelope {
             decode_envelope::<T>(&body, &parts.headers)?
         } else {
-            T::parse(&body).map_err(|e| unexpected(status, &body, Some(e)))?
+            T::parse(&body, Shape::Plain).map_err(|e| unexpected(status, &body, e))?
         };
-        Ok(ApiResponse::new(value, status, body, parts.headers))
+        let served_by = ServedBy {
+            kind,
+            url: url.to_owned(),
+            missed: Vec::new(),
+        };
+        Ok(ApiResponse::new(
+            value,
+            status,
+            body,
+            parts.headers,
+            served_by,
+        ))
     }
 
     fn warn_deprecation(&self, url: &str, headers: &http::HeaderMap) {
@@ -173,19 +255,33 @@ impl AtlasClient {
 }
 
 /// A body an endpoint returns: one snapshot or one page.
-pub(crate) trait Body: DeserializeOwned {
-    fn parse(body: &[u8]) -> Result<Self, ModelError>;
+pub(crate) trait Body: Sized {
+    /// How a flat envelope (`{"status": 200, ...fields...}`, without `content`) is read, if
+    /// this body can come in one.
+    const FLAT_ENVELOPE: Option<Shape>;
+    /// Decodes the body (the envelope's `content` for `envelope=true`).
+    fn parse(body: &[u8], shape: Shape) -> Result<Self, Option<ModelError>>;
 }
 
 impl Body for TenantSnapshot {
-    fn parse(body: &[u8]) -> Result<Self, ModelError> {
-        atlas_model::parse_snapshot(body)
+    const FLAT_ENVELOPE: Option<Shape> = None;
+    fn parse(body: &[u8], _: Shape) -> Result<Self, Option<ModelError>> {
+        atlas_model::parse_snapshot(body).map_err(Some)
     }
 }
 
-impl Body for Paginated<TenantSnapshot> {
-    fn parse(body: &[u8]) -> Result<Self, ModelError> {
-        atlas_model::parse_snapshot_page(body)
+impl Body for RestoreJob {
+    const FLAT_ENVELOPE: Option<Shape> = None;
+    fn parse(body: &[u8], _: Shape) -> Result<Self, Option<ModelError>> {
+        atlas_model::parse_restore_job(body).map_err(Some)
+    }
+}
+
+impl<T: crate::page::Item> Body for Page<T> {
+    /// List endpoints of the v1.0 API may put the page's fields next to `status`.
+    const FLAT_ENVELOPE: Option<Shape> = Some(Shape::FlatEnvelope);
+    fn parse(body: &[u8], shape: Shape) -> Result<Self, Option<ModelError>> {
+        parse_page(body, shape)
     }
 }
 
@@ -197,37 +293,41 @@ fn unexpected(status: StatusCode, body: &[u8], source: Option<ModelError>) -> Er
     }
 }
 
-/// Unwraps `{"status": N, "content": ...}`. List endpoints of the v1.0 API may instead put the
-/// page's fields next to `status` (`{"status": 200, "results": [...], ...}`); both are accepted.
-fn decode_envelope<T: Body>(body: &[u8], headers: &http::HeaderMap) -> Result<T, Error> {
-    let envelope = match Envelope::parse(body) {
-        Ok(e) => e,
-        Err(e) => match flat_envelope(body) {
-            Some(flat) => flat,
-            None => return Err(unexpected(StatusCode::OK, body, Some(e))),
-        },
-    };
-    let inner = envelope.status;
-    let Ok(inner_status) = StatusCode::from_u16(inner) else {
-        return Err(unexpected(StatusCode::OK, body, None));
-    };
-    match envelope.into_result::<T>() {
-        Ok(value) => Ok(value),
-        Err(EnvelopeError::Api { error, .. }) => Err(from_status(inner_status, headers, *error)),
-        Err(EnvelopeError::Decode(e)) => Err(unexpected(inner_status, body, Some(e))),
-        Err(_) => Err(unexpected(inner_status, body, None)),
-    }
+/// An `envelope=true` body, its content left as the text Atlas sent.
+#[derive(serde::Deserialize)]
+struct WireEnvelope<'a> {
+    status: u16,
+    #[serde(borrow, default)]
+    content: Option<&'a RawValue>,
 }
 
-fn flat_envelope(body: &[u8]) -> Option<Envelope> {
-    let serde_json::Value::Object(mut map) = serde_json::from_slice(body).ok()? else {
-        return None;
+/// Unwraps `{"status": N, "content": ...}`; a body that allows it may instead put its fields
+/// next to `status` (`{"status": 200, "results": [...], ...}`).
+fn decode_envelope<T: Body>(body: &[u8], headers: &http::HeaderMap) -> Result<T, Error> {
+    let Ok(envelope) = serde_json::from_slice::<WireEnvelope<'_>>(body) else {
+        return Err(unexpected(
+            StatusCode::OK,
+            body,
+            Envelope::parse(body).err(),
+        ));
     };
-    let status = u16::try_from(map.remove("status")?.as_u64()?).ok()?;
-    Some(Envelope {
-        status,
-        content: serde_json::Value::Object(map),
-    })
+    let Ok(inner_status) = StatusCode::from_u16(envelope.status) else {
+        return Err(unexpected(StatusCode::OK, body, None));
+    };
+    let content = match (envelope.content, T::FLAT_ENVELOPE) {
+        (Some(content), _) => content.get().as_bytes(),
+        (None, Some(_)) => body,
+        (None, None) => return Err(unexpected(inner_status, body, None)),
+    };
+    if !inner_status.is_success() {
+        let api = atlas_model::ApiError::from_body(inner_status.as_u16(), content);
+        return Err(from_status(inner_status, headers, api));
+    }
+    let shape = match envelope.content {
+        Some(_) => Shape::Plain,
+        None => T::FLAT_ENVELOPE.unwrap_or(Shape::Plain),
+    };
+    T::parse(content, shape).map_err(|e| unexpected(inner_status, body, e))
 }
 
 /// Configuration for an [`AtlasClient`]; see [`AtlasClient::builder`].
@@ -248,6 +348,8 @@ pub struct AtlasClientBuilder {
     body_limit: Option<usize>,
     allow_insecure_http: bool,
     executor: Option<Arc<dyn Executor>>,
+    stream_executor: Option<Arc<dyn StreamExecutor>>,
+    stream_timeouts: Option<StreamTimeouts>,
 }
 
 impl Default for AtlasClientBuilder {
@@ -265,6 +367,8 @@ impl Default for AtlasClientBuilder {
             body_limit: None,
             allow_insecure_http: false,
             executor: None,
+            stream_executor: None,
+            stream_timeouts: None,
         }
     }
 }
@@ -290,6 +394,8 @@ impl fmt::Debug for AtlasClientBuilder {
             .field("body_limit", &self.body_limit)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("executor", &self.executor)
+            .field("stream_executor", &self.stream_executor)
+            .field("stream_timeouts", &self.stream_timeouts)
             .finish()
     }
 }
@@ -362,10 +468,26 @@ impl AtlasClientBuilder {
         self
     }
 
-    /// Allows credentials over plain `http://` to a host that is not loopback. Off by default:
-    /// [`build`](Self::build) refuses such a base URL.
-    pub fn allow_insecure_http(mut self, yes: bool) -> Self {
-        self.allow_insecure_http = yes;
+    /// Allows credentials over plain `http://` to a host that is not loopback (and downloads
+    /// from plain `http://` links). Off by default: [`build`](Self::build) refuses such a base
+    /// URL.
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
+        self
+    }
+
+    /// Fetches archives (see [`ArchiveDownload`](crate::ArchiveDownload)) through `e` instead of
+    /// a new [`atlas_transport::StreamingClient`]: for tests or a custom stack. Whatever `e` is,
+    /// it must not add credentials: pre-signed links need none.
+    pub fn stream_executor(mut self, e: Arc<dyn StreamExecutor>) -> Self {
+        self.stream_executor = Some(e);
+        self
+    }
+
+    /// Connect, response and idle timeouts of archive downloads (default
+    /// [`StreamTimeouts::default`]: 10 s, 30 s, 60 s; no total limit).
+    pub fn download_timeouts(mut self, t: StreamTimeouts) -> Self {
+        self.stream_timeouts = Some(t);
         self
     }
 
@@ -388,6 +510,34 @@ impl AtlasClientBuilder {
     pub fn build(self) -> Result<AtlasClient, Error> {
         let base = BaseUrl::parse(&self.base_url)?;
         let public_key = self.credentials.as_ref().map(|(p, _)| p.clone());
+        let ua = match &self.user_agent_suffix {
+            Some(s) => format!("atlas-snapshots/{} {s}", env!("CARGO_PKG_VERSION")),
+            None => format!("atlas-snapshots/{}", env!("CARGO_PKG_VERSION")),
+        };
+        let streams: Arc<dyn StreamExecutor> = match self.stream_executor {
+            Some(e) => e,
+            None => {
+                let mut b = atlas_transport::StreamingClient::builder()
+                    .user_agent_suffix(ua.clone())
+                    .timeouts(self.stream_timeouts.unwrap_or_default());
+                if let Some(p) = self.proxy.clone() {
+                    b = b.proxy(p);
+                }
+                if let Some(r) = self.root_certificates {
+                    b = b.root_certificates(r);
+                }
+                for path in &self.root_pem_files {
+                    b = b.add_root_pem_file(path.clone());
+                }
+                for pem in &self.root_pems {
+                    b = b.add_root_pem(pem.clone());
+                }
+                if self.allow_insecure_http {
+                    b = b.allow_insecure_http();
+                }
+                Arc::new(b.build()?)
+            }
+        };
         let (executor, transport): (Arc<dyn Executor>, _) = match self.executor {
             Some(e) => (e, None),
             None => {
@@ -398,19 +548,13 @@ impl AtlasClientBuilder {
                 {
                     return Err(Error::InvalidBaseUrl {
                         url: base.as_str().to_owned(),
-                        reason: "plain http would expose the API key to the network; use https, \
-                                 or allow_insecure_http(true)"
-                            .to_owned(),
+                        problem: BaseUrlProblem::InsecureHttp,
                     });
                 }
                 let mut b = atlas_transport::Client::builder();
                 if let Some((public, private)) = self.credentials {
                     b = b.credentials(public, private);
                 }
-                let ua = match &self.user_agent_suffix {
-                    Some(s) => format!("atlas-snapshots/{} {s}", env!("CARGO_PKG_VERSION")),
-                    None => format!("atlas-snapshots/{}", env!("CARGO_PKG_VERSION")),
-                };
                 b = b.user_agent_suffix(ua);
                 if let Some(t) = self.timeouts {
                     b = b.timeouts(t);
@@ -442,10 +586,13 @@ impl AtlasClientBuilder {
             inner: Arc::new(Inner {
                 base,
                 executor,
+                streams,
                 transport,
                 public_key,
                 warned_deprecation: AtomicBool::new(false),
                 warned_sunset: AtomicBool::new(false),
+                kinds: Mutex::new(HashMap::new()),
+                pacer: Pacer::default(),
             }),
         })
     }

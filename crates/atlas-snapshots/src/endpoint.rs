@@ -4,9 +4,9 @@
 //! type. Path segments come only from [`GroupId`], [`ClusterName`] and [`SnapshotId`], and are
 //! percent-encoded anyway, so no input can change the shape of a path.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
-use atlas_model::{ClusterName, GroupId, SnapshotId};
+use atlas_model::{ClusterName, GroupId, RestoreJobId, SnapshotId};
 use http::Uri;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -62,6 +62,44 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// The kind of cluster, which decides the family of endpoints a snapshot is found under.
+///
+/// | Kind | Endpoints |
+/// |---|---|
+/// | [`ClusterKind::Tenant`] | `.../clusters/{name}/backup/tenant/snapshots` (M2/M5, sunset in January 2026) |
+/// | [`ClusterKind::Flex`] | `.../flexClusters/{name}/backup/snapshots` |
+///
+/// [`AtlasClient::snapshots`](crate::AtlasClient::snapshots) finds the kind itself (tenant
+/// first, then flex) and remembers it per cluster; `.kind(..)` on its requests forces one.
+/// More kinds (dedicated clusters) come later, hence `#[non_exhaustive]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClusterKind {
+    /// A shared-tier M2/M5 cluster, on the tenant endpoints.
+    Tenant,
+    /// A flex cluster.
+    Flex,
+}
+
+impl ClusterKind {
+    /// The kinds in the order a lookup tries them.
+    pub const LOOKUP_ORDER: [ClusterKind; 2] = [ClusterKind::Tenant, ClusterKind::Flex];
+
+    /// `tenant` or `flex`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterKind::Tenant => "tenant",
+            ClusterKind::Flex => "flex",
+        }
+    }
+}
+
+impl fmt::Display for ClusterKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Which family of endpoints a request goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Family {
@@ -70,6 +108,13 @@ pub(crate) enum Family {
 }
 
 impl Family {
+    pub(crate) fn kind(self) -> ClusterKind {
+        match self {
+            Family::Tenant(_) => ClusterKind::Tenant,
+            Family::Flex => ClusterKind::Flex,
+        }
+    }
+
     pub(crate) fn accept(self) -> &'static str {
         match self {
             Family::Tenant(v) => v.tenant_accept(),
@@ -134,48 +179,44 @@ pub(crate) struct BaseUrl {
 
 impl BaseUrl {
     pub(crate) fn parse(url: &str) -> Result<Self, Error> {
-        let bad = |reason: &str| Error::InvalidBaseUrl {
+        let bad = |problem: BaseUrlProblem| Error::InvalidBaseUrl {
             url: redact_userinfo(url),
-            reason: reason.to_owned(),
+            problem,
         };
         let trimmed = url.trim();
         if trimmed.is_empty() {
-            return Err(bad("the URL is empty"));
+            return Err(bad(BaseUrlProblem::Empty));
         }
         if trimmed.contains('#') {
-            return Err(bad("a base URL cannot have a fragment ('#')"));
+            return Err(bad(BaseUrlProblem::Fragment));
         }
         let uri: Uri = trimmed
             .parse()
-            .map_err(|e: http::uri::InvalidUri| bad(&format!("not a valid URL ({e})")))?;
+            .map_err(|e: http::uri::InvalidUri| bad(BaseUrlProblem::Malformed(e.to_string())))?;
         let scheme = match uri.scheme_str() {
             Some(s) if s.eq_ignore_ascii_case("https") => "https",
             Some(s) if s.eq_ignore_ascii_case("http") => "http",
-            Some(other) => {
-                return Err(bad(&format!(
-                    "the scheme must be https or http, not {other:?}"
-                )));
-            }
-            None => {
-                return Err(bad(
-                    "the URL needs a scheme and a host, e.g. https://cloud.mongodb.com",
-                ));
-            }
+            Some(other) => return Err(bad(BaseUrlProblem::Scheme(other.to_owned()))),
+            None => return Err(bad(BaseUrlProblem::NoScheme)),
         };
-        let authority = uri.authority().ok_or_else(|| bad("the URL has no host"))?;
+        let authority = uri.authority().ok_or_else(|| bad(BaseUrlProblem::NoHost))?;
         if authority.as_str().contains('@') {
-            return Err(bad(
-                "credentials do not belong in the URL; use AtlasClientBuilder::credentials",
-            ));
+            return Err(bad(BaseUrlProblem::UserInfo));
         }
         if authority.host().is_empty() {
-            return Err(bad("the URL has no host"));
+            return Err(bad(BaseUrlProblem::NoHost));
         }
         if uri.query().is_some() {
-            return Err(bad("a base URL cannot have a query string ('?')"));
+            return Err(bad(BaseUrlProblem::Query));
         }
         let path = uri.path().trim_end_matches('/');
         let authority = authority.as_str().to_ascii_lowercase();
+        if let Some(at) = api_path_start(path) {
+            return Err(bad(BaseUrlProblem::ApiPath {
+                path: path[at..].to_owned(),
+                suggestion: format!("{scheme}://{authority}{}", &path[..at]),
+            }));
+        }
         Ok(BaseUrl {
             text: format!("{scheme}://{authority}{path}"),
             scheme: scheme.to_owned(),
@@ -211,7 +252,79 @@ impl BaseUrl {
     }
 }
 
-fn redact_userinfo(url: &str) -> String {
+/// Where the Administration API's own path (`/api/atlas`, any case) starts in `path`, if it is
+/// there: a base URL copied from an endpoint's documentation (`.../api/atlas/v2`) would get the
+/// path twice.
+fn api_path_start(path: &str) -> Option<usize> {
+    let lower = path.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("/api/atlas") {
+        let at = from + i;
+        let end = at + "/api/atlas".len();
+        if lower[end..].is_empty() || lower[end..].starts_with('/') {
+            return Some(at);
+        }
+        from = end;
+    }
+    None
+}
+
+/// What is wrong with a base URL, in [`Error::InvalidBaseUrl`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BaseUrlProblem {
+    /// Nothing was given.
+    Empty,
+    /// Not a URL at all (the parser's reason).
+    Malformed(String),
+    /// No scheme: `cloud.mongodb.com` instead of `https://cloud.mongodb.com`.
+    NoScheme,
+    /// A scheme other than `https` or `http`.
+    Scheme(String),
+    /// No host.
+    NoHost,
+    /// User information (`user:password@`): credentials do not go in the URL.
+    UserInfo,
+    /// A query string.
+    Query,
+    /// A fragment.
+    Fragment,
+    /// The path holds the API's own path (`/api/atlas/...`), which every request adds.
+    ApiPath {
+        /// The part that should not be there, e.g. `/api/atlas/v2`.
+        path: String,
+        /// The base URL without it, e.g. `https://cloud.mongodb.com`.
+        suggestion: String,
+    },
+    /// Plain `http://` to a host that is not loopback, with credentials, without the opt-in.
+    InsecureHttp,
+}
+
+impl fmt::Display for BaseUrlProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BaseUrlProblem::Empty => f.write_str("the URL is empty"),
+            BaseUrlProblem::Malformed(why) => write!(f, "not a valid URL ({why})"),
+            BaseUrlProblem::NoScheme => {
+                f.write_str("the URL needs a scheme and a host, e.g. https://cloud.mongodb.com")
+            }
+            BaseUrlProblem::Scheme(s) => write!(f, "the scheme must be https or http, not {s:?}"),
+            BaseUrlProblem::NoHost => f.write_str("the URL has no host"),
+            BaseUrlProblem::UserInfo => f.write_str("credentials do not belong in the URL"),
+            BaseUrlProblem::Query => f.write_str("a base URL cannot have a query string ('?')"),
+            BaseUrlProblem::Fragment => f.write_str("a base URL cannot have a fragment ('#')"),
+            BaseUrlProblem::ApiPath { path, suggestion } => write!(
+                f,
+                "it includes the API path {path}, which is added to every request; the base URL is {suggestion}"
+            ),
+            BaseUrlProblem::InsecureHttp => {
+                f.write_str("plain http would expose the API key to the network")
+            }
+        }
+    }
+}
+
+pub(crate) fn redact_userinfo(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => {
             let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -224,14 +337,24 @@ fn redact_userinfo(url: &str) -> String {
     }
 }
 
+/// What below `/backup` a request is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Resource {
+    /// `snapshots[/{id}]` (`None`: the list).
+    Snapshot(Option<SnapshotId>),
+    /// `restoreJobs[/{id}]` (flex only).
+    RestoreJob(Option<RestoreJobId>),
+    /// `download` (flex only).
+    Download,
+}
+
 /// The resource a request is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Target {
     pub(crate) family: Family,
     pub(crate) group: GroupId,
     pub(crate) cluster: ClusterName,
-    /// `None` for the list endpoint.
-    pub(crate) snapshot: Option<SnapshotId>,
+    pub(crate) resource: Resource,
 }
 
 impl Target {
@@ -246,17 +369,23 @@ impl Target {
             Family::Tenant(_) => {
                 path.push_str("/clusters/");
                 path.push_str(&seg(self.cluster.as_str()));
-                path.push_str("/backup/tenant/snapshots");
+                path.push_str("/backup/tenant/");
             }
             Family::Flex => {
                 path.push_str("/flexClusters/");
                 path.push_str(&seg(self.cluster.as_str()));
-                path.push_str("/backup/snapshots");
+                path.push_str("/backup/");
             }
         }
-        if let Some(id) = &self.snapshot {
+        let (name, id) = match &self.resource {
+            Resource::Snapshot(id) => ("snapshots", id.as_ref().map(SnapshotId::as_str)),
+            Resource::RestoreJob(id) => ("restoreJobs", id.as_ref().map(RestoreJobId::as_str)),
+            Resource::Download => ("download", None),
+        };
+        path.push_str(name);
+        if let Some(id) = id {
             path.push('/');
-            path.push_str(&seg(id.as_str()));
+            path.push_str(&seg(id));
         }
         path
     }
@@ -268,7 +397,9 @@ impl Target {
         text.parse()
             .map_err(|e: http::uri::InvalidUri| Error::InvalidBaseUrl {
                 url: base.as_str().to_owned(),
-                reason: format!("cannot build a request URL from it ({e})"),
+                problem: BaseUrlProblem::Malformed(format!(
+                    "cannot build a request URL from it: {e}"
+                )),
             })
     }
 }
@@ -282,8 +413,22 @@ mod tests {
             family,
             group: "5b69d0349b15c62cdfc38b78".parse().unwrap(),
             cluster: "M2AWS".parse().unwrap(),
-            snapshot: snapshot.then(|| "5cc310ace5dc7ce369814bc8".parse().unwrap()),
+            resource: Resource::Snapshot(
+                snapshot.then(|| "5cc310ace5dc7ce369814bc8".parse().unwrap()),
+            ),
         }
+    }
+
+    #[test]
+    fn restore_job_and_download_paths() {
+        let mut t = target(Family::Flex, false);
+        t.resource = Resource::RestoreJob(Some("6740a1f2c3d4e5f6a7b8c9d0".parse().unwrap()));
+        assert_eq!(
+            t.path(),
+            "/api/atlas/v2/groups/5b69d0349b15c62cdfc38b78/flexClusters/M2AWS/backup/restoreJobs/6740a1f2c3d4e5f6a7b8c9d0"
+        );
+        t.resource = Resource::Download;
+        assert!(t.path().ends_with("/flexClusters/M2AWS/backup/download"));
     }
 
     #[test]
@@ -333,6 +478,22 @@ mod tests {
             ("https://cloud.mongodb.com/?x=1", "query"),
             ("https://cloud.mongodb.com/#top", "fragment"),
             ("https://exa mple.com", "valid"),
+            (
+                "https://cloud.mongodb.com/api/atlas/v2",
+                "API path /api/atlas/v2",
+            ),
+            (
+                "https://cloud.mongodb.com/API/Atlas/v1.0/",
+                "the base URL is https://cloud.mongodb.com",
+            ),
+            (
+                "https://om.example/prefix/api/atlas",
+                "the base URL is https://om.example/prefix",
+            ),
+            (
+                "https://cloud.mongodb.com/api/atlas/v2/groups/5b69d0349b15c62cdfc38b78",
+                "API path /api/atlas/v2/groups",
+            ),
         ] {
             let err = BaseUrl::parse(bad).unwrap_err();
             let text = err.to_string();
@@ -344,6 +505,14 @@ mod tests {
         assert!(b.is_loopback() && b.is_plain_http());
         assert!(BaseUrl::parse("http://[::1]:1").unwrap().is_loopback());
         assert!(!BaseUrl::parse("http://10.0.0.1").unwrap().is_loopback());
+        // Only the API's own path is refused, not paths that merely look alike.
+        for ok in [
+            "https://h/apis/atlas",
+            "https://h/api/atlasx",
+            "https://h/my/api",
+        ] {
+            assert!(BaseUrl::parse(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

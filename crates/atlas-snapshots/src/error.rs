@@ -3,8 +3,12 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use atlas_model::{ApiError, ModelError, TenantSnapshot};
+use atlas_model::{ApiError, ModelError, RateLimitParameters};
 use http::{HeaderMap, StatusCode};
+
+use crate::download::DownloadProblem;
+use crate::endpoint::BaseUrlProblem;
+use crate::{LastSeen, MissedLookup};
 
 /// Which resource a `404` is about, as far as Atlas's error body says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,7 +80,8 @@ impl fmt::Display for NotFoundResource {
 /// | [`Gone`](Error::Gone) | `410` (`VERSION_GONE`): the tenant endpoints were sunset in January 2026 |
 /// | [`InvalidRequest`](Error::InvalidRequest) | `400`, usually with `badRequestDetail` |
 /// | [`Server`](Error::Server) | `5xx` (after the transport's retries for 502/503/504) |
-/// | [`Api`](Error::Api) | any other non-2xx status (`406`, `409`, a `3xx` redirect ...) |
+/// | [`Redirect`](Error::Redirect) | a `3xx`: redirects are not followed; `location` says where it points |
+/// | [`Api`](Error::Api) | any other non-2xx status (`406`, `409` ...) |
 /// | [`UnexpectedBody`](Error::UnexpectedBody) | a `2xx` whose body is not the expected JSON |
 /// | [`InvalidBaseUrl`](Error::InvalidBaseUrl) | [`AtlasClientBuilder::build`](crate::AtlasClientBuilder::build) |
 /// | [`WaitTimeout`](Error::WaitTimeout) | [`WaitSnapshot::send`](crate::WaitSnapshot::send) ran out of time |
@@ -116,13 +121,16 @@ pub enum Error {
     RateLimited {
         /// The server's `Retry-After`, if it sent one.
         retry_after: Option<Duration>,
+        /// The body's `parameters`, decoded (retry seconds, capacity, refill), when Atlas sent
+        /// them in a shape it documents.
+        parameters: Option<RateLimitParameters>,
         /// Atlas's error body.
         api: Box<ApiError>,
     },
     /// `410 Gone` (`VERSION_GONE`): the endpoint was sunset. The M2/M5 tenant snapshot endpoints
     /// were retired in January 2026; use [`AtlasClient::flex_snapshots`](crate::AtlasClient::flex_snapshots).
     #[error(
-        "gone, M2/M5 tenant snapshots were retired in January 2026 (use flex_snapshots(), or --flex on the command line): {api}"
+        "gone, the M2/M5 tenant snapshot endpoints were retired in January 2026 and those clusters became flex clusters: {api}"
     )]
     Gone {
         /// Atlas's error body.
@@ -140,6 +148,18 @@ pub enum Error {
         /// The HTTP status (or the enveloped one).
         status: StatusCode,
         /// Atlas's error body, or the raw text of an HTML error page.
+        api: Box<ApiError>,
+    },
+    /// A `3xx`: the server redirects elsewhere. Redirects are not followed (credentials stay
+    /// with the base URL's origin).
+    #[error("redirected (HTTP {status}){}, not followed", DisplayLocation(location.as_deref()))]
+    Redirect {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The `Location` header, when there is one (control characters and user information
+        /// removed, at most 300 characters).
+        location: Option<String>,
+        /// The body, read as an error.
         api: Box<ApiError>,
     },
     /// Any other non-2xx status.
@@ -162,27 +182,70 @@ pub enum Error {
         source: Option<ModelError>,
     },
     /// The base URL given to the builder is unusable.
-    #[error("invalid base URL {url:?}: {reason}")]
+    #[error("invalid base URL {url:?}: {problem}")]
     InvalidBaseUrl {
         /// The URL as given (user information redacted).
         url: String,
         /// What is wrong with it.
-        reason: String,
+        problem: BaseUrlProblem,
     },
-    /// [`WaitSnapshot::send`](crate::WaitSnapshot::send) reached its timeout before the snapshot
-    /// reached a terminal status.
-    #[error("timed out after {} s waiting for the snapshot{}", elapsed.as_secs(), DisplayLast(last.as_deref()))]
+    /// A wait ([`WaitSnapshot`](crate::WaitSnapshot), [`WaitRestoreJob`](crate::WaitRestoreJob))
+    /// reached its timeout before a terminal status. Says what was seen: the last snapshot or
+    /// job (and so its last status, in progress or unknown to this crate), the error of the
+    /// last poll when it failed, or that no poll succeeded at all.
+    #[error("timed out after {} waiting for the {}{}", DisplayDuration(*elapsed), last.as_deref().map_or("snapshot", LastSeen::what), DisplaySeen { polls: *polls, last: last.as_deref(), last_error: last_error.as_deref() })]
+    #[non_exhaustive]
     WaitTimeout {
         /// How long the wait lasted.
         elapsed: Duration,
-        /// The last snapshot seen, if any poll succeeded.
-        last: Option<Box<TenantSnapshot>>,
+        /// How many polls were made (failed ones included).
+        polls: u32,
+        /// The last snapshot (or job) seen, if any poll succeeded.
+        last: Option<Box<LastSeen>>,
+        /// The error of the last poll, when it failed (a transient error, or no answer before
+        /// the deadline).
+        last_error: Option<Box<Error>>,
     },
     /// A list stream fetched its maximum number of pages without reaching the end.
     #[error("stopped after {limit} pages without reaching the last page")]
     TooManyPages {
         /// The limit that was reached.
         limit: u32,
+    },
+    /// A lookup that finds the cluster's kind itself ([`AtlasClient::snapshots`](crate::AtlasClient::snapshots))
+    /// missed on every kind's endpoint: each lookup, its URL and its answer, in order.
+    #[error("not found under any cluster kind: {}", DisplayLookups(lookups))]
+    NotFoundOnAnyEndpoint {
+        /// The lookups, in the order they were made (tenant, then flex).
+        lookups: Vec<MissedLookup>,
+    },
+    /// [`latest`](crate::Snapshots::latest) found no `COMPLETED` snapshot.
+    #[error("no COMPLETED snapshot among the {listed} listed")]
+    NoCompletedSnapshot {
+        /// How many snapshots the cluster's list held (decoded ones).
+        listed: u64,
+    },
+    /// The object store refused the pre-signed download link (`403`, or `400`/`401`/`410`,
+    /// usually with an XML body such as `<Code>AccessDenied</Code><Message>Request has
+    /// expired</Message>`): download links are valid for 4 hours. Ask for a new one.
+    #[error("the download link was refused (HTTP {status}{}{}): pre-signed links expire 4 hours after they are made", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    LinkExpired {
+        /// The object store's status.
+        status: StatusCode,
+        /// The XML body's `Code`, e.g. `AccessDenied`.
+        code: Option<String>,
+        /// The XML body's `Message`, e.g. `Request has expired`.
+        message: Option<String>,
+        /// The link, its query (the signature) redacted.
+        url: String,
+    },
+    /// Downloading an archive failed; `problem` says how.
+    #[error("download from {url} failed: {problem}")]
+    Download {
+        /// The link, its query (the signature) redacted, or the file.
+        url: String,
+        /// What went wrong.
+        problem: DownloadProblem,
     },
     /// The request did not get an answer from Atlas: connection, TLS, timeout, proxy or digest
     /// problems (see [`atlas_transport::Error`]).
@@ -203,14 +266,78 @@ impl fmt::Display for DisplayViolations<'_> {
     }
 }
 
-struct DisplayLast<'a>(Option<&'a TenantSnapshot>);
+struct DisplayLookups<'a>(&'a [MissedLookup]);
 
-impl fmt::Display for DisplayLast<'_> {
+impl fmt::Display for DisplayLookups<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.and_then(|s| s.status.as_ref()) {
-            Some(status) => write!(f, " (last status {status})"),
-            None => Ok(()),
+        for (i, l) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{} lookup {} answered {}", l.kind, l.url, l.error)?;
         }
+        Ok(())
+    }
+}
+
+struct DisplayLocation<'a>(Option<&'a str>);
+
+impl fmt::Display for DisplayLocation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(l) => write!(f, " to {l}"),
+            None => f.write_str(" without a Location header"),
+        }
+    }
+}
+
+/// A duration for messages: `400 ms`, `8 s`, `2.5 s`, `30 min`.
+struct DisplayDuration(Duration);
+
+impl fmt::Display for DisplayDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        if d < Duration::from_secs(1) {
+            write!(f, "{} ms", d.as_millis())
+        } else if d.subsec_millis() != 0 && d < Duration::from_secs(60) {
+            write!(f, "{:.1} s", d.as_secs_f64())
+        } else if d.as_secs() % 60 == 0 {
+            write!(f, "{} min", d.as_secs() / 60)
+        } else {
+            write!(f, "{} s", d.as_secs())
+        }
+    }
+}
+
+/// What a wait saw, for [`Error::WaitTimeout`].
+struct DisplaySeen<'a> {
+    polls: u32,
+    last: Option<&'a LastSeen>,
+    last_error: Option<&'a Error>,
+}
+
+impl fmt::Display for DisplaySeen<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let polls = match self.polls {
+            1 => "1 poll".to_owned(),
+            n => format!("{n} polls"),
+        };
+        match self.last {
+            Some(last) => match last.status_text() {
+                Some(s) if last.status_is_unknown() => write!(
+                    f,
+                    " (last status {s}, not a status this client knows; {polls})"
+                )?,
+                Some(status) => write!(f, " (last status {status}; {polls})")?,
+                None => write!(f, " (the {} came without a status; {polls})", last.what())?,
+            },
+            None if self.polls == 0 => f.write_str(" (no poll was made)")?,
+            None => write!(f, " (no poll succeeded in {polls})")?,
+        }
+        if let Some(e) = self.last_error {
+            write!(f, "; the last poll failed: {e}")?;
+        }
+        Ok(())
     }
 }
 
@@ -225,14 +352,20 @@ impl Error {
             | Error::Gone { api }
             | Error::InvalidRequest { api }
             | Error::Server { api, .. }
+            | Error::Redirect { api, .. }
             | Error::Api { api, .. } => Some(api),
             _ => None,
         }
     }
 
-    /// The HTTP status behind the error (the enveloped one for `envelope=true`), if any.
+    /// The HTTP status behind the error (the enveloped one for `envelope=true`), if any; for
+    /// [`Error::NotFoundOnAnyEndpoint`], the last lookup's.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
+            Error::NotFoundOnAnyEndpoint { lookups } => {
+                lookups.last().and_then(|l| l.error.status())
+            }
+            Error::LinkExpired { status, .. } => Some(*status),
             Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
             Error::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
             Error::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
@@ -244,6 +377,7 @@ impl Error {
             ),
             Error::InvalidRequest { .. } => Some(StatusCode::BAD_REQUEST),
             Error::Server { status, .. }
+            | Error::Redirect { status, .. }
             | Error::Api { status, .. }
             | Error::UnexpectedBody { status, .. } => Some(*status),
             Error::Transport(e) => e.status(),
@@ -259,7 +393,7 @@ impl Error {
                     "check the project (group) id: it is the 24-hex-digit id in the Atlas UI's project settings, and the API key must belong to that project"
                 }
                 NotFoundResource::Cluster => {
-                    "check the cluster name (case matters); a flex cluster is reached with flex_snapshots() (--flex), a shared M2/M5 one with tenant_snapshots()"
+                    "check the cluster name (case matters); a flex cluster is reached with flex_snapshots(), a shared M2/M5 one with tenant_snapshots()"
                 }
                 NotFoundResource::Snapshot => {
                     "check the snapshot id; list the cluster's snapshots to see which ids exist"
@@ -283,8 +417,24 @@ impl Error {
             Error::RateLimited { .. } => {
                 "slow down: wait for the Retry-After delay, then try again; Atlas limits requests per API key and endpoint"
             }
+            Error::NotFoundOnAnyEndpoint { .. } => {
+                "check the project id, the cluster name and the snapshot id: neither the tenant nor the flex endpoints know them"
+            }
+            Error::NoCompletedSnapshot { .. } => {
+                "the cluster has no finished snapshot yet: list its snapshots, or wait for the next scheduled one"
+            }
+            Error::LinkExpired { .. } => {
+                "ask for a new link with FlexSnapshots::download() and download again: links are valid for 4 hours"
+            }
+            Error::Download { problem, .. } => problem.hint(),
             Error::Gone { .. } => {
-                "M2/M5 tenant snapshot endpoints were retired in January 2026; migrated clusters are flex clusters: use flex_snapshots() (--flex on the command line)"
+                "M2/M5 tenant snapshot endpoints were retired in January 2026; migrated clusters are flex clusters: use flex_snapshots()"
+            }
+            Error::InvalidRequest { api } if api.has_code(FLEX_IN_CLUSTER_API) => {
+                "this is a flex cluster, which the cluster (tenant) endpoints refuse: use flex_snapshots()"
+            }
+            Error::InvalidRequest { api } if api.has_code(NON_FLEX_IN_FLEX_API) => {
+                "this is not a flex cluster: use tenant_snapshots() for a shared-tier M2/M5 cluster (dedicated clusters are not supported yet)"
             }
             Error::InvalidRequest { .. } => {
                 "fix the request: the error's badRequestDetail lists the rejected fields"
@@ -292,18 +442,46 @@ impl Error {
             Error::Server { .. } => {
                 "Atlas had a server-side problem; try again later and check https://status.mongodb.com"
             }
-            Error::Api { status, .. } if status.is_redirection() => {
-                "redirects are not followed: check the base URL (it should be https://cloud.mongodb.com)"
+            Error::Redirect { .. } => {
+                "redirects are not followed: if the Location is the right server, use it as the base URL (Atlas is https://cloud.mongodb.com)"
             }
             Error::Api { .. } => "Atlas refused the request; see errorCode and detail in the error",
+            Error::UnexpectedBody {
+                source: Some(source),
+                ..
+            } if source.kind() == atlas_model::ModelErrorKind::Data => {
+                "the answer is JSON but not of the expected shape (the reason says which field): check the base URL, or report the field if Atlas changed its format"
+            }
             Error::UnexpectedBody { .. } => {
                 "the answer was not Atlas JSON: check the base URL and any proxy in between"
             }
-            Error::InvalidBaseUrl { .. } => {
-                "give a base URL such as https://cloud.mongodb.com (scheme and host, no query)"
-            }
+            Error::InvalidBaseUrl { problem, .. } => match problem {
+                BaseUrlProblem::InsecureHttp => {
+                    "use https, or allow_insecure_http() if plain http is really intended"
+                }
+                BaseUrlProblem::UserInfo => {
+                    "give the keys with AtlasClientBuilder::credentials, not in the URL"
+                }
+                BaseUrlProblem::ApiPath { .. } => {
+                    "give only the server (and a prefix, if any), e.g. https://cloud.mongodb.com: the API path is added per request"
+                }
+                _ => {
+                    "give a base URL such as https://cloud.mongodb.com (scheme and host, no query)"
+                }
+            },
+            Error::WaitTimeout {
+                last: Some(last), ..
+            } => match last.status_text() {
+                Some(_) if last.status_is_unknown() => {
+                    "the last status is not one this client knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED): look at it with get() or in Atlas; waiting longer may not help"
+                }
+                Some(_) => {
+                    "it is still in progress: wait longer (a larger timeout) or check it later"
+                }
+                None => "Atlas sent it without a status: look at it with get() or in Atlas",
+            },
             Error::WaitTimeout { .. } => {
-                "the snapshot is still in progress: wait longer (a larger timeout) or check it later"
+                "no poll got the snapshot before the timeout: see the last error, check the network and the base URL, or allow more time"
             }
             Error::TooManyPages { .. } => {
                 "raise the page limit or itemsPerPage, or fetch pages one by one with page_num"
@@ -316,7 +494,7 @@ impl Error {
                     "the TLS handshake failed: check the base URL's host name and any extra root certificate"
                 }
                 atlas_transport::Error::InsecureCredentials { .. } => {
-                    "use https, or allow_insecure_http(true) if plain http is really intended"
+                    "use https, or allow_insecure_http() if plain http is really intended"
                 }
                 atlas_transport::Error::Proxy { .. } => {
                     "check the proxy settings (HTTPS_PROXY, NO_PROXY) and the proxy's credentials"
@@ -338,13 +516,41 @@ impl Error {
         })
     }
 
-    /// Whether waiting and asking again may help: rate limiting, server errors and transport
-    /// failures.
+    /// Whether waiting and asking again may help: rate limiting (`429`), server errors (`5xx`
+    /// except `501` and `505`), and transport failures that can pass (connection failures,
+    /// timeouts, I/O errors, retries used up without an answer). Configuration, TLS, proxy,
+    /// digest and body-limit errors are not transient: asking again gives the same answer.
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            Error::RateLimited { .. } | Error::Server { .. } | Error::Transport(_)
-        )
+        match self {
+            Error::RateLimited { .. } => true,
+            Error::Server { status, .. } => !matches!(status.as_u16(), 501 | 505),
+            Error::Transport(t) => matches!(
+                t,
+                atlas_transport::Error::Connect { .. }
+                    | atlas_transport::Error::Timeout { .. }
+                    | atlas_transport::Error::Io { .. }
+                    | atlas_transport::Error::RetriesExhausted { .. }
+            ),
+            _ => false,
+        }
+    }
+
+    /// How long the server asked to wait before asking again: `Retry-After` of a `429`, else
+    /// the retry seconds of its `parameters`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited {
+                retry_after,
+                parameters,
+                ..
+            } => retry_after.or_else(|| {
+                parameters
+                    .as_ref()?
+                    .retry_after_secs
+                    .map(Duration::from_secs)
+            }),
+            _ => None,
+        }
     }
 }
 
@@ -374,12 +580,40 @@ pub(crate) fn from_status(status: StatusCode, headers: &HeaderMap, api: ApiError
         410 => Error::Gone { api },
         429 => Error::RateLimited {
             retry_after: atlas_transport::retry_after(headers, SystemTime::now()),
+            parameters: api.rate_limit(),
             api,
         },
         _ if api.has_code("VERSION_GONE") => Error::Gone { api },
+        300..=399 => Error::Redirect {
+            status,
+            location: headers
+                .get(http::header::LOCATION)
+                .map(|v| location_text(v.as_bytes())),
+            api,
+        },
         500..=599 => Error::Server { status, api },
         _ => Error::Api { status, api },
     }
+}
+
+/// `400` for a flex cluster on a cluster (tenant) path.
+pub(crate) const FLEX_IN_CLUSTER_API: &str = "CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API";
+/// `400` for a cluster that is not flex on a flex path.
+pub(crate) const NON_FLEX_IN_FLEX_API: &str = "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API";
+
+/// A `Location` header for messages: printable, user information removed, at most 300
+/// characters.
+fn location_text(value: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(value)
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    let text = crate::endpoint::redact_userinfo(text.trim());
+    let mut out: String = text.chars().take(300).collect();
+    if text.chars().count() > 300 {
+        out.push_str("...");
+    }
+    out
 }
 
 fn is_access_list_code(api: &ApiError) -> bool {

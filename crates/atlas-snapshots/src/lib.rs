@@ -48,6 +48,22 @@
 //! value and `send_full()` for an [`ApiResponse`] with the status, the headers and the body exactly
 //! as received.
 //!
+//! # Typed values and the JSON as received
+//!
+//! Decoded values are typed: statuses are [`SnapshotStatus`] (any case Atlas sends becomes the
+//! documented value), timestamps are `chrono` values, ids are validated. Re-encoding a typed
+//! snapshot therefore writes `COMPLETED` for a `"completed"` Atlas sent, and `.120Z` for
+//! `.120000Z`. Whatever must show exactly what Atlas said uses the raw side instead, which is
+//! kept everywhere next to the typed one:
+//!
+//! | What | Typed | As received |
+//! |---|---|---|
+//! | one snapshot ([`GetSnapshot::send_full`]) | [`ApiResponse::value`] | [`ApiResponse::body`] |
+//! | a wait's last poll ([`WaitSnapshot::send_full`]) | [`ApiResponse::value`] | [`ApiResponse::body`] |
+//! | one page ([`ListSnapshots::send_full`]) | [`SnapshotPage`] | [`ApiResponse::body`] |
+//! | each entry of a page | [`Raw::value`] | [`Raw::json`], [`SnapshotPage::entries_json`] |
+//! | an entry that did not decode | - | [`RejectedEntry::json`] |
+//!
 //! # Choosing the API
 //!
 //! | Clusters | Call | Path | `Accept` |
@@ -68,15 +84,28 @@
 //!
 //! # Listing
 //!
-//! [`ListSnapshots::send`] fetches one page ([`items_per_page`](ListSnapshots::items_per_page),
-//! [`page_num`](ListSnapshots::page_num), [`include_count`](ListSnapshots::include_count));
-//! [`ListSnapshots::stream`] walks every page, following Atlas's `next` link (or page numbers),
-//! and yields snapshots one by one.
+//! [`ListSnapshots::send`] fetches one page ([`items_per_page`](List::items_per_page),
+//! [`page_num`](List::page_num), [`without_total_count`](List::without_total_count));
+//! [`ListSnapshots::pages`] walks every page and [`ListSnapshots::stream`] yields the snapshots of
+//! every page one by one.
+//!
+//! - Each entry of a page is decoded on its own: one that does not decode (an id of a shape this
+//!   crate does not know, a malformed timestamp) is a [`RejectedEntry`] with its index and the
+//!   reason, and the page's other entries are kept.
+//! - A `next` link on the base URL's origin is followed whatever `totalCount` says (Atlas
+//!   documents the count as an estimate); the count only ends a walk when there is no link. A
+//!   link to another origin is never followed (credentials stay put): page numbers are used.
+//! - A page with exactly the ids of the page before it ends the walk: a server that ignores
+//!   `pageNum` costs two requests, not a thousand.
+//! - [`on_warning`](ListSnapshots::on_warning) hears of each of these ([`ListWarning`]); they are
+//!   also logged with `tracing::warn!`.
 //!
 //! # Errors and what to do about them
 //!
 //! Every call returns [`Error`]; each variant is something a caller can act on, and
-//! [`Error::hint`] says what in one sentence. The [`ApiError`] Atlas sent (`errorCode`, `detail`,
+//! [`Error::hint`] says what in one sentence, in this crate's terms (builder methods); its
+//! `Display` says what happened without naming any API, so a program of yours can add advice in
+//! its own words (the `atlas-snapshots` command names its flags). The [`ApiError`] Atlas sent (`errorCode`, `detail`,
 //! `parameters`) is kept in every variant that had one ([`Error::api_error`]).
 //!
 //! | Error | Cause | What to do |
@@ -88,9 +117,12 @@
 //! | [`Error::Gone`] | `410 VERSION_GONE`: tenant endpoints retired in January 2026 | use `flex_snapshots()` |
 //! | [`Error::InvalidRequest`] | `400`, with `badRequestDetail` | fix the listed fields |
 //! | [`Error::Server`] | `5xx` (HTML pages kept as raw text) | retry later |
-//! | [`Error::Api`] | any other status (a `3xx`: redirects are not followed) | check the base URL |
+//! | [`Error::Redirect`] | a `3xx` (redirects are not followed); `location` says where to | check the base URL |
+//! | [`Error::Api`] | any other status | see `errorCode` and `detail` |
 //! | [`Error::UnexpectedBody`] | a `2xx` that is not snapshot JSON; carries an excerpt | check the base URL and proxies |
-//! | [`Error::WaitTimeout`] | the wait's timeout passed; carries the last snapshot | wait longer |
+//! | [`Error::InvalidBaseUrl`] | [`build`](AtlasClientBuilder::build): `problem` ([`BaseUrlProblem`]) says what is wrong, e.g. the API path in it | fix the base URL |
+//! | [`Error::WaitTimeout`] | the wait's timeout passed; says what was seen (last snapshot, last error) | wait longer, or look at the last error |
+//! | [`Error::TooManyPages`] | a walk reached [`max_pages`](ListSnapshots::max_pages) | larger pages, or a higher limit |
 //! | [`Error::Transport`] | connection, TLS, timeouts, proxy, digest | check the network and settings |
 //!
 //! With `envelope=true` the HTTP status is always `200`; the status inside is unwrapped and
@@ -114,22 +146,32 @@
 //!
 //! [`TenantSnapshots::wait`] and [`FlexSnapshots::wait`] poll until the status is `COMPLETED` or
 //! `FAILED` and return that snapshot. The poll [`interval`](WaitSnapshot::interval) defaults to
-//! 10 s, the [`timeout`](WaitSnapshot::timeout) to 30 min; a `429` makes the wait back off
-//! (`Retry-After`, else doubling); [`on_change`](WaitSnapshot::on_change) sees each status change
-//! once, for a progress display. Running out of time is [`Error::WaitTimeout`] with the last
-//! snapshot seen. Sleeping uses `tokio::time`, so a test can run a wait on a paused clock.
+//! 10 s (at least [`MIN_INTERVAL`], 1 s), the [`timeout`](WaitSnapshot::timeout) to 30 min.
+//!
+//! - The timeout bounds the whole wait: each poll and each pause is cut to the time left.
+//! - A transient error ([`Error::is_transient`]: `429`, `5xx`, connection failures) does not end
+//!   the wait: it pauses at least the server's `Retry-After`, then backs off longer with jitter,
+//!   as Atlas asks; any other error ends the wait.
+//! - [`on_change`](WaitSnapshot::on_change) sees each status change once;
+//!   [`on_poll`](WaitSnapshot::on_poll) sees every poll, for a display that moves.
+//! - Running out of time is [`Error::WaitTimeout`], which says what was seen: the last snapshot
+//!   (in progress, or a status this crate does not know), the last poll's error, or that no poll
+//!   succeeded.
+//!
+//! Sleeping uses `tokio::time`, so a test can run a wait on a paused clock.
 //!
 //! # Testing code that uses this crate
 //!
-//! [`AtlasClientBuilder::executor`] takes any [`atlas_transport::Executor`]: an in-memory one
-//! answers canned responses without a network, and `tokio`'s paused clock makes waits instant.
+//! [`AtlasClientBuilder::executor`] takes any [`Executor`]: an in-memory one answers canned
+//! responses without a network, and `tokio`'s paused clock makes waits instant. Everything it
+//! needs is re-exported here (`Executor`, [`TransportError`], the [`http`] and [`bytes`] crates),
+//! so `atlas-transport` need not be a dependency of yours.
 //!
 //! ```
 //! use std::{future::Future, pin::Pin, sync::Arc};
-//! use atlas_snapshots::{AtlasClient, SnapshotStatus};
-//! use atlas_transport::{Error, Executor};
-//! use bytes::Bytes;
-//! use http::{Request, Response};
+//! use atlas_snapshots::bytes::Bytes;
+//! use atlas_snapshots::http::{Request, Response};
+//! use atlas_snapshots::{AtlasClient, Executor, SnapshotStatus, TransportError as Error};
 //!
 //! /// Answers every request with one snapshot.
 //! #[derive(Debug)]
@@ -165,23 +207,58 @@
 //! proxies from the environment. Its settings pass through [`AtlasClientBuilder`]; redirects are
 //! not followed. [`AtlasClientBuilder::executor`] replaces it, for tests or a custom stack.
 
+mod backoff;
 mod client;
+mod download;
 mod endpoint;
 mod error;
+mod latest;
+mod list;
+mod lookup;
+mod pacing;
+mod page;
+mod raw;
 mod response;
+mod restores;
 mod snapshots;
 mod wait;
 
 pub use atlas_model::{
-    ApiError, ClusterName, FlexSnapshot, GroupId, IdError, Paginated, SnapshotId, SnapshotStatus,
-    TenantSnapshot,
+    ApiError, BadRequestDetail, ClusterName, CreateRestoreJob, DeliveryType, DeploymentName,
+    FieldViolation, FlexSnapshot, GroupId, IdError, IdKind, IdProblem, Link, ModelError,
+    ModelErrorKind, RateLimitParameters, RestoreJob, RestoreJobId, RestoreStatus, SnapshotId,
+    SnapshotStatus, SnapshotUrl, TenantSnapshot,
 };
+pub use atlas_transport::{
+    BodyStream, Error as TransportError, Executor, ProxyConfig, RetryPolicy, RootCertificates,
+    Stats, StreamExecutor, StreamTimeouts, TimeoutKind, Timeouts,
+};
+/// The `bytes` crate, whose [`Bytes`](bytes::Bytes) carries bodies ([`ApiResponse::body`], an
+/// [`Executor`]'s requests and responses).
+pub use bytes;
 pub use client::{AtlasClient, AtlasClientBuilder, DEFAULT_BASE_URL};
-pub use endpoint::{ApiVersion, FLEX_ACCEPT};
-pub use error::{Error, NotFoundResource};
-pub use response::ApiResponse;
-pub use snapshots::{
-    DEFAULT_ITEMS_PER_PAGE, DEFAULT_MAX_PAGES, Flex, FlexSnapshots, GetSnapshot, ListSnapshots,
-    Tenant, TenantSnapshots,
+pub use download::{
+    ArchiveDownload, CreateDownloadJob, DEFAULT_DOWNLOAD_RETRIES, DownloadProblem,
+    DownloadProgress, DownloadSummary, Overwrite,
 };
-pub use wait::{DEFAULT_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_TIMEOUT, WaitEvent, WaitSnapshot};
+pub use endpoint::{ApiVersion, BaseUrlProblem, ClusterKind, FLEX_ACCEPT};
+pub use error::{Error, NotFoundResource};
+/// The `http` crate, whose types appear in this API ([`http::StatusCode`], [`http::HeaderMap`],
+/// an [`Executor`]'s `Request` and `Response`).
+pub use http;
+pub use latest::{Latest, LatestSnapshot};
+pub use list::{
+    DEFAULT_ITEMS_PER_PAGE, DEFAULT_MAX_PAGES, List, ListRestoreJobs, ListSnapshots, ListWarning,
+};
+pub use lookup::MissedLookup;
+pub use page::{Page, PageItem, RejectedEntry, RestoreJobPage, SnapshotPage};
+pub use raw::Raw;
+pub use response::{ApiResponse, Missed, RateLimit, ServedBy};
+pub use restores::{FlexRestoreJobs, GetRestoreJob, StartRestoreJob};
+pub use snapshots::{
+    AnyKind, Flex, FlexSnapshots, GetSnapshot, Snapshots, Tenant, TenantSnapshots,
+};
+pub use wait::{
+    DEFAULT_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_TIMEOUT, LastSeen, MIN_INTERVAL, PollOutcome,
+    WaitEvent, WaitPoll, WaitRestoreJob, WaitSnapshot, Watched,
+};

@@ -1,17 +1,20 @@
-//! The endpoint groups ([`TenantSnapshots`], [`FlexSnapshots`]) and their requests
-//! ([`GetSnapshot`], [`ListSnapshots`]).
+//! The endpoint groups ([`Snapshots`], [`TenantSnapshots`], [`FlexSnapshots`]) and the
+//! one-snapshot request ([`GetSnapshot`]); lists are in `list.rs`, waits in `wait.rs`, the
+//! latest snapshot in `latest.rs`, downloads in `download.rs`.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
 
-use atlas_model::{ClusterName, GroupId, Paginated, SnapshotId, TenantSnapshot};
-use futures_core::Stream;
+use atlas_model::{ClusterName, GroupId, SnapshotId, TenantSnapshot};
 use http::Uri;
 
-use crate::endpoint::{Family, Query, Target};
+use crate::download::CreateDownloadJob;
+use crate::endpoint::{Family, Query, Resource, Target};
+use crate::latest::LatestSnapshot;
+use crate::list::ListSnapshots;
+use crate::lookup::Lookup;
 use crate::wait::WaitSnapshot;
-use crate::{ApiResponse, ApiVersion, AtlasClient, Error};
+use crate::{ApiResponse, ApiVersion, AtlasClient, ClusterKind, Error};
 
 /// Marks requests to the shared-tier (M2/M5) "tenant" endpoints; only these take an
 /// [`ApiVersion`].
@@ -21,6 +24,94 @@ pub struct Tenant;
 /// Marks requests to the flex cluster endpoints (always API v2, `2024-11-13`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Flex;
+
+/// Marks requests that find the cluster's kind themselves ([`AtlasClient::snapshots`]); they
+/// take [`kind`](GetSnapshot::kind) to force one and [`api_version`](GetSnapshot::api_version)
+/// for the tenant lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnyKind;
+
+/// The snapshots of a cluster of either kind, from [`AtlasClient::snapshots`].
+///
+/// Without [`kind`](GetSnapshot::kind), a request first asks the tenant endpoint (the seed's
+/// v1.0 endpoint by default); an answer of `404`, `410 VERSION_GONE` or `400
+/// CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API` is followed by one flex lookup. The kind that answers
+/// is remembered per cluster for the client's life, so later requests go straight to it (a
+/// remembered kind that answers "not this kind" is forgotten and the lookup runs again).
+/// [`ApiResponse::served_by`] says which endpoint answered and what missed before it; when
+/// both miss, [`Error::NotFoundOnAnyEndpoint`] names both lookups. A forced kind never falls
+/// back.
+///
+/// ```no_run
+/// # async fn demo(client: atlas_snapshots::AtlasClient) -> Result<(), atlas_snapshots::Error> {
+/// let group = "5b69d0349b15c62cdfc38b78".parse().expect("valid id");
+/// let cluster = "M2AWS".parse().expect("valid name");
+/// let id = "5cc310ace5dc7ce369814bc8".parse().expect("valid id");
+/// let found = client.snapshots().get(&group, &cluster, &id).send_full().await?;
+/// println!("{:?} from {} ({:?})", found.value.status, found.served_by.url, found.served_by.kind);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshots<'a> {
+    client: &'a AtlasClient,
+}
+
+impl<'a> Snapshots<'a> {
+    pub(crate) fn new(client: &'a AtlasClient) -> Self {
+        Snapshots { client }
+    }
+
+    /// One snapshot, on whichever endpoint has it.
+    pub fn get(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+        snapshot_id: &SnapshotId,
+    ) -> GetSnapshot<'a, AnyKind> {
+        GetSnapshot::with_lookup(
+            self.client,
+            target(
+                Family::Tenant(ApiVersion::V1),
+                group_id,
+                cluster_name,
+                Some(snapshot_id),
+            ),
+            Lookup::Detect(ApiVersion::V1),
+        )
+    }
+
+    /// The snapshots of a cluster, one page or all of them; the first page finds the kind.
+    pub fn list(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+    ) -> ListSnapshots<'a, AnyKind> {
+        ListSnapshots::with_lookup(
+            self.client,
+            target(Family::Tenant(ApiVersion::V1), group_id, cluster_name, None),
+            Lookup::Detect(ApiVersion::V1),
+        )
+    }
+
+    /// Polls one snapshot until its status is terminal; the first poll finds the kind.
+    pub fn wait(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+        snapshot_id: &SnapshotId,
+    ) -> WaitSnapshot<'a, AnyKind> {
+        WaitSnapshot::new(self.get(group_id, cluster_name, snapshot_id))
+    }
+
+    /// The newest `COMPLETED` snapshot of a cluster, by `scheduledTime`, over every page.
+    pub fn latest(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+    ) -> LatestSnapshot<'a, AnyKind> {
+        LatestSnapshot::new(self.list(group_id, cluster_name))
+    }
+}
 
 /// The shared-tier (M2/M5) snapshot endpoints, from [`AtlasClient::tenant_snapshots`].
 ///
@@ -89,6 +180,15 @@ impl<'a> TenantSnapshots<'a> {
     ) -> WaitSnapshot<'a, Tenant> {
         WaitSnapshot::new(self.get(group_id, cluster_name, snapshot_id))
     }
+
+    /// The newest `COMPLETED` snapshot, by `scheduledTime`, over every page.
+    pub fn latest(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+    ) -> LatestSnapshot<'a, Tenant> {
+        LatestSnapshot::new(self.list(group_id, cluster_name))
+    }
 }
 
 impl<'a> FlexSnapshots<'a> {
@@ -126,6 +226,38 @@ impl<'a> FlexSnapshots<'a> {
     ) -> WaitSnapshot<'a, Flex> {
         WaitSnapshot::new(self.get(group_id, cluster_name, snapshot_id))
     }
+
+    /// The newest `COMPLETED` snapshot, by `scheduledTime`, over every page.
+    pub fn latest(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+    ) -> LatestSnapshot<'a, Flex> {
+        LatestSnapshot::new(self.list(group_id, cluster_name))
+    }
+
+    /// Asks Atlas for a download link of one snapshot (`POST .../backup/download`
+    /// `{"snapshotId"}`): the answer is a restore job with `deliveryType: DOWNLOAD` and a
+    /// pre-signed [`snapshot_url`](atlas_model::RestoreJob::snapshot_url), valid for 4 hours;
+    /// fetch it with [`AtlasClient::download_archive`]. Needs the Project Backup Export
+    /// Operator role.
+    pub fn download(
+        &self,
+        group_id: &GroupId,
+        cluster_name: &ClusterName,
+        snapshot_id: &SnapshotId,
+    ) -> CreateDownloadJob<'a> {
+        CreateDownloadJob::new(
+            self.client,
+            Target {
+                family: Family::Flex,
+                group: group_id.clone(),
+                cluster: cluster_name.clone(),
+                resource: Resource::Download,
+            },
+            snapshot_id.clone(),
+        )
+    }
 }
 
 fn target(
@@ -138,7 +270,7 @@ fn target(
         family,
         group: group.clone(),
         cluster: cluster.clone(),
-        snapshot: snapshot.cloned(),
+        resource: Resource::Snapshot(snapshot.cloned()),
     }
 }
 
@@ -154,7 +286,7 @@ fn target(
 ///     .tenant_snapshots()
 ///     .get(&group, &cluster, &id)
 ///     .api_version(ApiVersion::V2)
-///     .envelope(true)
+///     .envelope()
 ///     .send()
 ///     .await?;
 /// println!("{:?}", snapshot.status);
@@ -165,6 +297,7 @@ pub struct GetSnapshot<'a, K> {
     client: &'a AtlasClient,
     target: Target,
     query: Query,
+    lookup: Lookup,
     kind: PhantomData<K>,
 }
 
@@ -173,6 +306,7 @@ impl<K> fmt::Debug for GetSnapshot<'_, K> {
         f.debug_struct("GetSnapshot")
             .field("target", &self.target)
             .field("query", &self.query)
+            .field("lookup", &self.lookup)
             .finish_non_exhaustive()
     }
 }
@@ -183,6 +317,7 @@ impl<K> Clone for GetSnapshot<'_, K> {
             client: self.client,
             target: self.target.clone(),
             query: self.query,
+            lookup: self.lookup,
             kind: PhantomData,
         }
     }
@@ -190,41 +325,62 @@ impl<K> Clone for GetSnapshot<'_, K> {
 
 impl<'a, K> GetSnapshot<'a, K> {
     fn new(client: &'a AtlasClient, target: Target) -> Self {
+        let lookup = Lookup::Fixed(target.family);
+        GetSnapshot::with_lookup(client, target, lookup)
+    }
+
+    fn with_lookup(client: &'a AtlasClient, target: Target, lookup: Lookup) -> Self {
         GetSnapshot {
             client,
             target,
             query: Query::default(),
+            lookup,
             kind: PhantomData,
         }
     }
 
     /// Asks Atlas to pretty-print the body (`pretty=true`); the decoded value is the same, the
     /// raw body in [`ApiResponse::body`] is indented.
-    pub fn pretty(mut self, yes: bool) -> Self {
-        self.query.pretty = yes;
+    pub fn pretty(mut self) -> Self {
+        self.query.pretty = true;
         self
     }
 
     /// Asks Atlas to wrap the answer (`envelope=true`): the HTTP status is then always `200` and
     /// the real one is inside; it is unwrapped, and an inner error maps to the same [`Error`] as
     /// without the envelope.
-    pub fn envelope(mut self, yes: bool) -> Self {
-        self.query.envelope = yes;
+    pub fn envelope(mut self) -> Self {
+        self.query.envelope = true;
         self
     }
 
-    /// The URL this request goes to.
+    /// The URL this request goes to (for a request that finds the kind: the first lookup's, or
+    /// the remembered kind's).
     ///
     /// # Errors
     ///
     /// None in practice: the base URL and the ids are validated before.
     pub fn uri(&self) -> Result<Uri, Error> {
-        self.target.uri(self.client.base(), &self.query)
+        self.first_target().uri(self.client.base(), &self.query)
     }
 
-    /// The `Accept` header this request is sent with.
+    /// The `Accept` header this request is sent with (first lookup's).
     pub fn accept(&self) -> &'static str {
-        self.target.family.accept()
+        self.first_target().family.accept()
+    }
+
+    fn first_target(&self) -> Target {
+        let family = match self.lookup {
+            Lookup::Fixed(f) => f,
+            Lookup::Detect(v) => self
+                .client
+                .known_kind(&self.target.group, &self.target.cluster)
+                .map_or(self.target.family, |k| crate::lookup::family(k, v)),
+        };
+        Target {
+            family,
+            ..self.target.clone()
+        }
     }
 
     /// Sends the request and decodes the snapshot.
@@ -244,16 +400,19 @@ impl<'a, K> GetSnapshot<'a, K> {
     ///
     /// As [`send`](Self::send).
     pub async fn send_full(self) -> Result<ApiResponse<TenantSnapshot>, Error> {
-        let uri = self.uri()?;
-        let url = uri.to_string();
-        let response = self.client.fetch(uri, self.accept()).await?;
-        self.client.decode(&url, response, self.query.envelope)
+        self.client
+            .get_found(&self.target, &self.query, self.lookup)
+            .await
     }
 }
 
-impl<K> GetSnapshot<'_, K> {
+impl<'a, K> GetSnapshot<'a, K> {
     pub(crate) fn target(&self) -> &Target {
         &self.target
+    }
+
+    pub(crate) fn client_ref(&self) -> &'a AtlasClient {
+        self.client
     }
 }
 
@@ -261,311 +420,33 @@ impl GetSnapshot<'_, Tenant> {
     /// Which API version to call (default [`ApiVersion::V1`], the seed's `/api/atlas/v1.0`).
     pub fn api_version(mut self, version: ApiVersion) -> Self {
         self.target.family = Family::Tenant(version);
+        self.lookup = Lookup::Fixed(self.target.family);
         self
     }
 }
 
-/// A request for a list of snapshots: one page with [`send`](Self::send), every page with
-/// [`stream`](Self::stream).
-///
-/// ```no_run
-/// # async fn demo(client: atlas_snapshots::AtlasClient) -> Result<(), atlas_snapshots::Error> {
-/// use futures_util::TryStreamExt;
-/// let group = "5b69d0349b15c62cdfc38b78".parse().expect("valid id");
-/// let cluster = "Flex0".parse().expect("valid name");
-/// let all: Vec<_> = client
-///     .flex_snapshots()
-///     .list(&group, &cluster)
-///     .items_per_page(100)
-///     .stream()
-///     .try_collect()
-///     .await?;
-/// println!("{} snapshots", all.len());
-/// # Ok(()) }
-/// ```
-#[must_use = "a request does nothing until it is sent"]
-pub struct ListSnapshots<'a, K> {
-    client: &'a AtlasClient,
-    target: Target,
-    query: Query,
-    max_pages: u32,
-    kind: PhantomData<K>,
-}
-
-impl<K> fmt::Debug for ListSnapshots<'_, K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListSnapshots")
-            .field("target", &self.target)
-            .field("query", &self.query)
-            .field("max_pages", &self.max_pages)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<K> Clone for ListSnapshots<'_, K> {
-    fn clone(&self) -> Self {
-        ListSnapshots {
-            client: self.client,
-            target: self.target.clone(),
-            query: self.query,
-            max_pages: self.max_pages,
-            kind: PhantomData,
-        }
-    }
-}
-
-/// The page size [`ListSnapshots::stream`] asks for when none is set (Atlas's default).
-pub const DEFAULT_ITEMS_PER_PAGE: u32 = 100;
-
-/// The default bound on the pages [`ListSnapshots::stream`] fetches.
-pub const DEFAULT_MAX_PAGES: u32 = 1000;
-
-impl<'a, K> ListSnapshots<'a, K> {
-    fn new(client: &'a AtlasClient, target: Target) -> Self {
-        ListSnapshots {
-            client,
-            target,
-            query: Query::default(),
-            max_pages: DEFAULT_MAX_PAGES,
-            kind: PhantomData,
-        }
-    }
-
-    /// Items per page (`itemsPerPage`; Atlas accepts 1 to 500, default 100).
-    pub fn items_per_page(mut self, n: u32) -> Self {
-        self.query.items_per_page = Some(n);
-        self
-    }
-
-    /// The page to fetch (`pageNum`, from 1); for [`stream`](Self::stream), the first page.
-    pub fn page_num(mut self, n: u32) -> Self {
-        self.query.page_num = Some(n);
-        self
-    }
-
-    /// Whether Atlas computes `totalCount` (`includeCount`; Atlas's default is `true`).
-    pub fn include_count(mut self, yes: bool) -> Self {
-        self.query.include_count = Some(yes);
-        self
-    }
-
-    /// `pretty=true`: an indented raw body.
-    pub fn pretty(mut self, yes: bool) -> Self {
-        self.query.pretty = yes;
-        self
-    }
-
-    /// `envelope=true`: see [`GetSnapshot::envelope`].
-    pub fn envelope(mut self, yes: bool) -> Self {
-        self.query.envelope = yes;
-        self
-    }
-
-    /// The most pages [`stream`](Self::stream) fetches (default [`DEFAULT_MAX_PAGES`]); past it the
-    /// stream ends with [`Error::TooManyPages`].
-    pub fn max_pages(mut self, n: u32) -> Self {
-        self.max_pages = n;
-        self
-    }
-
-    /// The URL of the page [`send`](Self::send) fetches.
-    ///
-    /// # Errors
-    ///
-    /// None in practice: the base URL and the ids are validated before.
-    pub fn uri(&self) -> Result<Uri, Error> {
-        self.target.uri(self.client.base(), &self.query)
-    }
-
-    /// The `Accept` header this request is sent with.
-    pub fn accept(&self) -> &'static str {
-        self.target.family.accept()
-    }
-
-    /// Fetches one page.
-    ///
-    /// # Errors
-    ///
-    /// See [`Error`].
-    pub async fn send(self) -> Result<Paginated<TenantSnapshot>, Error> {
-        self.send_full().await.map(ApiResponse::into_value)
-    }
-
-    /// Fetches one page, with the HTTP details.
-    ///
-    /// # Errors
-    ///
-    /// See [`Error`].
-    pub async fn send_full(self) -> Result<ApiResponse<Paginated<TenantSnapshot>>, Error> {
-        let uri = self.uri()?;
-        let url = uri.to_string();
-        let response = self.client.fetch(uri, self.accept()).await?;
-        self.client.decode(&url, response, self.query.envelope)
-    }
-
-    /// Every snapshot on every page, starting at [`page_num`](Self::page_num) (default 1).
-    ///
-    /// After each page the next one is found by following the page's `next` link when it points
-    /// at the same scheme, host, port and path (so credentials never go elsewhere), else by page
-    /// number (the link's `pageNum`, or the current page plus one). The stream ends after an
-    /// empty page, once `totalCount` items were seen, or after a page shorter than
-    /// `itemsPerPage` (always sent, default [`DEFAULT_ITEMS_PER_PAGE`]) that has no `next`
-    /// link. It ends with [`Error::TooManyPages`] after [`max_pages`](Self::max_pages) pages,
-    /// and after the first error.
-    ///
-    /// The stream owns a clone of the client; it does not borrow this request.
-    pub fn stream(self) -> impl Stream<Item = Result<TenantSnapshot, Error>> + Send + use<K> {
-        let mut query = self.query;
-        let per_page = *query.items_per_page.get_or_insert(DEFAULT_ITEMS_PER_PAGE);
-        let state = Pager {
-            client: self.client.clone(),
-            accept: self.target.family.accept(),
-            next: Some(NextPage::Numbered(query.page_num.unwrap_or(1))),
-            target: self.target,
-            query,
-            per_page,
-            max_pages: self.max_pages,
-            pages: 0,
-            seen: 0,
-            buffer: VecDeque::new(),
-        };
-        futures_util::stream::unfold(state, |mut pager| async move {
-            let item = pager.next_item().await?;
-            Some((item, pager))
-        })
-    }
-}
-
-impl ListSnapshots<'_, Tenant> {
-    /// Which API version to call (default [`ApiVersion::V1`]).
+impl GetSnapshot<'_, AnyKind> {
+    /// Which API version the tenant lookup uses (default [`ApiVersion::V1`]).
     pub fn api_version(mut self, version: ApiVersion) -> Self {
-        self.target.family = Family::Tenant(version);
+        self.lookup = match self.lookup {
+            Lookup::Detect(_) => Lookup::Detect(version),
+            Lookup::Fixed(Family::Tenant(_)) => Lookup::Fixed(Family::Tenant(version)),
+            fixed => fixed,
+        };
+        if let Family::Tenant(_) = self.target.family {
+            self.target.family = Family::Tenant(version);
+        }
         self
     }
-}
 
-/// Where the next page is.
-#[derive(Debug)]
-enum NextPage {
-    Numbered(u32),
-    Link { uri: Uri, page: u32 },
-}
-
-/// The state of [`ListSnapshots::stream`].
-struct Pager {
-    client: AtlasClient,
-    target: Target,
-    accept: &'static str,
-    query: Query,
-    per_page: u32,
-    max_pages: u32,
-    pages: u32,
-    seen: u64,
-    next: Option<NextPage>,
-    buffer: VecDeque<TenantSnapshot>,
-}
-
-impl Pager {
-    async fn next_item(&mut self) -> Option<Result<TenantSnapshot, Error>> {
-        loop {
-            if let Some(item) = self.buffer.pop_front() {
-                return Some(Ok(item));
-            }
-            let next = self.next.take()?;
-            if self.pages >= self.max_pages {
-                return Some(Err(Error::TooManyPages {
-                    limit: self.max_pages,
-                }));
-            }
-            match self.fetch(next).await {
-                Ok(()) => {}
-                Err(e) => {
-                    self.next = None;
-                    return Some(Err(e));
-                }
-            }
-        }
-    }
-
-    /// Fetches one page into the buffer and decides where the next one is.
-    async fn fetch(&mut self, next: NextPage) -> Result<(), Error> {
-        let (uri, page_num) = match next {
-            NextPage::Numbered(n) => {
-                let query = Query {
-                    page_num: Some(n),
-                    ..self.query
-                };
-                (self.target.uri(self.client.base(), &query)?, n)
-            }
-            NextPage::Link { uri, page } => (uri, page),
+    /// Asks only the endpoints of `kind`: no lookup, no fallback.
+    pub fn kind(mut self, kind: ClusterKind) -> Self {
+        let version = match self.lookup {
+            Lookup::Detect(v) | Lookup::Fixed(Family::Tenant(v)) => v,
+            Lookup::Fixed(Family::Flex) => ApiVersion::V1,
         };
-        self.pages += 1;
-        let url = uri.to_string();
-        let response = self.client.fetch(uri.clone(), self.accept).await?;
-        let page: Paginated<TenantSnapshot> = self
-            .client
-            .decode(&url, response, self.query.envelope)?
-            .value;
-        let count = page.results.len();
-        self.seen += count as u64;
-        let all_seen = page.total_count.is_some_and(|total| self.seen >= total);
-        let short = count < self.per_page as usize;
-        self.next = if count == 0 || all_seen || (short && page.next_href().is_none()) {
-            None
-        } else {
-            Some(self.after(&page, &uri, page_num))
-        };
-        self.buffer.extend(page.results);
-        Ok(())
+        self.lookup = Lookup::forced(kind, version);
+        self.target.family = crate::lookup::family(kind, version);
+        self
     }
-
-    fn after(&self, page: &Paginated<TenantSnapshot>, current: &Uri, page_num: u32) -> NextPage {
-        let following = page_num.saturating_add(1);
-        let Some(href) = page.next_href() else {
-            return NextPage::Numbered(following);
-        };
-        let Ok(link) = href.parse::<Uri>() else {
-            return NextPage::Numbered(following);
-        };
-        let linked_page = query_param(&link, "pageNum")
-            .and_then(|v| v.parse::<u32>().ok())
-            .unwrap_or(following);
-        if !self.client.base().same_origin(&link)
-            || link.path() != current.path()
-            || link == *current
-        {
-            return NextPage::Numbered(linked_page);
-        }
-        match self.keep_flags(&link) {
-            Some(uri) => NextPage::Link {
-                uri,
-                page: linked_page,
-            },
-            None => NextPage::Numbered(linked_page),
-        }
-    }
-
-    /// The link with our `envelope` and `pretty` flags added when Atlas left them out, so the
-    /// page decodes the same way as the first one.
-    fn keep_flags(&self, link: &Uri) -> Option<Uri> {
-        let mut text = link.to_string();
-        for (set, name) in [
-            (self.query.envelope, "envelope"),
-            (self.query.pretty, "pretty"),
-        ] {
-            if set && query_param(link, name).is_none() {
-                text.push(if text.contains('?') { '&' } else { '?' });
-                text.push_str(name);
-                text.push_str("=true");
-            }
-        }
-        text.parse().ok()
-    }
-}
-
-fn query_param<'u>(uri: &'u Uri, name: &str) -> Option<&'u str> {
-    uri.query()?.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == name).then_some(v)
-    })
 }

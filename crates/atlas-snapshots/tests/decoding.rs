@@ -17,7 +17,7 @@ async fn seed_v1_body_decodes_and_is_kept_verbatim() {
     let full = client(mem)
         .tenant_snapshots()
         .get(&g, &c, &s)
-        .pretty(true)
+        .pretty()
         .send_full()
         .await
         .unwrap();
@@ -65,7 +65,7 @@ async fn envelope_ok_fixture_unwraps_to_the_seed_and_keeps_the_envelope_body() {
     let full = client(mem)
         .tenant_snapshots()
         .get(&g, &c, &s)
-        .envelope(true)
+        .envelope()
         .send_full()
         .await
         .unwrap();
@@ -84,9 +84,12 @@ async fn page_fixture_decodes_with_links_and_count() {
         .send()
         .await
         .unwrap();
-    assert_eq!(page.results.len(), 2);
+    assert_eq!(page.items.len(), 2);
     assert_eq!(page.total_count, Some(5));
-    assert_eq!(page.results[1].status, Some(SnapshotStatus::Completed));
+    assert_eq!(
+        page.items[1].value().status,
+        Some(SnapshotStatus::Completed)
+    );
     assert!(page.next_href().unwrap().contains("pageNum=2"));
 }
 
@@ -100,11 +103,11 @@ async fn list_envelopes_in_both_shapes() {
         let page = client(mem)
             .tenant_snapshots()
             .list(&g, &c)
-            .envelope(true)
+            .envelope()
             .send()
             .await
             .unwrap();
-        assert_eq!(page.results.len(), 2, "{body}");
+        assert_eq!(page.items.len(), 2, "{body}");
         assert_eq!(page.total_count, Some(5));
     }
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use atlas_snapshots::{AtlasClient, Error, NotFoundResource};
+use atlas_snapshots::{AtlasClient, BaseUrlProblem, Error, NotFoundResource};
 use common::{Answer, Memory, client, fixtures, ids, response, response_with};
 use http::StatusCode;
 
@@ -28,7 +28,7 @@ async fn get_err_enveloped(status: u16, content: &str) -> Error {
     client
         .tenant_snapshots()
         .get(&g, &c, &s)
-        .envelope(true)
+        .envelope()
         .send()
         .await
         .unwrap_err()
@@ -83,7 +83,7 @@ async fn envelope_fixture_with_inner_404() {
     let e = client
         .tenant_snapshots()
         .get(&g, &c, &s)
-        .envelope(true)
+        .envelope()
         .send()
         .await
         .unwrap_err();
@@ -153,12 +153,20 @@ async fn forbidden_recognises_the_api_key_access_list() {
 async fn rate_limited_keeps_retry_after_from_a_response_and_after_retries() {
     let limited = || response_with(429, fixtures::E429, &[("retry-after", "7")]);
     let e = get_err(Ok(limited())).await;
-    let Error::RateLimited { retry_after, api } = &e else {
+    let Error::RateLimited {
+        retry_after,
+        api,
+        parameters,
+    } = &e
+    else {
         panic!("{e:?}")
     };
     assert_eq!(*retry_after, Some(Duration::from_secs(7)));
     assert!(api.has_code("RATE_LIMITED"));
     assert_eq!(api.parameters.len(), 6);
+    // "limited to 100 requests every 1 minutes", decoded.
+    let p = parameters.as_ref().unwrap();
+    assert_eq!((p.capacity, p.refill_period_secs), (Some(100), Some(60)));
 
     let exhausted = atlas_transport::Error::RetriesExhausted {
         url: "https://cloud.mongodb.com/x".into(),
@@ -167,7 +175,10 @@ async fn rate_limited_keeps_retry_after_from_a_response_and_after_retries() {
         response: Some(Box::new(limited())),
     };
     let e = get_err(Err(exhausted)).await;
-    let Error::RateLimited { retry_after, api } = &e else {
+    let Error::RateLimited {
+        retry_after, api, ..
+    } = &e
+    else {
         panic!("{e:?}")
     };
     assert_eq!(*retry_after, Some(Duration::from_secs(7)));
@@ -270,20 +281,44 @@ async fn other_statuses_are_api_errors_and_redirects_say_so() {
     let e = get_err(Ok(response_with(
         302,
         "",
-        &[("location", "https://account.mongodb.com/")],
+        &[("location", "https://account.mongodb.com/account/login")],
     )))
     .await;
-    assert!(
-        matches!(
-            e,
-            Error::Api {
-                status: StatusCode::FOUND,
-                ..
-            }
-        ),
-        "{e:?}"
+    let Error::Redirect {
+        status, location, ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(*status, StatusCode::FOUND);
+    assert_eq!(
+        location.as_deref(),
+        Some("https://account.mongodb.com/account/login")
+    );
+    assert_eq!(
+        e.to_string(),
+        "redirected (HTTP 302 Found) to https://account.mongodb.com/account/login, not followed"
     );
     assert!(e.hint().unwrap().contains("redirects are not followed"));
+    assert_eq!(e.status(), Some(StatusCode::FOUND));
+    // An empty 301 without a Location still says what happened.
+    let e = get_err(Ok(response(301, ""))).await;
+    assert_eq!(
+        e.to_string(),
+        "redirected (HTTP 301 Moved Permanently) without a Location header, not followed"
+    );
+    // A Location with user information and control characters is cleaned.
+    let e = get_err(Ok(response_with(
+        307,
+        "",
+        &[("location", "https://me:pw@elsewhere.example/x\ty")],
+    )))
+    .await;
+    let Error::Redirect { location, .. } = &e else {
+        panic!("{e:?}")
+    };
+    let location = location.as_deref().unwrap();
+    assert!(!location.contains("pw"), "{location}");
 
     let e = get_err(Ok(response(
         409,
@@ -326,6 +361,7 @@ async fn undecodable_success_bodies_are_unexpected_with_an_excerpt() {
         panic!("{e:?}")
     };
     assert!(source.to_string().contains("startTime"), "{source}");
+    assert!(e.hint().unwrap().contains("not of the expected shape"));
 
     // An envelope request answered without an envelope.
     let (g, c, s) = ids();
@@ -333,7 +369,7 @@ async fn undecodable_success_bodies_are_unexpected_with_an_excerpt() {
     let e = client
         .tenant_snapshots()
         .get(&g, &c, &s)
-        .envelope(true)
+        .envelope()
         .send()
         .await
         .unwrap_err();
@@ -407,9 +443,10 @@ fn bad_base_urls_are_typed_errors() {
         ("https://cloud.mongodb.com/api?x=1", "query"),
     ] {
         let e = AtlasClient::builder().base_url(url).build().unwrap_err();
-        let Error::InvalidBaseUrl { reason, .. } = &e else {
+        let Error::InvalidBaseUrl { problem, .. } = &e else {
             panic!("{e:?}")
         };
+        let reason = problem.to_string();
         assert!(reason.contains(why), "{url}: {reason}");
         assert!(!e.to_string().contains("secret"), "{e}");
         assert!(e.hint().is_some());
@@ -420,11 +457,37 @@ fn bad_base_urls_are_typed_errors() {
         .credentials("pub", "priv")
         .build()
         .unwrap_err();
-    assert!(matches!(e, Error::InvalidBaseUrl { .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::InvalidBaseUrl {
+                problem: BaseUrlProblem::InsecureHttp,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.hint().unwrap().contains("allow_insecure_http()"));
+    // A base URL with the API path in it would get the path twice.
+    let e = AtlasClient::builder()
+        .base_url("https://cloud.mongodb.com/api/atlas/v2/")
+        .build()
+        .unwrap_err();
+    let Error::InvalidBaseUrl {
+        problem: BaseUrlProblem::ApiPath { path, suggestion },
+        ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (path.as_str(), suggestion.as_str()),
+        ("/api/atlas/v2", "https://cloud.mongodb.com")
+    );
     AtlasClient::builder()
         .base_url("http://atlas.example.com")
         .credentials("pub", "priv")
-        .allow_insecure_http(true)
+        .allow_insecure_http()
         .build()
         .unwrap();
     AtlasClient::builder()
@@ -450,4 +513,86 @@ fn debug_never_shows_the_private_key() {
     );
     assert!(client.stats().is_some());
     assert!(common::client(Memory::always(200, "")).stats().is_none());
+}
+
+#[tokio::test]
+async fn library_messages_name_no_command_line_flags() {
+    // Display says what happened, in no program's words; hints name this crate's methods.
+    let bodies = [
+        (400, fixtures::E400),
+        (401, fixtures::E401),
+        (404, fixtures::E404_GROUP),
+        (410, fixtures::E410),
+        (429, fixtures::E429),
+        (503, fixtures::E503_HTML),
+        (301, ""),
+    ];
+    for (status, body) in bodies {
+        let e = get_err(Ok(response(status, body))).await;
+        let text = e.to_string();
+        assert!(!text.contains("--"), "{text}");
+        assert!(!text.contains("()"), "{text}");
+        if let Some(hint) = e.hint() {
+            assert!(!hint.contains("--"), "{status}: {hint}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_flex_cluster_on_the_cluster_api_points_to_flex_snapshots() {
+    let body = r#"{"detail":"Flex cluster FlexAWS cannot be used in the Cluster API.","error":400,"errorCode":"CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API","parameters":["FlexAWS"],"reason":"Bad Request"}"#;
+    let e = get_err(Ok(response(400, body))).await;
+    assert!(matches!(e, Error::InvalidRequest { .. }), "{e:?}");
+    assert!(e.hint().unwrap().contains("flex_snapshots()"));
+}
+
+#[test]
+fn transient_errors_are_the_ones_worth_asking_again() {
+    let api = || Box::new(atlas_snapshots::ApiError::default());
+    let url = || "https://cloud.mongodb.com/x".to_owned();
+    let server = |s: u16| Error::Server {
+        status: StatusCode::from_u16(s).unwrap(),
+        api: api(),
+    };
+    let transient = [
+        server(500),
+        server(503),
+        Error::RateLimited {
+            retry_after: None,
+            parameters: None,
+            api: api(),
+        },
+        Error::Transport(atlas_transport::Error::Timeout {
+            url: url(),
+            kind: atlas_transport::TimeoutKind::Attempt,
+        }),
+        Error::Transport(atlas_transport::Error::Connect {
+            url: url(),
+            source: "refused".into(),
+        }),
+    ];
+    let not_transient = [
+        server(501),
+        Error::Gone { api: api() },
+        Error::Unauthorized { api: api() },
+        Error::Transport(atlas_transport::Error::Tls {
+            url: url(),
+            source: "bad certificate".into(),
+        }),
+        Error::Transport(atlas_transport::Error::InsecureCredentials { url: url() }),
+        Error::Transport(atlas_transport::Error::BodyTooLarge {
+            url: url(),
+            limit: 8,
+        }),
+        Error::Transport(atlas_transport::Error::Config {
+            reason: "bad PEM".into(),
+            source: None,
+        }),
+    ];
+    for e in &transient {
+        assert!(e.is_transient(), "{e:?}");
+    }
+    for e in &not_transient {
+        assert!(!e.is_transient(), "{e:?}");
+    }
 }

@@ -2,9 +2,10 @@
 
 mod common;
 
-use atlas_snapshots::Error;
+use atlas_snapshots::{Error, ListWarning};
 use common::{GROUP, Memory, client, ids, response};
 use futures_util::{StreamExt, TryStreamExt};
+use proptest::prelude::*;
 
 const LIST: &str =
     "/api/atlas/v1.0/groups/5b69d0349b15c62cdfc38b78/clusters/M2AWS/backup/tenant/snapshots";
@@ -57,7 +58,7 @@ async fn follows_next_links_on_the_same_origin_across_three_pages() {
         .tenant_snapshots()
         .list(&g, &c)
         .items_per_page(2)
-        .pretty(true)
+        .pretty()
         .stream()
         .try_collect()
         .await
@@ -104,7 +105,7 @@ async fn without_links_walks_page_numbers_until_a_short_page() {
         .flex_snapshots()
         .list(&g, &c)
         .items_per_page(3)
-        .include_count(false)
+        .without_total_count()
         .stream()
         .try_collect()
         .await
@@ -192,18 +193,26 @@ async fn starts_at_page_num_and_sends_the_default_page_size() {
 #[tokio::test]
 async fn the_stream_is_bounded() {
     let (g, c, _) = ids();
-    // A server that always claims there is more.
-    let mem = Memory::with(|_| {
+    // A server that always claims there is more, with a new snapshot on every page, and a next
+    // link elsewhere (reported once, not followed).
+    let served = std::sync::atomic::AtomicU64::new(0);
+    let mem = Memory::with(move |_| {
+        let n = served.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         Ok(response(
             200,
-            r#"{"results":[{"id":"000000000000000000000001"}],"links":[{"rel":"next","href":"https://cloud.mongodb.com/elsewhere"}]}"#,
+            &format!(
+                r#"{{"results":[{{"id":"{n:024x}"}}],"links":[{{"rel":"next","href":"https://cloud.mongodb.com/elsewhere"}}]}}"#
+            ),
         ))
     });
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = warnings.clone();
     let items: Vec<_> = client(mem.clone())
         .tenant_snapshots()
         .list(&g, &c)
         .items_per_page(1)
         .max_pages(4)
+        .on_warning(move |w| sink.lock().unwrap().push(w.clone()))
         .stream()
         .collect()
         .await;
@@ -215,6 +224,13 @@ async fn the_stream_is_bounded() {
         items[4]
     );
     assert_eq!(mem.seen().len(), 4);
+    assert!(mem.seen().iter().all(|s| s.path() == LIST));
+    let warnings = warnings.lock().unwrap().clone();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        matches!(&warnings[0], ListWarning::NextLinkNotFollowed { page_num: 1, href } if href.ends_with("/elsewhere")),
+        "{warnings:?}"
+    );
 }
 
 #[tokio::test]
@@ -262,7 +278,7 @@ async fn enveloped_pages_and_an_enveloped_error() {
         .tenant_snapshots()
         .list(&g, &c)
         .items_per_page(2)
-        .envelope(true)
+        .envelope()
         .stream()
         .collect()
         .await;
@@ -331,4 +347,254 @@ async fn a_short_page_with_a_next_link_is_followed() {
         .unwrap();
     assert_eq!(id_numbers(&all), [1, 2, 3, 4, 5, 6]);
     assert_eq!(mem.seen().len(), 3);
+}
+
+/// `total` snapshots in pages of `per` with Atlas-style next links on our origin, and whatever
+/// `totalCount` the test wants to claim.
+fn linked(total: usize, claimed: Option<u64>) -> std::sync::Arc<Memory> {
+    Memory::with(move |req| {
+        let q = req.uri().query().unwrap_or("");
+        let param = |name: &str| {
+            q.split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .map(|v| v.parse::<usize>().unwrap())
+        };
+        let per = param("itemsPerPage").unwrap_or(100);
+        let page = param("pageNum").unwrap_or(1);
+        let start = (page - 1) * per;
+        let ids: Vec<String> = (start..total.min(start + per))
+            .map(|i| format!(r#"{{"id":"{:024x}"}}"#, i + 1))
+            .collect();
+        let next = if start + per < total {
+            format!(
+                r#"{{"rel":"next","href":"https://cloud.mongodb.com{LIST}?pageNum={}&itemsPerPage={per}"}}"#,
+                page + 1
+            )
+        } else {
+            String::new()
+        };
+        let count = claimed.map_or(String::new(), |c| format!(r#","totalCount":{c}"#));
+        Ok(response(
+            200,
+            &format!(
+                r#"{{"results":[{}],"links":[{next}]{count}}}"#,
+                ids.join(",")
+            ),
+        ))
+    })
+}
+
+fn recorder() -> (
+    std::sync::Arc<std::sync::Mutex<Vec<ListWarning>>>,
+    impl Fn(&ListWarning) + Send + Sync + 'static,
+) {
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = warnings.clone();
+    (warnings, move |w: &ListWarning| {
+        sink.lock().unwrap().push(w.clone())
+    })
+}
+
+#[tokio::test]
+async fn next_links_win_over_a_low_total_count() {
+    // Three pages with next links, six snapshots, totalCount 2 (Atlas says it is an estimate).
+    let (g, c, _) = ids();
+    let mem = linked(6, Some(2));
+    let all: Vec<_> = client(mem.clone())
+        .tenant_snapshots()
+        .list(&g, &c)
+        .items_per_page(2)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(id_numbers(&all), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(mem.seen().len(), 3);
+    // Without links the count ends the walk: page 1 holds the two it announces.
+    let mem = Memory::with(|_| {
+        Ok(response(
+            200,
+            r#"{"results":[{"id":"000000000000000000000001"},{"id":"000000000000000000000002"}],"totalCount":2}"#,
+        ))
+    });
+    let all: Vec<_> = client(mem.clone())
+        .tenant_snapshots()
+        .list(&g, &c)
+        .items_per_page(2)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(id_numbers(&all), [1, 2]);
+    assert_eq!(mem.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_page_num_is_stopped_at_the_first_repeat_with_a_warning() {
+    // Full pages, no count, no link, always the same ids.
+    let (g, c, _) = ids();
+    let mem = Memory::with(|_| {
+        Ok(response(
+            200,
+            r#"{"results":[{"id":"000000000000000000000001"},{"id":"000000000000000000000002"}]}"#,
+        ))
+    });
+    let (warnings, on_warning) = recorder();
+    let all: Vec<_> = client(mem.clone())
+        .tenant_snapshots()
+        .list(&g, &c)
+        .items_per_page(2)
+        .on_warning(on_warning)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(id_numbers(&all), [1, 2]);
+    assert_eq!(
+        mem.seen().len(),
+        2,
+        "the second page repeats the first: stop"
+    );
+    let warnings = warnings.lock().unwrap().clone();
+    let [ListWarning::RepeatedPage { page_num: 2, url }] = &warnings[..] else {
+        panic!("{warnings:?}")
+    };
+    assert!(url.contains("pageNum=2"), "{url}");
+    assert!(warnings[0].to_string().contains("ignores the page number"));
+
+    // The same with a next link that the server keeps sending (on our origin).
+    let mem = Memory::with(|_| {
+        Ok(response(
+            200,
+            &format!(
+                r#"{{"results":[{{"id":"000000000000000000000001"}}],"links":[{{"rel":"next","href":"https://cloud.mongodb.com{LIST}?pageNum=2&itemsPerPage=1"}}]}}"#
+            ),
+        ))
+    });
+    let pages: Vec<_> = client(mem.clone())
+        .tenant_snapshots()
+        .list(&g, &c)
+        .items_per_page(1)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 1);
+    assert_eq!(mem.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn one_bad_entry_is_reported_and_the_others_are_kept() {
+    let (g, c, _) = ids();
+    let body = r#"{"results":[{"id":"000000000000000000000001","status":"completed"},{"id":"not-an-id","status":"COMPLETED"},{"id":"000000000000000000000003","startTime":"2026-11-28T09:14:40.120000Z"}],"totalCount":3}"#;
+    let (warnings, on_warning) = recorder();
+    let items: Vec<_> = client(Memory::always(200, body))
+        .tenant_snapshots()
+        .list(&g, &c)
+        .on_warning(on_warning)
+        .stream()
+        .collect()
+        .await;
+    let ok: Vec<_> = items.iter().map(|r| r.as_ref().unwrap().clone()).collect();
+    assert_eq!(id_numbers(&ok), [1, 3]);
+    let warnings = warnings.lock().unwrap().clone();
+    let [ListWarning::Rejected(entry)] = &warnings[..] else {
+        panic!("{warnings:?}")
+    };
+    assert_eq!((entry.page_num, entry.index), (1, 1));
+    assert_eq!(entry.id_text().as_deref(), Some("not-an-id"));
+    assert_eq!(
+        entry.json.get(),
+        r#"{"id":"not-an-id","status":"COMPLETED"}"#
+    );
+    assert!(
+        entry.error.to_string().contains("snapshot id"),
+        "{}",
+        entry.error
+    );
+
+    // One page: the same split, the raw JSON of each entry as received.
+    for page in [
+        client(Memory::always(200, body))
+            .tenant_snapshots()
+            .list(&g, &c)
+            .send()
+            .await
+            .unwrap(),
+        client(Memory::always(200, body))
+            .tenant_snapshots()
+            .list(&g, &c)
+            .pages()
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap()
+            .remove(0),
+    ] {
+        assert_eq!(page.entry_count(), 3);
+        assert_eq!(page.rejected[0].index, 1);
+        assert_eq!(
+            page.items[0].json(),
+            r#"{"id":"000000000000000000000001","status":"completed"}"#
+        );
+        assert!(page.items[1].json().contains(".120000Z"));
+        assert_eq!(
+            page.items[0].value().status,
+            Some(atlas_snapshots::SnapshotStatus::Completed)
+        );
+    }
+}
+
+#[tokio::test]
+async fn raw_entries_of_enveloped_and_flat_pages() {
+    let (g, c, _) = ids();
+    let entry = r#"{"id":"000000000000000000000001", "status" : "completed"}"#;
+    for body in [
+        format!(r#"{{"status":200,"content":{{"results":[{entry}],"totalCount":1}}}}"#),
+        format!(r#"{{"status":200,"results":[{entry}],"totalCount":1}}"#),
+    ] {
+        let page = client(Memory::always_owned(200, body.clone()))
+            .tenant_snapshots()
+            .list(&g, &c)
+            .envelope()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.items[0].json(), entry, "{body}");
+        assert!(page.extra.is_empty(), "{body}");
+    }
+}
+
+fn claimed_count() -> impl Strategy<Value = Option<u64>> {
+    prop_oneof![Just(None), (0u64..40).prop_map(Some)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever `totalCount` claims, a walk over linked pages yields every snapshot once, in
+    /// order, with one request per page.
+    #[test]
+    fn linked_pages_yield_every_snapshot_once(
+        total in 0usize..30,
+        per in 1u32..8,
+        claimed in claimed_count(),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let (g, c, _) = ids();
+        let mem = linked(total, claimed);
+        let all: Vec<_> = rt.block_on(
+            client(mem.clone())
+                .tenant_snapshots()
+                .list(&g, &c)
+                .items_per_page(per)
+                .stream()
+                .try_collect(),
+        ).unwrap();
+        prop_assert_eq!(id_numbers(&all), (1..=total as u64).collect::<Vec<_>>());
+        let pages = total.div_ceil(per as usize).max(1);
+        // A last full page without a link may cost one more (empty) request when no count
+        // says it was the last.
+        let requests = mem.seen().len();
+        prop_assert!(requests == pages || requests == pages + 1, "{} requests for {} pages", requests, pages);
+    }
 }

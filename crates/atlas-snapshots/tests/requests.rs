@@ -4,7 +4,7 @@
 mod common;
 
 use atlas_snapshots::{ApiVersion, ClusterName, GroupId, SnapshotId};
-use common::{GROUP, Memory, SNAPSHOT, client, fixtures, ids, response};
+use common::{Flags, GROUP, Memory, SNAPSHOT, client, fixtures, ids, response};
 use proptest::prelude::*;
 
 const V1_ACCEPT: &str = "application/json";
@@ -57,8 +57,7 @@ async fn get_every_family_version_and_flag() {
                 let mut req = client
                     .tenant_snapshots()
                     .get(&g, &c, &s)
-                    .pretty(pretty)
-                    .envelope(envelope);
+                    .flags(pretty, envelope);
                 if let Some(v) = version {
                     req = req.api_version(*v);
                 }
@@ -81,8 +80,7 @@ async fn get_every_family_version_and_flag() {
             let snap = client
                 .flex_snapshots()
                 .get(&g, &"Flex0".parse().unwrap(), &s)
-                .pretty(pretty)
-                .envelope(envelope)
+                .flags(pretty, envelope)
                 .send()
                 .await
                 .unwrap();
@@ -136,13 +134,10 @@ async fn list_every_family_version_flag_and_paging_parameter() {
                     };
                     let result = match family {
                         "flex" => {
-                            let mut r = client
-                                .flex_snapshots()
-                                .list(&g, &c)
-                                .pretty(pretty)
-                                .envelope(envelope);
+                            let mut r =
+                                client.flex_snapshots().list(&g, &c).flags(pretty, envelope);
                             if paging {
-                                r = r.items_per_page(7).page_num(3).include_count(false);
+                                r = r.items_per_page(7).page_num(3).without_total_count();
                             }
                             r.send().await
                         }
@@ -156,16 +151,15 @@ async fn list_every_family_version_flag_and_paging_parameter() {
                                 .tenant_snapshots()
                                 .list(&g, &c)
                                 .api_version(version)
-                                .pretty(pretty)
-                                .envelope(envelope);
+                                .flags(pretty, envelope);
                             if paging {
-                                r = r.items_per_page(7).page_num(3).include_count(false);
+                                r = r.items_per_page(7).page_num(3).without_total_count();
                             }
                             r.send().await
                         }
                     };
                     let page = result.unwrap();
-                    assert!(page.results.is_empty());
+                    assert!(page.items.is_empty());
                     assert_eq!(page.total_count, Some(0));
                     let seen = mem.last();
                     assert_eq!(seen.method, http::Method::GET);
@@ -196,7 +190,7 @@ fn uri_is_available_without_sending() {
     let uri = client
         .tenant_snapshots()
         .get(&g, &c, &s)
-        .pretty(true)
+        .pretty()
         .uri()
         .unwrap();
     assert_eq!(
@@ -345,15 +339,15 @@ proptest! {
         let (get, list) = if flex {
             let f = client.flex_snapshots();
             (
-                f.get(&group, &cluster, &snapshot).pretty(pretty).envelope(envelope).uri().unwrap(),
-                f.list(&group, &cluster).pretty(pretty).envelope(envelope).uri().unwrap(),
+                f.get(&group, &cluster, &snapshot).flags(pretty, envelope).uri().unwrap(),
+                f.list(&group, &cluster).flags(pretty, envelope).uri().unwrap(),
             )
         } else {
             let t = client.tenant_snapshots();
             let v = if v2 { ApiVersion::V2 } else { ApiVersion::V1 };
             (
-                t.get(&group, &cluster, &snapshot).api_version(v).pretty(pretty).envelope(envelope).uri().unwrap(),
-                t.list(&group, &cluster).api_version(v).pretty(pretty).envelope(envelope).uri().unwrap(),
+                t.get(&group, &cluster, &snapshot).api_version(v).flags(pretty, envelope).uri().unwrap(),
+                t.list(&group, &cluster).api_version(v).flags(pretty, envelope).uri().unwrap(),
             )
         };
         let expected_family = if flex { "flex".to_owned() } else if v2 { "tenant-v2".to_owned() } else { "tenant-v1.0".to_owned() };
@@ -395,5 +389,5 @@ async fn request_futures_are_send_and_can_be_spawned() {
     });
     let (get, page, waited) = handle.await.unwrap().unwrap();
     assert_eq!(get, waited);
-    assert!(page.results.is_empty());
+    assert!(page.items.is_empty());
 }

@@ -15,6 +15,8 @@ pub enum TimeoutKind {
     Attempt,
     /// The whole logical request, with every retry and back-off, exceeded its deadline.
     Total,
+    /// A streamed body ([`BodyStream`](crate::BodyStream)) sent nothing for too long.
+    Idle,
 }
 
 impl std::fmt::Display for TimeoutKind {
@@ -23,6 +25,7 @@ impl std::fmt::Display for TimeoutKind {
             TimeoutKind::Connect => "connect",
             TimeoutKind::Attempt => "attempt",
             TimeoutKind::Total => "total",
+            TimeoutKind::Idle => "idle",
         })
     }
 }

@@ -6,8 +6,7 @@ use std::time::{Duration, Instant};
 
 use atlas_mock::{MockAtlas, MockHandle, seed};
 use atlas_model::{ClusterName, GroupId, SnapshotId, SnapshotStatus};
-use atlas_snapshots::{AtlasClient, WaitEvent};
-use atlas_transport::Stats;
+use atlas_snapshots::{AtlasClient, ProxyConfig, Stats, WaitEvent};
 
 use crate::cli::DemoArgs;
 use crate::duration::format_elapsed;
@@ -103,6 +102,10 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         base_url: mock.base_url().to_owned(),
         base_url_source: crate::config::Source::Default,
         flex: false,
+        public_key_source: None,
+        private_key_source: None,
+        group: None,
+        cluster: Some(seed::CLUSTER_NAME.to_owned()),
     };
     let client = AtlasClient::builder()
         .base_url(mock.base_url())
@@ -112,7 +115,7 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
             env!("CARGO_PKG_VERSION")
         ))
         // The mock is on loopback: a proxy from the environment (HTTP_PROXY) must not be used.
-        .proxy(atlas_transport::ProxyConfig::none())
+        .proxy(ProxyConfig::none())
         .build()
         .map_err(|e| describe(&e, &target))?;
 
@@ -186,7 +189,7 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         .timeout(WAIT_TIMEOUT)
         .on_change(move |ev: &WaitEvent| {
             let status = ev
-                .snapshot
+                .value
                 .status
                 .as_ref()
                 .map_or("(no status)", SnapshotStatus::as_str);

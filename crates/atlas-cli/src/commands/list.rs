@@ -1,47 +1,49 @@
 //! `list`: one page, or every page with `--all`.
 
-use atlas_model::{Paginated, TenantSnapshot};
-use futures_util::StreamExt;
+use atlas_snapshots::{List, ListWarning, Page, PageItem, SnapshotPage};
+use futures_util::TryStreamExt;
+use serde_json::value::RawValue;
 
 use crate::cli::{ListArgs, OutputFormat};
 use crate::errors::{CliError, Exit};
 use crate::failure::describe;
-use crate::output::{self, Ui};
+use crate::output::{self, Ui, bold};
 
 pub(super) async fn run(args: ListArgs, ui: Ui) -> Result<Exit, CliError> {
-    let session = super::connect(&args.conn, &args.cluster, ui, args.timeout)?;
+    let limit = args.timeout.and_then(|t| t.duration());
+    let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
     let s = &session;
+    let forced = args.cluster.forced_kind().map(super::kind_of);
+    let request = || {
+        let req = s.client.snapshots().list(&s.group, &s.cluster);
+        let req = match forced {
+            Some(k) => req.kind(k),
+            None => req,
+        };
+        configure(req, args.items_per_page, args.page, ui)
+    };
     if args.all {
-        let snapshots = super::within(args.timeout, async {
-            let mut all = Vec::new();
-            if args.cluster.flex {
-                let mut req = s.client.flex_snapshots().list(&s.group, &s.cluster);
-                if let Some(n) = args.items_per_page {
-                    req = req.items_per_page(n);
-                }
-                let mut stream = std::pin::pin!(req.stream());
-                while let Some(item) = stream.next().await {
-                    all.push(item.map_err(|e| describe(&e, &s.target))?);
-                }
-            } else {
-                let mut req = s.client.tenant_snapshots().list(&s.group, &s.cluster);
-                if let Some(n) = args.items_per_page {
-                    req = req.items_per_page(n);
-                }
-                let mut stream = std::pin::pin!(req.stream());
-                while let Some(item) = stream.next().await {
-                    all.push(item.map_err(|e| describe(&e, &s.target))?);
-                }
-            }
-            Ok(all)
+        let pages = super::within(limit, async {
+            request()
+                .pages()
+                .try_collect()
+                .await
+                .map_err(|e| describe(&e, &s.target))
         })
         .await?;
-        tracing::info!(count = snapshots.len(), stats = ?s.client.stats(), "list --all done");
+        let pages: Vec<SnapshotPage> = pages;
+        tracing::info!(pages = pages.len(), stats = ?s.client.stats(), "list --all done");
         let text = match ui.format {
-            OutputFormat::Json => all_as_json(snapshots, ui.stdout_tty)?,
+            OutputFormat::Json => all_as_json(&pages, ui.stdout_tty)?,
             OutputFormat::Table => {
-                let mut t = output::snapshot_table(&snapshots, ui.color_out());
-                t.push_str(&format!("{} snapshots\n", snapshots.len()));
+                let snaps = typed(&pages);
+                let skipped: usize = pages.iter().map(|p| p.rejected.len()).sum();
+                let mut t = output::snapshot_table(&snaps, ui.color_out());
+                t.push_str(&format!("{} snapshots", snaps.len()));
+                if skipped > 0 {
+                    t.push_str(&format!(" ({skipped} skipped, see the warnings)"));
+                }
+                t.push('\n');
                 t.into_bytes()
             }
         };
@@ -49,30 +51,14 @@ pub(super) async fn run(args: ListArgs, ui: Ui) -> Result<Exit, CliError> {
         return Ok(Exit::Ok);
     }
 
-    let response = super::within(args.timeout, async {
-        let result = if args.cluster.flex {
-            let mut req = s.client.flex_snapshots().list(&s.group, &s.cluster);
-            if let Some(n) = args.items_per_page {
-                req = req.items_per_page(n);
-            }
-            if let Some(p) = args.page {
-                req = req.page_num(p);
-            }
-            req.send_full().await
-        } else {
-            let mut req = s.client.tenant_snapshots().list(&s.group, &s.cluster);
-            if let Some(n) = args.items_per_page {
-                req = req.items_per_page(n);
-            }
-            if let Some(p) = args.page {
-                req = req.page_num(p);
-            }
-            req.send_full().await
-        };
-        result.map_err(|e| describe(&e, &s.target))
+    let response = super::within(limit, async {
+        request()
+            .send_full()
+            .await
+            .map_err(|e| describe(&e, &s.target))
     })
     .await?;
-    tracing::info!(status = %response.status, bytes = response.body.len(), stats = ?s.client.stats(), "list done");
+    tracing::info!(status = %response.status, bytes = response.body.len(), served_by = %response.served_by.url, kind = ?response.served_by.kind, stats = ?s.client.stats(), "list done");
     super::warn_deprecation(
         response.deprecation.as_deref(),
         response.sunset.as_deref(),
@@ -82,8 +68,9 @@ pub(super) async fn run(args: ListArgs, ui: Ui) -> Result<Exit, CliError> {
         OutputFormat::Json => output::json_bytes(&response.body, ui.stdout_tty, false),
         OutputFormat::Table => {
             let page = &response.value;
-            let mut t = output::snapshot_table(&page.results, ui.color_out());
-            t.push_str(&page_footer(page, args.page.unwrap_or(1)));
+            let snaps = typed(std::slice::from_ref(page));
+            let mut t = output::snapshot_table(&snaps, ui.color_out());
+            t.push_str(&page_footer(page, "snapshots"));
             t.into_bytes()
         }
     };
@@ -91,35 +78,73 @@ pub(super) async fn run(args: ListArgs, ui: Ui) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-fn write(bytes: &[u8]) -> Result<(), CliError> {
+/// Page size, first page and the warning printer, for any list.
+pub(crate) fn configure<'a, K, T: PageItem>(
+    mut req: List<'a, K, T>,
+    items_per_page: Option<u32>,
+    page: Option<u32>,
+    ui: Ui,
+) -> List<'a, K, T> {
+    if let Some(n) = items_per_page {
+        req = req.items_per_page(n);
+    }
+    if let Some(p) = page {
+        req = req.page_num(p);
+    }
+    let color = ui.color_err();
+    req.on_warning(move |w: &ListWarning| {
+        let line = format!("{} {w}\n", bold("warning:", color));
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr().lock(),
+            crate::logging::redact(&line).as_bytes(),
+        );
+    })
+}
+
+pub(crate) fn write(bytes: &[u8]) -> Result<(), CliError> {
     output::write_stdout(bytes)
         .map_err(|e| CliError::new(Exit::Api, format!("cannot write to stdout: {e}")))
 }
 
-/// `{"results": [...], "totalCount": N}`: the shape of one page, so that `jq '.results[]'`
-/// works the same with and without `--all`.
-fn all_as_json(snapshots: Vec<TenantSnapshot>, tty: bool) -> Result<Vec<u8>, CliError> {
-    let total = snapshots.len() as u64;
-    let page = Paginated {
-        results: snapshots,
-        total_count: Some(total),
-        ..Paginated::default()
-    };
-    let encoded = if tty {
-        serde_json::to_vec_pretty(&page).map(|mut v| {
-            v.push(b'\n');
-            v
-        })
-    } else {
-        serde_json::to_vec(&page)
-    };
-    encoded.map_err(|e| CliError::new(Exit::Api, format!("cannot encode the list: {e}")))
+pub(crate) fn typed<T: PageItem>(pages: &[Page<T>]) -> Vec<T> {
+    pages
+        .iter()
+        .flat_map(|p| p.items.iter().map(|s| s.value().clone()))
+        .collect()
 }
 
-fn page_footer(page: &Paginated<TenantSnapshot>, page_num: u32) -> String {
-    let mut s = format!("page {page_num}: {} snapshots", page.results.len());
+/// Every page's entries in one object of a page's shape, `{"results": [...], "totalCount":
+/// N}`, so that `jq '.results[]'` works the same with and without `--all`. Each entry is the
+/// JSON Atlas sent, byte for byte (the ones this command could not decode too: they were
+/// reported on stderr); on a terminal the whole is pretty-printed.
+pub(crate) fn all_as_json<T: PageItem>(pages: &[Page<T>], tty: bool) -> Result<Vec<u8>, CliError> {
+    #[derive(serde::Serialize)]
+    struct All<'a> {
+        results: Vec<&'a RawValue>,
+        #[serde(rename = "totalCount")]
+        total_count: usize,
+    }
+    let results: Vec<&RawValue> = pages.iter().flat_map(Page::entries_json).collect();
+    let all = All {
+        total_count: results.len(),
+        results,
+    };
+    let compact = serde_json::to_vec(&all)
+        .map_err(|e| CliError::new(Exit::Api, format!("cannot encode the list: {e}")))?;
+    Ok(output::json_bytes(&compact, tty, false))
+}
+
+pub(crate) fn page_footer<T: PageItem>(page: &Page<T>, what: &str) -> String {
+    let page_num = page.page_num;
+    let mut s = format!("page {page_num}: {} {what}", page.items.len());
     if let Some(total) = page.total_count {
         s.push_str(&format!(" of {total}"));
+    }
+    if !page.rejected.is_empty() {
+        s.push_str(&format!(
+            ", {} skipped (see the warnings)",
+            page.rejected.len()
+        ));
     }
     if page.next_href().is_some() {
         s.push_str(&format!(
@@ -129,37 +154,4 @@ fn page_footer(page: &Paginated<TenantSnapshot>, page_num: u32) -> String {
     }
     s.push('\n');
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn all_json_has_the_page_shape() {
-        let snap =
-            atlas_model::parse_snapshot(r#"{"id":"5cc310ace5dc7ce369814bc8","status":"FAILED"}"#)
-                .unwrap();
-        let bytes = all_as_json(vec![snap], false).unwrap();
-        assert_eq!(
-            String::from_utf8(bytes).unwrap(),
-            r#"{"results":[{"id":"5cc310ace5dc7ce369814bc8","status":"FAILED"}],"totalCount":1}"#
-        );
-    }
-
-    #[test]
-    fn footer_mentions_next_page() {
-        let page: Paginated<TenantSnapshot> = Paginated {
-            total_count: Some(8),
-            links: vec![atlas_model::Link {
-                href: "http://x/?pageNum=3".into(),
-                rel: "next".into(),
-            }],
-            ..Paginated::default()
-        };
-        assert_eq!(
-            page_footer(&page, 2),
-            "page 2: 0 snapshots of 8 (next: --page 3, or --all for every page)\n"
-        );
-    }
 }

@@ -1,25 +1,26 @@
 //! The commands.
 
 mod demo;
+mod download;
 mod get;
 mod list;
 mod mock;
+mod restores;
 mod wait;
 
 pub(crate) use mock::MockArgs;
 
 use std::time::Duration;
 
-use atlas_model::{ClusterName, GroupId, SnapshotId};
-use atlas_snapshots::AtlasClient;
-use atlas_transport::Timeouts;
+use atlas_snapshots::{AtlasClient, ClusterKind, ClusterName, GroupId, SnapshotId, Timeouts};
 
-use crate::cli::{ClusterArgs, Command, CompletionsArgs, ConnectionArgs};
-use crate::config::{self, Connection};
+use crate::cli::{ClusterArgs, Command, CompletionsArgs, ConnectionArgs, KindArg};
+use crate::config::{self, Connection, Interactive, Resolver};
 use crate::errors::{CliError, Exit};
 use crate::failure::Target;
 use crate::logging;
 use crate::output::Ui;
+use crate::profile::{ProfileFile, config_path};
 
 /// Runs an async command.
 pub(crate) async fn run(command: Command, ui: Ui) -> Result<Exit, CliError> {
@@ -27,6 +28,8 @@ pub(crate) async fn run(command: Command, ui: Ui) -> Result<Exit, CliError> {
         Command::Get(args) => get::run(args, ui).await,
         Command::List(args) => list::run(args, ui).await,
         Command::Wait(args) => wait::run(args, ui).await,
+        Command::Download(args) => download::run(args, ui).await,
+        Command::Restores(cmd) => restores::run(cmd, ui).await,
         Command::Mock(args) => mock::run(args, ui).await,
         Command::Demo(args) => demo::run(args, ui).await,
         Command::Completions(args) => completions(&args),
@@ -77,7 +80,15 @@ fn prompt_private_key(ui: Ui) -> impl Fn(&str) -> Option<std::io::Result<String>
     }
 }
 
-/// Resolves the configuration and builds the client.
+/// Reads all of standard input (for `--private-key-file -`).
+fn read_stdin() -> std::io::Result<String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+    Ok(text)
+}
+
+/// Resolves the configuration and builds the client. The config file is read only if a value
+/// has to come from it.
 pub(crate) fn connect(
     conn: &ConnectionArgs,
     cluster: &ClusterArgs,
@@ -85,16 +96,27 @@ pub(crate) fn connect(
     limit: Option<Duration>,
 ) -> Result<Session, CliError> {
     let env = config::process_env;
-    let path = config::config_path(&env);
-    let profile = config::load_profile(path.as_deref(), conn.profile.as_deref())?;
-    tracing::debug!(?path, ?profile, "configuration file");
+    let path = config_path(&env);
+    let profile = ProfileFile::new(path, conn.profile.clone());
+    let settings = Resolver {
+        env: &env,
+        profile: &profile,
+    };
     let cluster_name: ClusterName = cluster
         .cluster_name
+        .trim()
         .parse()
         .map_err(|e| CliError::usage(format!("invalid --cluster-name: {e}")))?;
-    let (group, group_source) = config::resolve_group_id(cluster, profile.as_ref(), &env)?;
-    let connection: Connection =
-        config::resolve_connection(conn, profile.as_ref(), &env, &prompt_private_key(ui))?;
+    let (group, group_source) = config::resolve_group_id(cluster, settings)?;
+    let prompt = prompt_private_key(ui);
+    let connection: Connection = config::resolve_connection(
+        conn,
+        settings,
+        Interactive {
+            prompt: &prompt,
+            stdin: &read_stdin,
+        },
+    )?;
     logging::register_secret(connection.private_key.expose());
     tracing::info!(
         base_url = %connection.base_url,
@@ -104,13 +126,18 @@ pub(crate) fn connect(
         private_key_source = %connection.private_key_source,
         group_id = %group,
         group_id_source = %group_source,
+        config_file_read = profile.was_read(),
         "resolved configuration"
     );
-    tracing::debug!(?connection, "connection");
+    tracing::debug!(?connection, ?profile, "connection");
     let target = Target {
         base_url: connection.base_url.clone(),
         base_url_source: connection.base_url_source.clone(),
-        flex: cluster.flex,
+        flex: cluster.forced_kind() == Some(KindArg::Flex),
+        public_key_source: Some(connection.public_key_source.clone()),
+        private_key_source: Some(connection.private_key_source.clone()),
+        group: Some((group.to_string(), group_source)),
+        cluster: Some(cluster_name.to_string()),
     };
     let mut builder = AtlasClient::builder()
         .base_url(connection.base_url.clone())
@@ -140,7 +167,32 @@ pub(crate) fn connect(
     })
 }
 
-/// Validates `--snapshot-id`.
+/// The library's kind for `--kind` / `--flex`.
+pub(crate) fn kind_of(arg: KindArg) -> ClusterKind {
+    match arg {
+        KindArg::Tenant => ClusterKind::Tenant,
+        KindArg::Flex => ClusterKind::Flex,
+    }
+}
+
+/// The snapshot id of a command that also takes `--latest`: exactly one of the two.
+pub(crate) fn snapshot_or_latest(
+    given: Option<&str>,
+    latest: bool,
+) -> Result<Option<SnapshotId>, CliError> {
+    match (given, latest) {
+        (Some(_), true) => Err(CliError::usage(
+            "give either --snapshot-id (or the id as an argument) or --latest, not both",
+        )),
+        (Some(raw), false) => snapshot_id(raw).map(Some),
+        (None, true) => Ok(None),
+        (None, false) => Err(CliError::usage("no snapshot id").with_hint(
+            "pass --snapshot-id ID (or the id as the first argument), or --latest for the newest COMPLETED snapshot",
+        )),
+    }
+}
+
+/// Validates the snapshot id (`--snapshot-id` or the first argument).
 pub(crate) fn snapshot_id(raw: &str) -> Result<SnapshotId, CliError> {
     raw.trim().parse().map_err(|e| {
         CliError::usage(format!("invalid --snapshot-id: {e}")).with_hint(
@@ -149,7 +201,7 @@ pub(crate) fn snapshot_id(raw: &str) -> Result<SnapshotId, CliError> {
     })
 }
 
-/// Runs `fut`, giving up after `limit` with exit code 5.
+/// Runs `fut`, giving up after `limit` (if any) with exit code 5.
 pub(crate) async fn within<T>(
     limit: Option<Duration>,
     fut: impl std::future::Future<Output = Result<T, CliError>>,
@@ -164,7 +216,7 @@ pub(crate) async fn within<T>(
                     crate::duration::format_elapsed(t)
                 ),
             )
-            .with_hint("check the network and the base URL, or raise --timeout"))
+            .with_hint("check the network and the base URL, or raise --timeout (0: no limit)"))
         }),
     }
 }

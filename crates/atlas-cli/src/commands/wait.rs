@@ -4,8 +4,7 @@
 
 use std::time::Duration;
 
-use atlas_model::{SnapshotStatus, TenantSnapshot};
-use atlas_snapshots::WaitEvent;
+use atlas_snapshots::{PollOutcome, SnapshotStatus, TenantSnapshot, WaitEvent, WaitPoll, Watched};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{OutputFormat, WaitArgs};
@@ -57,7 +56,7 @@ impl Progress {
         }
     }
 
-    /// Reports one status change.
+    /// Reports one status change (lines mode: one line per change).
     pub(crate) fn event(&self, status: &str, elapsed: Duration, polls: u32) {
         match self {
             Progress::Spinner { bar, color } => {
@@ -70,6 +69,38 @@ impl Progress {
                     paint_status(status, *color),
                     format_elapsed(elapsed)
                 );
+            }
+        }
+    }
+
+    /// Reports every poll: the spinner shows the latest poll and what it got; in lines mode
+    /// only a retried error gets a line (status changes have theirs).
+    pub(crate) fn poll<T: Watched>(&self, poll: &WaitPoll<'_, T>, last_status: &str) {
+        let retry = match &poll.outcome {
+            PollOutcome::Retrying(e) => Some(retrying_text(e, poll.next_poll_in)),
+            _ => None,
+        };
+        match self {
+            Progress::Spinner { bar, color } => {
+                let status = match &poll.outcome {
+                    PollOutcome::Value(s) => status_text(*s),
+                    _ => last_status.to_owned(),
+                };
+                let mut msg = format!("{} (poll {})", paint_status(&status, *color), poll.polls);
+                if let Some(r) = retry {
+                    msg.push_str(&format!(", {r}"));
+                }
+                bar.set_message(msg);
+            }
+            Progress::Lines { .. } => {
+                if let Some(r) = retry {
+                    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+                    eprintln!(
+                        "{now} {r} (poll {}, after {})",
+                        poll.polls,
+                        format_elapsed(poll.elapsed)
+                    );
+                }
             }
         }
     }
@@ -91,45 +122,80 @@ fn status_of(s: &TenantSnapshot) -> &str {
         .map_or("(no status)", SnapshotStatus::as_str)
 }
 
+/// The status of anything waited for, as text.
+pub(crate) fn status_text<T: Watched>(v: &T) -> String {
+    v.status()
+        .map_or_else(|| "(no status)".to_owned(), ToString::to_string)
+}
+
+/// `retrying in 12.3s: Atlas server error 503 ...`, on one line.
+fn retrying_text(e: &atlas_snapshots::Error, next: Option<Duration>) -> String {
+    let first_line = |t: String| t.lines().next().unwrap_or_default().to_owned();
+    let what = first_line(crate::logging::redact(&e.to_string()));
+    match next {
+        Some(d) => format!("retrying in {}: {what}", format_elapsed(d)),
+        None => format!("no time left to retry: {what}"),
+    }
+}
+
 pub(super) async fn run(args: WaitArgs, ui: Ui) -> Result<Exit, CliError> {
-    let snapshot_id = super::snapshot_id(&args.snapshot_id)?;
-    let session = super::connect(&args.conn, &args.cluster, ui, Some(args.timeout))?;
+    let Some(raw) = args.snapshot.given() else {
+        return Err(CliError::usage("no snapshot id")
+            .with_hint("pass --snapshot-id ID, or the id as the first argument"));
+    };
+    let snapshot_id = super::snapshot_id(raw)?;
+    let limit = args.timeout.duration();
+    let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
     let s = &session;
     let progress = Progress::new(ui, &format!("waiting for snapshot {snapshot_id}"));
     let started = std::time::Instant::now();
+    let last_status = std::sync::Arc::new(std::sync::Mutex::new(String::from("...")));
     let on_change = {
         let progress = progress.clone();
+        let last_status = last_status.clone();
         move |ev: &WaitEvent| {
-            progress.event(status_of(&ev.snapshot), ev.elapsed, ev.polls);
+            let status = status_of(&ev.value).to_owned();
+            progress.event(&status, ev.elapsed, ev.polls);
+            *last_status
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = status;
         }
     };
-    let result = if args.cluster.flex {
-        s.client
-            .flex_snapshots()
-            .wait(&s.group, &s.cluster, &snapshot_id)
-            .interval(args.interval)
-            .timeout(args.timeout)
-            .on_change(on_change)
-            .send()
-            .await
-    } else {
-        s.client
-            .tenant_snapshots()
-            .wait(&s.group, &s.cluster, &snapshot_id)
-            .interval(args.interval)
-            .timeout(args.timeout)
-            .on_change(on_change)
-            .send()
-            .await
+    let on_poll = {
+        let progress = progress.clone();
+        move |poll: &WaitPoll<'_>| {
+            let last = last_status
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            progress.poll(poll, &last);
+        }
     };
+    let mut wait = s
+        .client
+        .snapshots()
+        .wait(&s.group, &s.cluster, &snapshot_id)
+        .interval(args.interval)
+        .on_change(on_change)
+        .on_poll(on_poll);
+    if let Some(k) = args.cluster.forced_kind() {
+        wait = wait.kind(super::kind_of(k));
+    }
+    let result = match limit {
+        Some(t) => wait.timeout(t),
+        None => wait.no_timeout(),
+    }
+    .send_full()
+    .await;
     let elapsed = format_elapsed(started.elapsed());
-    let snapshot = match result {
-        Ok(snap) => snap,
+    let response = match result {
+        Ok(response) => response,
         Err(e) => {
             progress.finish(None);
             return Err(describe(&e, &s.target));
         }
     };
+    let snapshot = &response.value;
     tracing::info!(stats = ?s.client.stats(), "wait done");
     let status = snapshot.status.clone();
     let summary = format!(
@@ -139,23 +205,13 @@ pub(super) async fn run(args: WaitArgs, ui: Ui) -> Result<Exit, CliError> {
         } else {
             "✗"
         },
-        paint_status(status_of(&snapshot), ui.color_err()),
+        paint_status(status_of(snapshot), ui.color_err()),
     );
     progress.finish(Some(&summary));
+    // json: the last poll's body exactly as Atlas sent it (pretty-printed on a terminal).
     let text = match ui.format {
-        OutputFormat::Json => {
-            let encoded = if ui.stdout_tty {
-                serde_json::to_vec_pretty(&snapshot).map(|mut v| {
-                    v.push(b'\n');
-                    v
-                })
-            } else {
-                serde_json::to_vec(&snapshot)
-            };
-            encoded
-                .map_err(|e| CliError::new(Exit::Api, format!("cannot encode the snapshot: {e}")))?
-        }
-        OutputFormat::Table => output::snapshot_details(&snapshot, ui.color_out()).into_bytes(),
+        OutputFormat::Json => output::json_bytes(&response.body, ui.stdout_tty, false),
+        OutputFormat::Table => output::snapshot_details(snapshot, ui.color_out()).into_bytes(),
     };
     output::write_stdout(&text)
         .map_err(|e| CliError::new(Exit::Api, format!("cannot write to stdout: {e}")))?;

@@ -3,12 +3,15 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod scripted;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use atlas_mock::{MockAtlas, MockBuilder, MockHandle, seed};
+pub use atlas_mock::seed;
+use atlas_mock::{MockAtlas, MockBuilder, MockHandle};
 
 /// Every variable the command reads, removed so that the developer's own settings never leak in.
 const CLEARED: &[&str] = &[

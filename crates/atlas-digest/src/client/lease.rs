@@ -22,6 +22,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
@@ -94,6 +95,8 @@ const LEFT_NONCES: usize = 8;
 /// The lock shared by a client, its request states, leases and waits.
 pub(crate) struct Shared {
     inner: Mutex<Inner>,
+    /// Ids of request states (no lock needed to hand one out).
+    states: AtomicU64,
 }
 
 impl Shared {
@@ -112,7 +115,13 @@ impl Shared {
                 origin: None,
                 left: VecDeque::new(),
             }),
+            states: AtomicU64::new(1),
         }
+    }
+
+    /// A fresh request-state id.
+    pub(crate) fn state_id(&self) -> u64 {
+        self.states.fetch_add(1, Ordering::Relaxed)
     }
 
     pub(crate) fn lock(&self) -> Guard<'_> {

@@ -159,6 +159,8 @@ pub struct RequestState {
     shared: Arc<Shared>,
     id: u64,
     ticket: Option<u64>,
+    /// This state may hold the probe role (set when told to probe; cleared when it is released).
+    probing: bool,
     unauthorized: u8,
     stale_retry_used: bool,
     body_known: bool,
@@ -182,7 +184,10 @@ impl fmt::Debug for RequestState {
 
 impl Drop for RequestState {
     fn drop(&mut self) {
-        self.shared.lock().abandon(self.id, self.ticket);
+        // Only a state that waits in the queue or may be probing has anything to give up.
+        if self.ticket.is_some() || self.probing {
+            self.shared.lock().abandon(self.id, self.ticket);
+        }
     }
 }
 
@@ -347,35 +352,17 @@ impl DigestClient {
 
     /// Per-logical-request state; bounds attempts so that no loop is possible.
     pub fn start(&self) -> RequestState {
-        let id = self.shared.lock().new_id();
         RequestState {
             shared: self.shared.clone(),
-            id,
+            id: self.shared.state_id(),
             ticket: None,
+            probing: false,
             unauthorized: 0,
             stale_retry_used: false,
             body_known: false,
             seen_epoch: None,
             adopted_epoch: None,
             sent: None,
-        }
-    }
-
-    fn check_origin(&self, req: &RequestFacts<'_>) -> Result<(), DigestError> {
-        let Some(requested) = request_origin(req)? else {
-            return Ok(());
-        };
-        let mut g = self.shared.lock();
-        match &g.origin {
-            Some(bound) if *bound != requested => Err(DigestError::OriginMismatch {
-                bound: bound.clone(),
-                requested,
-            }),
-            Some(_) => Ok(()),
-            None => {
-                g.origin = Some(requested);
-                Ok(())
-            }
         }
     }
 
@@ -392,10 +379,22 @@ impl DigestClient {
         cnonce: &str,
     ) -> Result<Authorize, DigestError> {
         validate_request(req)?;
-        self.check_origin(req)?;
+        let requested = request_origin(req)?;
         state.body_known = req.body.is_some();
         let slot = {
             let mut g = self.shared.lock();
+            if let Some(requested) = requested {
+                match &g.origin {
+                    Some(bound) if *bound != requested => {
+                        return Err(DigestError::OriginMismatch {
+                            bound: bound.clone(),
+                            requested,
+                        });
+                    }
+                    Some(_) => {}
+                    None => g.origin = Some(requested),
+                }
+            }
             if let Some(s) = state.sent.take() {
                 g.retire(s.epoch, s.nc);
             }
@@ -404,6 +403,7 @@ impl DigestClient {
         match slot {
             Slot::Probe => {
                 state.seen_epoch = None;
+                state.probing = true;
                 Ok(Authorize::Probe)
             }
             Slot::Wait(id) => Ok(Authorize::Wait(NcWait {

@@ -1,7 +1,7 @@
 //! Where the server looks users up: [`CredentialStore`], [`StoredSecret`], [`InMemoryCredentials`].
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Mutex;
 
@@ -109,14 +109,15 @@ pub trait CredentialStore {
 /// Userhash index: per (realm, hash function), lowercase hex userhash -> username.
 type UserhashIndex = Vec<(String, Algorithm, HashMap<String, String>)>;
 
-/// A `HashMap`-based [`CredentialStore`] for one realm (the realm argument of lookups is ignored).
-/// `Debug` lists usernames only.
+/// A map-based [`CredentialStore`] for one realm (the realm argument of lookups is ignored).
+/// `Debug` lists usernames only. Users sit in a `BTreeMap` (a lookup compares a few short strings; no
+/// per-request hashing of the attacker-chosen username).
 ///
 /// `resolve_userhash` uses an index built on first use for each (realm, hash function), so a request
 /// costs one map lookup however many users there are; `insert` and `remove` drop the index.
 #[derive(Default)]
 pub struct InMemoryCredentials {
-    users: HashMap<String, StoredSecret>,
+    users: BTreeMap<String, StoredSecret>,
     userhashes: Mutex<UserhashIndex>,
 }
 
@@ -131,8 +132,7 @@ impl Clone for InMemoryCredentials {
 
 impl fmt::Debug for InMemoryCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut names: Vec<&str> = self.users.keys().map(String::as_str).collect();
-        names.sort_unstable();
+        let names: Vec<&str> = self.users.keys().map(String::as_str).collect();
         f.debug_struct("InMemoryCredentials")
             .field("users", &names)
             .finish()

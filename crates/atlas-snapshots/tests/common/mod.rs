@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use atlas_snapshots::{AtlasClient, ClusterName, GroupId, SnapshotId};
 use atlas_transport::Executor;
@@ -14,7 +15,7 @@ use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 
 pub type Answer = Result<Response<Bytes>, atlas_transport::Error>;
-type Responder = Box<dyn Fn(&Request<Bytes>) -> Answer + Send + Sync>;
+type Responder = Box<dyn Fn(&Request<Bytes>) -> (Duration, Answer) + Send + Sync>;
 
 /// One request as the executor saw it, with the (virtual) time it arrived.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct Seen {
     pub method: http::Method,
     pub uri: http::Uri,
     pub accept: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Bytes,
     pub at: tokio::time::Instant,
 }
 
@@ -60,6 +63,13 @@ impl Memory {
     }
 
     pub fn with(f: impl Fn(&Request<Bytes>) -> Answer + Send + Sync + 'static) -> Arc<Self> {
+        Memory::slow(move |r| (Duration::ZERO, f(r)))
+    }
+
+    /// Like [`Memory::with`], each answer after the given (tokio) time: a slow server.
+    pub fn slow(
+        f: impl Fn(&Request<Bytes>) -> (Duration, Answer) + Send + Sync + 'static,
+    ) -> Arc<Self> {
         Arc::new(Memory {
             responder: Some(Box::new(f)),
             ..Memory::default()
@@ -68,6 +78,10 @@ impl Memory {
 
     pub fn always(status: u16, body: &'static str) -> Arc<Self> {
         Memory::with(move |_| Ok(response(status, body)))
+    }
+
+    pub fn always_owned(status: u16, body: String) -> Arc<Self> {
+        Memory::with(move |_| Ok(response(status, &body)))
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -91,20 +105,33 @@ impl Executor for Memory {
                 .headers()
                 .get(http::header::ACCEPT)
                 .map(|v| v.to_str().unwrap().to_owned()),
+            content_type: request
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap().to_owned()),
+            body: request.body().clone(),
             at: tokio::time::Instant::now(),
         });
         let queued = self.queue.lock().unwrap().pop_front();
-        let answer = match queued {
-            Some(a) => a,
+        let (delay, answer) = match queued {
+            Some(a) => (Duration::ZERO, a),
             None => match &self.responder {
                 Some(f) => f(&request),
-                None => Err(atlas_transport::Error::Other {
-                    url: Some(request.uri().to_string()),
-                    message: "the in-memory executor has no answer left".into(),
-                }),
+                None => (
+                    Duration::ZERO,
+                    Err(atlas_transport::Error::Other {
+                        url: Some(request.uri().to_string()),
+                        message: "the in-memory executor has no answer left".into(),
+                    }),
+                ),
             },
         };
-        Box::pin(async move { answer })
+        Box::pin(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            answer
+        })
     }
 }
 
@@ -147,6 +174,8 @@ pub fn ids() -> (GroupId, ClusterName, SnapshotId) {
     )
 }
 
+pub mod object_store;
+
 pub mod fixtures {
     pub const SEED_V1: &str = include_str!("../../../atlas-model/tests/fixtures/seed_v1.json");
     pub const FLEX: &str = include_str!("../../../atlas-model/tests/fixtures/v2_flex_links.json");
@@ -170,4 +199,32 @@ pub mod fixtures {
 /// A snapshot body with `status`.
 pub fn snapshot_body(status: &str) -> String {
     format!(r#"{{"id":"{SNAPSHOT}","status":"{status}","mongoDBVersion":"8.0.4"}}"#)
+}
+
+/// Sets `pretty` and `envelope` from booleans, for tests that try every combination.
+pub trait Flags: Sized {
+    fn set_pretty(self) -> Self;
+    fn set_envelope(self) -> Self;
+    fn flags(self, pretty: bool, envelope: bool) -> Self {
+        let s = if pretty { self.set_pretty() } else { self };
+        if envelope { s.set_envelope() } else { s }
+    }
+}
+
+impl<K> Flags for atlas_snapshots::GetSnapshot<'_, K> {
+    fn set_pretty(self) -> Self {
+        self.pretty()
+    }
+    fn set_envelope(self) -> Self {
+        self.envelope()
+    }
+}
+
+impl<K, T: atlas_snapshots::PageItem> Flags for atlas_snapshots::List<'_, K, T> {
+    fn set_pretty(self) -> Self {
+        self.pretty()
+    }
+    fn set_envelope(self) -> Self {
+        self.envelope()
+    }
 }
