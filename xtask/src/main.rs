@@ -21,7 +21,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   ci                         fmt --check, clippy -D warnings, tests, docs -D warnings
-  bench [--runs N] [--quick]  benchmarks side by side, written to docs/benchmarks.md
+  bench [--runs N] [--quick] [--downloads-only]
+                             benchmarks side by side, written to docs/benchmarks.md
   fuzz [--seconds N] [--target NAME]
                              every cargo-fuzz target for N seconds (default 20)
   release <version> [--dry-run] [--skip-ci] [--no-verify]

@@ -21,6 +21,7 @@
 //! Nothing here asserts a timing; it prints and records, and says plainly which target is missed.
 
 mod cli;
+mod download;
 mod micro;
 mod procs;
 mod report;
@@ -46,9 +47,11 @@ pub(crate) struct Sizes {
     pub(crate) challenge_requests: u64,
     pub(crate) cli_runs: usize,
     pub(crate) quick: bool,
+    /// Only the download section (the rest of the report is left out).
+    pub(crate) downloads_only: bool,
 }
 
-const USAGE: &str = "usage: cargo xtask bench [--rounds N] [--quick]";
+const USAGE: &str = "usage: cargo xtask bench [--rounds N] [--quick] [--downloads-only]";
 
 fn parse(args: &[String]) -> Result<Sizes> {
     let mut sizes = Sizes {
@@ -60,6 +63,7 @@ fn parse(args: &[String]) -> Result<Sizes> {
         challenge_requests: 5_000,
         cli_runs: 20,
         quick: false,
+        downloads_only: false,
     };
     let mut rounds = None;
     let mut it = args.iter();
@@ -72,6 +76,7 @@ fn parse(args: &[String]) -> Result<Sizes> {
                 ensure!(n > 0, "--rounds must be at least 1");
                 rounds = Some(n);
             }
+            "--downloads-only" => sizes.downloads_only = true,
             "--quick" => {
                 sizes = Sizes {
                     rounds: 3,
@@ -82,6 +87,7 @@ fn parse(args: &[String]) -> Result<Sizes> {
                     challenge_requests: 1_000,
                     cli_runs: 5,
                     quick: true,
+                    downloads_only: sizes.downloads_only,
                 };
             }
             other => bail!("unknown argument `{other}`; {USAGE}"),
@@ -104,6 +110,23 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     let root = root();
     let release = root.join("target").join("release");
     build(&root)?;
+    // Downloads use `atlas-snapshots mock` (its flex download route), one per archive size.
+    let archive_mib: &[u64] = if sizes.quick { &[16, 64] } else { &[64, 1024] };
+    let download_rounds = sizes.rounds.min(5);
+    if sizes.downloads_only {
+        let d = download::run(&release, archive_mib, download_rounds)?;
+        let mut text = String::new();
+        d.render(&mut text);
+        for (target, at, measured, verdict) in d.targets() {
+            text.push_str(&format!(
+                "\n- {target}, {at}: {measured}, {}",
+                verdict.word()
+            ));
+        }
+        println!("{text}");
+        eprintln!("xtask bench: downloads only; docs/benchmarks.md left as it was");
+        return Ok(());
+    }
     let mut report = Report::new(&root, sizes)?;
     report.micro = micro::run(&root, Placement::Split.client_cpu(), sizes.quick)?;
     report.floor_ratios = micro::floor_ratios(&root, Placement::Split.client_cpu())?;
@@ -157,6 +180,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     report.cli = cli::run(&release, &mock, sizes.rounds.min(3), sizes.cli_runs)?;
     drop(mock);
+    report.downloads = download::run(&release, archive_mib, download_rounds)?;
     report.finish();
 
     let path = root.join("docs").join("benchmarks.md");

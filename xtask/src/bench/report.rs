@@ -9,6 +9,7 @@ use std::process::Command;
 use anyhow::Result;
 
 use super::cli::Cli;
+use super::download::Downloads;
 use super::micro::{Micro, human_ns, ratios};
 use super::procs::{Auth, Placement, Sample};
 use super::stats::{Direction, Spread, Verdict};
@@ -26,6 +27,7 @@ pub(crate) struct Report {
     pub(crate) peers: Vec<((Peer, Placement, u64), Sample)>,
     pub(crate) challenges: Vec<((Ours, u64), Sample)>,
     pub(crate) cli: Cli,
+    pub(crate) downloads: Downloads,
 }
 
 /// The largest `f` over `v`.
@@ -100,6 +102,7 @@ impl Report {
             peers: Vec::new(),
             challenges: Vec::new(),
             cli: Cli::default(),
+            downloads: Downloads::default(),
         })
     }
 
@@ -258,6 +261,7 @@ impl Report {
         self.render_challenges(&mut s);
         self.render_micro(&mut s);
         self.render_cli(&mut s);
+        self.downloads.render(&mut s);
         s
     }
 
@@ -359,6 +363,13 @@ impl Report {
                 self.best_over_peer(Peer::Python, p, 1),
                 (8.0, Direction::AtLeast),
                 1,
+            );
+        }
+        for (target, at, measured, verdict) in self.downloads.targets() {
+            let _ = writeln!(
+                s,
+                "| {target} | {at} | {measured} | {} | - |",
+                verdict.word()
             );
         }
     }
@@ -523,6 +534,7 @@ mod tests {
             peers: Vec::new(),
             challenges: Vec::new(),
             cli: Cli::default(),
+            downloads: Downloads::default(),
         }
     }
 
