@@ -41,6 +41,42 @@ pub(crate) const UNIT: &str = "lib";
 /// time or the network; keep the reason short.
 pub(crate) const STRESSED: &[Stressed] = &[
     Stressed {
+        package: "atlas-mock",
+        test: "flex_backups",
+        args: &[],
+        why: "restore lifecycles on the mock clock, download links, cut transfers, concurrent readers",
+    },
+    Stressed {
+        package: "atlas-mock",
+        test: "oauth",
+        args: &[],
+        why: "token expiry, the live-token limit and the token rate limit on the mock clock",
+    },
+    Stressed {
+        package: "atlas-mock",
+        test: "dedicated",
+        args: &[],
+        why: "on-demand snapshot lifecycles on the mock clock, curl on loopback",
+    },
+    Stressed {
+        package: "atlas-mock",
+        test: "foreign_downloads",
+        args: &[],
+        why: "curl and Python cut mid-transfer and resuming against a loopback mock",
+    },
+    Stressed {
+        package: "atlas-snapshots",
+        test: "mock_backups",
+        args: &[],
+        why: "the flex client against atlas-mock: a cut download resumed, a restore waited for",
+    },
+    Stressed {
+        package: "atlas-snapshots-cli",
+        test: "mock_command",
+        args: &[],
+        why: "the mock command as a child process: ready file, signals, curl and Python clients",
+    },
+    Stressed {
         package: "atlas-integration-tests",
         test: "full_stack",
         args: &[],
