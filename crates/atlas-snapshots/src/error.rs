@@ -216,7 +216,7 @@ pub enum Error {
     /// missed on every kind's endpoint: each lookup, its URL and its answer, in order.
     #[error("not found under any cluster kind: {}", DisplayLookups(lookups))]
     NotFoundOnAnyEndpoint {
-        /// The lookups, in the order they were made (tenant, then flex).
+        /// The lookups, in the order they were made (tenant, then flex, then dedicated).
         lookups: Vec<MissedLookup>,
     },
     /// [`latest`](crate::Snapshots::latest) found no `COMPLETED` snapshot.
@@ -393,13 +393,13 @@ impl Error {
                     "check the project (group) id: it is the 24-hex-digit id in the Atlas UI's project settings, and the API key must belong to that project"
                 }
                 NotFoundResource::Cluster => {
-                    "check the cluster name (case matters); a flex cluster is reached with flex_snapshots(), a shared M2/M5 one with tenant_snapshots()"
+                    "check the cluster name (case matters); snapshots() finds the kind itself, else a flex cluster is reached with flex_snapshots(), a dedicated one with dedicated_snapshots(), a shared M2/M5 one with tenant_snapshots()"
                 }
                 NotFoundResource::Snapshot => {
                     "check the snapshot id; list the cluster's snapshots to see which ids exist"
                 }
                 NotFoundResource::Unknown => {
-                    "check the project id, the cluster name and the snapshot id, and whether the cluster is shared-tier or flex"
+                    "check the project id, the cluster name and the snapshot id, and the kind of the cluster (shared-tier, flex or dedicated)"
                 }
             },
             Error::Unauthorized { .. } => {
@@ -418,7 +418,7 @@ impl Error {
                 "slow down: wait for the Retry-After delay, then try again; Atlas limits requests per API key and endpoint"
             }
             Error::NotFoundOnAnyEndpoint { .. } => {
-                "check the project id, the cluster name and the snapshot id: neither the tenant nor the flex endpoints know them"
+                "check the project id, the cluster name and the snapshot id: none of the tenant, flex and dedicated endpoints know them"
             }
             Error::NoCompletedSnapshot { .. } => {
                 "the cluster has no finished snapshot yet: list its snapshots, or wait for the next scheduled one"
@@ -431,10 +431,10 @@ impl Error {
                 "M2/M5 tenant snapshot endpoints were retired in January 2026; migrated clusters are flex clusters: use flex_snapshots()"
             }
             Error::InvalidRequest { api } if api.has_code(FLEX_IN_CLUSTER_API) => {
-                "this is a flex cluster, which the cluster (tenant) endpoints refuse: use flex_snapshots()"
+                "this is a flex cluster, which the cluster endpoints (tenant and dedicated) refuse: use flex_snapshots() (flex clusters have no on-demand snapshots)"
             }
             Error::InvalidRequest { api } if api.has_code(NON_FLEX_IN_FLEX_API) => {
-                "this is not a flex cluster: use tenant_snapshots() for a shared-tier M2/M5 cluster (dedicated clusters are not supported yet)"
+                "this is not a flex cluster: use dedicated_snapshots() for a dedicated cluster, tenant_snapshots() for a shared-tier M2/M5 one, or snapshots() to find the kind"
             }
             Error::InvalidRequest { .. } => {
                 "fix the request: the error's badRequestDetail lists the rejected fields"
@@ -473,7 +473,7 @@ impl Error {
                 last: Some(last), ..
             } => match last.status_text() {
                 Some(_) if last.status_is_unknown() => {
-                    "the last status is not one this client knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED): look at it with get() or in Atlas; waiting longer may not help"
+                    "the last status is not one this client knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED; queued, inProgress, completed, failed on dedicated clusters): look at it with get() or in Atlas; waiting longer may not help"
                 }
                 Some(_) => {
                     "it is still in progress: wait longer (a larger timeout) or check it later"

@@ -209,9 +209,11 @@
 
 mod backoff;
 mod client;
+mod dedicated;
 mod download;
 mod endpoint;
 mod error;
+mod kinds;
 mod latest;
 mod list;
 mod lookup;
@@ -224,10 +226,12 @@ mod snapshots;
 mod wait;
 
 pub use atlas_model::{
-    ApiError, BadRequestDetail, ClusterName, CreateRestoreJob, DeliveryType, DeploymentName,
-    FieldViolation, FlexSnapshot, GroupId, IdError, IdKind, IdProblem, Link, ModelError,
-    ModelErrorKind, RateLimitParameters, RestoreJob, RestoreJobId, RestoreStatus, SnapshotId,
-    SnapshotStatus, SnapshotUrl, TenantSnapshot,
+    AnySnapshot, AnySnapshotStatus, ApiError, BadRequestDetail, CloudBackupSnapshot, CloudProvider,
+    CloudSnapshotStatus, ClusterName, CreateOnDemandSnapshot, CreateRestoreJob, DeliveryType,
+    DeploymentName, FieldViolation, FlexSnapshot, FrequencyType, GroupId, IdError, IdKind,
+    IdProblem, Link, ModelError, ModelErrorKind, RateLimitParameters, RestoreJob, RestoreJobId,
+    RestoreStatus, SnapshotId, SnapshotMember, SnapshotPhase, SnapshotStatus, SnapshotTopology,
+    SnapshotType, SnapshotUrl, TenantSnapshot,
 };
 pub use atlas_transport::{
     BodyStream, Error as TransportError, Executor, ProxyConfig, RetryPolicy, RootCertificates,
@@ -237,27 +241,29 @@ pub use atlas_transport::{
 /// [`Executor`]'s requests and responses).
 pub use bytes;
 pub use client::{AtlasClient, AtlasClientBuilder, DEFAULT_BASE_URL};
+pub use dedicated::{DedicatedSnapshots, DeleteSnapshot, TakeSnapshot};
 pub use download::{
     ArchiveDownload, CreateDownloadJob, DEFAULT_DOWNLOAD_RETRIES, DownloadProblem,
     DownloadProgress, DownloadSummary, Overwrite,
 };
-pub use endpoint::{ApiVersion, BaseUrlProblem, ClusterKind, FLEX_ACCEPT};
+pub use endpoint::{ApiVersion, BaseUrlProblem, ClusterKind, DEDICATED_ACCEPT, FLEX_ACCEPT};
 pub use error::{Error, NotFoundResource};
 /// The `http` crate, whose types appear in this API ([`http::StatusCode`], [`http::HeaderMap`],
 /// an [`Executor`]'s `Request` and `Response`).
 pub use http;
+pub use kinds::{AnyKind, Dedicated, Flex, SnapshotEndpoints, SnapshotItem, Tenant};
 pub use latest::{Latest, LatestSnapshot};
 pub use list::{
     DEFAULT_ITEMS_PER_PAGE, DEFAULT_MAX_PAGES, List, ListRestoreJobs, ListSnapshots, ListWarning,
 };
 pub use lookup::MissedLookup;
-pub use page::{Page, PageItem, RejectedEntry, RestoreJobPage, SnapshotPage};
+pub use page::{
+    AnySnapshotPage, CloudSnapshotPage, Page, PageItem, RejectedEntry, RestoreJobPage, SnapshotPage,
+};
 pub use raw::Raw;
 pub use response::{ApiResponse, Missed, RateLimit, ServedBy};
 pub use restores::{FlexRestoreJobs, GetRestoreJob, StartRestoreJob};
-pub use snapshots::{
-    AnyKind, Flex, FlexSnapshots, GetSnapshot, Snapshots, Tenant, TenantSnapshots,
-};
+pub use snapshots::{FlexSnapshots, GetSnapshot, Snapshots, TenantSnapshots};
 pub use wait::{
     DEFAULT_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_TIMEOUT, LastSeen, MIN_INTERVAL, PollOutcome,
     WaitEvent, WaitPoll, WaitRestoreJob, WaitSnapshot, Watched,

@@ -19,6 +19,14 @@ pub(crate) enum Lookup {
 }
 
 impl Lookup {
+    /// The API version tenant requests use under this lookup (the default when none applies).
+    pub(crate) fn tenant_version(self) -> ApiVersion {
+        match self {
+            Lookup::Detect(v) | Lookup::Fixed(Family::Tenant(v)) => v,
+            Lookup::Fixed(_) => ApiVersion::V1,
+        }
+    }
+
     /// The lookup for a forced kind.
     pub(crate) fn forced(kind: ClusterKind, version: ApiVersion) -> Lookup {
         Lookup::Fixed(family(kind, version))
@@ -30,6 +38,7 @@ pub(crate) fn family(kind: ClusterKind, version: ApiVersion) -> Family {
     match kind {
         ClusterKind::Tenant => Family::Tenant(version),
         ClusterKind::Flex => Family::Flex,
+        ClusterKind::Dedicated => Family::Dedicated,
     }
 }
 
@@ -60,7 +69,8 @@ impl MissedLookup {
 /// here)", so that the next kind is worth asking.
 ///
 /// - tenant: `404`, `410 VERSION_GONE` (the sunset), `400 CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API`;
-/// - flex: `404`, `400 CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API` (a dedicated cluster).
+/// - flex: `404`, `400 CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API` (a dedicated cluster);
+/// - dedicated: `404`, `400 CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API` (a flex cluster).
 pub(crate) fn is_miss(kind: ClusterKind, e: &Error) -> bool {
     let code = |c: &str| e.api_error().is_some_and(|a: &ApiError| a.has_code(c));
     match kind {
@@ -68,6 +78,7 @@ pub(crate) fn is_miss(kind: ClusterKind, e: &Error) -> bool {
             matches!(e, Error::NotFound { .. } | Error::Gone { .. }) || code(FLEX_IN_CLUSTER_API)
         }
         ClusterKind::Flex => matches!(e, Error::NotFound { .. }) || code(NON_FLEX_IN_FLEX_API),
+        ClusterKind::Dedicated => matches!(e, Error::NotFound { .. }) || code(FLEX_IN_CLUSTER_API),
     }
 }
 
@@ -78,6 +89,7 @@ pub(crate) fn is_wrong_kind(kind: ClusterKind, e: &Error) -> bool {
     match kind {
         ClusterKind::Tenant => matches!(e, Error::Gone { .. }) || code(FLEX_IN_CLUSTER_API),
         ClusterKind::Flex => code(NON_FLEX_IN_FLEX_API),
+        ClusterKind::Dedicated => code(FLEX_IN_CLUSTER_API),
     }
 }
 
