@@ -14,6 +14,7 @@ mod failure;
 mod logging;
 mod output;
 mod profile;
+mod tables;
 
 use std::io::Write;
 use std::process::ExitCode;
