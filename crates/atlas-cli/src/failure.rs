@@ -451,6 +451,63 @@ mod tests {
     }
 
     #[test]
+    fn hints_follow_the_endpoints_the_command_asked() {
+        let with = |scope: Scope| Target {
+            scope,
+            ..target(false)
+        };
+        let flex_in_cluster = Error::InvalidRequest {
+            api: api("CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API"),
+        };
+        let non_flex_in_flex = Error::InvalidRequest {
+            api: api("CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API"),
+        };
+        let hint = |e: &Error, scope| describe(e, &with(scope)).hint.unwrap();
+        let take = Scope::Command {
+            name: "take",
+            kind: KindArg::Dedicated,
+        };
+        let download = Scope::Command {
+            name: "download",
+            kind: KindArg::Flex,
+        };
+        assert!(hint(&flex_in_cluster, take).contains("`take` is for dedicated clusters"));
+        assert!(hint(&flex_in_cluster, take).contains("no on-demand snapshots"));
+        assert!(hint(&flex_in_cluster, Scope::Forced(KindArg::Dedicated)).contains("add --flex"));
+        assert!(hint(&non_flex_in_flex, download).contains("`download` is for flex clusters"));
+        assert!(hint(&non_flex_in_flex, Scope::Forced(KindArg::Flex)).contains("--kind dedicated"));
+        let no_cluster = Error::NotFound {
+            resource: NotFoundResource::Cluster,
+            api: api("CLUSTER_NOT_FOUND"),
+        };
+        assert!(hint(&no_cluster, take).contains("no dedicated cluster of that name"));
+        assert_eq!(
+            with(Scope::Forced(KindArg::Dedicated)).list_command(),
+            "atlas-snapshots list --cluster-name M2AWS --kind dedicated"
+        );
+        assert_eq!(
+            with(Scope::Lookup).list_command(),
+            "atlas-snapshots list --cluster-name M2AWS"
+        );
+        assert_eq!(
+            with(Scope::Forced(KindArg::Flex)).list_command(),
+            "atlas-snapshots list --cluster-name M2AWS --flex"
+        );
+        // Whatever the scope, no hint names a library method.
+        for scope in [
+            Scope::Lookup,
+            Scope::Forced(KindArg::Tenant),
+            take,
+            download,
+        ] {
+            for e in [&flex_in_cluster, &non_flex_in_flex, &no_cluster] {
+                let h = hint(e, scope);
+                assert!(!h.contains("()") && !h.contains("_snapshots"), "{h}");
+            }
+        }
+    }
+
+    #[test]
     fn flex_404_does_not_suggest_flex() {
         let e = Error::NotFound {
             resource: NotFoundResource::Cluster,
