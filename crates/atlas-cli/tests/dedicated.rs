@@ -415,8 +415,7 @@ fn take_posts_the_request_and_prints_the_new_snapshot() {
     let last_post = server
         .requests()
         .into_iter()
-        .filter(|r| r.method == "POST")
-        .last()
+        .rfind(|r| r.method == "POST")
         .unwrap();
     assert_eq!(text(&last_post.body), "{}");
 }
