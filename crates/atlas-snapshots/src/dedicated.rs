@@ -125,8 +125,10 @@ impl<'a> DedicatedSnapshots<'a> {
 /// A request that takes an on-demand snapshot of a dedicated cluster; configure it, then
 /// [`send`](Self::send) it.
 ///
-/// A `POST` is not retried by the transport after a `5xx` or a broken connection (it could
-/// take two snapshots); a `429` is, since Atlas did not act on it.
+/// The transport does not retry a `POST` once it may have reached Atlas (a `5xx`, a connection
+/// broken mid-request: a retry could take two snapshots) unless
+/// [`RetryPolicy::retry_non_idempotent`](crate::RetryPolicy::retry_non_idempotent) says so; a
+/// `429` is retried, since Atlas did not act on it.
 #[must_use = "a request does nothing until it is sent"]
 #[derive(Debug, Clone)]
 pub struct TakeSnapshot<'a> {
