@@ -1,1 +1,4 @@
-//! Cross-crate tests.
+//! Cross-crate tests, and what the bench programs (`bin/`) share: the load loop and the CPU
+//! clock they report.
+
+pub mod bench;

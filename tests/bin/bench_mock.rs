@@ -1,11 +1,14 @@
-//! `atlas-bench-mock`: the mock as `cargo xtask bench` runs it: on 127.0.0.1 (port from the first
-//! argument, default 0), fixed keys `bench` / `bench-secret`, the `/noauth` twin routes switched on
-//! (the unauthenticated floor), and no rate limit. It prints the usual banner and serves until its
-//! standard input closes, so the bench ends it by dropping the pipe.
+//! `atlas-bench-mock [PORT]`: the mock as `cargo xtask bench` runs it: on 127.0.0.1 (port from the
+//! first argument, default 0), fixed keys `bench` / `bench-secret`, the `/noauth` twin routes switched
+//! on (the unauthenticated floor), and no rate limit. It prints the usual banner and serves until its
+//! standard input closes, so the bench ends it by dropping the pipe. Each line `cpu` it reads on
+//! standard input is answered on standard output with `cpu_s=<s>`: the CPU time of the whole
+//! process so far (every thread, user and system), which the bench reads before and after a run.
 
-use std::io::Read;
+use std::io::{BufRead, Write};
 use std::net::SocketAddr;
 
+use atlas_integration_tests::bench::process_cpu;
 use atlas_mock::ServeOptions;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
@@ -23,8 +26,14 @@ async fn main() {
     opts.unauthenticated_route = true;
     let stdin_closed = async {
         let _ = tokio::task::spawn_blocking(|| {
-            let mut sink = Vec::new();
-            let _ = std::io::stdin().read_to_end(&mut sink);
+            for line in std::io::stdin().lock().lines() {
+                let Ok(line) = line else { break };
+                if line.trim() == "cpu" {
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "cpu_s={:.9}", process_cpu().as_secs_f64());
+                    let _ = out.flush();
+                }
+            }
         })
         .await;
     };

@@ -94,38 +94,53 @@ async fn every_algorithm_qop_and_userhash_the_mock_offers() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_first_requests_share_one_challenge_and_all_succeed() {
+/// `n` gets at once on a fresh client against a fresh mock: every one succeeds, and the mock
+/// answered exactly one 401 (the one request that went out without credentials). Holds on every
+/// schedule: the digest client lets exactly one request probe and keeps the others' nonce counts
+/// within the mock's replay window.
+async fn first_requests(n: usize) {
     let mock = MockAtlas::builder().start().await.unwrap();
     let client = client_for(&mock);
     let ids = Arc::new(ids());
-    let mut tasks = Vec::new();
-    for _ in 0..64 {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
         let (client, ids) = (client.clone(), ids.clone());
-        tasks.push(tokio::spawn(async move {
+        tasks.spawn(async move {
             client
                 .tenant_snapshots()
                 .get(&ids.0, &ids.1, &ids.2)
                 .send()
                 .await
-        }));
+        });
     }
-    for t in tasks {
-        t.await
-            .unwrap()
-            .expect("every concurrent first request succeeds");
+    while let Some(t) = tasks.join_next().await {
+        t.unwrap().expect("every concurrent first request succeeds");
     }
     let stats = client.stats().unwrap();
     assert_eq!(
-        stats.challenges, 1,
-        "one challenge for 64 concurrent first requests"
+        (stats.requests, stats.round_trips, stats.challenges),
+        (n as u64, n as u64 + 1, 1),
+        "one challenge for {n} concurrent first requests"
     );
-    assert_eq!(journal_counts(&mock), (1, 64));
+    assert_eq!(journal_counts(&mock), (1, n));
+    assert!(
+        mock.journal()
+            .iter()
+            .all(|e| e.status == 200 || !e.had_credentials)
+    );
     mock.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn steady_state_under_64_in_flight_costs_one_round_trip_per_request() {
+async fn concurrent_first_requests_share_one_challenge_and_all_succeed() {
+    for n in [1, 2, 16, 64, 256, 1024] {
+        first_requests(n).await;
+    }
+}
+
+/// After one warm-up get, `in_flight` tasks send `each` gets back to back: not one more
+/// challenge, one round trip per request.
+async fn steady_state(in_flight: usize, each: usize) {
     let mock = MockAtlas::builder().start().await.unwrap();
     let client = client_for(&mock);
     let (g, c, s) = ids();
@@ -136,11 +151,11 @@ async fn steady_state_under_64_in_flight_costs_one_round_trip_per_request() {
         .await
         .unwrap();
     let ids = Arc::new((g, c, s));
-    let mut tasks = Vec::new();
-    for _ in 0..64 {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..in_flight {
         let (client, ids) = (client.clone(), ids.clone());
-        tasks.push(tokio::spawn(async move {
-            for _ in 0..20 {
+        tasks.spawn(async move {
+            for _ in 0..each {
                 client
                     .tenant_snapshots()
                     .get(&ids.0, &ids.1, &ids.2)
@@ -148,18 +163,26 @@ async fn steady_state_under_64_in_flight_costs_one_round_trip_per_request() {
                     .await?;
             }
             Ok::<_, atlas_snapshots::Error>(())
-        }));
+        });
     }
-    for t in tasks {
-        t.await.unwrap().expect("every request succeeds");
+    while let Some(t) = tasks.join_next().await {
+        t.unwrap().expect("every request succeeds");
     }
+    let total = (in_flight * each) as u64;
     let stats = client.stats().unwrap();
-    assert_eq!(stats.requests, 1 + 64 * 20);
+    assert_eq!(stats.requests, 1 + total);
     assert_eq!(
         (stats.round_trips, stats.challenges),
-        (2 + 64 * 20, 1),
-        "nonce reuse with out-of-order nc must be accepted by the server"
+        (2 + total, 1),
+        "{in_flight} in flight: nonce reuse with out-of-order nc is accepted, no extra challenge"
     );
-    assert_eq!(journal_counts(&mock), (1, 1 + 64 * 20));
+    assert_eq!(journal_counts(&mock), (1, 1 + total as usize));
     mock.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steady_state_at_1_16_64_and_256_in_flight_costs_one_round_trip_per_request() {
+    for (in_flight, each) in [(1, 40), (16, 20), (64, 20), (256, 5)] {
+        steady_state(in_flight, each).await;
+    }
 }

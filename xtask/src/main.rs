@@ -4,6 +4,7 @@
 //! - `bench`: benchmarks side by side, written to `docs/benchmarks.md`.
 //! - `fuzz [--seconds N]`: every cargo-fuzz target for N seconds.
 //! - `release <version> [--dry-run]`: version bump, changelog, packaging checks, tag.
+//! - `stress [--runs N] [--load K]`: the scheduling-sensitive tests N times beside CPU load.
 //!
 //! Each task lives in its own module. Dependencies are kept to `anyhow` and std.
 
@@ -11,6 +12,7 @@ mod bench;
 mod ci;
 mod fuzz;
 mod release;
+mod stress;
 mod util;
 
 use anyhow::{Result, bail};
@@ -24,6 +26,9 @@ tasks:
                              every cargo-fuzz target for N seconds (default 20)
   release <version> [--dry-run] [--skip-ci] [--no-verify]
                              bump, changelog, package checks, publish dry run, commit + tag
+  stress [--runs N] [--load K] [--only NAME] [--list]
+                             the concurrency-sensitive test binaries N times (default 50)
+                             beside K CPU-bound processes (default: one per CPU)
 ";
 
 fn main() {
@@ -47,6 +52,7 @@ fn run() -> Result<()> {
         "bench" => bench::run(rest),
         "fuzz" => fuzz::run(rest),
         "release" => release::run(rest),
+        "stress" => stress::run(rest),
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             Ok(())

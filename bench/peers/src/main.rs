@@ -1,6 +1,7 @@
 //! `atlas-bench-peers URL USER PASSWORD COUNT CONCURRENCY`: sends COUNT GET requests with
 //! reqwest + diqwest over one client and one cached digest session, CONCURRENCY at a time, and
-//! prints `ok=<n> failed=<n> elapsed_s=<seconds>` on stdout. Round trips are counted by the server.
+//! prints `ok=<n> failed=<n> elapsed_s=<seconds> cpu_s=<seconds>` on stdout, `cpu_s` being the
+//! process CPU time (every thread) during the loop. Round trips are counted by the server.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,7 @@ async fn main() {
     let next = Arc::new(AtomicU64::new(0));
     let ok = Arc::new(AtomicU64::new(0));
     let failed = Arc::new(AtomicU64::new(0));
+    let cpu0 = process_cpu();
     let start = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency.max(1) {
@@ -50,10 +52,17 @@ async fn main() {
     for w in workers {
         let _ = w.await;
     }
+    let elapsed = start.elapsed().as_secs_f64();
+    let cpu = process_cpu() - cpu0;
     println!(
-        "ok={} failed={} elapsed_s={:.6}",
+        "ok={} failed={} elapsed_s={elapsed:.6} cpu_s={cpu:.6}",
         ok.load(Ordering::Relaxed),
         failed.load(Ordering::Relaxed),
-        start.elapsed().as_secs_f64()
     );
+}
+
+/// CPU seconds used by this process so far (every thread, user and system).
+fn process_cpu() -> f64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
 }

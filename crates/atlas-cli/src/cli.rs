@@ -1,6 +1,5 @@
 //! The clap command tree.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -95,7 +94,7 @@ pub(crate) enum Command {
     /// Restore jobs of a flex cluster: list, get, start, wait.
     #[command(subcommand)]
     Restores(RestoresCommand),
-    /// Run a local Atlas mock (digest auth, seed data) in the foreground until Ctrl-C.
+    /// Run a local Atlas mock (digest auth, seed or your data, admin API) until Ctrl-C or SIGTERM.
     Mock(MockArgs),
     /// Start an embedded mock and run a real `get` and `wait` against it: no network, no keys.
     Demo(DemoArgs),
@@ -484,31 +483,8 @@ pub(crate) struct WaitArgs {
     pub(crate) timeout: TimeLimit,
 }
 
-/// `mock`.
-#[derive(Debug, Args)]
-pub(crate) struct MockArgs {
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
-    pub(crate) listen: SocketAddr,
-    /// Public key the mock accepts [default: generated and printed].
-    #[arg(long, value_name = "KEY", requires = "private_key")]
-    pub(crate) public_key: Option<String>,
-    /// Private key the mock accepts (a fake local key; flags are visible in `ps`).
-    #[arg(long, value_name = "KEY", requires = "public_key")]
-    pub(crate) private_key: Option<String>,
-    /// Data set to serve (JSON) instead of the seed.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) data: Option<PathBuf>,
-    /// Serve HTTPS with a generated certificate and write its CA certificate (PEM) here.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) tls_ca_out: Option<PathBuf>,
-    /// Answer the M2/M5 (tenant) endpoints with 410 VERSION_GONE, as Atlas does after the sunset.
-    #[arg(long)]
-    pub(crate) sunset: bool,
-    /// Also serve every route without authentication under /noauth (for benchmarks).
-    #[arg(long)]
-    pub(crate) noauth_route: bool,
-}
+// `mock`: its arguments live beside the command, in commands/mock.rs.
+pub(crate) use crate::commands::MockArgs;
 
 /// `demo`.
 #[derive(Debug, Args)]

@@ -1,17 +1,30 @@
-//! `Authorization` generation (MD5 qop=auth, SHA-256 qop=auth) and challenge parsing, each beside the
-//! bare work it cannot avoid (the floor): the hash calls of the protocol, or one pass over the bytes.
+//! Each measured operation beside the bare work it cannot avoid (the floor), in the same criterion
+//! group so that both are measured side by side in one run:
 //!
-//! In steady state the client has H(A1) cached from the adopted challenge, so a request needs two hash
-//! calls (H(A2) and the response); `bare_3_hashes` adds H(A1) for comparison with clients that
-//! recompute it.
+//! - `authorization/<alg>`: the client's steady-state `Authorization` (H(A1) cached per challenge:
+//!   two hash calls, H(A2) and the response) vs `bare_2_hashes`; `bare_3_hashes` adds H(A1) for
+//!   comparison with clients that recompute it.
+//! - `verify/<alg>`: the server's `verify` of a nonce it already tracks (MAC check and H(A1) cached:
+//!   two hash calls) vs `bare_2_hashes`; `verify_and_authentication_info` adds the `rspauth` value
+//!   (two more hash calls) vs `bare_4_hashes`.
+//! - `authentication_info/<alg>`: the client's handling of `Authentication-Info` (parse, `rspauth`
+//!   recomputed: two hash calls, compared) vs `bare_2_hashes`.
+//! - `challenge_parse`: parsing two challenges vs one pass over the same bytes.
+//!
+//! The bare functions hash exactly the bytes the protocol hashes (hex included), nothing else.
 
 // criterion_group! generates an undocumented `pub fn`.
 #![allow(missing_docs)]
 
+use std::cell::Cell;
 use std::hint::black_box;
+use std::time::{Duration, SystemTime};
 
-use atlas_digest::{Credentials, DigestChallenge, DigestClient, RequestFacts, parse_challenges};
-use criterion::{Criterion, criterion_group, criterion_main};
+use atlas_digest::{
+    Algorithm, Authorize, Credentials, DigestChallenge, DigestClient, DigestServer,
+    InMemoryCredentials, NextNonce, Opaque, RequestFacts, ServerConfig, Stale, parse_challenges,
+};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
@@ -30,8 +43,14 @@ fn hex<const N: usize>(bytes: &[u8], out: &mut [u8; N]) {
     }
 }
 
-/// The hash calls of one `qop=auth` response, hex included (as the protocol requires), nothing else.
-fn bare<H: Digest, const N: usize>(with_ha1: bool, cached_ha1: &[u8; N]) -> [u8; N] {
+/// The hash calls of one `qop=auth` response (or, with an empty method, `rspauth`), hex included
+/// (as the protocol requires), nothing else.
+fn bare<H: Digest, const N: usize>(
+    with_ha1: bool,
+    cached_ha1: &[u8; N],
+    method: &[u8],
+    nonce: &[u8],
+) -> [u8; N] {
     let mut ha1 = *cached_ha1;
     if with_ha1 {
         let mut h = H::new();
@@ -39,14 +58,15 @@ fn bare<H: Digest, const N: usize>(with_ha1: bool, cached_ha1: &[u8; N]) -> [u8;
         hex(&h.finalize(), &mut ha1);
     }
     let mut h = H::new();
-    h.update(b"GET:");
+    h.update(method);
+    h.update(b":");
     h.update(URI.as_bytes());
     let mut ha2 = [0u8; N];
     hex(&h.finalize(), &mut ha2);
     let mut h = H::new();
     h.update(ha1);
     h.update(b":");
-    h.update(NONCE.as_bytes());
+    h.update(nonce);
     h.update(b":00000001:");
     h.update(CNONCE.as_bytes());
     h.update(b":auth:");
@@ -59,10 +79,52 @@ fn bare<H: Digest, const N: usize>(with_ha1: bool, cached_ha1: &[u8; N]) -> [u8;
 fn client_for(challenge: &str) -> DigestClient {
     let client = DigestClient::new(Credentials::new("Mufasa", "Circle of Life"));
     let mut st = client.start();
+    let _probe = client.authorize(&mut st, &RequestFacts::new("GET", URI), CNONCE);
     client
         .on_unauthorized(&mut st, [challenge])
         .expect("challenge adopted");
     client
+}
+
+/// `bare_2_hashes` (the response with `method`, or `rspauth` with an empty one) and `bare_4_hashes`
+/// (response and rspauth).
+fn floors(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    alg: Algorithm,
+    nonce: &str,
+    method: &'static [u8],
+) {
+    let n = nonce.as_bytes();
+    match alg {
+        Algorithm::Md5 => {
+            let cached = [b'a'; 32];
+            g.bench_function("bare_2_hashes", |b| {
+                b.iter(|| black_box(bare::<Md5, 32>(false, black_box(&cached), method, n)))
+            });
+            g.bench_function("bare_4_hashes", |b| {
+                b.iter(|| {
+                    (
+                        black_box(bare::<Md5, 32>(false, black_box(&cached), b"GET", n)),
+                        black_box(bare::<Md5, 32>(false, black_box(&cached), b"", n)),
+                    )
+                })
+            });
+        }
+        _ => {
+            let cached = [b'a'; 64];
+            g.bench_function("bare_2_hashes", |b| {
+                b.iter(|| black_box(bare::<Sha256, 64>(false, black_box(&cached), method, n)))
+            });
+            g.bench_function("bare_4_hashes", |b| {
+                b.iter(|| {
+                    (
+                        black_box(bare::<Sha256, 64>(false, black_box(&cached), b"GET", n)),
+                        black_box(bare::<Sha256, 64>(false, black_box(&cached), b"", n)),
+                    )
+                })
+            });
+        }
+    }
 }
 
 fn authorization(c: &mut Criterion) {
@@ -73,7 +135,8 @@ fn authorization(c: &mut Criterion) {
         g.bench_function("client_steady_state", |b| {
             b.iter(|| {
                 let mut st = client.start();
-                black_box(client.authorization(&mut st, black_box(&facts), black_box(CNONCE)))
+                // The lease drops at once: its nc is retired, the span never fills.
+                black_box(client.authorize(&mut st, black_box(&facts), black_box(CNONCE)))
             })
         });
         let parsed: DigestChallenge = challenge.parse().expect("challenge parses");
@@ -81,23 +144,129 @@ fn authorization(c: &mut Criterion) {
         g.bench_function("respond_fixed_cnonce_from_scratch", |b| {
             b.iter(|| black_box(parsed.respond(&creds, black_box(&facts), CNONCE, 1)))
         });
+        let n = NONCE.as_bytes();
         if name == "md5_auth" {
             let cached = [b'a'; 32];
             g.bench_function("bare_2_hashes", |b| {
-                b.iter(|| black_box(bare::<Md5, 32>(false, black_box(&cached))))
+                b.iter(|| black_box(bare::<Md5, 32>(false, black_box(&cached), b"GET", n)))
             });
             g.bench_function("bare_3_hashes", |b| {
-                b.iter(|| black_box(bare::<Md5, 32>(true, black_box(&cached))))
+                b.iter(|| black_box(bare::<Md5, 32>(true, black_box(&cached), b"GET", n)))
             });
         } else {
             let cached = [b'a'; 64];
             g.bench_function("bare_2_hashes", |b| {
-                b.iter(|| black_box(bare::<Sha256, 64>(false, black_box(&cached))))
+                b.iter(|| black_box(bare::<Sha256, 64>(false, black_box(&cached), b"GET", n)))
             });
             g.bench_function("bare_3_hashes", |b| {
-                b.iter(|| black_box(bare::<Sha256, 64>(true, black_box(&cached))))
+                b.iter(|| black_box(bare::<Sha256, 64>(true, black_box(&cached), b"GET", n)))
             });
         }
+        g.finish();
+    }
+}
+
+fn now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_750_000_000)
+}
+
+/// The server `verify` of a nonce it already tracks, each iteration with the next nc (the header is
+/// built outside the timing).
+fn verify(c: &mut Criterion) {
+    for (name, alg) in [
+        ("md5_auth", Algorithm::Md5),
+        ("sha256_auth", Algorithm::Sha256),
+    ] {
+        let mut g = c.benchmark_group(format!("verify/{name}"));
+        // Atlas's shape for MD5 (32-character nonce, no opaque); the default shape for SHA-256.
+        let config = match alg {
+            Algorithm::Md5 => ServerConfig::mongodb_atlas().with_realm("http-auth@example.org"),
+            _ => ServerConfig::new("http-auth@example.org")
+                .with_algorithms([alg])
+                .with_opaque(Opaque::Send),
+        }
+        .with_next_nonce(NextNonce::Never)
+        .with_nonce_lifetime(Duration::from_secs(3600));
+        let server = DigestServer::new(config, [3; 32]);
+        let mut users = InMemoryCredentials::new();
+        users.insert("Mufasa", "Circle of Life");
+        users.insert("someone", "else");
+        let nonce = server.new_nonce(now());
+        let challenge = server.challenge_for(alg, nonce.clone(), Stale::False);
+        let creds = Credentials::new("Mufasa", "Circle of Life");
+        let facts = RequestFacts::new("GET", URI);
+        let nc = Cell::new(1u32);
+        let next = || {
+            let n = nc.get();
+            nc.set(n + 1);
+            challenge
+                .respond(&creds, &facts, CNONCE, n)
+                .expect("credentials")
+        };
+        // Track the nonce (MAC checked, H(A1) cached) before measuring.
+        server
+            .verify(&next(), &facts, now(), &users)
+            .expect("verifies");
+        g.bench_function("server_verify_known_nonce", |b| {
+            b.iter_batched(
+                next,
+                |a| black_box(server.verify(black_box(&a), &facts, now(), &users)),
+                BatchSize::SmallInput,
+            )
+        });
+        g.bench_function("verify_and_authentication_info", |b| {
+            b.iter_batched(
+                next,
+                |a| {
+                    let v = server
+                        .verify(black_box(&a), &facts, now(), &users)
+                        .expect("verifies");
+                    black_box(v.authentication_info())
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        floors(&mut g, alg, &nonce, b"GET");
+        g.finish();
+    }
+}
+
+/// The client's handling of `Authentication-Info` for a request it sent (parse, rspauth recomputed
+/// and compared in constant time).
+fn authentication_info(c: &mut Criterion) {
+    for (name, alg) in [
+        ("md5_auth", Algorithm::Md5),
+        ("sha256_auth", Algorithm::Sha256),
+    ] {
+        let mut g = c.benchmark_group(format!("authentication_info/{name}"));
+        let server = DigestServer::new(
+            ServerConfig::new("http-auth@example.org")
+                .with_algorithms([alg])
+                .with_next_nonce(NextNonce::Never),
+            [4; 32],
+        );
+        let mut users = InMemoryCredentials::new();
+        users.insert("Mufasa", "Circle of Life");
+        let nonce = server.new_nonce(now());
+        let challenge = server
+            .challenge_for(alg, nonce.clone(), Stale::False)
+            .to_string();
+        let client = client_for(&challenge);
+        let facts = RequestFacts::new("GET", URI);
+        let mut st = client.start();
+        let Ok(Authorize::Send { header, lease }) = client.authorize(&mut st, &facts, CNONCE)
+        else {
+            panic!("credentials expected")
+        };
+        let info = server
+            .verify(&header, &facts, now(), &users)
+            .expect("verifies")
+            .authentication_info();
+        g.bench_function("client_on_authentication_info", |b| {
+            b.iter(|| black_box(client.on_authentication_info(&st, black_box(&info))))
+        });
+        floors(&mut g, alg, &nonce, b"");
+        drop(lease);
         g.finish();
     }
 }
@@ -123,5 +292,11 @@ fn challenge_parsing(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, authorization, challenge_parsing);
+criterion_group!(
+    benches,
+    authorization,
+    verify,
+    authentication_info,
+    challenge_parsing
+);
 criterion_main!(benches);

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::parse::ParseError;
+use crate::target::Origin;
 
 /// Client-side errors of [`crate::DigestClient`] and [`crate::DigestChallenge::respond`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,21 +21,89 @@ pub enum DigestError {
     /// did not say `stale=true`: the username or password is wrong.
     Rejected,
     /// The per-request attempt bound was reached (initial request, answer to a challenge, one stale
-    /// retry); the state machine stops here instead of looping.
+    /// retry, one retry on a nonce another request adopted meanwhile); the state machine stops here
+    /// instead of looping.
     AttemptsExhausted,
     /// `rspauth` in `Authentication-Info` does not match: the response did not come from a server that
     /// knows the credentials (or was altered).
     RspauthMismatch,
-    /// [`crate::ClientConfig::require_rspauth`] is set and the server sent no `rspauth`.
+    /// [`crate::Rspauth::Require`] is configured and the server sent no `rspauth`.
     RspauthMissing,
     /// `Authentication-Info` echoed a `cnonce` or `nc` other than the ones sent.
     AuthenticationInfoMismatch,
     /// `qop=auth-int` is needed (the challenge offers nothing else, or `rspauth` covers the response body)
     /// but no body was given.
     BodyRequired,
-    /// The request facts or cnonce cannot be sent: the message says which (for example an absolute URL
-    /// given as `uri`, a method that is not a token, an empty cnonce).
-    InvalidInput(&'static str),
+    /// The request facts or cnonce cannot be sent; the kind says which.
+    InvalidInput(InvalidInput),
+    /// This protection space offered a stronger challenge before (a stronger hash function, or qop
+    /// where none is offered now) and now offers only weaker ones: an active attacker may have
+    /// stripped the strong ones. Allow it with [`crate::Downgrade::Allow`].
+    Downgrade {
+        /// The strongest challenge adopted before, summarised (for example `Digest algorithm=SHA-256 qop=auth`).
+        pinned: String,
+        /// The best challenge offered now, summarised.
+        offered: String,
+    },
+    /// The client is bound to the realm of the first challenge it adopted; this 401 offers only
+    /// challenges of other realms (another protection space: use another client).
+    RealmMismatch {
+        /// The realm the client is bound to.
+        bound: String,
+        /// The realms offered.
+        offered: Vec<String>,
+    },
+    /// The request is for another origin than the one the client is bound to: its precomputed
+    /// answers are never sent elsewhere (RFC 7616 section 3.3, protection space).
+    OriginMismatch {
+        /// The origin the client is bound to.
+        bound: Origin,
+        /// The origin of the request.
+        requested: Origin,
+    },
+}
+
+/// Why request facts or a cnonce cannot be used ([`DigestError::InvalidInput`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidInput {
+    /// The method is not an HTTP token.
+    Method,
+    /// The uri is not a request-target: empty, spaces or control characters, a fragment, userinfo,
+    /// or none of the four forms.
+    Uri,
+    /// The cnonce is empty or holds control characters.
+    Cnonce,
+    /// nc 0 was asked for; nc starts at 1.
+    NcZero,
+    /// A header value would hold control characters.
+    HeaderValue,
+    /// An origin is not `scheme://host[:port]`.
+    Origin,
+}
+
+impl InvalidInput {
+    /// A one-line description.
+    pub const fn message(self) -> &'static str {
+        match self {
+            InvalidInput::Method => "method must be an HTTP token",
+            InvalidInput::Uri => {
+                "uri must be a request-target: origin form (/path?query), absolute form \
+                 (http://host/path, through a forward proxy, without userinfo or fragment), \
+                 authority form (host:port) or *"
+            }
+            InvalidInput::Cnonce => "cnonce must be non-empty printable text",
+            InvalidInput::NcZero => "nc starts at 1",
+            InvalidInput::HeaderValue => "header value contains control characters",
+            InvalidInput::Origin => "origin must be scheme://host[:port]",
+        }
+    }
+}
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
 }
 
 impl fmt::Display for DigestError {
@@ -67,6 +136,24 @@ impl fmt::Display for DigestError {
             }
             DigestError::BodyRequired => f.write_str("qop=auth-int needs the body"),
             DigestError::InvalidInput(what) => write!(f, "invalid input: {what}"),
+            DigestError::Downgrade { pinned, offered } => write!(
+                f,
+                "downgrade refused: this protection space offered {pinned} before, now only {offered}"
+            ),
+            DigestError::RealmMismatch { bound, offered } => {
+                write!(f, "the client is bound to realm {bound:?}; offered: ")?;
+                for (i, r) in offered.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{r:?}")?;
+                }
+                Ok(())
+            }
+            DigestError::OriginMismatch { bound, requested } => write!(
+                f,
+                "the client is bound to {bound}; refusing to authorize a request for {requested}"
+            ),
         }
     }
 }
@@ -86,8 +173,9 @@ impl From<ParseError> for DigestError {
     }
 }
 
-/// Server-side verification errors ([RFC 7616 section 3.4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4)). All of them should be answered with 401 and fresh
-/// [`crate::DigestServer::challenges`]; for [`VerifyError::Stale`] pass `stale = true`.
+/// Server-side verification errors ([RFC 7616 section 3.4](https://www.rfc-editor.org/rfc/rfc7616#section-3.4)).
+/// All of them should be answered with 401 and fresh [`crate::DigestServer::challenges`], passing
+/// [`VerifyError::stale`] (`Stale::True` for [`VerifyError::Stale`]).
 ///
 /// Do not reveal which one occurred to the client (in particular `UnknownUser` versus `WrongResponse`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,17 +189,21 @@ pub enum VerifyError {
     UnknownUser,
     /// The `response` does not match the stored password or H(A1).
     WrongResponse,
-    /// The nonce is authentic but expired (or no longer tracked): answer with `stale=true`.
+    /// The credentials are right but the nonce is not usable: expired, issued by another instance,
+    /// forgotten (evicted or pruned), or the nc is older than the replay window. Answer with
+    /// `stale=true` so that the client retries at once with the new nonce.
     Stale,
-    /// This (nonce, nc) pair was already used, or nc is older than the replay window allows.
+    /// This (nonce, nc) pair was already used: a replay (or a client that reused an nc).
     Replay,
     /// The `uri` parameter differs from the request-target of the request.
     UriMismatch,
-    /// The nonce was not issued by this server (bad MAC, bad encoding, or from the future).
+    /// The nonce was not issued by this server (bad MAC, bad encoding, or dated after the server's
+    /// clock).
     BadNonce,
     /// The `realm` differs from the configured realm.
     RealmMismatch,
-    /// The `opaque` is missing or differs from the one this server sends.
+    /// The `opaque` is missing or differs from the one this server sends (or, with
+    /// [`crate::Opaque::Omit`], a non-empty `opaque` the server never sent).
     OpaqueMismatch,
     /// The `algorithm` is not one this server offers.
     AlgorithmNotOffered,
@@ -129,6 +221,16 @@ impl VerifyError {
     /// True when the client should be re-challenged with `stale=true` (its credentials may be fine).
     pub fn is_stale(&self) -> bool {
         matches!(self, VerifyError::Stale)
+    }
+
+    /// The `stale` flag for the challenges of the 401 that answers this error:
+    /// `server.challenges(now, error.stale())`.
+    pub fn stale(&self) -> crate::Stale {
+        if self.is_stale() {
+            crate::Stale::True
+        } else {
+            crate::Stale::False
+        }
     }
 }
 

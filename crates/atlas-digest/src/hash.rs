@@ -92,6 +92,18 @@ impl Algorithm {
     }
 }
 
+impl Algorithm {
+    /// Parses a wire value: the registered spelling at once, else case-insensitively and trimmed.
+    pub(crate) fn from_wire(s: &str) -> Option<Algorithm> {
+        match s {
+            "MD5" => Some(Algorithm::Md5),
+            "SHA-256" => Some(Algorithm::Sha256),
+            "SHA-512-256" => Some(Algorithm::Sha512_256),
+            _ => s.trim().parse().ok(),
+        }
+    }
+}
+
 impl fmt::Display for Algorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -156,6 +168,17 @@ impl Qop {
     }
 }
 
+impl Qop {
+    /// Parses a wire value: `auth` / `auth-int` at once, else case-insensitively and trimmed.
+    pub(crate) fn from_wire(s: &str) -> Option<Qop> {
+        match s {
+            "auth" => Some(Qop::Auth),
+            "auth-int" => Some(Qop::AuthInt),
+            _ => s.trim().parse().ok(),
+        }
+    }
+}
+
 impl fmt::Display for Qop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -210,6 +233,12 @@ impl Hex {
             buf,
             len: len as u8,
         })
+    }
+}
+
+impl zeroize::Zeroize for Hex {
+    fn zeroize(&mut self) {
+        self.buf.zeroize();
     }
 }
 
@@ -304,17 +333,18 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Constant-time equality of hex strings, ignoring ASCII case (servers may send uppercase hex).
+/// One branch-free pass: the difference and whether `b` holds anything but hex digits.
 pub(crate) fn constant_time_eq_hex(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    // `| 0x20` lowercases ASCII letters and leaves digits unchanged; inputs that are not hex at all
-    // are rejected anyway because the expected side is lowercase hex.
-    let diff = a
-        .iter()
-        .zip(b)
-        .fold(0u8, |acc, (x, y)| acc | ((x | 0x20) ^ (y | 0x20)));
-    std::hint::black_box(diff) == 0 && b.iter().all(|c| c.is_ascii_hexdigit())
+    // `| 0x20` lowercases ASCII letters and leaves digits unchanged.
+    let (diff, bad) = a.iter().zip(b).fold((0u8, 0u8), |(diff, bad), (x, y)| {
+        let l = y | 0x20;
+        let hex = u8::from(y.is_ascii_digit() | (b'a'..=b'f').contains(&l));
+        (diff | ((x | 0x20) ^ l), bad | (hex ^ 1))
+    });
+    std::hint::black_box(diff | bad) == 0
 }
 
 /// HMAC-SHA-256 (RFC 2104) of `parts` (concatenated) under a 32-byte key.
@@ -361,36 +391,77 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
     out
 }
 
-/// Decodes standard padded base64; `None` on any deviation.
-pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let bytes = s.as_bytes();
-    if bytes.len() % 4 != 0 {
+/// Decoding table: the 6-bit value of each base64 character, or `0xff`.
+const B64_DECODE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[B64[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Decodes standard base64 (padded, or unpadded when the length needs no padding) into `out`;
+/// returns the number of bytes written, `None` on any deviation or if `out` is too short.
+/// Table lookups, no allocation.
+pub(crate) fn base64_decode_into(input: &[u8], out: &mut [u8]) -> Option<usize> {
+    if input.len() % 4 != 0 {
         return None;
     }
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    let chunks = bytes.len() / 4;
-    for (ci, chunk) in bytes.chunks_exact(4).enumerate() {
-        let last = ci + 1 == chunks;
-        let mut n = 0u32;
-        let mut pad = 0;
-        for (i, &c) in chunk.iter().enumerate() {
-            let v = if c == b'=' {
-                if !last || i < 2 {
-                    return None;
-                }
-                pad += 1;
-                0
-            } else {
-                if pad > 0 {
-                    return None;
-                }
-                B64.iter().position(|&x| x == c)? as u32
-            };
-            n = (n << 6) | v;
-        }
-        let b = n.to_be_bytes();
-        out.extend_from_slice(&b[1..4 - pad]);
+    let pad = input
+        .iter()
+        .rev()
+        .take(2)
+        .take_while(|&&c| c == b'=')
+        .count();
+    let body = &input[..input.len() - pad];
+    let n = body.len() / 4 * 3 + [0, 0, 1, 2][body.len() % 4];
+    if n > out.len() || (pad > 0 && body.len() % 4 == 0) {
+        return None;
     }
+    let mut bad = 0u8;
+    let mut at = 0;
+    let full = body.len() / 4 * 4;
+    let (whole, rest) = body.split_at(full);
+    for (group, dst) in whole.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
+        let v = [
+            B64_DECODE[usize::from(group[0])],
+            B64_DECODE[usize::from(group[1])],
+            B64_DECODE[usize::from(group[2])],
+            B64_DECODE[usize::from(group[3])],
+        ];
+        bad |= v[0] | v[1] | v[2] | v[3];
+        let n = (u32::from(v[0] & 0x3f) << 18)
+            | (u32::from(v[1] & 0x3f) << 12)
+            | (u32::from(v[2] & 0x3f) << 6)
+            | u32::from(v[3] & 0x3f);
+        dst.copy_from_slice(&n.to_be_bytes()[1..]);
+        at += 3;
+    }
+    bad &= 0x80;
+    if !rest.is_empty() {
+        let mut acc = 0u32;
+        for &c in rest {
+            let v = B64_DECODE[usize::from(c)];
+            bad |= v & 0x80;
+            acc = (acc << 6) | u32::from(v & 0x3f);
+        }
+        acc <<= 6 * (4 - rest.len() as u32);
+        let bytes = acc.to_be_bytes();
+        let take = rest.len() - 1;
+        out[at..at + take].copy_from_slice(&bytes[1..=take]);
+        at += take;
+    }
+    (bad == 0).then_some(at)
+}
+
+/// Decodes standard padded base64 into a `Vec` (see [`base64_decode_into`]).
+#[cfg(test)]
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; s.len() / 4 * 3];
+    let n = base64_decode_into(s.as_bytes(), &mut out)?;
+    out.truncate(n);
     Some(out)
 }
 

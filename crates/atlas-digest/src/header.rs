@@ -1,12 +1,13 @@
 //! Typed views of the three Digest headers, with parsing and formatting that round-trip.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use crate::hash::{Algorithm, Qop};
 use crate::parse::{
-    Challenge, ParseError, decode_ext_value, encode_ext_value, is_quotable, parse_credentials,
-    parse_param_list, write_quoted,
+    Challenge, ParseError, decode_ext_value, encode_ext_value, for_each_credential_param,
+    for_each_list_param, is_quotable, parse_credentials, write_quoted,
 };
 
 /// A `Digest` challenge ([RFC 7616 section 3.3](https://www.rfc-editor.org/rfc/rfc7616#section-3.3)).
@@ -66,6 +67,7 @@ impl DigestChallenge {
         if !c.is_scheme("Digest") {
             return Err(semantic("the `Digest` scheme"));
         }
+        check_no_duplicates(&c.params)?;
         let nonce = c
             .param("nonce")
             .ok_or_else(|| semantic("a `nonce` parameter"))?;
@@ -122,7 +124,10 @@ impl FromStr for DigestChallenge {
     /// [`crate::parse_challenges`]).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let c = parse_credentials(s)?;
-        DigestChallenge::from_challenge(&c).map_err(|e| ParseError::semantic(s.len(), e.expected()))
+        DigestChallenge::from_challenge(&c).map_err(|e| match e.kind() {
+            crate::parse::ParseErrorKind::Semantic => ParseError::semantic(s.len(), e.expected()),
+            _ => e,
+        })
     }
 }
 
@@ -249,81 +254,241 @@ pub(crate) fn needs_extended(username: &str) -> bool {
     !username.is_ascii() || !is_quotable(username)
 }
 
+/// `nc`: exactly 8 hex digits (RFC 7616 section 3.4: `nc-value = 8LHEX`; uppercase accepted).
 fn parse_nc(v: &str) -> Option<u32> {
-    let v = v.trim();
-    if v.is_empty() || v.len() > 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
+    let b: &[u8; 8] = v.as_bytes().try_into().ok()?;
+    let mut n = 0u32;
+    let mut bad = false;
+    for &c in b {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => {
+                bad = true;
+                0
+            }
+        };
+        n = (n << 4) | u32::from(d);
     }
-    u32::from_str_radix(v, 16).ok()
+    (!bad).then_some(n)
+}
+
+/// Tracks the parameters seen in one header so that duplicates are refused (case-insensitively).
+/// `lookup` maps a lowercase name to its slot among the known ones.
+struct Seen<'a, F> {
+    lookup: F,
+    mask: u32,
+    others: Vec<&'a str>,
+}
+
+impl<'a, F: Fn(&[u8]) -> Option<usize>> Seen<'a, F> {
+    fn new(lookup: F) -> Self {
+        Seen {
+            lookup,
+            mask: 0,
+            others: Vec::new(),
+        }
+    }
+
+    /// The slot of `name` among the known names (or `None`), after checking it is not a duplicate.
+    #[inline]
+    fn see(&mut self, name: &'a str, at: usize) -> Result<Option<usize>, ParseError> {
+        let n = name.as_bytes();
+        // Names are almost always sent in lowercase: try them as they are first.
+        let slot = if let Some(i) = (self.lookup)(n) {
+            Some(i)
+        } else if n.len() <= 16 && n.iter().any(u8::is_ascii_uppercase) {
+            let mut lower = [0u8; 16];
+            for (d, &c) in lower.iter_mut().zip(n) {
+                *d = c.to_ascii_lowercase();
+            }
+            (self.lookup)(&lower[..n.len()])
+        } else {
+            None
+        };
+        if let Some(i) = slot {
+            let bit = 1u32 << i;
+            if self.mask & bit != 0 {
+                return Err(ParseError::duplicate(at));
+            }
+            self.mask |= bit;
+            return Ok(Some(i));
+        }
+        if self.others.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+            return Err(ParseError::duplicate(at));
+        }
+        self.others.push(name);
+        Ok(None)
+    }
+}
+
+/// Refuses a generic challenge that names a parameter twice (RFC 9110 section 11.2).
+pub(crate) fn check_no_duplicates(params: &[(String, String)]) -> Result<(), ParseError> {
+    for (i, (name, _)) in params.iter().enumerate() {
+        if params[..i]
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            return Err(ParseError::duplicate(0));
+        }
+    }
+    Ok(())
+}
+
+/// A parsed `Digest` `Authorization` value borrowing from the input (values with escapes, and a
+/// decoded `username*`, are owned). The server verifies from this view: one pass, no allocation for
+/// ordinary headers.
+pub(crate) struct AuthorizationRef<'a> {
+    pub(crate) username: Cow<'a, str>,
+    pub(crate) username_extended: bool,
+    pub(crate) realm: Cow<'a, str>,
+    pub(crate) nonce: Cow<'a, str>,
+    pub(crate) uri: Cow<'a, str>,
+    pub(crate) response: Cow<'a, str>,
+    pub(crate) algorithm: Algorithm,
+    pub(crate) cnonce: Option<Cow<'a, str>>,
+    pub(crate) opaque: Option<Cow<'a, str>>,
+    pub(crate) qop: Option<Qop>,
+    pub(crate) nc: Option<u32>,
+    pub(crate) userhash: bool,
+}
+
+/// Slots of the `Authorization` parameters (lowercase name -> index).
+#[inline]
+fn authorization_slot(name: &[u8]) -> Option<usize> {
+    Some(match name {
+        b"username" => 0,
+        b"username*" => 1,
+        b"realm" => 2,
+        b"nonce" => 3,
+        b"uri" => 4,
+        b"response" => 5,
+        b"algorithm" => 6,
+        b"cnonce" => 7,
+        b"opaque" => 8,
+        b"qop" => 9,
+        b"nc" => 10,
+        b"userhash" => 11,
+        _ => return None,
+    })
+}
+
+/// Slots of the `Authentication-Info` parameters.
+#[inline]
+fn authentication_info_slot(name: &[u8]) -> Option<usize> {
+    Some(match name {
+        b"nextnonce" => 0,
+        b"qop" => 1,
+        b"rspauth" => 2,
+        b"cnonce" => 3,
+        b"nc" => 4,
+        _ => return None,
+    })
+}
+
+impl<'a> AuthorizationRef<'a> {
+    /// Parses a `Digest` credentials value. Missing `username`/`username*`, `realm`, `nonce`, `uri` or
+    /// `response`, an unsupported algorithm, an `nc` that is not 8 hex digits, a malformed
+    /// `username*`, both `username` and `username*`, a duplicate parameter, or qop without `nc` and
+    /// `cnonce` are errors.
+    pub(crate) fn parse(s: &'a str) -> Result<AuthorizationRef<'a>, ParseError> {
+        let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
+        let mut seen = Seen::new(authorization_slot);
+        let mut v: [Option<Cow<'a, str>>; 12] = Default::default();
+        for_each_credential_param(s, "Digest", |name, value, at| {
+            Ok(match seen.see(name, at)? {
+                Some(i) => {
+                    v[i] = Some(value);
+                    true
+                }
+                None => false,
+            })
+        })?;
+        let [
+            username,
+            username_ext,
+            realm,
+            nonce,
+            uri,
+            response,
+            algorithm,
+            cnonce,
+            opaque,
+            qop,
+            nc,
+            userhash,
+        ] = v;
+        let (username, username_extended) = match (username, username_ext) {
+            (Some(_), Some(_)) => {
+                return Err(semantic("only one of `username` and `username*`"));
+            }
+            (Some(u), None) => (u, false),
+            (None, Some(ext)) => (
+                Cow::Owned(
+                    decode_ext_value(ext.trim())
+                        .ok_or_else(|| semantic("a valid RFC 8187 `username*` value"))?,
+                ),
+                true,
+            ),
+            (None, None) => return Err(semantic("a `username` parameter")),
+        };
+        let algorithm = match algorithm {
+            None => Algorithm::Md5,
+            Some(a) => {
+                Algorithm::from_wire(&a).ok_or_else(|| semantic("a supported `algorithm`"))?
+            }
+        };
+        let qop = match qop {
+            None => None,
+            Some(q) => Some(Qop::from_wire(&q).ok_or_else(|| semantic("`qop` auth or auth-int"))?),
+        };
+        let nc = match nc {
+            None => None,
+            Some(v) => Some(parse_nc(&v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
+        };
+        if qop.is_some() && (nc.is_none() || cnonce.is_none()) {
+            return Err(semantic("`nc` and `cnonce` with `qop`"));
+        }
+        Ok(AuthorizationRef {
+            username,
+            username_extended,
+            realm: realm.ok_or_else(|| semantic("a `realm` parameter"))?,
+            nonce: nonce.ok_or_else(|| semantic("a `nonce` parameter"))?,
+            uri: uri.ok_or_else(|| semantic("a `uri` parameter"))?,
+            response: response.ok_or_else(|| semantic("a `response` parameter"))?,
+            algorithm,
+            cnonce,
+            opaque,
+            qop,
+            nc,
+            userhash: userhash.is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+        })
+    }
 }
 
 impl FromStr for AuthorizationHeader {
     type Err = ParseError;
 
     /// Parses a `Digest` credentials value. Missing `username`/`username*`, `realm`, `nonce`, `uri` or
-    /// `response`, an unsupported algorithm, a malformed `nc` or `username*`, both `username` and
-    /// `username*`, or qop without `nc` and `cnonce` are errors.
+    /// `response`, an unsupported algorithm, an `nc` that is not exactly 8 hex digits, a malformed
+    /// `username*`, both `username` and `username*`, a duplicate parameter, a value longer than
+    /// [`crate::MAX_HEADER_LEN`], or qop without `nc` and `cnonce` are errors.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let c = parse_credentials(s)?;
-        let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
-        if !c.is_scheme("Digest") {
-            return Err(ParseError::new(s, 0, "the `Digest` scheme"));
-        }
-        let required = |name: &'static str, what: &'static str| {
-            c.param(name)
-                .map(str::to_owned)
-                .ok_or_else(|| semantic(what))
-        };
-        let (username, username_extended) = match (c.param("username"), c.param("username*")) {
-            (Some(_), Some(_)) => {
-                return Err(semantic("only one of `username` and `username*`"));
-            }
-            (Some(u), None) => (u.to_owned(), false),
-            (None, Some(ext)) => (
-                decode_ext_value(ext.trim())
-                    .ok_or_else(|| semantic("a valid RFC 8187 `username*` value"))?,
-                true,
-            ),
-            (None, None) => return Err(semantic("a `username` parameter")),
-        };
-        let algorithm = match c.param("algorithm") {
-            None => Algorithm::Md5,
-            Some(a) => a
-                .trim()
-                .parse()
-                .map_err(|_| semantic("a supported `algorithm`"))?,
-        };
-        let qop = match c.param("qop") {
-            None => None,
-            Some(q) => Some(
-                q.trim()
-                    .parse::<Qop>()
-                    .map_err(|_| semantic("`qop` auth or auth-int"))?,
-            ),
-        };
-        let nc = match c.param("nc") {
-            None => None,
-            Some(v) => Some(parse_nc(v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
-        };
-        let cnonce = c.param("cnonce").map(str::to_owned);
-        if qop.is_some() && (nc.is_none() || cnonce.is_none()) {
-            return Err(semantic("`nc` and `cnonce` with `qop`"));
-        }
+        let r = AuthorizationRef::parse(s)?;
         Ok(AuthorizationHeader {
-            username,
-            username_extended,
-            realm: required("realm", "a `realm` parameter")?,
-            nonce: required("nonce", "a `nonce` parameter")?,
-            uri: required("uri", "a `uri` parameter")?,
-            response: required("response", "a `response` parameter")?,
-            algorithm,
-            cnonce,
-            opaque: c.param("opaque").map(str::to_owned),
-            qop,
-            nc,
-            userhash: c
-                .param("userhash")
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            username: r.username.into_owned(),
+            username_extended: r.username_extended,
+            realm: r.realm.into_owned(),
+            nonce: r.nonce.into_owned(),
+            uri: r.uri.into_owned(),
+            response: r.response.into_owned(),
+            algorithm: r.algorithm,
+            cnonce: r.cnonce.map(Cow::into_owned),
+            opaque: r.opaque.map(Cow::into_owned),
+            qop: r.qop,
+            nc: r.nc,
+            userhash: r.userhash,
         })
     }
 }
@@ -395,17 +560,45 @@ impl AuthenticationInfo {
 impl FromStr for AuthenticationInfo {
     type Err = ParseError;
 
-    /// Parses the parameter list; unknown parameters are ignored, a malformed `nc` or `qop` is an error.
+    /// Parses the parameter list; unknown parameters are ignored; a malformed `nc` or `qop`, or a
+    /// duplicate parameter, is an error.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let params = parse_param_list(s)?;
+        let r = AuthenticationInfoRef::parse(s)?;
+        Ok(AuthenticationInfo {
+            nextnonce: r.nextnonce.map(Cow::into_owned),
+            qop: r.qop,
+            rspauth: r.rspauth.map(Cow::into_owned),
+            cnonce: r.cnonce.map(Cow::into_owned),
+            nc: r.nc,
+        })
+    }
+}
+
+/// A parsed `Authentication-Info` borrowing from the input (the client checks `rspauth` from this).
+pub(crate) struct AuthenticationInfoRef<'a> {
+    pub(crate) nextnonce: Option<Cow<'a, str>>,
+    pub(crate) qop: Option<Qop>,
+    pub(crate) rspauth: Option<Cow<'a, str>>,
+    pub(crate) cnonce: Option<Cow<'a, str>>,
+    pub(crate) nc: Option<u32>,
+}
+
+impl<'a> AuthenticationInfoRef<'a> {
+    pub(crate) fn parse(s: &'a str) -> Result<AuthenticationInfoRef<'a>, ParseError> {
         let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
-        let get = |name: &str| {
-            params
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.as_str())
-        };
-        let qop = match get("qop") {
+        let mut seen = Seen::new(authentication_info_slot);
+        let mut v: [Option<Cow<'a, str>>; 5] = Default::default();
+        for_each_list_param(s, |name, value, at| {
+            Ok(match seen.see(name, at)? {
+                Some(i) => {
+                    v[i] = Some(value);
+                    true
+                }
+                None => false,
+            })
+        })?;
+        let [nextnonce, qop, rspauth, cnonce, nc] = v;
+        let qop = match qop {
             None => None,
             Some(q) => Some(
                 q.trim()
@@ -413,15 +606,15 @@ impl FromStr for AuthenticationInfo {
                     .map_err(|_| semantic("`qop` auth or auth-int"))?,
             ),
         };
-        let nc = match get("nc") {
+        let nc = match nc {
             None => None,
-            Some(v) => Some(parse_nc(v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
+            Some(v) => Some(parse_nc(&v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
         };
-        Ok(AuthenticationInfo {
-            nextnonce: get("nextnonce").map(str::to_owned),
+        Ok(AuthenticationInfoRef {
+            nextnonce,
             qop,
-            rspauth: get("rspauth").map(str::to_owned),
-            cnonce: get("cnonce").map(str::to_owned),
+            rspauth,
+            cnonce,
             nc,
         })
     }

@@ -11,8 +11,8 @@ use http::header::{AUTHORIZATION, HeaderName, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue};
 
 use crate::{
-    Challenge, CredentialStore, DigestClient, DigestError, DigestServer, ParseError, RequestFacts,
-    RequestState, Verified, VerifyError, parse_challenges,
+    Challenge, CredentialStore, DigestClient, DigestError, DigestServer, InvalidInput, ParseError,
+    RequestFacts, RequestState, Stale, Verified, VerifyError, parse_challenges,
 };
 
 /// `Authentication-Info` ([RFC 9110 section 11.6.3](https://www.rfc-editor.org/rfc/rfc9110#section-11.6.3)).
@@ -41,24 +41,10 @@ pub fn challenges_from_headers(headers: &HeaderMap) -> Result<Vec<Challenge>, Pa
 /// Fails only if the string contains control characters, which this crate never produces from valid
 /// input.
 pub fn to_header_value(value: &str) -> Result<HeaderValue, DigestError> {
-    HeaderValue::from_str(value)
-        .map_err(|_| DigestError::InvalidInput("header value contains control characters"))
+    HeaderValue::from_str(value).map_err(|_| DigestError::InvalidInput(InvalidInput::HeaderValue))
 }
 
 impl DigestClient {
-    /// [`DigestClient::authorization`] returning a `HeaderValue` ready to insert as `Authorization`.
-    pub fn authorization_header(
-        &self,
-        state: &mut RequestState,
-        req: &RequestFacts<'_>,
-        cnonce: &str,
-    ) -> Result<Option<HeaderValue>, DigestError> {
-        match self.authorization(state, req, cnonce)? {
-            Some(v) => to_header_value(&v).map(Some),
-            None => Ok(None),
-        }
-    }
-
     /// [`DigestClient::on_unauthorized`] fed with every `WWW-Authenticate` value of a 401 response's
     /// headers.
     pub fn on_unauthorized_headers(
@@ -74,9 +60,8 @@ impl DigestClient {
         self.on_unauthorized(state, texts.iter().map(|c| c.as_ref()))
     }
 
-    /// [`DigestClient::on_authentication_info`] for a successful response's headers; does nothing when
-    /// there is no `Authentication-Info` (unless [`crate::ClientConfig::require_rspauth`] is set and
-    /// credentials were sent, which gives [`DigestError::RspauthMissing`]).
+    /// [`DigestClient::on_authentication_info`] for a successful response's headers, or
+    /// [`DigestClient::on_success_without_info`] when there is no `Authentication-Info`.
     pub fn on_response_headers(
         &self,
         state: &RequestState,
@@ -84,17 +69,14 @@ impl DigestClient {
     ) -> Result<(), DigestError> {
         match headers.get(&AUTHENTICATION_INFO) {
             Some(v) => self.on_authentication_info(state, &header_text(v)),
-            None if self.config().require_rspauth && state.nc().is_some() => {
-                Err(DigestError::RspauthMissing)
-            }
-            None => Ok(()),
+            None => self.on_success_without_info(state),
         }
     }
 }
 
 impl DigestServer {
     /// [`DigestServer::challenges`] as `HeaderValue`s (append each as `WWW-Authenticate`).
-    pub fn challenge_headers(&self, now: SystemTime, stale: bool) -> Vec<HeaderValue> {
+    pub fn challenge_headers(&self, now: SystemTime, stale: Stale) -> Vec<HeaderValue> {
         self.challenges(now, stale)
             .into_iter()
             .filter_map(|c| HeaderValue::from_str(&c).ok())
@@ -118,6 +100,6 @@ impl DigestServer {
 impl Verified {
     /// The `Authentication-Info` value as a `HeaderValue`.
     pub fn authentication_info_header(&self) -> Option<HeaderValue> {
-        HeaderValue::from_str(&self.authentication_info).ok()
+        HeaderValue::from_str(&self.authentication_info()).ok()
     }
 }

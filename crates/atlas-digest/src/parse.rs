@@ -7,11 +7,32 @@
 //! token68          = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 //! ```
 //!
-//! Tolerated quirks: empty list elements and trailing commas, whitespace around `=`, duplicate and unknown
-//! parameters (kept; the typed views take the first occurrence), unquoted values containing `/`, `=`, `:`
-//! and other visible characters (`nonce=abc+/=`, `uri=/a/b`), empty unquoted values (`opaque=`).
+//! Tolerated quirks: empty list elements and trailing commas, whitespace around `=`, unknown
+//! parameters, unquoted values containing `/`, `=`, `:` and other visible characters (`nonce=abc+/=`,
+//! `uri=/a/b`), empty unquoted values (`opaque=`). Duplicate parameters are kept by the generic
+//! [`Challenge`] view and refused by the typed Digest views (RFC 9110 section 11.2). Values longer
+//! than [`MAX_HEADER_LEN`] are refused before parsing.
 
+use std::borrow::Cow;
 use std::fmt;
+
+/// The longest header value the parsers accept (bytes), like Apache's default `LimitRequestFieldSize`.
+/// Longer input is [`ParseErrorKind::TooLong`] before any parsing.
+pub const MAX_HEADER_LEN: usize = 8192;
+
+/// What kind of problem a [`ParseError`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The RFC 9110 grammar was violated ([`ParseError::expected`] says what was expected where).
+    Syntax,
+    /// The syntax is fine but a required parameter is missing or a value is unusable.
+    Semantic,
+    /// A parameter occurs twice in one challenge or credentials (RFC 9110 section 11.2 forbids it).
+    Duplicate,
+    /// The value is longer than [`MAX_HEADER_LEN`].
+    TooLong,
+}
 
 /// A syntax error in an authentication header, with the byte offset where parsing stopped.
 ///
@@ -23,8 +44,7 @@ pub struct ParseError {
     expected: &'static str,
     found: Option<char>,
     value_index: usize,
-    /// The syntax was fine but a required parameter is missing or has an unusable value.
-    semantic: bool,
+    kind: ParseErrorKind,
 }
 
 impl ParseError {
@@ -36,7 +56,7 @@ impl ParseError {
             expected,
             found,
             value_index: 0,
-            semantic: false,
+            kind: ParseErrorKind::Syntax,
         }
     }
 
@@ -48,7 +68,29 @@ impl ParseError {
             expected,
             found: None,
             value_index: 0,
-            semantic: true,
+            kind: ParseErrorKind::Semantic,
+        }
+    }
+
+    /// A parameter named twice; `offset` is where the second occurrence starts.
+    pub(crate) fn duplicate(offset: usize) -> ParseError {
+        ParseError {
+            offset,
+            expected: "each parameter at most once",
+            found: None,
+            value_index: 0,
+            kind: ParseErrorKind::Duplicate,
+        }
+    }
+
+    /// Input longer than [`MAX_HEADER_LEN`].
+    pub(crate) fn too_long(len: usize) -> ParseError {
+        ParseError {
+            offset: len,
+            expected: "a header value of at most 8192 bytes",
+            found: None,
+            value_index: 0,
+            kind: ParseErrorKind::TooLong,
         }
     }
 
@@ -77,22 +119,47 @@ impl ParseError {
     pub fn value_index(&self) -> usize {
         self.value_index
     }
+
+    /// The kind of problem.
+    pub fn kind(&self) -> ParseErrorKind {
+        self.kind
+    }
+}
+
+/// [`ParseErrorKind::TooLong`] if `input` exceeds [`MAX_HEADER_LEN`].
+pub(crate) fn check_len(input: &str) -> Result<(), ParseError> {
+    if input.len() > MAX_HEADER_LEN {
+        Err(ParseError::too_long(input.len()))
+    } else {
+        Ok(())
+    }
 }
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.semantic {
-            write!(
+        match self.kind {
+            ParseErrorKind::Syntax => {
+                write!(f, "expected {} at byte {}", self.expected, self.offset)?;
+                match self.found {
+                    Some(c) => write!(f, " (found {c:?})")?,
+                    None => f.write_str(" (found end of input)")?,
+                }
+            }
+            ParseErrorKind::Duplicate => write!(
+                f,
+                "duplicate parameter at byte {} (RFC 9110 allows each once)",
+                self.offset
+            )?,
+            ParseErrorKind::TooLong => write!(
+                f,
+                "header value of {} bytes exceeds the limit of {MAX_HEADER_LEN}",
+                self.offset
+            )?,
+            _ => write!(
                 f,
                 "expected {} (header ends at byte {})",
                 self.expected, self.offset
-            )?;
-        } else {
-            write!(f, "expected {} at byte {}", self.expected, self.offset)?;
-            match self.found {
-                Some(c) => write!(f, " (found {c:?})")?,
-                None => f.write_str(" (found end of input)")?,
-            }
+            )?,
         }
         if self.value_index > 0 {
             write!(f, " in header value #{}", self.value_index + 1)?;
@@ -196,7 +263,9 @@ where
 {
     let mut out = Vec::new();
     for (i, v) in values.into_iter().enumerate() {
-        parse_challenge_list(v, &mut out).map_err(|e| e.with_value_index(i))?;
+        check_len(v)
+            .and_then(|()| parse_challenge_list(v, &mut out))
+            .map_err(|e| e.with_value_index(i))?;
     }
     Ok(out)
 }
@@ -204,6 +273,7 @@ where
 /// Parses one credentials value (`Authorization` / `Proxy-Authorization`): scheme plus token68 or params
 /// ([RFC 9110 section 11.4](https://www.rfc-editor.org/rfc/rfc9110#section-11.4)).
 pub fn parse_credentials(input: &str) -> Result<Challenge, ParseError> {
+    check_len(input)?;
     let mut p = Parser::new(input);
     p.skip_ows();
     let scheme = p.token("auth-scheme")?;
@@ -235,6 +305,7 @@ pub fn parse_credentials(input: &str) -> Result<Challenge, ParseError> {
 /// Parses a bare `#auth-param` list (`Authentication-Info`, `Proxy-Authentication-Info`;
 /// [RFC 9110 section 11.6.3](https://www.rfc-editor.org/rfc/rfc9110#section-11.6.3)).
 pub fn parse_param_list(input: &str) -> Result<Vec<(String, String)>, ParseError> {
+    check_len(input)?;
     let mut p = Parser::new(input);
     let mut out = Vec::new();
     p.skip_ows_commas();
@@ -252,8 +323,61 @@ pub fn parse_param_list(input: &str) -> Result<Vec<(String, String)>, ParseError
 /// a broken vendor challenge after a good Digest one must not hide it).
 pub(crate) fn parse_challenges_partial(input: &str) -> (Vec<Challenge>, Option<ParseError>) {
     let mut out = Vec::new();
+    if let Err(e) = check_len(input) {
+        return (out, Some(e));
+    }
     let err = parse_challenge_list(input, &mut out).err();
     (out, err)
+}
+
+/// Calls `f` with each parameter of a credentials value of `scheme` (`Digest a=b, c="d"`), in one
+/// pass and without allocating unless a quoted value holds escapes. `f` also gets the parameter's
+/// byte offset (it answers whether it knew the name). Errors: length, syntax, another scheme,
+/// token68.
+pub(crate) fn for_each_credential_param<'a>(
+    input: &'a str,
+    scheme: &'static str,
+    mut f: impl FnMut(&'a str, Cow<'a, str>, usize) -> Result<bool, ParseError>,
+) -> Result<(), ParseError> {
+    check_len(input)?;
+    let mut p = Parser::new(input);
+    p.skip_ows();
+    let start = p.pos;
+    let name = p.token("auth-scheme")?;
+    if !name.eq_ignore_ascii_case(scheme) {
+        return Err(ParseError::new(input, start, scheme_expected(scheme)));
+    }
+    let had_sp = p.skip_sp();
+    p.skip_ows();
+    if p.eof() {
+        return Ok(());
+    }
+    if !had_sp {
+        return Err(p.err("space after auth-scheme"));
+    }
+    p.params_borrowed(&mut f)
+}
+
+fn scheme_expected(scheme: &'static str) -> &'static str {
+    if scheme.eq_ignore_ascii_case("Digest") {
+        "the `Digest` scheme"
+    } else {
+        "the expected auth-scheme"
+    }
+}
+
+/// Calls `f` with each parameter of a bare `#auth-param` list (`Authentication-Info`), borrowing.
+pub(crate) fn for_each_list_param<'a>(
+    input: &'a str,
+    mut f: impl FnMut(&'a str, Cow<'a, str>, usize) -> Result<bool, ParseError>,
+) -> Result<(), ParseError> {
+    check_len(input)?;
+    let mut p = Parser::new(input);
+    p.skip_ows_commas();
+    if p.eof() {
+        return Ok(());
+    }
+    p.params_borrowed(&mut f)
 }
 
 fn parse_challenge_list(input: &str, out: &mut Vec<Challenge>) -> Result<(), ParseError> {
@@ -284,9 +408,74 @@ fn parse_challenge_list(input: &str, out: &mut Vec<Challenge>) -> Result<(), Par
     }
 }
 
+/// Byte classes, one lookup per byte instead of a search through a list of punctuation.
+const TCHAR: u8 = 1;
+const TOKEN68: u8 = 2;
+const BARE: u8 = 4;
+const ATTR: u8 = 8;
+/// Ends a run of plain quoted-string text: `"`, `\`, or a control character other than HTAB.
+const QUOTE_STOP: u8 = 16;
+
+const CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let c = b as u8;
+        let alnum = c.is_ascii_alphanumeric();
+        let mut class = 0;
+        if alnum
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            )
+        {
+            class |= TCHAR;
+        }
+        if alnum || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/') {
+            class |= TOKEN68;
+        }
+        // Lenient unquoted value characters: any visible ASCII or non-ASCII except `,`, `"`, `\`.
+        if (c > 0x20 && c != 0x7f && c != b',' && c != b'"' && c != b'\\') || c >= 0x80 {
+            class |= BARE;
+        }
+        if alnum
+            || matches!(
+                c,
+                b'!' | b'#' | b'$' | b'&' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+            )
+        {
+            class |= ATTR;
+        }
+        if c == b'"' || c == b'\\' || (c < 0x20 && c != b'\t') || c == 0x7f {
+            class |= QUOTE_STOP;
+        }
+        t[b] = class;
+        b += 1;
+    }
+    t
+};
+
+#[inline]
+fn class(b: u8, class: u8) -> bool {
+    CLASSES[usize::from(b)] & class != 0
+}
+
 /// `tchar` of RFC 9110 section 5.6.2.
 pub(crate) fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    class(b, TCHAR)
 }
 
 /// True if `s` is a non-empty `token`.
@@ -295,12 +484,48 @@ pub(crate) fn is_token(s: &str) -> bool {
 }
 
 fn is_token68_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)
+    class(b, TOKEN68)
 }
 
 /// Lenient unquoted value characters: any visible ASCII or non-ASCII except `,`, `"` and `\`.
 fn is_bare_value_char(b: u8) -> bool {
-    (b > 0x20 && b != 0x7f && b != b',' && b != b'"' && b != b'\\') || b >= 0x80
+    class(b, BARE)
+}
+
+/// The index of the first byte at or after `from` that ends plain quoted text (see [`QUOTE_STOP`]),
+/// or `b.len()`. Scans a 64-bit word at a time (SWAR: bytes equal to `"`, `\` or 0x7f, or below
+/// 0x20; borrows only run upwards, so the lowest flagged byte is exactly the first match; HTAB,
+/// allowed, is stepped over), then bytewise in the last partial word.
+fn quote_stop(b: &[u8], from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    #[inline]
+    fn has_zero(w: u64) -> u64 {
+        w.wrapping_sub(ONES) & !w & HIGH
+    }
+    let mut i = from;
+    while let Some(word) = b.get(i..i + 8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let w = u64::from_le_bytes(bytes);
+        let hit = has_zero(w ^ (ONES * u64::from(b'"')))
+            | has_zero(w ^ (ONES * u64::from(b'\\')))
+            | has_zero(w ^ (ONES * 0x7f))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+        if hit == 0 {
+            i += 8;
+            continue;
+        }
+        let at = i + (hit.trailing_zeros() / 8) as usize;
+        if b[at] != b'\t' {
+            return at;
+        }
+        i = at + 1;
+    }
+    while i < b.len() && !class(b[i], QUOTE_STOP) {
+        i += 1;
+    }
+    i
 }
 
 /// True if any byte of `s` satisfies `pred`. Branch-free over the whole input (a fold, not `any`), so
@@ -349,7 +574,7 @@ pub(crate) fn push_quoted(out: &mut String, value: &str) {
 
 /// RFC 8187 (formerly 5987) `attr-char`: characters that need no percent-encoding in an ext-value.
 fn is_attr_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b)
+    class(b, ATTR)
 }
 
 /// Encodes `value` as an RFC 8187 ext-value `UTF-8''...` (used for `username*`).
@@ -560,6 +785,104 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A quoted-string, borrowed from the input unless it holds escapes.
+    fn quoted_cow(&mut self) -> Result<Cow<'a, str>, ParseError> {
+        let open = self.pos;
+        let i = quote_stop(self.b, open + 1);
+        match self.b.get(i) {
+            None => {
+                self.pos = i;
+                Err(self.err("closing `\"` of quoted-string"))
+            }
+            Some(b'"') => {
+                self.pos = i + 1;
+                Ok(Cow::Borrowed(&self.s[open + 1..i]))
+            }
+            // An escape: take the general path from the opening quote.
+            Some(b'\\') => self.quoted_string().map(Cow::Owned),
+            Some(_) => {
+                self.pos = i;
+                Err(self.err("qdtext"))
+            }
+        }
+    }
+
+    /// `#auth-param` to the end of the input, borrowing; the caller checked the scheme. A credentials
+    /// value or a bare list holds no second challenge, so each element must be a parameter.
+    ///
+    fn params_borrowed(
+        &mut self,
+        f: &mut impl FnMut(&'a str, Cow<'a, str>, usize) -> Result<bool, ParseError>,
+    ) -> Result<(), ParseError> {
+        let b = self.b;
+        let skip_ows = |mut i: usize| {
+            while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+                i += 1;
+            }
+            i
+        };
+        loop {
+            let at = self.pos;
+            let mut eq = at;
+            while eq < b.len() && is_tchar(b[eq]) {
+                eq += 1;
+            }
+            if eq == at {
+                return Err(self.err("auth-param name"));
+            }
+            let name = &self.s[at..eq];
+            if b.get(eq) != Some(&b'=') {
+                // `name = value` (BWS around `=`) is rare: only then look for spaces.
+                eq = skip_ows(eq);
+                if b.get(eq) != Some(&b'=') {
+                    self.pos = eq;
+                    return Err(self.err("`=` after parameter name"));
+                }
+            }
+            self.pos = eq + 1;
+            if matches!(b.get(self.pos), Some(b' ' | b'\t')) {
+                self.pos = skip_ows(self.pos);
+            }
+            let value = if b.get(self.pos) == Some(&b'"') {
+                self.quoted_cow()?
+            } else {
+                let start = self.pos;
+                let mut j = start;
+                while j < b.len() && is_bare_value_char(b[j]) {
+                    j += 1;
+                }
+                self.pos = j;
+                Cow::Borrowed(&self.s[start..j])
+            };
+            f(name, value, at)?;
+            let mut i = self.pos;
+            // The usual separator is exactly `, ` before the next name.
+            if b.get(i) == Some(&b',')
+                && b.get(i + 1) == Some(&b' ')
+                && b.get(i + 2).is_some_and(|&c| is_tchar(c))
+            {
+                self.pos = i + 2;
+                continue;
+            }
+            i = skip_ows(i);
+            if i >= b.len() {
+                self.pos = i;
+                return Ok(());
+            }
+            if b[i] != b',' {
+                self.pos = i;
+                return Err(self.err("`,` between parameters"));
+            }
+            while i < b.len() && matches!(b[i], b' ' | b'\t' | b',') {
+                i += 1;
+            }
+            self.pos = i;
+            if i >= b.len() {
+                return Ok(());
+            }
+        }
+    }
+
     fn bare_value(&mut self) -> &'a str {
         let start = self.pos;
         while self.peek().is_some_and(is_bare_value_char) {
@@ -667,6 +990,45 @@ mod tests {
         assert_eq!(decode_ext_value("UTF-8''%FF"), None);
         assert_eq!(decode_ext_value("UTF-8''%F"), None);
         assert_eq!(decode_ext_value("KOI8-R''abc"), None);
+    }
+
+    /// The word-at-a-time scan finds the first stop byte at every position of a word, steps over
+    /// HTAB, and agrees with the bytewise definition.
+    #[test]
+    fn quote_stop_agrees_with_the_bytewise_scan() {
+        for len in 0..40 {
+            for at in 0..len {
+                for stop in [b'"', b'\\', 0x00, 0x1f, 0x7f, b'\t', 0x80, b' '] {
+                    let mut v = vec![b'x'; len];
+                    v[at] = stop;
+                    let expected = (0..len).find(|&i| class(v[i], QUOTE_STOP)).unwrap_or(len);
+                    assert_eq!(
+                        quote_stop(&v, 0),
+                        expected,
+                        "len {len} at {at} byte {stop:#x}"
+                    );
+                }
+            }
+        }
+        let parsed = |s: &str| {
+            let mut got = Vec::new();
+            for_each_list_param(s, |n, v, _| {
+                got.push((n.to_owned(), v.into_owned()));
+                Ok(true)
+            })
+            .map(|()| got)
+        };
+        assert_eq!(
+            parsed("a=\"tab\there and a longer tail\", b=\"x\\\"y\"").unwrap(),
+            [
+                ("a".to_owned(), "tab\there and a longer tail".to_owned()),
+                ("b".to_owned(), "x\"y".to_owned())
+            ]
+        );
+        assert!(parsed("a=\"long enough to need a word \u{1} here\"").is_err());
+        assert!(parsed("a=\"unterminated and long enough").is_err());
+        assert!(parsed("a=1 b=2").is_err());
+        assert!(parsed("a =1,b= \"2\",, c=3 ,").is_ok());
     }
 
     #[test]

@@ -5,11 +5,11 @@ mod common;
 use std::time::Duration;
 
 use atlas_digest::{
-    Algorithm, AuthenticationInfo, AuthorizationHeader, ClientConfig, Credentials, DigestClient,
-    DigestError, DigestServer, InMemoryCredentials, NextNonce, Qop, RequestFacts, RequestState,
-    ServerConfig,
+    Algorithm, AuthInt, AuthenticationInfo, AuthorizationHeader, ClientConfig, Credentials,
+    DigestClient, DigestError, DigestServer, InMemoryCredentials, Md5, NextNonce, Qop,
+    RequestFacts, RequestState, Rfc2069, Rspauth, ServerConfig,
 };
-use common::{cnonce, request, t0};
+use common::{authz, cnonce, request, t0};
 
 fn users() -> InMemoryCredentials {
     let mut u = InMemoryCredentials::new();
@@ -72,20 +72,14 @@ fn nc_is_eight_lowercase_hex_digits_starting_at_one() {
     let client = DigestClient::new(Credentials::new("u", "p"));
     let mut st = client.start();
     client.on_unauthorized(&mut st, [CHALLENGE]).unwrap();
-    let v = client
-        .authorization(&mut st, &facts(), "c")
-        .unwrap()
-        .unwrap();
+    let v = authz(&client, &mut st, &facts(), "c").unwrap().unwrap();
     assert!(v.contains(", nc=00000001, "), "{v}");
     for _ in 0..9 {
         let mut st = client.start();
-        client.authorization(&mut st, &facts(), "c").unwrap();
+        authz(&client, &mut st, &facts(), "c").unwrap();
     }
     let mut st = client.start();
-    let v = client
-        .authorization(&mut st, &facts(), "c")
-        .unwrap()
-        .unwrap();
+    let v = authz(&client, &mut st, &facts(), "c").unwrap().unwrap();
     assert!(v.contains(", nc=0000000b, "), "{v}");
 }
 
@@ -93,20 +87,12 @@ fn nc_is_eight_lowercase_hex_digits_starting_at_one() {
 fn stale_true_retries_once_then_stops() {
     let client = DigestClient::new(Credentials::new("u", "p"));
     let mut st = client.start();
-    assert_eq!(client.authorization(&mut st, &facts(), "a").unwrap(), None);
+    assert_eq!(authz(&client, &mut st, &facts(), "a").unwrap(), None);
     client.on_unauthorized(&mut st, [CHALLENGE]).unwrap();
-    assert!(
-        client
-            .authorization(&mut st, &facts(), "b")
-            .unwrap()
-            .is_some()
-    );
+    assert!(authz(&client, &mut st, &facts(), "b").unwrap().is_some());
     // Fresh credentials answered with stale=true: one retry with the new nonce.
     client.on_unauthorized(&mut st, [STALE2]).unwrap();
-    let v = client
-        .authorization(&mut st, &facts(), "c")
-        .unwrap()
-        .unwrap();
+    let v = authz(&client, &mut st, &facts(), "c").unwrap().unwrap();
     assert_eq!(parsed(&v).nonce, "n2");
     assert_eq!(parsed(&v).nc, Some(1));
     // A second stale answer ends the request.
@@ -120,12 +106,9 @@ fn stale_true_retries_once_then_stops() {
 fn a_401_after_fresh_credentials_without_stale_is_rejected() {
     let client = DigestClient::new(Credentials::new("u", "wrong"));
     let mut st = client.start();
-    client.authorization(&mut st, &facts(), "a").unwrap();
+    authz(&client, &mut st, &facts(), "a").unwrap();
     client.on_unauthorized(&mut st, [CHALLENGE]).unwrap();
-    client
-        .authorization(&mut st, &facts(), "b")
-        .unwrap()
-        .unwrap();
+    authz(&client, &mut st, &facts(), "b").unwrap().unwrap();
     assert_eq!(
         client.on_unauthorized(&mut st, [CHALLENGE2]),
         Err(DigestError::Rejected)
@@ -139,24 +122,15 @@ fn a_401_to_a_cached_nonce_gets_one_fresh_attempt_even_without_stale() {
     // Servers that forget nonces (restart) answer a plain 401; the credentials may still be right.
     let client = DigestClient::new(Credentials::new("u", "p"));
     let mut st = client.start();
-    client.authorization(&mut st, &facts(), "a").unwrap();
+    authz(&client, &mut st, &facts(), "a").unwrap();
     client.on_unauthorized(&mut st, [CHALLENGE]).unwrap();
-    client
-        .authorization(&mut st, &facts(), "b")
-        .unwrap()
-        .unwrap();
+    authz(&client, &mut st, &facts(), "b").unwrap().unwrap();
 
     let mut st = client.start();
-    let v = client
-        .authorization(&mut st, &facts(), "c")
-        .unwrap()
-        .unwrap();
+    let v = authz(&client, &mut st, &facts(), "c").unwrap().unwrap();
     assert_eq!(parsed(&v).nc, Some(2));
     client.on_unauthorized(&mut st, [CHALLENGE2]).unwrap();
-    let v = client
-        .authorization(&mut st, &facts(), "d")
-        .unwrap()
-        .unwrap();
+    let v = authz(&client, &mut st, &facts(), "d").unwrap().unwrap();
     assert_eq!((parsed(&v).nonce.as_str(), parsed(&v).nc), ("n2", Some(1)));
     assert_eq!(
         client.on_unauthorized(&mut st, [CHALLENGE]),
@@ -171,8 +145,7 @@ fn attempts_are_bounded_whatever_the_server_says() {
     let mut st = client.start();
     let mut sent = 0;
     let result = loop {
-        if client
-            .authorization(&mut st, &facts(), &cnonce())
+        if authz(&client, &mut st, &facts(), &cnonce())
             .unwrap()
             .is_some()
         {
@@ -190,8 +163,7 @@ fn attempts_are_bounded_whatever_the_server_says() {
 
 #[test]
 fn nc_exhaustion_drops_the_nonce_and_asks_for_a_fresh_challenge() {
-    let mut config = ClientConfig::default();
-    config.max_nc = 2;
+    let config = ClientConfig::default().with_max_nc(2);
     let (client, server, users) = (
         DigestClient::with_config(Credentials::new("alice", "wonderland"), config),
         server(),
@@ -225,15 +197,12 @@ fn rspauth_is_verified_and_a_mismatch_is_an_error() {
     );
     request(&client, &server, &users, &facts(), t0()).unwrap();
     let mut st = client.start();
-    let a = client
-        .authorization(&mut st, &facts(), "cn")
-        .unwrap()
-        .unwrap();
+    let a = authz(&client, &mut st, &facts(), "cn").unwrap().unwrap();
     let v = server.verify(&a, &facts(), t0(), &users).unwrap();
-    let mut info: AuthenticationInfo = v.authentication_info.parse().unwrap();
+    let mut info: AuthenticationInfo = v.authentication_info().parse().unwrap();
     assert!(info.rspauth.is_some());
     client
-        .on_authentication_info(&st, &v.authentication_info)
+        .on_authentication_info(&st, &v.authentication_info())
         .unwrap();
 
     // Flip one hex digit of rspauth.
@@ -255,11 +224,15 @@ fn rspauth_is_verified_and_a_mismatch_is_an_error() {
     );
     // rspauth computed for another uri (a replayed Authentication-Info) fails too.
     let mut other = client.start();
-    client
-        .authorization(&mut other, &RequestFacts::new("GET", "/other"), "cn2")
-        .unwrap();
+    authz(
+        &client,
+        &mut other,
+        &RequestFacts::new("GET", "/other"),
+        "cn2",
+    )
+    .unwrap();
     assert_eq!(
-        client.on_authentication_info(&other, &v.authentication_info),
+        client.on_authentication_info(&other, &v.authentication_info()),
         Err(DigestError::RspauthMismatch)
     );
     // Uppercase hex from a server is accepted.
@@ -278,15 +251,11 @@ fn rspauth_is_verified_and_a_mismatch_is_an_error() {
 
 #[test]
 fn require_rspauth() {
-    let mut config = ClientConfig::default();
-    config.require_rspauth = true;
+    let config = ClientConfig::default().with_rspauth(Rspauth::Require);
     let client = DigestClient::with_config(Credentials::new("u", "p"), config);
     let mut st = client.start();
     client.on_unauthorized(&mut st, [CHALLENGE]).unwrap();
-    client
-        .authorization(&mut st, &facts(), "c")
-        .unwrap()
-        .unwrap();
+    authz(&client, &mut st, &facts(), "c").unwrap().unwrap();
     assert_eq!(
         client.on_authentication_info(&st, "nextnonce=\"x\""),
         Err(DigestError::RspauthMissing)
@@ -308,7 +277,7 @@ fn nextnonce_is_adopted_and_nc_restarts() {
         users(),
     );
     let first = request(&client, &server, &users, &facts(), t0()).unwrap();
-    let info: AuthenticationInfo = first.verified.authentication_info.parse().unwrap();
+    let info: AuthenticationInfo = first.verified.authentication_info().parse().unwrap();
     let next = info.nextnonce.unwrap();
     assert_eq!(client.current_nonce().unwrap().1, next);
     let second = request(&client, &server, &users, &facts(), t0()).unwrap();
@@ -340,23 +309,40 @@ fn auth_int_only_challenge_needs_the_body() {
     let only_int = r#"Digest realm="r", qop="auth-int", nonce="n", algorithm=MD5"#;
     let client = DigestClient::new(Credentials::new("u", "p"));
     let mut st = client.start();
-    client.authorization(&mut st, &facts(), "c").unwrap();
+    authz(&client, &mut st, &facts(), "c").unwrap();
     assert!(matches!(
         client.on_unauthorized(&mut st, [only_int]),
         Err(DigestError::NoSupportedChallenge { .. })
     ));
     let mut st = client.start();
     let post = RequestFacts::new("POST", "/x").with_body(b"{\"a\":1}");
-    client.authorization(&mut st, &post, "c").unwrap();
+    authz(&client, &mut st, &post, "c").unwrap();
     client.on_unauthorized(&mut st, [only_int]).unwrap();
-    let v = client.authorization(&mut st, &post, "c").unwrap().unwrap();
+    let v = authz(&client, &mut st, &post, "c").unwrap().unwrap();
     assert_eq!(parsed(&v).qop, Some(Qop::AuthInt));
-    // A later request of this client without a body cannot use that challenge.
+    // A later request of this client without a body cannot use that challenge: it goes without
+    // credentials for a fresh challenge (issue 11, defect 6) instead of failing with BodyRequired
+    // until invalidate(); here the server offers auth-int only again, a typed error for this
+    // request alone, and the session stays for requests with a body.
     let mut st = client.start();
-    assert_eq!(
-        client.authorization(&mut st, &facts(), "c"),
-        Err(DigestError::BodyRequired)
-    );
+    assert_eq!(authz(&client, &mut st, &facts(), "c"), Ok(None));
+    assert!(matches!(
+        client.on_unauthorized(&mut st, [only_int]),
+        Err(DigestError::NoSupportedChallenge { .. })
+    ));
+    assert!(client.has_nonce());
+    let mut st = client.start();
+    assert!(authz(&client, &mut st, &post, "c").unwrap().is_some());
+    // If the fresh challenge offers auth, the bodiless request adopts it and goes on.
+    let mut st = client.start();
+    assert_eq!(authz(&client, &mut st, &facts(), "c"), Ok(None));
+    client
+        .on_unauthorized(
+            &mut st,
+            [r#"Digest realm="r", qop="auth", nonce="n2", algorithm=MD5"#],
+        )
+        .unwrap();
+    assert!(authz(&client, &mut st, &facts(), "c").unwrap().is_some());
 }
 
 #[test]
@@ -369,7 +355,7 @@ fn auth_int_round_trip_with_the_server_and_rspauth_over_the_response_body() {
     assert_eq!(done.verified.qop, Some(Qop::AuthInt));
     // rspauth covers the response body.
     let mut st = client.start();
-    let a = client.authorization(&mut st, &post, "cn").unwrap().unwrap();
+    let a = authz(&client, &mut st, &post, "cn").unwrap().unwrap();
     let v = server.verify(&a, &post, t0(), &users).unwrap();
     let info = v.authentication_info_for_body(b"{\"id\":1}");
     client
@@ -385,10 +371,7 @@ fn auth_int_round_trip_with_the_server_and_rspauth_over_the_response_body() {
     );
     // A tampered body fails verification on the server.
     let mut st = client.start();
-    let a = client
-        .authorization(&mut st, &post, "cn2")
-        .unwrap()
-        .unwrap();
+    let a = authz(&client, &mut st, &post, "cn2").unwrap().unwrap();
     let tampered = RequestFacts::new("POST", "/groups").with_body(b"{\"name\":\"y\"}");
     assert!(server.verify(&a, &tampered, t0(), &users).is_err());
 }
@@ -396,49 +379,43 @@ fn auth_int_round_trip_with_the_server_and_rspauth_over_the_response_body() {
 #[test]
 fn prefer_auth_int_when_configured() {
     let both = r#"Digest realm="r", qop="auth,auth-int", nonce="n""#;
-    let mut config = ClientConfig::default();
-    config.prefer_auth_int = true;
+    let config = ClientConfig::default().with_auth_int(AuthInt::Preferred);
     let client = DigestClient::with_config(Credentials::new("u", "p"), config);
     let mut st = client.start();
     client.on_unauthorized(&mut st, [both]).unwrap();
     let body = RequestFacts::new("PUT", "/x").with_body(b"");
-    let v = client.authorization(&mut st, &body, "c").unwrap().unwrap();
+    let v = authz(&client, &mut st, &body, "c").unwrap().unwrap();
     assert_eq!(parsed(&v).qop, Some(Qop::AuthInt));
-    let v = client
-        .authorization(&mut st, &facts(), "c")
-        .unwrap()
-        .unwrap();
+    let v = authz(&client, &mut st, &facts(), "c").unwrap().unwrap();
     assert_eq!(parsed(&v).qop, Some(Qop::Auth));
     // Default: auth even when the body is known.
     let client = DigestClient::new(Credentials::new("u", "p"));
     let mut st = client.start();
     client.on_unauthorized(&mut st, [both]).unwrap();
-    let v = client.authorization(&mut st, &body, "c").unwrap().unwrap();
+    let v = authz(&client, &mut st, &body, "c").unwrap().unwrap();
     assert_eq!(parsed(&v).qop, Some(Qop::Auth));
 }
 
 #[test]
 fn auth_int_can_be_disabled() {
-    let mut config = ClientConfig::default();
-    config.allow_auth_int = false;
-    config.prefer_auth_int = true;
+    let config = ClientConfig::default().with_auth_int(AuthInt::Never);
     let client = DigestClient::with_config(Credentials::new("u", "p"), config);
     let body = RequestFacts::new("POST", "/x").with_body(b"b");
     let mut st = client.start();
-    client.authorization(&mut st, &body, "c").unwrap();
+    authz(&client, &mut st, &body, "c").unwrap();
     assert!(matches!(
         client.on_unauthorized(&mut st, [r#"Digest realm="r", qop="auth-int", nonce="n""#]),
         Err(DigestError::NoSupportedChallenge { .. })
     ));
     let mut st = client.start();
-    client.authorization(&mut st, &body, "c").unwrap();
+    authz(&client, &mut st, &body, "c").unwrap();
     client
         .on_unauthorized(
             &mut st,
             [r#"Digest realm="r", qop="auth-int,auth", nonce="n""#],
         )
         .unwrap();
-    let v = client.authorization(&mut st, &body, "c").unwrap().unwrap();
+    let v = authz(&client, &mut st, &body, "c").unwrap().unwrap();
     assert_eq!(parsed(&v).qop, Some(Qop::Auth));
 }
 
@@ -476,8 +453,7 @@ fn never_falls_back_to_basic_and_lists_what_was_offered() {
 
 #[test]
 fn md5_can_be_refused() {
-    let mut config = ClientConfig::default();
-    config.allow_md5 = false;
+    let config = ClientConfig::default().with_md5(Md5::Refuse);
     let client = DigestClient::with_config(Credentials::new("u", "p"), config);
     let mut st = client.start();
     assert!(matches!(
@@ -499,8 +475,7 @@ fn md5_can_be_refused() {
 
 #[test]
 fn rfc2069_mode_can_be_refused() {
-    let mut config = ClientConfig::default();
-    config.allow_rfc2069 = false;
+    let config = ClientConfig::default().with_rfc2069(Rfc2069::Refuse);
     let client = DigestClient::with_config(Credentials::new("u", "p"), config);
     assert!(matches!(
         client.on_unauthorized(&mut client.start(), [r#"Digest realm="r", nonce="n""#]),
@@ -538,38 +513,39 @@ fn invalid_request_facts_and_cnonce_are_typed_errors() {
     let mut st = client.start();
     client.on_unauthorized(&mut st, [CHALLENGE]).unwrap();
     for facts in [
-        RequestFacts::new("GET", "https://cloud.mongodb.com/api/atlas/v1.0"),
+        RequestFacts::new("GET", "https://user@cloud.mongodb.com/api/atlas/v1.0"),
+        RequestFacts::new("GET", "relative/path"),
+        RequestFacts::new("GET", "/path#fragment"),
         RequestFacts::new("GET", ""),
         RequestFacts::new("GET", "/a b"),
         RequestFacts::new("GE T", "/"),
         RequestFacts::new("", "/"),
     ] {
         assert!(matches!(
-            client.authorization(&mut st, &facts, "c"),
+            authz(&client, &mut st, &facts, "c"),
             Err(DigestError::InvalidInput(_))
         ));
     }
     assert!(matches!(
-        client.authorization(&mut st, &facts(), ""),
+        authz(&client, &mut st, &facts(), ""),
         Err(DigestError::InvalidInput(_))
     ));
     assert!(matches!(
-        client.authorization(&mut st, &facts(), "a\nb"),
+        authz(&client, &mut st, &facts(), "a\nb"),
         Err(DigestError::InvalidInput(_))
     ));
     // `*` and authority-form are request-targets too.
-    client
-        .authorization(&mut st, &RequestFacts::new("OPTIONS", "*"), "c")
+    authz(&client, &mut st, &RequestFacts::new("OPTIONS", "*"), "c")
         .unwrap()
         .unwrap();
-    client
-        .authorization(
-            &mut st,
-            &RequestFacts::new("CONNECT", "example.org:443"),
-            "c",
-        )
-        .unwrap()
-        .unwrap();
+    authz(
+        &client,
+        &mut st,
+        &RequestFacts::new("CONNECT", "example.org:443"),
+        "c",
+    )
+    .unwrap()
+    .unwrap();
 }
 
 #[test]
@@ -582,9 +558,7 @@ fn invalidate_forgets_the_nonce() {
     client.invalidate();
     assert!(!client.has_nonce());
     assert_eq!(
-        client
-            .authorization(&mut client.start(), &facts(), "c")
-            .unwrap(),
+        authz(&client, &mut client.start(), &facts(), "c").unwrap(),
         None
     );
 }

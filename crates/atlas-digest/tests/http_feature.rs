@@ -8,9 +8,9 @@ use atlas_digest::http::{
 };
 use atlas_digest::{
     Credentials, DigestClient, DigestError, DigestServer, InMemoryCredentials, RequestFacts,
-    ServerConfig, VerifyError,
+    ServerConfig, Stale, VerifyError,
 };
-use common::t0;
+use common::{authz, t0};
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue};
 
@@ -23,16 +23,13 @@ fn a_full_exchange_over_header_maps() {
     let facts = RequestFacts::new("GET", "/x?y=1");
 
     let mut st = client.start();
-    assert_eq!(
-        client.authorization_header(&mut st, &facts, "c1").unwrap(),
-        None
-    );
+    assert_eq!(authz(&client, &mut st, &facts, "c1").unwrap(), None);
     let mut response = HeaderMap::new();
     response.append(
         WWW_AUTHENTICATE,
         HeaderValue::from_static("Basic realm=\"atlas\""),
     );
-    for v in server.challenge_headers(t0(), false) {
+    for v in server.challenge_headers(t0(), Stale::False) {
         response.append(WWW_AUTHENTICATE, v);
     }
     assert_eq!(challenges_from_headers(&response).unwrap().len(), 3);
@@ -41,10 +38,7 @@ fn a_full_exchange_over_header_maps() {
     let mut request = HeaderMap::new();
     request.insert(
         AUTHORIZATION,
-        client
-            .authorization_header(&mut st, &facts, "c2")
-            .unwrap()
-            .unwrap(),
+        to_header_value(&authz(&client, &mut st, &facts, "c2").unwrap().unwrap()).unwrap(),
     );
     let verified = server
         .verify_headers(&request, &facts, t0(), &users)
@@ -77,8 +71,7 @@ fn tampered_rspauth_in_headers_is_reported() {
         HeaderValue::from_static("Digest realm=\"r\", nonce=\"n\", qop=auth"),
     );
     client.on_unauthorized_headers(&mut st, &h).unwrap();
-    client
-        .authorization_header(&mut st, &RequestFacts::new("GET", "/"), "c")
+    authz(&client, &mut st, &RequestFacts::new("GET", "/"), "c")
         .unwrap()
         .unwrap();
     let mut ok = HeaderMap::new();

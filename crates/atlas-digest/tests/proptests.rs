@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 
 use atlas_digest::{
-    Algorithm, AuthenticationInfo, AuthorizationHeader, Challenge, ClientConfig, Credentials,
-    DigestChallenge, DigestClient, DigestServer, InMemoryCredentials, Qop, RequestFacts,
-    ServerConfig, format_challenges, parse_challenges, parse_credentials, parse_param_list,
+    Algorithm, AuthenticationInfo, AuthorizationHeader, Authorize, Challenge, Charset,
+    ClientConfig, Credentials, DigestChallenge, DigestClient, DigestServer, InMemoryCredentials,
+    Qop, RequestFacts, ServerConfig, Userhash, format_challenges, parse_challenges,
+    parse_credentials, parse_param_list,
 };
-use common::{cnonce, request, t0};
+use common::{authz, cnonce, request, t0};
 use proptest::prelude::*;
 
 /// 128 cases by default (the suite stays fast); `PROPTEST_CASES=10000` for a deeper run.
@@ -53,7 +54,7 @@ proptest! {
         realm in quotable(12),
         username in "(?s).{0,12}",
         password in "(?s).{0,16}",
-        uri in "/[^\\s\\x00-\\x1f\\x7f]{0,24}",
+        uri in "/[^#\\s\\x00-\\x1f\\x7f]{0,24}",
         method in "[A-Z]{1,7}",
         body in proptest::collection::vec(any::<u8>(), 0..48),
         give_body in any::<bool>(),
@@ -64,8 +65,8 @@ proptest! {
         let config = ServerConfig::new(realm)
             .with_algorithms([alg])
             .with_qop(qop.map(|q| vec![q]).unwrap_or_default())
-            .with_userhash(userhash)
-            .with_charset_utf8(charset);
+            .with_userhash(if userhash { Userhash::Offered } else { Userhash::Off })
+            .with_charset(if charset { Charset::Utf8 } else { Charset::Omit });
         let server = DigestServer::new(config, secret);
         let mut users = InMemoryCredentials::new();
         users.insert(username.clone(), password.clone());
@@ -95,8 +96,7 @@ proptest! {
         per_thread in 1usize..40,
         max_nc in prop_oneof![Just(u32::MAX), 3u32..20],
     ) {
-        let mut config = ClientConfig::default();
-        config.max_nc = max_nc;
+        let config = ClientConfig::default().with_max_nc(max_nc);
         let client = Arc::new(DigestClient::with_config(Credentials::new("u", "p"), config));
         let nonces = Arc::new(AtomicU32::new(0));
         let facts = RequestFacts::new("GET", "/x");
@@ -108,17 +108,19 @@ proptest! {
                     for _ in 0..per_thread {
                         let mut st = client.start();
                         loop {
-                            match client.authorization(&mut st, &facts, &cnonce()).unwrap() {
-                                Some(v) => {
-                                    let h: AuthorizationHeader = v.parse().unwrap();
+                            match client.authorize(&mut st, &facts, &cnonce()).unwrap() {
+                                Authorize::Send { header, lease } => {
+                                    let h: AuthorizationHeader = header.parse().unwrap();
                                     seen.push((h.nonce, h.nc.unwrap()));
+                                    drop(lease);
                                     break;
                                 }
-                                None => {
+                                Authorize::Probe => {
                                     let n = nonces.fetch_add(1, Ordering::Relaxed);
                                     let c = format!("Digest realm=\"r\", qop=auth, nonce=\"n{n}\"");
                                     client.on_unauthorized(&mut st, [c.as_str()]).unwrap();
                                 }
+                                Authorize::Wait(w) => w.wait_blocking(),
                             }
                         }
                     }
@@ -285,9 +287,9 @@ fn exercise(s: &str) {
     let _ = s.parse::<Qop>();
     let client = DigestClient::new(Credentials::new("u", "p"));
     let mut st = client.start();
-    let _ = client.authorization(&mut st, &RequestFacts::new("GET", "/"), "c");
+    let _ = authz(&client, &mut st, &RequestFacts::new("GET", "/"), "c");
     let _ = client.on_unauthorized(&mut st, [s]);
-    let _ = client.authorization(&mut st, &RequestFacts::new("GET", s), s);
+    let _ = authz(&client, &mut st, &RequestFacts::new("GET", s), s);
     let _ = client.on_authentication_info(&st, s);
     let server = DigestServer::new(ServerConfig::new("r"), [0; 32]);
     let users = InMemoryCredentials::new();

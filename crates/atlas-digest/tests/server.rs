@@ -5,11 +5,11 @@ mod common;
 use std::time::Duration;
 
 use atlas_digest::{
-    Algorithm, AuthenticationInfo, AuthorizationHeader, ClientConfig, CredentialStore, Credentials,
-    DigestChallenge, DigestClient, DigestServer, InMemoryCredentials, Qop, RequestFacts,
-    ServerConfig, StoredSecret, VerifyError, parse_challenges,
+    Algorithm, AuthenticationInfo, AuthorizationHeader, Charset, ClientConfig, CredentialStore,
+    Credentials, DigestChallenge, DigestClient, DigestServer, InMemoryCredentials, NonceScope, Qop,
+    RequestFacts, ServerConfig, Stale, StoredSecret, Userhash, VerifyError, parse_challenges,
 };
-use common::{request, t0};
+use common::{authz, request, t0};
 
 const SECRET: [u8; 32] = [9; 32];
 
@@ -36,13 +36,13 @@ fn answer(
     cnonce: &str,
 ) -> String {
     let nonce = server.new_nonce(t0());
-    let c = server.challenge_for(alg, nonce, false);
+    let c = server.challenge_for(alg, nonce, Stale::False);
     c.respond(&Credentials::new(user, pass), &facts(), cnonce, nc)
         .unwrap()
 }
 
 fn with_nonce(server: &DigestServer, nonce: &str, nc: u32, cnonce: &str) -> String {
-    let c = server.challenge_for(Algorithm::Sha256, nonce.to_owned(), false);
+    let c = server.challenge_for(Algorithm::Sha256, nonce.to_owned(), Stale::False);
     c.respond(
         &Credentials::new("alice", "wonderland"),
         &facts(),
@@ -63,11 +63,11 @@ fn challenges_one_per_algorithm_strongest_first() {
                 Algorithm::Md5,
             ])
             .with_qop([Qop::Auth, Qop::AuthInt])
-            .with_userhash(true)
+            .with_userhash(Userhash::Offered)
             .with_domain("/api"),
         SECRET,
     );
-    let values = server.challenges(t0(), false);
+    let values = server.challenges(t0(), Stale::False);
     assert_eq!(values.len(), 3);
     let parsed: Vec<DigestChallenge> = values.iter().map(|v| v.parse().unwrap()).collect();
     let algs: Vec<Algorithm> = parsed.iter().map(|c| c.algorithm).collect();
@@ -87,7 +87,7 @@ fn challenges_one_per_algorithm_strongest_first() {
         "{}",
         values[0]
     );
-    let stale = server.challenges(t0(), true);
+    let stale = server.challenges(t0(), Stale::True);
     assert!(stale.iter().all(|v| v.ends_with(", stale=true")));
     // Every value parses as a list too, and nonces differ between calls.
     assert_eq!(
@@ -96,7 +96,7 @@ fn challenges_one_per_algorithm_strongest_first() {
             .len(),
         3
     );
-    let again: DigestChallenge = server.challenges(t0(), false)[0].parse().unwrap();
+    let again: DigestChallenge = server.challenges(t0(), Stale::False)[0].parse().unwrap();
     assert_ne!(again.nonce, parsed[0].nonce);
 }
 
@@ -110,7 +110,7 @@ fn authentication_info_carries_rspauth_qop_nc_cnonce() {
         (v.algorithm, v.qop, v.nc),
         (Algorithm::Sha256, Some(Qop::Auth), Some(7))
     );
-    let info: AuthenticationInfo = v.authentication_info.parse().unwrap();
+    let info: AuthenticationInfo = v.authentication_info().parse().unwrap();
     assert_eq!(info.qop, Some(Qop::Auth));
     assert_eq!(info.nc, Some(7));
     assert_eq!(info.cnonce.as_deref(), Some("abc"));
@@ -212,11 +212,24 @@ fn each_failure_has_its_own_error() {
         edit(&|h| h.nonce = "not base64!".into()),
         Err(VerifyError::BadNonce)
     );
-    // A nonce of another server (other secret) is not ours.
+    // A nonce of another server (other secret) is never accepted: its tag is not this instance's, so
+    // it cannot be authenticated here; right credentials over it are answered stale (the client
+    // retries at once with a nonce of ours), wrong ones (here: computed over another nonce) are wrong.
     let other = DigestServer::new(ServerConfig::new("atlas"), [8; 32]);
     let foreign = other.new_nonce(t0());
     assert_eq!(
         edit(&|h| h.nonce = foreign.clone()),
+        Err(VerifyError::WrongResponse)
+    );
+    let over_foreign = with_nonce(&server, &foreign, 1, "c");
+    assert_eq!(verify(&over_foreign), Err(VerifyError::Stale));
+    // A nonce that carries this instance's tag but a wrong MAC is not ours.
+    let mut forged = server.new_nonce(t0()).into_bytes();
+    let last = forged.len() - 1;
+    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    assert_eq!(
+        verify(&with_nonce(&server, &forged, 1, "c")),
         Err(VerifyError::BadNonce)
     );
     // Tampering with the nonce's time breaks its MAC.
@@ -236,15 +249,7 @@ fn each_failure_has_its_own_error() {
     );
     h.response = "0".repeat(64);
     assert_eq!(verify(&h.to_string()), Err(VerifyError::WrongResponse));
-    let post = server.verify(
-        &ok,
-        &RequestFacts {
-            method: "POST",
-            ..facts()
-        },
-        t0(),
-        &users,
-    );
+    let post = server.verify(&ok, &RequestFacts::new("POST", facts().uri), t0(), &users);
     assert_eq!(post.map(|v| v.username), Err(VerifyError::WrongResponse));
 }
 
@@ -271,14 +276,16 @@ fn replay_window_accepts_out_of_order_once_and_rejects_replays() {
     assert_eq!(verify(2), Ok(Some(2)));
     assert_eq!(verify(3), Err(VerifyError::Replay));
     assert_eq!(verify(5), Err(VerifyError::Replay));
-    // Jump ahead: 9 - 4 = 5 is at the window edge, 4 and below are too old.
+    // Jump ahead: 9 - 4 + 1 = 6 is at the window edge, 5 and below are too old: stale (the client
+    // retries with a fresh nonce), never accepted and never a hard failure.
     assert_eq!(verify(9), Ok(Some(9)));
-    assert_eq!(verify(4), Err(VerifyError::Replay));
+    assert_eq!(verify(5), Err(VerifyError::Stale));
+    assert_eq!(verify(4), Err(VerifyError::Stale));
     assert_eq!(verify(6), Ok(Some(6)));
-    assert_eq!(verify(5), Err(VerifyError::Replay));
+    assert_eq!(verify(6), Err(VerifyError::Replay));
     assert_eq!(verify(1000), Ok(Some(1000)));
     assert_eq!(verify(999), Ok(Some(999)));
-    assert_eq!(verify(9), Err(VerifyError::Replay));
+    assert_eq!(verify(9), Err(VerifyError::Stale));
     // The same request again (captured and replayed byte for byte) is rejected.
     let captured = with_nonce(&server, &nonce, 1001, "x");
     assert!(server.verify(&captured, &facts(), t0(), &users).is_ok());
@@ -333,9 +340,20 @@ fn expired_nonces_are_stale_only_for_correct_credentials() {
     let users = users();
     let good = answer(&server, Algorithm::Sha256, "alice", "wonderland", 1, "c");
     let bad = answer(&server, Algorithm::Sha256, "alice", "nope", 1, "c");
+    assert!(
+        server
+            .verify(&good, &facts(), t0() + Duration::from_secs(60), &users)
+            .is_ok()
+    );
     let later = t0() + Duration::from_secs(61);
+    let good2 = with_nonce(
+        &server,
+        &good.parse::<AuthorizationHeader>().unwrap().nonce,
+        2,
+        "c",
+    );
     let err = server
-        .verify(&good, &facts(), later, &users)
+        .verify(&good2, &facts(), later, &users)
         .map(|v| v.username)
         .unwrap_err();
     assert!(err.is_stale());
@@ -344,11 +362,6 @@ fn expired_nonces_are_stale_only_for_correct_credentials() {
             .verify(&bad, &facts(), later, &users)
             .map(|v| v.username),
         Err(VerifyError::WrongResponse)
-    );
-    assert!(
-        server
-            .verify(&good, &facts(), t0() + Duration::from_secs(60), &users)
-            .is_ok()
     );
 }
 
@@ -384,17 +397,36 @@ fn nonces_from_before_a_restart_are_stale() {
     // Same secret, new process: the captured request cannot be replayed.
     let new = DigestServer::new(ServerConfig::new("atlas"), SECRET);
     let later = t0() + Duration::from_secs(5);
-    new.challenges(later, false);
+    new.challenges(later, Stale::False);
     assert_eq!(
         new.verify(&a, &facts(), later, &users).map(|v| v.username),
         Err(VerifyError::Stale)
     );
-    let lenient = DigestServer::new(
-        ServerConfig::new("atlas").with_reject_nonces_before_start(false),
-        SECRET,
+    // Servers that accept every instance's nonces accept each other's.
+    let lenient = || {
+        DigestServer::new(
+            ServerConfig::new("atlas").with_nonce_scope(NonceScope::Secret),
+            SECRET,
+        )
+    };
+    let first = lenient();
+    let a = answer(&first, Algorithm::Sha256, "alice", "wonderland", 1, "c");
+    let second = lenient();
+    second.challenges(later, Stale::False);
+    assert!(second.verify(&a, &facts(), later, &users).is_ok());
+    // ... but not those of a strict instance, nor the other way round (stale: retry at once).
+    let b = answer(&new, Algorithm::Sha256, "alice", "wonderland", 1, "c");
+    assert_eq!(
+        second
+            .verify(&b, &facts(), later, &users)
+            .map(|v| v.username),
+        Err(VerifyError::Stale)
     );
-    lenient.challenges(later, false);
-    assert!(lenient.verify(&a, &facts(), later, &users).is_ok());
+    let c = answer(&second, Algorithm::Sha256, "alice", "wonderland", 2, "c");
+    assert_eq!(
+        new.verify(&c, &facts(), later, &users).map(|v| v.username),
+        Err(VerifyError::Stale)
+    );
 }
 
 #[test]
@@ -411,7 +443,7 @@ fn stored_ha1_htdigest_style() {
     let client = DigestClient::new(Credentials::new("Mufasa", "Circle Of Life"));
     let facts = RequestFacts::new("GET", "/dir/index.html");
     for alg in [Algorithm::Md5, Algorithm::Md5Sess] {
-        let c = server.challenge_for(alg, server.new_nonce(t0()), false);
+        let c = server.challenge_for(alg, server.new_nonce(t0()), Stale::False);
         let a = c
             .respond(client.credentials(), &facts, "0a4f113b", 1)
             .unwrap();
@@ -422,7 +454,7 @@ fn stored_ha1_htdigest_style() {
     }
     // An MD5 H(A1) cannot serve a SHA-256 request; garbage hex is reported too.
     let sha = DigestServer::new(ServerConfig::new("testrealm@host.com"), SECRET);
-    let c = sha.challenge_for(Algorithm::Sha256, sha.new_nonce(t0()), false);
+    let c = sha.challenge_for(Algorithm::Sha256, sha.new_nonce(t0()), Stale::False);
     let a = c.respond(client.credentials(), &facts, "x", 1).unwrap();
     assert_eq!(
         sha.verify(&a, &facts, t0(), &store).map(|v| v.username),
@@ -439,7 +471,7 @@ fn stored_ha1_htdigest_style() {
 #[test]
 fn userhash_is_resolved_by_the_store() {
     let server = DigestServer::new(
-        ServerConfig::new("api@example.org").with_userhash(true),
+        ServerConfig::new("api@example.org").with_userhash(Userhash::Offered),
         SECRET,
     );
     let mut users = InMemoryCredentials::new();
@@ -457,10 +489,7 @@ fn userhash_is_resolved_by_the_store() {
         }
     }
     let mut st = client.start();
-    let a = client
-        .authorization(&mut st, &facts(), "c")
-        .unwrap()
-        .unwrap();
+    let a = authz(&client, &mut st, &facts(), "c").unwrap().unwrap();
     assert!(a.contains("userhash=true"));
     assert!(!a.contains("J\u{e4}s"));
     assert_eq!(
@@ -479,16 +508,16 @@ fn rfc2069_mode_server() {
             .with_algorithms([Algorithm::Md5]),
         SECRET,
     );
-    let c: DigestChallenge = server.challenges(t0(), false)[0].parse().unwrap();
+    let c: DigestChallenge = server.challenges(t0(), Stale::False)[0].parse().unwrap();
     assert_eq!(c.qop, None);
     let client = DigestClient::new(Credentials::new("alice", "wonderland"));
     let done = request(&client, &server, &users(), &facts(), t0()).unwrap();
     assert_eq!(done.verified.qop, None);
     assert_eq!(done.verified.nc, None);
-    let info: AuthenticationInfo = done.verified.authentication_info.parse().unwrap();
+    let info: AuthenticationInfo = done.verified.authentication_info().parse().unwrap();
     assert!(info.rspauth.is_some() && info.nc.is_none() && info.cnonce.is_none());
     // qop from a client is refused when only RFC 2069 is offered.
-    let rfc7616 = server.challenge_for(Algorithm::Md5, server.new_nonce(t0()), false);
+    let rfc7616 = server.challenge_for(Algorithm::Md5, server.new_nonce(t0()), Stale::False);
     let mut with_qop = rfc7616.clone();
     with_qop.qop = Some(vec![Qop::Auth]);
     let a = with_qop
@@ -505,7 +534,7 @@ fn rfc2069_mode_server() {
 #[test]
 fn auth_int_without_the_body_is_a_typed_error() {
     let server = DigestServer::new(ServerConfig::new("atlas").with_qop([Qop::AuthInt]), SECRET);
-    let c = server.challenge_for(Algorithm::Sha256, server.new_nonce(t0()), false);
+    let c = server.challenge_for(Algorithm::Sha256, server.new_nonce(t0()), Stale::False);
     let body = RequestFacts::new("POST", "/x").with_body(b"abc");
     let a = c
         .respond(&Credentials::new("alice", "wonderland"), &body, "c", 1)
@@ -523,7 +552,10 @@ fn auth_int_without_the_body_is_a_typed_error() {
 fn non_ascii_credentials_without_charset_use_raw_utf8() {
     // A server that does not announce charset=UTF-8: the client sends the UTF-8 username in the quoted
     // string (what non-RFC-7616 servers compare), and this server accepts it.
-    let server = DigestServer::new(ServerConfig::new("atlas").with_charset_utf8(false), SECRET);
+    let server = DigestServer::new(
+        ServerConfig::new("atlas").with_charset(Charset::Omit),
+        SECRET,
+    );
     let mut users = InMemoryCredentials::new();
     users.insert("Дмитрий", "пароль");
     let client = DigestClient::with_config(
@@ -533,10 +565,7 @@ fn non_ascii_credentials_without_charset_use_raw_utf8() {
     let done = request(&client, &server, &users, &facts(), t0()).unwrap();
     assert_eq!(done.verified.username, "Дмитрий");
     let mut st = client.start();
-    let a = client
-        .authorization(&mut st, &facts(), "c")
-        .unwrap()
-        .unwrap();
+    let a = authz(&client, &mut st, &facts(), "c").unwrap().unwrap();
     assert!(a.starts_with("Digest username=\"Дмитрий\""), "{a}");
 }
 

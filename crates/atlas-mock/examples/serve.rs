@@ -1,10 +1,10 @@
-//! Runs the mock until Ctrl-C, like `atlas-snapshots mock`.
+//! Runs the mock until Ctrl-C or SIGTERM, like `atlas-snapshots mock`.
 //!
-//! `cargo run -p atlas-mock --example serve -- [LISTEN] [--tls-ca-out FILE] [--sunset] [--nonce-lifetime-ms N]`
+//! `cargo run -p atlas-mock --example serve -- [LISTEN] [--data FILE] [--tls-ca-out FILE] [--sunset] [--nonce-lifetime-ms N]`
 
 use std::time::Duration;
 
-use atlas_mock::{DigestSettings, MockError, ServeOptions, serve_until_ctrl_c};
+use atlas_mock::{DigestSettings, MockError, ServeOptions, serve_until_signal};
 
 #[tokio::main]
 async fn main() -> Result<(), MockError> {
@@ -17,11 +17,13 @@ async fn main() -> Result<(), MockError> {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--tls-ca-out" => opts.tls_ca_out = args.next().map(Into::into),
+            "--data" => opts.data = args.next().map(Into::into),
             "--sunset" => opts.sunset = true,
             "--noauth" => opts.unauthenticated_route = true,
             "--nonce-lifetime-ms" => {
                 let ms = args.next().and_then(|v| v.parse().ok()).unwrap_or(300_000);
-                opts.digest = DigestSettings::default().nonce_lifetime(Duration::from_millis(ms));
+                opts.digest =
+                    Some(DigestSettings::default().nonce_lifetime(Duration::from_millis(ms)));
             }
             other => {
                 opts.listen = other.parse().map_err(|_| {
@@ -30,5 +32,5 @@ async fn main() -> Result<(), MockError> {
             }
         }
     }
-    serve_until_ctrl_c(opts, &mut std::io::stdout()).await
+    serve_until_signal(opts, &mut std::io::stdout()).await
 }

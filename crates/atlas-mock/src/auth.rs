@@ -3,18 +3,34 @@
 use std::time::{Duration, SystemTime};
 
 use atlas_digest::{
-    Algorithm, DigestServer, InMemoryCredentials, NextNonce, Qop, RequestFacts, ServerConfig,
-    Verified,
+    Algorithm, AuthorizationHeader, DigestServer, InMemoryCredentials, NextNonce, NonceFormat,
+    Opaque, Qop, QopParam, RequestFacts, ServerConfig, Stale, Userhash, Verified,
 };
+use serde::{Deserialize, Serialize};
 
+use crate::journal::AuthSummary;
 use crate::{ApiKey, MockError};
 
 /// The realm Atlas uses.
 pub const REALM: &str = "MMS Public API";
 
-/// Digest settings. The default is what Atlas sends: realm `MMS Public API`, `MD5`, `qop="auth"`,
-/// nonces valid 300 s, no `nextnonce`, no userhash.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Digest settings. The default is exactly what Atlas sends (from `ServerConfig::mongodb_atlas()`):
+///
+/// ```text
+/// WWW-Authenticate: Digest realm="MMS Public API", domain="", nonce="<32 base64 characters>", algorithm=MD5, qop="auth", stale=false
+/// ```
+///
+/// no `opaque` (credentials must then carry none, or an empty one), nonces valid 300 s (on the mock
+/// clock), no `nextnonce`, no userhash, a replay window of 64. [`DigestSettings::opaque`] adds an
+/// `opaque` (and requires it back); [`DigestSettings::qop_param`] with [`QopParam::Op`] gives the
+/// seed document's literal `op="auth"` form, to which clients answer RFC 2069 style.
+///
+/// JSON form (data file `digest`; every member optional):
+/// `{"algorithms": ["MD5", "SHA-256"], "qop": ["auth"], "nonceLifetimeSeconds": 300,
+///   "nextNonceAfterSeconds": 150, "userhash": false, "replayWindow": 64, "maxTrackedNonces": 10000,
+///   "opaque": "omit" | "send", "qopParam": "qop" | "op", "nonceFormat": "base64x32" | "base64x48"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "DigestWire", into = "DigestWire")]
 pub struct DigestSettings {
     algorithms: Vec<Algorithm>,
     qop: Vec<Qop>,
@@ -23,23 +39,51 @@ pub struct DigestSettings {
     userhash: bool,
     replay_window: u32,
     max_tracked_nonces: usize,
+    opaque: Opaque,
+    qop_param: QopParam,
+    nonce_format: NonceFormat,
 }
 
 impl Default for DigestSettings {
     fn default() -> Self {
+        let atlas = ServerConfig::mongodb_atlas();
         Self {
-            algorithms: vec![Algorithm::Md5],
-            qop: vec![Qop::Auth],
-            nonce_lifetime: Duration::from_secs(300),
+            algorithms: atlas.algorithms().to_vec(),
+            qop: atlas.qop().to_vec(),
+            nonce_lifetime: atlas.nonce_lifetime(),
             next_nonce_after: None,
             userhash: false,
-            replay_window: 32,
-            max_tracked_nonces: 10_000,
+            replay_window: atlas.replay_window(),
+            max_tracked_nonces: atlas.max_tracked_nonces(),
+            opaque: atlas.opaque(),
+            qop_param: atlas.qop_param(),
+            nonce_format: atlas.nonce_format(),
         }
     }
 }
 
 impl DigestSettings {
+    /// Whether challenges carry an `opaque` (default [`Opaque::Omit`], as Atlas). With
+    /// [`Opaque::Send`] credentials must echo it.
+    pub fn opaque(mut self, opaque: Opaque) -> Self {
+        self.opaque = opaque;
+        self
+    }
+
+    /// The name of the qop parameter in challenges: `qop` (default, RFC 7616) or the seed document's
+    /// literal `op` ([`QopParam::Op`]), to which clients answer RFC 2069 style (no nc: no replay
+    /// window either).
+    pub fn qop_param(mut self, name: QopParam) -> Self {
+        self.qop_param = name;
+        self
+    }
+
+    /// The nonce shape (default [`NonceFormat::Base64x32`], 32 base64 characters as Atlas's).
+    pub fn nonce_format(mut self, format: NonceFormat) -> Self {
+        self.nonce_format = format;
+        self
+    }
+
     /// Algorithms offered, one challenge each (strongest first on the wire). Must not be empty.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.algorithms = algorithms.into_iter().collect();
@@ -88,11 +132,151 @@ impl DigestSettings {
     }
 }
 
+/// JSON form of [`DigestSettings`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DigestWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    algorithms: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    qop: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce_lifetime_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next_nonce_after_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    userhash: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replay_window: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_tracked_nonces: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    opaque: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    qop_param: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nonce_format: Option<String>,
+}
+
+fn seconds(field: &str, v: f64) -> Result<Duration, MockError> {
+    Duration::try_from_secs_f64(v).map_err(|_| {
+        MockError::InvalidConfig(format!(
+            "digest {field} must be a non-negative number of seconds, got {v}"
+        ))
+    })
+}
+
+impl TryFrom<DigestWire> for DigestSettings {
+    type Error = MockError;
+    fn try_from(w: DigestWire) -> Result<Self, MockError> {
+        let mut d = DigestSettings::default();
+        if let Some(a) = w.algorithms {
+            d.algorithms = a
+                .iter()
+                .map(|s| {
+                    s.parse::<Algorithm>().map_err(|_| {
+                        MockError::InvalidConfig(format!(
+                            "digest algorithm {s:?} is not one of MD5, MD5-sess, SHA-256, SHA-256-sess, SHA-512-256, SHA-512-256-sess"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(q) = w.qop {
+            d.qop = q
+                .iter()
+                .map(|s| {
+                    s.parse::<Qop>().map_err(|_| {
+                        MockError::InvalidConfig(format!(
+                            "digest qop {s:?} is not auth or auth-int"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(s) = w.nonce_lifetime_seconds {
+            d.nonce_lifetime = seconds("nonceLifetimeSeconds", s)?;
+        }
+        if let Some(s) = w.next_nonce_after_seconds {
+            d.next_nonce_after = Some(seconds("nextNonceAfterSeconds", s)?);
+        }
+        if let Some(u) = w.userhash {
+            d.userhash = u;
+        }
+        if let Some(r) = w.replay_window {
+            d.replay_window = r;
+        }
+        if let Some(m) = w.max_tracked_nonces {
+            d.max_tracked_nonces = m;
+        }
+        let bad = |what: &str, v: &str, ok: &str| {
+            MockError::InvalidConfig(format!("digest {what} {v:?} is not one of {ok}"))
+        };
+        if let Some(o) = w.opaque {
+            d.opaque = match o.as_str() {
+                "omit" => Opaque::Omit,
+                "send" => Opaque::Send,
+                _ => return Err(bad("opaque", &o, "\"omit\", \"send\"")),
+            };
+        }
+        if let Some(q) = w.qop_param {
+            d.qop_param = match q.as_str() {
+                "qop" => QopParam::Qop,
+                "op" => QopParam::Op,
+                _ => return Err(bad("qopParam", &q, "\"qop\", \"op\"")),
+            };
+        }
+        if let Some(n) = w.nonce_format {
+            d.nonce_format = match n.as_str() {
+                "base64x32" => NonceFormat::Base64x32,
+                "base64x48" => NonceFormat::Base64x48,
+                _ => return Err(bad("nonceFormat", &n, "\"base64x32\", \"base64x48\"")),
+            };
+        }
+        Ok(d)
+    }
+}
+
+impl From<DigestSettings> for DigestWire {
+    fn from(d: DigestSettings) -> Self {
+        DigestWire {
+            algorithms: Some(d.algorithms.iter().map(ToString::to_string).collect()),
+            qop: Some(d.qop.iter().map(ToString::to_string).collect()),
+            nonce_lifetime_seconds: Some(d.nonce_lifetime.as_secs_f64()),
+            next_nonce_after_seconds: d.next_nonce_after.map(|n| n.as_secs_f64()),
+            userhash: Some(d.userhash),
+            replay_window: Some(d.replay_window),
+            max_tracked_nonces: Some(d.max_tracked_nonces),
+            opaque: Some(
+                match d.opaque {
+                    Opaque::Send => "send",
+                    _ => "omit",
+                }
+                .into(),
+            ),
+            qop_param: Some(
+                match d.qop_param {
+                    QopParam::Op => "op",
+                    _ => "qop",
+                }
+                .into(),
+            ),
+            nonce_format: Some(
+                match d.nonce_format {
+                    NonceFormat::Base64x48 => "base64x48",
+                    _ => "base64x32",
+                }
+                .into(),
+            ),
+        }
+    }
+}
+
 /// What verification concluded.
 #[derive(Debug)]
 pub(crate) enum AuthOutcome {
     Ok(Box<Verified>),
-    Fail { stale: bool, reason: String },
+    Fail { stale: Stale, reason: String },
 }
 
 /// The digest server plus the key table.
@@ -114,8 +298,8 @@ impl Auth {
                 "digest nonce lifetime must be positive".into(),
             ));
         }
-        // Atlas sends `domain=""` and no charset.
-        let config = ServerConfig::new(REALM)
+        // Atlas's shape (realm, `domain=""`, no charset, `stale=false` rendered), then the settings.
+        let config = ServerConfig::mongodb_atlas()
             .with_algorithms(settings.algorithms.clone())
             .with_qop(settings.qop.clone())
             .with_nonce_lifetime(settings.nonce_lifetime)
@@ -123,11 +307,16 @@ impl Auth {
                 None => NextNonce::Never,
                 Some(d) => NextNonce::After(d),
             })
-            .with_domain("")
-            .with_userhash(settings.userhash)
-            .with_charset_utf8(false)
+            .with_userhash(if settings.userhash {
+                Userhash::Offered
+            } else {
+                Userhash::Off
+            })
             .with_replay_window(settings.replay_window)
-            .with_max_tracked_nonces(settings.max_tracked_nonces);
+            .with_max_tracked_nonces(settings.max_tracked_nonces)
+            .with_opaque(settings.opaque)
+            .with_qop_param(settings.qop_param)
+            .with_nonce_format(settings.nonce_format);
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).map_err(|e| MockError::Random(e.to_string()))?;
         let mut store = InMemoryCredentials::new();
@@ -140,46 +329,72 @@ impl Auth {
         })
     }
 
-    /// `WWW-Authenticate` values. Like Atlas, they always carry `stale` (`stale=false` too).
-    pub(crate) fn challenges(&self, stale: bool) -> Vec<String> {
-        let mut out = self.server.challenges(SystemTime::now(), stale);
-        for c in &mut out {
-            if !c.contains("stale=") {
-                c.push_str(if stale {
-                    ", stale=true"
-                } else {
-                    ", stale=false"
-                });
-            }
-        }
-        out
+    /// `WWW-Authenticate` values for mock-clock time `now`. Like Atlas, they always carry `stale`
+    /// (`stale=false` too).
+    pub(crate) fn challenges(&self, stale: Stale, now: SystemTime) -> Vec<String> {
+        self.server.challenges(now, stale)
     }
 
+    /// Verifies `authorization` at mock-clock time `now`. `body` is the request body when it was read
+    /// (only for `qop=auth-int`, see [`Auth::needs_body`]).
     pub(crate) fn verify(
         &self,
         authorization: &str,
         method: &str,
         uri: &str,
-        body: &[u8],
+        body: Option<&[u8]>,
+        now: SystemTime,
     ) -> AuthOutcome {
-        let facts = RequestFacts::new(method, uri).with_body(body);
-        match self
-            .server
-            .verify(authorization, &facts, SystemTime::now(), &self.store)
-        {
+        let mut facts = RequestFacts::new(method, uri);
+        if let Some(b) = body {
+            facts = facts.with_body(b);
+        }
+        match self.server.verify(authorization, &facts, now, &self.store) {
             Ok(v) => AuthOutcome::Ok(Box::new(v)),
             Err(e) => AuthOutcome::Fail {
-                stale: e.is_stale(),
+                stale: e.stale(),
                 reason: format!("digest: {e}"),
             },
         }
+    }
+
+    /// Whether verifying `authorization` needs the request body: only a Digest `qop=auth-int` answer
+    /// from a known key. Every other request is authenticated before its body is read.
+    pub(crate) fn needs_body(&self, authorization: &str, keys: &[ApiKey]) -> bool {
+        authorization.parse::<AuthorizationHeader>().is_ok_and(|h| {
+            h.qop == Some(Qop::AuthInt) && keys.iter().any(|k| k.public_key() == h.username)
+        })
     }
 
     /// (nonces tracked now, most that will be tracked).
     pub(crate) fn table_sizes(&self) -> (usize, usize) {
         (
             self.server.tracked_nonces(),
-            self.server.config().max_tracked_nonces,
+            self.server.config().max_tracked_nonces(),
         )
     }
+}
+
+/// What the journal records of an `Authorization` header: the scheme, and for Digest the username,
+/// algorithm, qop, nc and whether an opaque came back. Never the response hash or the cnonce.
+pub(crate) fn summarize(authorization: &str) -> AuthSummary {
+    let scheme = authorization
+        .split_whitespace()
+        .next()
+        .map(|s| crate::journal::cut(s, 32))
+        .unwrap_or_default();
+    let mut out = AuthSummary {
+        scheme,
+        ..AuthSummary::default()
+    };
+    if out.scheme.eq_ignore_ascii_case("digest") {
+        if let Ok(h) = authorization.parse::<AuthorizationHeader>() {
+            out.username = Some(crate::journal::cut(&h.username, 256));
+            out.algorithm = Some(h.algorithm.to_string());
+            out.qop = h.qop.map(|q| q.to_string());
+            out.nc = h.nc;
+            out.opaque = h.opaque.is_some();
+        }
+    }
+    out
 }

@@ -1,4 +1,5 @@
-//! The response body type: whole bytes, or a body that stops halfway and breaks the connection.
+//! The response body type: whole bytes, a body that stops halfway and breaks the connection, or a
+//! stream of chunks produced on demand (the journal).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -13,22 +14,38 @@ use hyper::body::{Body, Frame, SizeHint};
 pub(crate) struct Truncated;
 
 /// A response body.
-#[derive(Debug)]
 pub(crate) struct MockBody {
-    data: Option<Bytes>,
-    /// For a truncated body: a short pause (so the partial data is flushed) and then an error.
-    fail: Option<Pin<Box<tokio::time::Sleep>>>,
-    len: u64,
+    kind: Kind,
+}
+
+enum Kind {
+    Full(Option<Bytes>),
+    Truncated {
+        data: Option<Bytes>,
+        /// A short pause (so the partial data is flushed) and then an error.
+        fail: Option<Pin<Box<tokio::time::Sleep>>>,
+        len: u64,
+    },
+    /// Chunks made one at a time when hyper asks for them: nothing big is built up front.
+    Chunks(Box<dyn Iterator<Item = Bytes> + Send + Sync>),
+}
+
+impl std::fmt::Debug for MockBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match &self.kind {
+            Kind::Full(_) => "full",
+            Kind::Truncated { .. } => "truncated",
+            Kind::Chunks(_) => "chunks",
+        };
+        f.debug_struct("MockBody").field("kind", &kind).finish()
+    }
 }
 
 impl MockBody {
     pub(crate) fn full(b: impl Into<Bytes>) -> Self {
         let data: Bytes = b.into();
-        let len = data.len() as u64;
         Self {
-            data: (!data.is_empty()).then_some(data),
-            fail: None,
-            len,
+            kind: Kind::Full((!data.is_empty()).then_some(data)),
         }
     }
 
@@ -36,9 +53,18 @@ impl MockBody {
     pub(crate) fn truncated(b: Bytes) -> Self {
         let half = b.slice(..b.len() / 2);
         Self {
-            data: (!half.is_empty()).then_some(half),
-            fail: Some(Box::pin(tokio::time::sleep(Duration::from_millis(50)))),
-            len: b.len() as u64,
+            kind: Kind::Truncated {
+                data: (!half.is_empty()).then_some(half),
+                fail: Some(Box::pin(tokio::time::sleep(Duration::from_millis(50)))),
+                len: b.len() as u64,
+            },
+        }
+    }
+
+    /// A body streamed from `chunks` (length unknown: chunked on HTTP/1.1).
+    pub(crate) fn chunks(chunks: impl Iterator<Item = Bytes> + Send + Sync + 'static) -> Self {
+        Self {
+            kind: Kind::Chunks(Box::new(chunks)),
         }
     }
 }
@@ -51,27 +77,40 @@ impl Body for MockBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Truncated>>> {
-        let this = self.get_mut();
-        if let Some(d) = this.data.take() {
-            return Poll::Ready(Some(Ok(Frame::data(d))));
-        }
-        match this.fail.as_mut() {
-            None => Poll::Ready(None),
-            Some(sleep) => match sleep.as_mut().poll(cx) {
-                Poll::Pending => Poll::Pending,
-                Poll::Ready(()) => {
-                    this.fail = None;
-                    Poll::Ready(Some(Err(Truncated)))
+        match &mut self.get_mut().kind {
+            Kind::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            Kind::Truncated { data, fail, .. } => {
+                if let Some(d) = data.take() {
+                    return Poll::Ready(Some(Ok(Frame::data(d))));
                 }
-            },
+                match fail.as_mut() {
+                    None => Poll::Ready(None),
+                    Some(sleep) => match sleep.as_mut().poll(cx) {
+                        Poll::Pending => Poll::Pending,
+                        Poll::Ready(()) => {
+                            *fail = None;
+                            Poll::Ready(Some(Err(Truncated)))
+                        }
+                    },
+                }
+            }
+            Kind::Chunks(it) => Poll::Ready(it.next().map(|b| Ok(Frame::data(b)))),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.data.is_none() && self.fail.is_none()
+        match &self.kind {
+            Kind::Full(d) => d.is_none(),
+            Kind::Truncated { data, fail, .. } => data.is_none() && fail.is_none(),
+            Kind::Chunks(_) => false,
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.len)
+        match &self.kind {
+            Kind::Full(d) => SizeHint::with_exact(d.as_ref().map_or(0, |d| d.len() as u64)),
+            Kind::Truncated { len, .. } => SizeHint::with_exact(*len),
+            Kind::Chunks(_) => SizeHint::default(),
+        }
     }
 }

@@ -4,11 +4,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use atlas_model::{ClusterName, GroupId, SnapshotId, SnapshotStatus, TenantSnapshot};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::MockError;
+use crate::clock::{MockClock, whole_seconds};
 use crate::lifecycle::{Anchor, Lifecycle};
 
 /// Which kind of cluster, and so which endpoints serve its snapshots.
@@ -18,8 +18,10 @@ pub enum ClusterKind {
     /// A shared-tier (M2/M5) cluster: served by the tenant endpoints (v1.0 and v2) only.
     #[default]
     Tenant,
-    /// A flex cluster: served by the flex endpoints, and by the tenant endpoints until sunset (as Atlas does
-    /// for flex clusters and migrated M2/M5 clusters).
+    /// A flex cluster (also what every M2/M5 cluster became in 2025-2026): served by the flex
+    /// endpoints. The tenant endpoints answer for it the way Atlas does for a migrated cluster:
+    /// v2 `400 CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API`, v1.0 `404 CLUSTER_NOT_FOUND` (and
+    /// `410 VERSION_GONE` in sunset mode, like every tenant path).
     Flex,
 }
 
@@ -28,8 +30,8 @@ pub enum ClusterKind {
 pub(crate) struct StoredSnapshot {
     pub(crate) snapshot: TenantSnapshot,
     pub(crate) lifecycle: Option<Lifecycle>,
-    /// Wall-clock and monotonic time of creation (for [`Anchor::Creation`]); `None` for data given at start.
-    pub(crate) created: Option<(std::time::Instant, DateTime<Utc>)>,
+    /// Mock-clock time of creation (for [`Anchor::Creation`]); `None` for data given at start.
+    pub(crate) created: Option<Duration>,
 }
 
 impl StoredSnapshot {
@@ -57,27 +59,34 @@ pub(crate) struct GroupData {
 ///
 /// Build one in code ([`Dataset::with_group`], [`Dataset::with_cluster`], [`Dataset::with_snapshot`]),
 /// load one from JSON ([`Dataset::from_json`], [`Dataset::from_file`]), or start from
-/// [`Dataset::seed`]. The JSON form:
+/// [`Dataset::seed`]. The JSON form (the `groups` part of the mock's data file, see
+/// [`crate::MockConfig`] and the JSON Schema `schema/mock-data.schema.json`):
 ///
 /// ```json
 /// { "groups": [ { "id": "5b69d0349b15c62cdfc38b78", "clusters": [
-///     { "name": "M2AWS", "kind": "tenant", "snapshots": [
-///         { "id": "5cc310ace5dc7ce369814bc8", "status": "FAILED", "mongoDBVersion": "4.2.7",
-///           "scheduledTime": "2019-04-26T12:00:00Z", "startTime": "2019-04-26T14:07:53Z",
-///           "finishTime": "2019-04-26T14:08:07Z" },
+///     { "name": "FlexAWS", "kind": "flex", "snapshots": [
+///         { "id": "6740a1f2c3d4e5f6a7b8c901", "status": "COMPLETED", "mongoDBVersion": "8.0.4",
+///           "scheduledTime": "2024-11-20T08:00:00Z", "startTime": "2024-11-20T08:00:21Z",
+///           "finishTime": "2024-11-20T08:01:09Z", "expiration": "2024-11-28T08:01:09Z" },
 ///         { "id": "5cc310ace5dc7ce369814bd0", "mongoDBVersion": "8.0.4",
 ///           "lifecycle": { "queuedAfterMs": 0, "runningAfterMs": 1000, "doneAfterMs": 3000,
 ///                          "outcome": "COMPLETED", "anchor": "serverStart" } } ] } ] } ] }
 /// ```
 ///
-/// A snapshot object holds the Atlas wire fields (unknown ones are served back as given) plus an
-/// optional `lifecycle`; `kind` is `tenant` (default) or `flex`.
+/// A snapshot object holds the Atlas wire fields (`id`, `status`, `mongoDBVersion`, `scheduledTime`,
+/// `startTime`, `finishTime`, `expiration`, `links`), an optional `lifecycle`, and an optional
+/// `extraFields` object whose members are served as further fields (to test that a client keeps
+/// fields it does not know). Any other field is an error that names it: a typo such as
+/// `mongoDbVersion` never goes unnoticed. `kind` is `tenant` (default) or `flex`.
 ///
 /// ```
 /// use atlas_mock::{ClusterKind, Dataset};
 /// let data = Dataset::from_json(br#"{"groups":[{"id":"5b69d0349b15c62cdfc38b78",
 ///     "clusters":[{"name":"Flex0","kind":"flex","snapshots":[{"id":"6a0000000000000000000001","status":"COMPLETED"}]}]}]}"#)?;
 /// assert_eq!(data.snapshot_count(), 1);
+/// let typo = Dataset::from_json(br#"{"groups":[{"id":"5b69d0349b15c62cdfc38b78",
+///     "clusters":[{"name":"C","snapshots":[{"id":"6a0000000000000000000001","mongoDbVersion":"8.0"}]}]}]}"#);
+/// assert!(typo.unwrap_err().to_string().contains("mongoDbVersion"));
 /// # Ok::<(), atlas_mock::MockError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -88,6 +97,115 @@ pub struct Dataset {
 fn parse<T: std::str::FromStr<Err = atlas_model::IdError>>(s: &str) -> Result<T, MockError> {
     s.parse::<T>()
         .map_err(|e| MockError::Data(format!("{e} (value {s:?})")))
+}
+
+/// Wire names a snapshot object may carry in a data file (besides `lifecycle` and `extraFields`).
+pub(crate) const SNAPSHOT_FIELDS: [&str; 8] = [
+    "expiration",
+    "finishTime",
+    "id",
+    "links",
+    "mongoDBVersion",
+    "scheduledTime",
+    "startTime",
+    "status",
+];
+
+/// An error naming `field` at `at`, with a suggestion when only the case differs.
+pub(crate) fn unknown_field(at: &str, field: &str, known: &[&str]) -> MockError {
+    let hint = known
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(field))
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    MockError::Data(format!(
+        "{at}: unknown field `{field}`{hint}; expected one of {}",
+        known
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// Reads one snapshot object of a data file or an admin request (`at` names it in errors).
+pub(crate) fn snapshot_from_json(
+    at: &str,
+    mut raw: Map<String, Value>,
+) -> Result<(TenantSnapshot, Option<Lifecycle>), MockError> {
+    let known: Vec<&str> = SNAPSHOT_FIELDS
+        .iter()
+        .copied()
+        .chain(["lifecycle", "extraFields"])
+        .collect();
+    if let Some(bad) = raw.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(unknown_field(at, bad, &known));
+    }
+    let lifecycle = match raw.remove("lifecycle") {
+        Some(v) => Some(
+            serde_json::from_value::<Lifecycle>(v)
+                .map_err(|e| MockError::Data(format!("{at}.lifecycle: {e}")))?,
+        ),
+        None => None,
+    };
+    let extra = match raw.remove("extraFields") {
+        None => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(_) => {
+            return Err(MockError::Data(format!(
+                "{at}.extraFields: must be an object"
+            )));
+        }
+    };
+    if let Some(clash) = extra.keys().find(|k| known.contains(&k.as_str())) {
+        return Err(MockError::Data(format!(
+            "{at}.extraFields: `{clash}` is a known field; set it directly"
+        )));
+    }
+    if let Some(Value::Array(links)) = raw.get("links") {
+        for (i, l) in links.iter().enumerate() {
+            let m = object(&format!("{at}.links[{i}]"), l, &["href", "rel"])?;
+            if m.values().any(|v| !v.is_string()) {
+                return Err(MockError::Data(format!(
+                    "{at}.links[{i}]: href and rel are strings"
+                )));
+            }
+        }
+    }
+    // Typed fields must have their type: a string status, RFC 3339 times.
+    for (k, v) in &raw {
+        let ok = match k.as_str() {
+            "links" => v.is_array(),
+            "scheduledTime" | "startTime" | "finishTime" | "expiration" => v
+                .as_str()
+                .is_some_and(|s| atlas_model::parse_timestamp(s).is_some()),
+            _ => v.is_string(),
+        };
+        if !ok {
+            return Err(MockError::Data(format!(
+                "{at}.{k}: {v} is not a valid value (times are RFC 3339 strings such as 2024-11-20T08:00:00Z)"
+            )));
+        }
+    }
+    let mut snapshot: TenantSnapshot = serde_json::from_value(Value::Object(raw))
+        .map_err(|e| MockError::Data(format!("{at}: {e}")))?;
+    snapshot.extra.extend(extra);
+    Ok((snapshot, lifecycle))
+}
+
+/// Reads the members of an object, naming unknown ones.
+pub(crate) fn object<'a>(
+    at: &str,
+    v: &'a Value,
+    known: &[&str],
+) -> Result<&'a Map<String, Value>, MockError> {
+    let Value::Object(m) = v else {
+        return Err(MockError::Data(format!("{at}: must be an object")));
+    };
+    if let Some(bad) = m.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(unknown_field(at, bad, known));
+    }
+    Ok(m)
 }
 
 impl Dataset {
@@ -118,7 +236,17 @@ impl Dataset {
     ) -> Result<Self, MockError> {
         let id: GroupId = parse(group)?;
         let name: ClusterName = parse(cluster)?;
-        let g = self.group_entry(id);
+        self.insert_cluster(id, name, kind)?;
+        Ok(self)
+    }
+
+    pub(crate) fn insert_cluster(
+        &mut self,
+        group: GroupId,
+        name: ClusterName,
+        kind: ClusterKind,
+    ) -> Result<(), MockError> {
+        let g = self.group_entry(group);
         if g.clusters.iter().any(|c| c.name == name) {
             return Err(MockError::Data(format!(
                 "cluster {name} appears twice in group {}",
@@ -130,7 +258,7 @@ impl Dataset {
             kind,
             snapshots: Vec::new(),
         });
-        Ok(self)
+        Ok(())
     }
 
     /// Adds a snapshot to an existing cluster. The snapshot needs an `id`, unique within the cluster.
@@ -178,47 +306,98 @@ impl Dataset {
         Ok(())
     }
 
-    /// Reads the JSON form (see the type's documentation).
+    /// Reads the JSON form (see the type's documentation): an object with `groups` (and optionally
+    /// `$schema`). A file with mock settings too (`apiKeys`, `faults`, ...) is read by
+    /// [`crate::MockConfig::from_json`].
     pub fn from_json(bytes: &[u8]) -> Result<Self, MockError> {
-        let file: DataFile = serde_json::from_slice(bytes)
+        let v: Value = serde_json::from_slice(bytes)
             .map_err(|e| MockError::Data(format!("data file: {e}")))?;
+        let m = v
+            .as_object()
+            .ok_or_else(|| MockError::Data("data file: must be a JSON object".into()))?;
+        if let Some(setting) = m
+            .keys()
+            .find(|k| crate::config::SETTINGS.contains(&k.as_str()))
+        {
+            return Err(MockError::Data(format!(
+                "data file: `{setting}` is a mock setting, not data; read the file with MockConfig::from_json (the mock command's --data does)"
+            )));
+        }
+        object("data file", &v, &["$schema", "groups"])?;
+        Self::from_groups(m.get("groups"))
+    }
+
+    /// Reads the `groups` array of a data file.
+    pub(crate) fn from_groups(groups: Option<&Value>) -> Result<Self, MockError> {
         let mut data = Dataset::empty();
-        for g in file.groups {
-            let gid: GroupId = parse(&g.id)?;
+        let Some(groups) = groups else {
+            return Ok(data);
+        };
+        let groups = groups
+            .as_array()
+            .ok_or_else(|| MockError::Data("groups: must be an array".into()))?;
+        for (gi, g) in groups.iter().enumerate() {
+            let at = format!("groups[{gi}]");
+            let gm = object(&at, g, &["id", "clusters"])?;
+            let gid: GroupId = gm
+                .get("id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| MockError::Data(format!("{at}.id: a group needs an id (string)")))
+                .and_then(|s| parse(s).map_err(|e| MockError::Data(format!("{at}.id: {e}"))))?;
             if data.groups.iter().any(|x| x.id == gid) {
-                return Err(MockError::Data(format!("group {gid} appears twice")));
+                return Err(MockError::Data(format!("{at}: group {gid} appears twice")));
             }
             data.group_entry(gid.clone());
-            for c in g.clusters {
-                data = data.with_cluster(gid.as_str(), &c.name, c.kind)?;
-                let cname: ClusterName = parse(&c.name)?;
-                for (i, mut raw) in c.snapshots.into_iter().enumerate() {
-                    let lifecycle = match raw.remove("lifecycle") {
-                        Some(v) => Some(serde_json::from_value::<Lifecycle>(v).map_err(|e| {
-                            MockError::Data(format!(
-                                "group {gid} cluster {cname} snapshot #{i}: lifecycle: {e}"
-                            ))
-                        })?),
-                        None => None,
+            let clusters = match gm.get("clusters") {
+                None => &Vec::new(),
+                Some(Value::Array(a)) => a,
+                Some(_) => return Err(MockError::Data(format!("{at}.clusters: must be an array"))),
+            };
+            for (ci, c) in clusters.iter().enumerate() {
+                let at = format!("{at}.clusters[{ci}]");
+                let cm = object(&at, c, &["name", "kind", "snapshots"])?;
+                let name: ClusterName = cm
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        MockError::Data(format!("{at}.name: a cluster needs a name (string)"))
+                    })
+                    .and_then(|s| {
+                        parse(s).map_err(|e| MockError::Data(format!("{at}.name: {e}")))
+                    })?;
+                let kind: ClusterKind = match cm.get("kind") {
+                    None => ClusterKind::Tenant,
+                    Some(k) => serde_json::from_value(k.clone()).map_err(|_| {
+                        MockError::Data(format!(
+                            "{at}.kind: {k} is not a cluster kind; expected \"tenant\" or \"flex\""
+                        ))
+                    })?,
+                };
+                data.insert_cluster(gid.clone(), name.clone(), kind)
+                    .map_err(|e| MockError::Data(format!("{at}: {e}")))?;
+                let snapshots = match cm.get("snapshots") {
+                    None => &Vec::new(),
+                    Some(Value::Array(a)) => a,
+                    Some(_) => {
+                        return Err(MockError::Data(format!("{at}.snapshots: must be an array")));
+                    }
+                };
+                for (si, s) in snapshots.iter().enumerate() {
+                    let at = format!("{at}.snapshots[{si}]");
+                    let Value::Object(raw) = s else {
+                        return Err(MockError::Data(format!("{at}: must be an object")));
                     };
-                    let snapshot: TenantSnapshot = serde_json::from_value(Value::Object(raw))
-                        .map_err(|e| {
-                            MockError::Data(format!(
-                                "group {gid} cluster {cname} snapshot #{i}: {e}"
-                            ))
-                        })?;
+                    let (snapshot, lifecycle) = snapshot_from_json(&at, raw.clone())?;
                     data.insert_snapshot(
                         &gid,
-                        &cname,
+                        &name,
                         StoredSnapshot {
                             snapshot,
                             lifecycle,
                             created: None,
                         },
                     )
-                    .map_err(|e| {
-                        MockError::Data(format!("group {gid} cluster {cname} snapshot #{i}: {e}"))
-                    })?;
+                    .map_err(|e| MockError::Data(format!("{at}: {e}")))?;
                 }
             }
         }
@@ -245,21 +424,8 @@ impl Dataset {
                     .clusters
                     .iter()
                     .map(|c| {
-                        let snaps: Vec<Value> = c
-                            .snapshots
-                            .iter()
-                            .map(|s| {
-                                let mut v =
-                                    serde_json::to_value(&s.snapshot).unwrap_or(Value::Null);
-                                if let (Value::Object(m), Some(l)) = (&mut v, s.lifecycle) {
-                                    m.insert(
-                                        "lifecycle".into(),
-                                        serde_json::to_value(l).unwrap_or(Value::Null),
-                                    );
-                                }
-                                v
-                            })
-                            .collect();
+                        let snaps: Vec<Value> =
+                            c.snapshots.iter().map(StoredSnapshot::to_json).collect();
                         serde_json::json!({"name": c.name, "kind": c.kind, "snapshots": snaps})
                     })
                     .collect();
@@ -276,6 +442,23 @@ impl Dataset {
             .flat_map(|g| &g.clusters)
             .map(|c| c.snapshots.len())
             .sum()
+    }
+
+    /// The first group, its first cluster, and that cluster's first snapshot, plus the first flex
+    /// cluster of that group (what the `mock` command's banner shows).
+    pub fn first_ids(&self) -> FirstIds {
+        let g = self.groups.first();
+        let c = g.and_then(|g| g.clusters.first());
+        FirstIds {
+            group: g.map(|g| g.id.to_string()),
+            cluster: c.map(|c| (c.name.to_string(), c.kind)),
+            snapshot: c
+                .and_then(|c| c.snapshots.first())
+                .and_then(|s| s.id().map(ToString::to_string)),
+            flex_cluster: g
+                .and_then(|g| g.clusters.iter().find(|c| c.kind == ClusterKind::Flex))
+                .map(|c| c.name.to_string()),
+        }
     }
 
     fn group_entry(&mut self, id: GroupId) -> &mut GroupData {
@@ -296,6 +479,18 @@ impl Dataset {
         self.groups.iter().find(|g| &g.id == id)
     }
 
+    pub(crate) fn has_group(&self, id: &GroupId) -> bool {
+        self.group(id).is_some()
+    }
+
+    pub(crate) fn add_group(&mut self, id: GroupId) -> Result<(), MockError> {
+        if self.has_group(&id) {
+            return Err(MockError::Data(format!("group {id} exists already")));
+        }
+        self.group_entry(id);
+        Ok(())
+    }
+
     pub(crate) fn cluster_mut(
         &mut self,
         group: &GroupId,
@@ -310,6 +505,20 @@ impl Dataset {
     }
 }
 
+/// The ids [`Dataset::first_ids`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct FirstIds {
+    /// The first group's id.
+    pub group: Option<String>,
+    /// The first cluster of that group, and its kind.
+    pub cluster: Option<(String, ClusterKind)>,
+    /// That cluster's first snapshot.
+    pub snapshot: Option<String>,
+    /// The first flex cluster of the first group.
+    pub flex_cluster: Option<String>,
+}
+
 impl GroupData {
     pub(crate) fn cluster(&self, name: &ClusterName) -> Option<&ClusterData> {
         self.clusters.iter().find(|c| &c.name == name)
@@ -322,66 +531,165 @@ impl ClusterData {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DataFile {
-    groups: Vec<GroupFile>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GroupFile {
-    id: String,
-    #[serde(default)]
-    clusters: Vec<ClusterFile>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClusterFile {
-    name: String,
-    #[serde(default)]
-    kind: ClusterKind,
-    #[serde(default)]
-    snapshots: Vec<Map<String, Value>>,
-}
-
-/// The clock the server reads: where "server start" is, and what time it is now.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Clock {
-    pub(crate) start: std::time::Instant,
-    pub(crate) start_wall: DateTime<Utc>,
-}
-
-fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
-}
-
-fn add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(d)
-        .ok()
-        .and_then(|d| t.checked_add_signed(d))
-        .unwrap_or(t)
+fn add(clock: &MockClock, at: Duration) -> chrono::DateTime<chrono::Utc> {
+    whole_seconds(clock.at(at))
 }
 
 impl StoredSnapshot {
-    /// The snapshot as served at `now`: with a lifecycle, its status and times follow the schedule.
-    pub(crate) fn view(&self, clock: &Clock, now: std::time::Instant) -> TenantSnapshot {
+    /// The snapshot as served at mock-clock time `now`: with a lifecycle, its status and times follow
+    /// the schedule. Computed times are in whole seconds, as Atlas writes them.
+    pub(crate) fn view(&self, clock: &MockClock, now: Duration) -> TenantSnapshot {
         let mut s = self.snapshot.clone();
         let Some(l) = self.lifecycle else { return s };
-        let (anchor, anchor_wall) = match (l.anchor(), self.created) {
-            (Anchor::Creation, Some((i, w))) => (i, w),
-            _ => (clock.start, clock.start_wall),
+        let anchor = match (l.anchor(), self.created) {
+            (Anchor::Creation, Some(t)) => t,
+            _ => Duration::ZERO,
         };
-        let anchor_wall = whole_seconds(anchor_wall);
-        let phase = l.phase_at(now.saturating_duration_since(anchor));
+        let phase = l.phase_at(now.saturating_sub(anchor));
         s.status = Some(SnapshotStatus::from(phase.as_str()));
         if s.scheduled_time.is_none() {
-            s.scheduled_time = Some(add(anchor_wall, l.queued_at()));
+            s.scheduled_time = Some(add(clock, anchor + l.queued_at()));
         }
         s.start_time =
-            (phase >= crate::LifecyclePhase::Running).then(|| add(anchor_wall, l.running_at()));
-        s.finish_time = phase.is_terminal().then(|| add(anchor_wall, l.done_at()));
+            (phase >= crate::LifecyclePhase::Running).then(|| add(clock, anchor + l.running_at()));
+        s.finish_time = phase
+            .is_terminal()
+            .then(|| add(clock, anchor + l.done_at()));
         s
+    }
+
+    /// The data-file form of this snapshot.
+    fn to_json(&self) -> Value {
+        let mut known = self.snapshot.clone();
+        let extra = std::mem::take(&mut known.extra);
+        let mut v = serde_json::to_value(&known).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v {
+            if let Some(l) = self.lifecycle {
+                m.insert(
+                    "lifecycle".into(),
+                    serde_json::to_value(l).unwrap_or(Value::Null),
+                );
+            }
+            if !extra.is_empty() {
+                m.insert("extraFields".into(), Value::Object(extra));
+            }
+        }
+        v
+    }
+}
+
+/// Server-chosen ids: 24 lower-case hex digits like Atlas's ObjectIds (4 bytes of mock-clock seconds,
+/// 5 random bytes per run, a 3-byte counter).
+#[derive(Debug)]
+pub(crate) struct IdGenerator {
+    random: [u8; 5],
+    counter: std::sync::atomic::AtomicU32,
+}
+
+impl IdGenerator {
+    pub(crate) fn new() -> Self {
+        let r: [u8; 8] = crate::random_bytes();
+        let mut random = [0u8; 5];
+        random.copy_from_slice(&r[..5]);
+        Self {
+            random,
+            counter: std::sync::atomic::AtomicU32::new(u32::from_be_bytes([0, r[5], r[6], r[7]])),
+        }
+    }
+
+    pub(crate) fn next_hex(&self, clock: &MockClock) -> String {
+        let secs = u32::try_from(clock.now().timestamp().max(0)).unwrap_or(u32::MAX);
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            & 0x00ff_ffff;
+        let mut bytes = Vec::with_capacity(12);
+        bytes.extend_from_slice(&secs.to_be_bytes());
+        bytes.extend_from_slice(&self.random);
+        bytes.extend_from_slice(&n.to_be_bytes()[1..]);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_named_with_their_place() {
+        let bad = |json: &str| Dataset::from_json(json.as_bytes()).unwrap_err().to_string();
+        let e = bad(
+            r#"{"groups":[{"id":"6a0000000000000000000001","clusters":[{"name":"A","snapshots":[{"id":"6b0000000000000000000001","mongoDbVersion":"8"}]}]}]}"#,
+        );
+        assert!(
+            e.contains("groups[0].clusters[0].snapshots[0]")
+                && e.contains("`mongoDbVersion`")
+                && e.contains("did you mean `mongoDBVersion`"),
+            "{e}"
+        );
+        let e = bad(r#"{"groups":[{"id":"6a0000000000000000000001","clsters":[]}]}"#);
+        assert!(e.contains("groups[0]") && e.contains("`clsters`"), "{e}");
+        let e = bad(r#"{"groups":[],"apiKeys":[]}"#);
+        assert!(e.contains("MockConfig"), "{e}");
+        let e = bad(
+            r#"{"groups":[{"id":"6a0000000000000000000001","clusters":[{"name":"A","kind":"dedicated"}]}]}"#,
+        );
+        assert!(e.contains("kind") && e.contains("dedicated"), "{e}");
+        let e = bad(
+            r#"{"groups":[{"id":"6a0000000000000000000001","clusters":[{"name":"A","snapshots":[{"id":"6b0000000000000000000001","finishTime":"yesterday"}]}]}]}"#,
+        );
+        assert!(e.contains("finishTime") && e.contains("RFC 3339"), "{e}");
+    }
+
+    #[test]
+    fn extra_fields_are_served_and_round_trip() {
+        let d = Dataset::from_json(
+            br#"{"groups":[{"id":"6a0000000000000000000001","clusters":[{"name":"A","snapshots":[{"id":"6b0000000000000000000001","extraFields":{"futureField":{"x":1}}}]}]}]}"#,
+        )
+        .unwrap();
+        let s = &d.groups[0].clusters[0].snapshots[0].snapshot;
+        assert_eq!(s.extra["futureField"]["x"], 1);
+        let again = Dataset::from_json(d.to_json().to_string().as_bytes()).unwrap();
+        assert_eq!(again, d);
+        assert!(
+            Dataset::from_json(
+                br#"{"groups":[{"id":"6a0000000000000000000001","clusters":[{"name":"A","snapshots":[{"id":"6b0000000000000000000001","extraFields":{"status":"X"}}]}]}]}"#,
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn lifecycle_times_are_whole_seconds() {
+        let clock = MockClock::starting_at(
+            chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            crate::ClockMode::Manual,
+        );
+        let ms = Duration::from_millis;
+        let s = StoredSnapshot {
+            snapshot: TenantSnapshot::default(),
+            lifecycle: Some(
+                Lifecycle::new(ms(250), ms(1750), ms(2999), crate::Outcome::Completed).unwrap(),
+            ),
+            created: None,
+        };
+        let v = s.view(&clock, ms(3000));
+        for t in [v.scheduled_time, v.start_time, v.finish_time] {
+            assert_eq!(t.unwrap().timestamp_subsec_nanos(), 0);
+        }
+        assert_eq!(v.start_time.unwrap().timestamp(), 1_700_000_001);
+    }
+
+    #[test]
+    fn generated_ids_are_object_ids() {
+        let g = IdGenerator::new();
+        let clock = MockClock::default();
+        let a = g.next_hex(&clock);
+        let b = g.next_hex(&clock);
+        assert_ne!(a, b);
+        for id in [&a, &b] {
+            assert!(id.parse::<SnapshotId>().is_ok(), "{id}");
+            assert!(id.parse::<GroupId>().is_ok(), "{id}");
+        }
     }
 }

@@ -2,10 +2,13 @@
 
 use std::borrow::Cow;
 
+use serde::{Deserialize, Serialize};
+
 use percent_encoding::percent_decode_str;
 
-/// The snapshot routes the mock serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// The snapshot routes the mock serves (JSON form: `tenantV1Get`, `flexList`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub enum RouteKind {
     /// `GET /api/atlas/v1.0/groups/{g}/clusters/{c}/backup/tenant/snapshots/{s}`

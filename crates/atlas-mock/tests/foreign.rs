@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use atlas_mock::{
-    DigestSettings, Fault, FaultPlan, FaultRule, MockAtlas, MockHandle, RouteKind, seed,
+    ClockMode, DigestSettings, Fault, FaultPlan, FaultRule, MockAtlas, MockHandle, RouteKind, seed,
 };
 use common::*;
 use serde_json::Value;
@@ -105,17 +105,17 @@ async fn curl_digest() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_recovers_from_a_stale_nonce() -> Result<()> {
-    // Nonces live 1.5 s; the credentialed request is held 2.5 s on arrival, so its nonce expires
-    // before verification: 401 stale=true, and curl answers the new challenge. (Generous margins so
-    // that a loaded machine does not turn the other requests stale too.)
+    // A manual clock, and a fault that moves it 10 minutes forward when curl's credentialed request
+    // arrives (before verification): its nonce (300 s) is then stale, exactly, on every run. curl
+    // answers the new challenge.
     let plan = FaultPlan::new(1).rule(
-        FaultRule::new(Fault::Latency(Duration::from_millis(2500)))?
+        FaultRule::new(Fault::ClockAdvance(Duration::from_secs(600)))?
             .on([RouteKind::TenantV1Get])
             .skip(1)
             .limit(1),
     );
     let mock = MockAtlas::builder()
-        .digest(DigestSettings::default().nonce_lifetime(Duration::from_millis(1500)))
+        .clock(ClockMode::Manual)
         .faults(plan)
         .start()
         .await?;
@@ -136,6 +136,13 @@ async fn curl_recovers_from_a_stale_nonce() -> Result<()> {
         "{:?}",
         j[1]
     );
+    assert!(
+        j[1].response_header("www-authenticate")
+            .is_some_and(|c| c.contains("stale=true")),
+        "{:?}",
+        j[1]
+    );
+    assert_eq!(j[1].fault.as_deref(), Some("clock:+600000ms"));
     mock.shutdown().await;
     Ok(())
 }

@@ -80,6 +80,11 @@ async fn ten_thousand_requests_from_64_connections() -> Result<()> {
     assert_eq!(stats.journal_capacity, DEFAULT_JOURNAL_CAPACITY);
     assert_eq!(stats.journal_len, DEFAULT_JOURNAL_CAPACITY);
     assert_eq!(mock.journal().len(), DEFAULT_JOURNAL_CAPACITY);
+    assert!(stats.journal_bytes <= stats.journal_max_bytes, "{stats:?}");
+    // The newest entries are the ones kept, without gaps.
+    let seqs: Vec<u64> = mock.journal().iter().map(|e| e.seq).collect();
+    assert_eq!(*seqs.last().unwrap(), stats.requests);
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
     // One nonce per client, nothing more: the replay table holds 64 entries, far below its bound.
     assert_eq!(stats.digest_nonces, CONNECTIONS);
     assert!(stats.digest_nonces <= stats.digest_nonce_capacity);

@@ -5,8 +5,8 @@ mod common;
 use std::time::Duration;
 
 use anyhow::Result;
-use atlas_digest::{Credentials, DigestClient, RequestFacts};
-use atlas_mock::{DigestSettings, MockAtlas, seed};
+use atlas_digest::{Authorize, Credentials, DigestClient, RequestFacts};
+use atlas_mock::{ClockMode, DigestSettings, MockAtlas, seed};
 use common::*;
 use http::{Method, StatusCode};
 
@@ -31,8 +31,10 @@ async fn authorizations(
     let mut out = Vec::new();
     for _ in 0..n {
         let mut s = client.start();
-        let a = client.authorization(&mut s, &RequestFacts::new("GET", target), &cnonce())?;
-        out.push(a.expect("nonce held"));
+        match client.authorize(&mut s, &RequestFacts::new("GET", target), &cnonce())? {
+            Authorize::Send { header, .. } => out.push(header),
+            other => anyhow::bail!("nonce held, yet {other:?}"),
+        }
     }
     Ok(out)
 }
@@ -167,15 +169,29 @@ async fn concurrent_requests_on_one_nonce_are_accepted() -> Result<()> {
 
 #[tokio::test]
 async fn an_expired_nonce_is_stale_and_our_client_recovers() -> Result<()> {
+    // Nonce expiry reads the mock clock: a manual clock makes "expired" exact.
     let mock = MockAtlas::builder()
-        .digest(DigestSettings::default().nonce_lifetime(Duration::from_millis(1000)))
+        .clock(ClockMode::Manual)
+        .digest(DigestSettings::default().nonce_lifetime(Duration::from_secs(300)))
         .start()
         .await?;
     let target = v1_snapshot(seed::GROUP_ID, seed::CLUSTER_NAME, seed::SNAPSHOT_ID);
     let mut c = Client::new(&mock).await?;
     assert_eq!(c.get(&target).await?.status, StatusCode::OK);
     let (_, nonce1) = c.digest.current_nonce().unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Exactly at the lifetime the nonce still works ...
+    mock.clock().advance(Duration::from_secs(300));
+    assert_eq!(c.get(&target).await?.status, StatusCode::OK);
+    assert_eq!(c.digest.current_nonce().unwrap().1, nonce1);
+    assert_eq!(
+        mock.journal()
+            .iter()
+            .filter(|e| e.status == 401 && e.had_credentials)
+            .count(),
+        0
+    );
+    // ... one millisecond later it is stale.
+    mock.clock().advance(Duration::from_millis(1));
     assert_eq!(c.get(&target).await?.status, StatusCode::OK);
     let (_, nonce2) = c.digest.current_nonce().unwrap();
     assert_ne!(nonce1, nonce2);

@@ -143,14 +143,50 @@ async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
         .get_with(&flex_snapshot(G, F, seed::FLEX_SNAPSHOT_ID), &[V2_TENANT])
         .await?;
     assert_eq!(r.status, StatusCode::NOT_ACCEPTABLE);
-    // a flex cluster is also visible through the tenant endpoints (before sunset), not the reverse.
-    let r = c.get(&v1_snapshot(G, F, seed::FLEX_SNAPSHOT_ID)).await?;
-    assert_eq!(r.status, StatusCode::OK);
+    // A flex (migrated) cluster on the tenant endpoints answers as Atlas does: v2 400, v1.0 404;
+    // a tenant cluster on the flex endpoints is not a flex cluster.
+    let r = c
+        .get_with(&v2_snapshot(G, F, seed::FLEX_SNAPSHOT_ID), &[V2_TENANT])
+        .await?;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.error_code(), "CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API");
+    assert_eq!(
+        r.json()["detail"],
+        format!("Flex cluster {F} cannot be used in the Cluster API.")
+    );
+    assert_eq!(r.json()["parameters"], serde_json::json!([F]));
+    assert_eq!(
+        r.header("x-error-code"),
+        Some("CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API")
+    );
+    let r = c.get_with(&v2_list(G, F), &[V2_TENANT]).await?;
+    assert_eq!(r.error_code(), "CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API");
+    for target in [v1_snapshot(G, F, seed::FLEX_SNAPSHOT_ID), v1_list(G, F)] {
+        let r = c.get(&target).await?;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{target}");
+        assert_eq!(r.error_code(), "CLUSTER_NOT_FOUND");
+        assert_eq!(
+            r.json()["detail"],
+            format!("No cluster named {F} exists in group {G}.")
+        );
+    }
     let r = c
         .get_with(&flex_snapshot(G, C, seed::SNAPSHOT_ID), &[V2_FLEX])
         .await?;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.error_code(), "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API");
+    let r = c
+        .get_with(
+            &flex_snapshot(G, "NoSuchFlex", seed::SNAPSHOT_ID),
+            &[V2_FLEX],
+        )
+        .await?;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.error_code(), "CLUSTER_NOT_FOUND");
+    assert_eq!(
+        r.json()["detail"],
+        format!("No cluster named NoSuchFlex exists in group {G}.")
+    );
 
     // 400: which id, and why (the model's IdError message).
     let r = c
@@ -162,7 +198,7 @@ async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
         .await?;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let v = r.json();
-    assert_eq!(v["errorCode"], "INVALID_GROUP_ID");
+    assert_eq!(v["errorCode"], "PATH_PARAM_PARSE_ERROR");
     assert_eq!(v["badRequestDetail"]["fields"][0]["field"], "groupId");
     assert!(
         v["detail"]
@@ -172,7 +208,11 @@ async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
         "{v}"
     );
     let r = c.get(&v1_snapshot(G, "-bad", seed::SNAPSHOT_ID)).await?;
-    assert_eq!(r.error_code(), "INVALID_CLUSTER_NAME");
+    assert_eq!(r.error_code(), "PATH_PARAM_PARSE_ERROR");
+    assert_eq!(
+        r.json()["badRequestDetail"]["fields"][0]["field"],
+        "clusterName"
+    );
     assert!(
         r.json()["detail"]
             .as_str()
@@ -184,7 +224,7 @@ async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
     let r = c
         .get(&v1_snapshot(G, C, "5CC310ACE5DC7CE369814BC8"))
         .await?;
-    assert_eq!(r.error_code(), "INVALID_SNAPSHOT_ID");
+    assert_eq!(r.error_code(), "PATH_PARAM_PARSE_ERROR");
     assert_eq!(
         r.json()["badRequestDetail"]["fields"][0]["field"],
         "snapshotId"
@@ -249,7 +289,8 @@ async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
     // HEAD: same status and headers, no body.
     let target = v1_snapshot(G, C, seed::SNAPSHOT_ID);
     let mut state = c.digest.start();
-    let authz = c.digest.authorization(
+    let (authz, _lease) = authorization(
+        &c.digest,
         &mut state,
         &atlas_digest::RequestFacts::new("HEAD", &target),
         &cnonce(),
@@ -265,7 +306,8 @@ async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
     // 405 for other methods (authenticated).
     let facts_target = v1_list(G, C);
     let mut state = c.digest.start();
-    let authz = c.digest.authorization(
+    let (authz, _lease) = authorization(
+        &c.digest,
         &mut state,
         &atlas_digest::RequestFacts::new("DELETE", &facts_target),
         &cnonce(),
@@ -471,7 +513,7 @@ async fn rate_limit_answers_429_with_retry_after() -> Result<()> {
     }
     let r = c.get(&v1_snapshot(G, C, seed::SNAPSHOT_ID)).await?;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(r.error_code(), "RATE_LIMITED");
+    assert_eq!(r.error_code(), "RATE_LIMITED_TOKEN_BUCKET");
     let retry: u64 = r.header("retry-after").unwrap().parse()?;
     assert!(retry >= 1);
     assert_eq!(mock.stats().rate_limit_buckets, 1);
@@ -611,49 +653,51 @@ async fn other_digest_algorithms() -> Result<()> {
 }
 
 #[tokio::test]
-async fn lifecycles_move_with_time() -> Result<()> {
-    let mock = MockAtlas::builder().start().await?;
+async fn lifecycles_move_with_the_mock_clock() -> Result<()> {
+    // A manual clock: the statuses below hold exactly, whatever the machine's speed.
+    let mock = MockAtlas::builder()
+        .clock(atlas_mock::ClockMode::Manual)
+        .start()
+        .await?;
     let mut c = Client::new(&mock).await?;
-    // The seed's lifecycle snapshot: QUEUED -> RUNNING (1 s) -> COMPLETED (3 s) after start. Poll until
-    // it completes; the statuses seen must never go backwards.
-    let order = ["QUEUED", "RUNNING", "COMPLETED"];
-    let mut seen: Vec<String> = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let v = c
-            .get(&v1_snapshot(G, C, seed::LIFECYCLE_SNAPSHOT_ID))
-            .await?
-            .json();
-        let s = v["status"].as_str().unwrap().to_owned();
-        assert!(order.contains(&s.as_str()), "{s}");
-        assert_eq!(v["startTime"].is_string(), s != "QUEUED", "{v}");
-        assert_eq!(v["finishTime"].is_string(), s == "COMPLETED", "{v}");
-        if seen.last() != Some(&s) {
-            seen.push(s.clone());
+    let start = mock.clock().now();
+    let ms = Duration::from_millis;
+    // The seed's lifecycle snapshot: QUEUED from 0, RUNNING from 1 s, COMPLETED from 3 s.
+    for (advance, status, started, finished) in [
+        (ms(0), "QUEUED", false, false),
+        (ms(999), "QUEUED", false, false),
+        (ms(1), "RUNNING", true, false),
+        (ms(1999), "RUNNING", true, false),
+        (ms(1), "COMPLETED", true, true),
+        (ms(3_600_000), "COMPLETED", true, true),
+    ] {
+        mock.clock().advance(advance);
+        for (target, headers) in [
+            (v1_snapshot(G, C, seed::LIFECYCLE_SNAPSHOT_ID), vec![]),
+            (
+                flex_snapshot(G, F, seed::LIFECYCLE_SNAPSHOT_ID),
+                vec![V2_FLEX],
+            ),
+        ] {
+            let v = c.get_with(&target, &headers).await?.json();
+            assert_eq!(v["status"], status, "{:?}: {v}", mock.clock().elapsed());
+            assert_eq!(v["startTime"].is_string(), started, "{v}");
+            assert_eq!(v["finishTime"].is_string(), finished, "{v}");
+            // Times are the mock clock's, in whole seconds, as Atlas writes them.
+            assert_eq!(
+                v["scheduledTime"],
+                start.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+            );
+            if started {
+                let t = start + chrono::Duration::seconds(1);
+                assert_eq!(v["startTime"], t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            }
+            if finished {
+                let t = start + chrono::Duration::seconds(3);
+                assert_eq!(v["finishTime"], t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            }
         }
-        if s == "COMPLETED" {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "lifecycle never completed: {seen:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let pos: Vec<usize> = seen
-        .iter()
-        .map(|s| order.iter().position(|o| o == s).unwrap())
-        .collect();
-    assert!(pos.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
-    // The flex twin follows the same schedule.
-    let v = c
-        .get_with(
-            &flex_snapshot(G, F, seed::LIFECYCLE_SNAPSHOT_ID),
-            &[V2_FLEX],
-        )
-        .await?
-        .json();
-    assert_eq!(v["status"], "COMPLETED");
 
     // Anchored at creation: far-off steps stay QUEUED; zero offsets are FAILED at once.
     let mut snap = atlas_model::TenantSnapshot {
@@ -738,10 +782,12 @@ async fn admin_routes_and_unauthenticated_twin() -> Result<()> {
     assert_eq!(j.len(), 5);
     assert_eq!(j.last().unwrap().seq, 12);
 
-    // Admin routes (loopback only), not journaled.
+    // Admin routes (loopback, admin token), not journaled.
     let r = raw.send(Method::GET, "/__mock/journal", &[], None).await?;
-    assert_eq!(r.status, StatusCode::OK);
-    let entries = r.json();
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.error_code(), "ADMIN_TOKEN_REQUIRED");
+    let (status, entries) = admin(&mock, Method::GET, "/__mock/journal", None).await?;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(entries.as_array().unwrap().len(), 5);
     assert_eq!(entries[0]["path"], target);
     assert_eq!(entries[0]["hadCredentials"], false);
@@ -859,9 +905,9 @@ async fn admin_route_creates_snapshots_with_a_lifecycle_from_creation() -> Resul
         "snapshot": {"id": "cccccccccccccccccccccccc", "mongoDBVersion": "8.0.4"},
         "lifecycle": {"queuedAfterMs": 0, "runningAfterMs": 3_600_000, "doneAfterMs": 7_200_000, "outcome": "COMPLETED", "anchor": "creation"}
     });
-    let r = admin_post(&mock, "/__mock/snapshots", &body.to_string()).await?;
-    assert_eq!(r.0, 201, "{}", r.1);
-    let created: Value = serde_json::from_str(&r.1)?;
+    let (status, created) =
+        admin(&mock, Method::POST, "/__mock/snapshots", Some(body.clone())).await?;
+    assert_eq!(status, 201, "{created}");
     assert_eq!(created["status"], "QUEUED");
     assert!(created["scheduledTime"].is_string());
     let mut c = Client::new(&mock).await?;
@@ -873,31 +919,24 @@ async fn admin_route_creates_snapshots_with_a_lifecycle_from_creation() -> Resul
     assert!(v.get("startTime").is_none());
     // duplicates and bad bodies are refused
     assert_eq!(
-        admin_post(&mock, "/__mock/snapshots", &body.to_string())
+        admin(&mock, Method::POST, "/__mock/snapshots", Some(body))
             .await?
             .0,
         400
     );
-    assert_eq!(admin_post(&mock, "/__mock/snapshots", "{").await?.0, 400);
+    assert_eq!(
+        admin(
+            &mock,
+            Method::POST,
+            "/__mock/snapshots",
+            Some(serde_json::json!([1]))
+        )
+        .await?
+        .0,
+        400
+    );
     mock.shutdown().await;
     Ok(())
-}
-
-/// POST to an admin route (no digest); returns (status, body).
-async fn admin_post(mock: &MockHandle, path: &str, body: &str) -> Result<(u16, String)> {
-    use http_body_util::{BodyExt, Full};
-    let tcp = tokio::net::TcpStream::connect(mock.addr()).await?;
-    let (mut send, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await?;
-    tokio::spawn(conn);
-    let req = http::Request::post(path)
-        .header("host", "127.0.0.1")
-        .header("content-type", "application/json")
-        .body(Full::new(bytes::Bytes::from(body.to_owned())))?;
-    let resp = send.send_request(req).await?;
-    let status = resp.status().as_u16();
-    let text = String::from_utf8(resp.into_body().collect().await?.to_bytes().to_vec())?;
-    Ok((status, text))
 }
 
 #[tokio::test]
@@ -914,7 +953,7 @@ async fn auth_int_only_server() -> Result<()> {
     let mut resp = None;
     for _ in 0..3 {
         let facts = RequestFacts::new("GET", &target).with_body(b"");
-        let authz = c.digest.authorization(&mut state, &facts, &cnonce())?;
+        let (authz, _lease) = authorization(&c.digest, &mut state, &facts, &cnonce())?;
         let r = c
             .conn
             .send(Method::GET, &target, &[], authz.as_deref())
@@ -970,14 +1009,15 @@ async fn shutdown_with_open_connections_and_drop() -> Result<()> {
     let mock = MockAtlas::builder().start().await?;
     let addr = mock.addr();
     drop(mock);
+    // The stop is asynchronous: wait until the listener is gone (a generous bound, not a timing claim).
     let mut closed = false;
-    for _ in 0..200 {
+    for _ in 0..2400 {
         if tokio::net::TcpStream::connect(addr).await.is_err() {
             closed = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    assert!(closed, "listener still open after drop");
+    assert!(closed, "listener still open 60 s after drop");
     Ok(())
 }

@@ -48,7 +48,8 @@ async fn banner(
         })
         .await
     });
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    // A bound for a broken mock, not a timing claim.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     while !out.text().contains("Ctrl-C") {
         anyhow::ensure!(
             tokio::time::Instant::now() < deadline,
@@ -90,15 +91,25 @@ async fn printed_curl_line_works_when_pasted() -> Result<()> {
         .trim()
         .to_owned();
     assert_eq!(public.len(), 8);
-    let line = text
+    let lines: Vec<String> = text
         .lines()
         .map(str::trim)
-        .find(|l| l.starts_with("curl "))
-        .context("curl line")?
-        .to_owned();
-    assert!(line.contains("--digest") && line.contains(&public));
-    let response = pasted(&line)?;
+        .filter(|l| l.starts_with("curl "))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    // First the call that works for most users today: a flex snapshot.
+    assert!(lines[0].contains("--digest") && lines[0].contains(&public));
+    assert!(lines[0].contains("/flexClusters/FlexAWS/"), "{}", lines[0]);
+    let response = pasted(&lines[0])?;
     assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    assert!(response.contains("HTTP/1.1 200 OK"), "{response}");
+    assert!(
+        response.contains("\"id\" : \"6740a1f2c3d4e5f6a7b8c901\""),
+        "{response}"
+    );
+    // Then the seed document's own call, byte for byte.
+    let response = pasted(&lines[1])?;
     assert!(response.contains("HTTP/1.1 200 OK"), "{response}");
     assert!(
         response.replace("\r\n", "\n").ends_with(SEED_PRETTY),
@@ -136,14 +147,21 @@ async fn tls_ca_out_keys_and_data_file() -> Result<()> {
         .context("curl line")?
         .to_owned();
     assert!(line.contains("--cacert"));
-    // The data file replaced the seed: the seed snapshot is not there.
+    // The banner shows the data file's ids, not the seed's, and its curl line works.
+    assert!(
+        text.contains(
+            "group 6a0000000000000000000001 flex cluster flex-one snapshot 6b0000000000000000000002"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("5b69d0349b15c62cdfc38b78"), "{text}");
     let response = pasted(&line)?;
     // curl negotiates HTTP/2 through ALPN here; digest works the same.
     assert!(
-        response.contains("HTTP/2 401") && response.contains("HTTP/2 404"),
+        response.contains("HTTP/2 401") && response.contains("HTTP/2 200"),
         "{response}"
     );
-    assert!(response.contains("GROUP_NOT_FOUND"), "{response}");
+    assert!(response.contains("6b0000000000000000000002"), "{response}");
     stop.send(()).ok();
     task.await??;
 

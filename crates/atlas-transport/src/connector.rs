@@ -366,43 +366,9 @@ pub(crate) fn tls_config(
     Ok(config)
 }
 
-/// Whether `host` names this machine (credentials may go over plain http to it).
-pub(crate) fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
-        return true;
-    }
-    host.parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn loopback_hosts() {
-        for h in [
-            "localhost",
-            "LOCALHOST",
-            "a.localhost",
-            "127.0.0.1",
-            "127.1.2.3",
-            "[::1]",
-            "::1",
-        ] {
-            assert!(is_loopback(h), "{h}");
-        }
-        for h in [
-            "example.com",
-            "10.0.0.1",
-            "localhost.example.com",
-            "[::2]",
-            "0.0.0.0",
-        ] {
-            assert!(!is_loopback(h), "{h}");
-        }
-    }
 
     #[test]
     fn proxy_urls_are_validated_and_routed() {

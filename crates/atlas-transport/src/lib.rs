@@ -9,13 +9,16 @@
 //! - **HTTP Digest** (driven by [`atlas_digest`]): one session per origin. The first request to
 //!   an origin goes out without credentials and pays the `401` challenge; every later request
 //!   sends `Authorization` up front with the next nonce count, so the steady state is one round
-//!   trip per request. Concurrent first requests do not each fetch a challenge: one request
-//!   probes while the others wait for its challenge. `stale=true` gets one retry with the new
-//!   nonce; wrong credentials end in [`Error::AuthRejected`] after exactly one retry;
-//!   `Authentication-Info` (`rspauth`) is verified when the server sends it. At most
-//!   [`DEFAULT_DIGEST_IN_FLIGHT`] requests with credentials are in flight per origin (see
-//!   [`ClientBuilder::digest_in_flight_limit`]) so that their nonce counts stay within the
-//!   server's replay window.
+//!   trip per request. Concurrent first requests share one challenge: exactly one probes, the
+//!   others wait for it (if the probe is dropped or fails without a `401`, the next one probes).
+//!   Each attempt holds an nc lease until its answer arrives, it fails, or the request is dropped;
+//!   at most [`ClientConfig::nc_span`](atlas_digest::ClientConfig::nc_span) (32, within the
+//!   server's replay window, 64 by default) nc values of a nonce are out at once, and further
+//!   requests wait for a slot in order, so no request is refused for nc ordering. `stale=true`
+//!   costs the request that got it one round trip, and one new nonce serves everyone; wrong
+//!   credentials end in [`Error::AuthRejected`] after exactly one retry; `Authentication-Info`
+//!   (`rspauth`) is verified when the server sends it. [`ClientBuilder::digest_config`] takes the
+//!   digest settings (server window, MD5 refused, `rspauth` required ...).
 //! - **Retries** (see [`RetryPolicy`]): connection failures, attempt timeouts and 429 / 502 /
 //!   503 / 504, exponential back-off with full jitter, `Retry-After` honoured, bounded by
 //!   attempts, by the sum of waits and by the total timeout.
@@ -73,20 +76,26 @@
 //! # }
 //! ```
 
+mod attempt;
+mod auth;
+mod builder;
 mod client;
+mod cnonce;
 mod config;
 mod connector;
 mod error;
+mod origin;
+mod request;
 mod retry;
+mod stats;
 mod stream;
 
-pub use client::{
-    Client, ClientBuilder, DEFAULT_BODY_LIMIT, DEFAULT_DIGEST_IN_FLIGHT, Executor, Stats,
-    USER_AGENT_PRODUCT,
-};
+pub use builder::{ClientBuilder, DEFAULT_BODY_LIMIT, USER_AGENT_PRODUCT};
+pub use client::{Client, Executor};
 pub use config::{ProxyConfig, RootCertificates, Timeouts};
 pub use error::{BoxError, Error, TimeoutKind};
 pub use retry::{Backoff, RetryPolicy, is_idempotent, is_retryable_status, retry_after};
+pub use stats::Stats;
 pub use stream::{
     BodyStream, StreamExecutor, StreamTimeouts, StreamingClient, StreamingClientBuilder,
 };

@@ -3,6 +3,9 @@
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
+use tokio::time::Instant;
+
+use crate::error::{Error, TimeoutKind};
 
 /// When and how failed attempts are retried.
 ///
@@ -202,6 +205,45 @@ impl Backoff {
     }
 }
 
+/// Whether a failed attempt may be retried under `policy`: a connection that was never made
+/// always may (the server cannot have acted), an I/O failure or attempt timeout after sending only
+/// for idempotent methods (or with [`RetryPolicy::retry_non_idempotent`]); nothing else may.
+pub(crate) fn retries_error(policy: &RetryPolicy, method: &Method, e: &Error) -> bool {
+    let before_send = matches!(
+        e,
+        Error::Connect { .. }
+            | Error::Timeout {
+                kind: TimeoutKind::Connect,
+                ..
+            }
+    );
+    let after_send = matches!(
+        e,
+        Error::Io { .. }
+            | Error::Timeout {
+                kind: TimeoutKind::Attempt,
+                ..
+            }
+    );
+    (before_send || after_send) && policy.retries_failure(method, before_send)
+}
+
+/// The next back-off delay of `backoff`, or `None` if the policy or the total `deadline` forbids
+/// another attempt (a wait that would end at or past the deadline is not taken).
+pub(crate) fn next_delay_within(
+    backoff: &mut Backoff,
+    retry_after: Option<Duration>,
+    deadline: Option<Instant>,
+) -> Option<Duration> {
+    let mut probe = backoff.clone();
+    let delay = probe.next_delay(retry_after, crate::cnonce::random_u64())?;
+    if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+        return None;
+    }
+    *backoff = probe;
+    Some(delay)
+}
+
 /// Whether `status` is one of those the executor may retry (429, 502, 503, 504).
 pub fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502..=504)
@@ -270,6 +312,57 @@ mod tests {
             .max_total_delay(Duration::from_secs(5))
             .backoff();
         assert_eq!(b.next_delay(Some(Duration::from_secs(6)), 0), None);
+    }
+
+    #[test]
+    fn which_failures_are_retried() {
+        let p = RetryPolicy::default();
+        let url = || "https://h/".to_owned();
+        let connect = Error::Connect {
+            url: url(),
+            source: "refused".into(),
+        };
+        let io = Error::Io {
+            url: url(),
+            source: "reset".into(),
+        };
+        let attempt = Error::Timeout {
+            url: url(),
+            kind: TimeoutKind::Attempt,
+        };
+        let total = Error::Timeout {
+            url: url(),
+            kind: TimeoutKind::Total,
+        };
+        assert!(retries_error(&p, &Method::POST, &connect));
+        assert!(!retries_error(&p, &Method::POST, &io));
+        assert!(retries_error(&p, &Method::GET, &io));
+        assert!(retries_error(&p, &Method::GET, &attempt));
+        assert!(!retries_error(&p, &Method::GET, &total));
+        let tls = Error::Tls {
+            url: url(),
+            source: "bad cert".into(),
+        };
+        assert!(!retries_error(&p, &Method::GET, &tls));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_wait_ends_past_the_deadline() {
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::from_secs(1))
+            .max_backoff(Duration::from_secs(1));
+        let mut b = policy.backoff();
+        let soon = Some(Instant::now() + Duration::from_secs(2));
+        assert_eq!(
+            next_delay_within(&mut b, Some(Duration::from_secs(3)), soon),
+            None
+        );
+        assert_eq!(b.attempts(), 1, "a refused wait is not counted");
+        assert_eq!(
+            next_delay_within(&mut b, Some(Duration::from_secs(1)), soon),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(b.attempts(), 2);
     }
 
     #[test]

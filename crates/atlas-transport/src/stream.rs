@@ -24,13 +24,13 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use crate::client::USER_AGENT_PRODUCT;
+use crate::builder::USER_AGENT_PRODUCT;
 use crate::config::{ProxyConfig, RootCertificates};
 use crate::connector::{
-    ConnectTimeout, Proxies, ProxyConnector, ProxyFailure, TimeoutConnector, is_loopback,
-    tls_config,
+    ConnectTimeout, Proxies, ProxyConnector, ProxyFailure, TimeoutConnector, tls_config,
 };
 use crate::error::{BoxError, Error, TimeoutKind, redact_uri};
+use crate::origin::is_loopback;
 
 /// The URL for messages: user information removed, the query replaced by `?** redacted **`.
 fn without_query(uri: &Uri) -> String {

@@ -183,9 +183,9 @@ async fn plain_http_goes_to_a_forward_proxy_in_absolute_form() {
 #[tokio::test]
 async fn an_unreachable_proxy_is_a_proxy_error() {
     guarded(async {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        drop(listener);
+        // Bound but never listening: connections are refused, and no other process can take
+        // the port meanwhile (dropping a listener and hoping nobody binds it is a race).
+        let (port, _reserved) = support::refusing_port();
         let c = Client::builder()
             .proxy(ProxyConfig::none().all(format!("http://user:pw@127.0.0.1:{port}")))
             .retry_policy(RetryPolicy::none())

@@ -208,9 +208,9 @@ async fn retry_after_beyond_the_delay_budget_ends_retries_at_once() {
 #[tokio::test]
 async fn connection_refused_is_retried_then_reported_as_connect() {
     guarded(async {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        drop(listener);
+        // Bound but never listening: connections are refused, and no other process can take
+        // the port meanwhile (dropping a listener and hoping nobody binds it is a race).
+        let (port, _reserved) = support::refusing_port();
         let c = client(fast_policy(3));
         let err = c
             .execute(get(&format!("http://127.0.0.1:{port}/nothing")))

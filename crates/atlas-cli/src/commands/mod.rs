@@ -10,6 +10,8 @@ mod restores;
 mod take;
 mod wait;
 
+pub(crate) use mock::MockArgs;
+
 use std::time::Duration;
 
 use atlas_snapshots::{AtlasClient, ClusterKind, ClusterName, GroupId, SnapshotId, Timeouts};

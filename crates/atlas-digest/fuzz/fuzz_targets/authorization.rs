@@ -5,7 +5,8 @@
 use std::time::{Duration, SystemTime};
 
 use atlas_digest::{
-    AuthorizationHeader, DigestServer, InMemoryCredentials, RequestFacts, ServerConfig,
+    AuthorizationHeader, DigestServer, InMemoryCredentials, MAX_HEADER_LEN, RequestFacts,
+    ServerConfig,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -13,10 +14,14 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     if let Ok(h) = text.parse::<AuthorizationHeader>() {
         let shown = h.to_string();
-        let mut back: AuthorizationHeader = shown.parse().expect("formatted Authorization parses");
-        // Formatting may switch to `username*` when the username needs it.
-        back.username_extended = h.username_extended;
-        assert_eq!(back, h, "format-then-parse changed {shown:?}");
+        // Escaping may grow a value past the length limit; everything shorter must round-trip.
+        if shown.len() <= MAX_HEADER_LEN {
+            let mut back: AuthorizationHeader =
+                shown.parse().expect("formatted Authorization parses");
+            // Formatting may switch to `username*` when the username needs it.
+            back.username_extended = h.username_extended;
+            assert_eq!(back, h, "format-then-parse changed {shown:?}");
+        }
     }
     let server = DigestServer::new(ServerConfig::new("testrealm@host.com"), [0; 32]);
     let mut users = InMemoryCredentials::new();

@@ -4,8 +4,8 @@
 #![no_main]
 
 use atlas_digest::{
-    Challenge, Credentials, DigestChallenge, DigestClient, RequestFacts, format_challenges,
-    parse_challenges,
+    Challenge, Credentials, DigestChallenge, DigestClient, MAX_HEADER_LEN, RequestFacts,
+    format_challenges, parse_challenges,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -15,12 +15,18 @@ fuzz_target!(|data: &[u8]| {
     let values: Vec<&str> = text.split('\n').collect();
     if let Ok(list) = parse_challenges(values.iter().copied()) {
         let formatted = format_challenges(&list);
-        let again: Vec<Challenge> =
-            parse_challenges([formatted.as_str()]).expect("formatted challenges parse");
-        assert_eq!(again, list, "format-then-parse changed {formatted:?}");
+        // Escaping may grow a value past the length limit; everything shorter must round-trip.
+        if formatted.len() <= MAX_HEADER_LEN {
+            let again: Vec<Challenge> =
+                parse_challenges([formatted.as_str()]).expect("formatted challenges parse");
+            assert_eq!(again, list, "format-then-parse changed {formatted:?}");
+        }
         for c in &list {
             if let Ok(d) = DigestChallenge::from_challenge(c) {
                 let shown = d.to_string();
+                if shown.len() > MAX_HEADER_LEN {
+                    continue;
+                }
                 if let Ok(back) = shown.parse::<DigestChallenge>() {
                     assert_eq!(back, d, "typed round trip changed {shown:?}");
                 } else {
@@ -39,12 +45,12 @@ fuzz_target!(|data: &[u8]| {
     }
     let client = DigestClient::new(Credentials::new("user", "pass"));
     let mut state = client.start();
-    let _ = client.authorization(&mut state, &RequestFacts::new("GET", "/"), "c");
+    let _ = client.authorize(&mut state, &RequestFacts::new("GET", "/"), "c");
     if client
         .on_unauthorized(&mut state, values.iter().copied())
         .is_ok()
     {
         // A challenge was adopted: authorizing must work or fail with a typed error, never panic.
-        let _ = client.authorization(&mut state, &RequestFacts::new("GET", "/"), "c");
+        let _ = client.authorize(&mut state, &RequestFacts::new("GET", "/"), "c");
     }
 });

@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use atlas_digest::{
-    CredentialStore, DigestClient, DigestError, DigestServer, Qop, RequestFacts, RequestState,
-    Verified,
+    Authorize, CredentialStore, DigestClient, DigestError, DigestServer, Qop, RequestFacts,
+    RequestState, Stale, Verified,
 };
 
 /// A fixed instant to start simulated clocks at.
@@ -33,7 +33,26 @@ pub struct Done {
     pub round_trips: u32,
 }
 
-/// One logical request: the loop a transport runs, with the server answering in memory.
+/// `authorize` for sequential tests: `Some(header)` to send (the lease is dropped at once, which
+/// retires the nc), `None` to send without credentials; a wait is a test failure here.
+pub fn authz(
+    client: &DigestClient,
+    state: &mut RequestState,
+    facts: &RequestFacts<'_>,
+    cnonce: &str,
+) -> Result<Option<String>, DigestError> {
+    match client.authorize(state, facts, cnonce)? {
+        Authorize::Send { header, lease } => {
+            lease.complete();
+            Ok(Some(header))
+        }
+        Authorize::Probe => Ok(None),
+        Authorize::Wait(w) => panic!("unexpected wait in a sequential test: {w:?}"),
+    }
+}
+
+/// One logical request: the loop a transport runs, with the server answering in memory (waits block
+/// the calling thread).
 pub fn request<S: CredentialStore + ?Sized>(
     client: &DigestClient,
     server: &DigestServer,
@@ -45,7 +64,14 @@ pub fn request<S: CredentialStore + ?Sized>(
     let mut round_trips = 0;
     loop {
         assert!(round_trips < 10, "the client state machine looped");
-        let authorization = client.authorization(&mut state, facts, &cnonce())?;
+        let (authorization, lease) = match client.authorize(&mut state, facts, &cnonce())? {
+            Authorize::Send { header, lease } => (Some(header), Some(lease)),
+            Authorize::Probe => (None, None),
+            Authorize::Wait(w) => {
+                w.wait_blocking();
+                continue;
+            }
+        };
         round_trips += 1;
         let outcome = authorization
             .as_deref()
@@ -55,9 +81,10 @@ pub fn request<S: CredentialStore + ?Sized>(
                 let body = (state.qop() == Some(Qop::AuthInt)).then_some(&b""[..]);
                 client.on_authentication_info_with_body(
                     &state,
-                    &verified.authentication_info,
+                    &verified.authentication_info(),
                     body,
                 )?;
+                drop(lease);
                 return Ok(Done {
                     state,
                     verified,
@@ -65,11 +92,11 @@ pub fn request<S: CredentialStore + ?Sized>(
                 });
             }
             Some(Err(e)) => {
-                let challenges = server.challenges(now, e.is_stale());
+                let challenges = server.challenges(now, e.stale());
                 client.on_unauthorized(&mut state, challenges.iter().map(String::as_str))?;
             }
             None => {
-                let challenges = server.challenges(now, false);
+                let challenges = server.challenges(now, Stale::False);
                 client.on_unauthorized(&mut state, challenges.iter().map(String::as_str))?;
             }
         }

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, anyhow, bail};
-use atlas_digest::{Credentials, DigestClient, DigestError, RequestFacts};
+use atlas_digest::{Authorize, Credentials, DigestClient, DigestError, RequestFacts};
 use atlas_mock::MockHandle;
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use rustls_pki_types::pem::PemObject;
@@ -49,7 +49,7 @@ impl Resp {
 
 /// A keep-alive HTTP/1.1 connection to the mock.
 pub struct Conn {
-    sender: SendRequest<Empty<Bytes>>,
+    sender: SendRequest<Full<Bytes>>,
     host: String,
 }
 
@@ -102,17 +102,30 @@ impl Conn {
         headers: &[(&str, &str)],
         authz: Option<&str>,
     ) -> Result<Resp> {
-        let mut b = Request::builder()
-            .method(method)
-            .uri(target)
-            .header("host", &self.host);
+        self.send_body(method, target, headers, authz, Bytes::new())
+            .await
+    }
+
+    /// Sends one request with a body. A `host` in `headers` replaces the mock's own.
+    pub async fn send_body(
+        &mut self,
+        method: Method,
+        target: &str,
+        headers: &[(&str, &str)],
+        authz: Option<&str>,
+        body: Bytes,
+    ) -> Result<Resp> {
+        let mut b = Request::builder().method(method).uri(target);
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            b = b.header("host", &self.host);
+        }
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
         if let Some(a) = authz {
             b = b.header("authorization", a);
         }
-        let req = b.body(Empty::new())?;
+        let req = b.body(Full::new(body))?;
         self.sender.ready().await?;
         let resp = self.sender.send_request(req).await?;
         let (parts, body) = resp.into_parts();
@@ -164,7 +177,15 @@ impl Client {
         let mut state = self.digest.start();
         loop {
             let facts = RequestFacts::new("GET", target);
-            let authz = self.digest.authorization(&mut state, &facts, &cnonce())?;
+            // The lease is held until the answer is in (dropped at the end of this iteration).
+            let (authz, _lease) = match self.digest.authorize(&mut state, &facts, &cnonce())? {
+                Authorize::Send { header, lease } => (Some(header), Some(lease)),
+                Authorize::Probe => (None, None),
+                Authorize::Wait(wait) => {
+                    wait.await;
+                    continue;
+                }
+            };
             let resp = self
                 .conn
                 .send(Method::GET, target, headers, authz.as_deref())
@@ -194,6 +215,21 @@ impl Client {
             }
             return Ok(resp);
         }
+    }
+}
+
+/// `DigestClient::authorize` for sequential tests: the header (`None`: probe) and the lease to hold
+/// until the answer is in; a wait (never expected one request at a time) is an error.
+pub fn authorization(
+    digest: &DigestClient,
+    state: &mut atlas_digest::RequestState,
+    facts: &RequestFacts<'_>,
+    cnonce: &str,
+) -> Result<(Option<String>, Option<atlas_digest::NcLease>)> {
+    match digest.authorize(state, facts, cnonce)? {
+        Authorize::Send { header, lease } => Ok((Some(header), Some(lease))),
+        Authorize::Probe => Ok((None, None)),
+        Authorize::Wait(_) => bail!("told to wait with one request at a time"),
     }
 }
 
@@ -232,4 +268,29 @@ pub fn require_tool(tool: &str) -> Result<std::path::PathBuf> {
         }
     }
     bail!("required tool `{tool}` is not installed or not on PATH (CI installs it via .ci/run)")
+}
+
+/// An admin request with the mock's token (and `Content-Type: application/json` when there is a
+/// body); returns the status and the JSON answer.
+pub async fn admin(
+    mock: &MockHandle,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<(StatusCode, Value)> {
+    let mut c = Conn::open(mock).await?;
+    let token = format!("Bearer {}", mock.admin_token());
+    let mut headers = vec![("authorization", token.as_str())];
+    if body.is_some() {
+        headers.push(("content-type", "application/json"));
+    }
+    let bytes = body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string()));
+    let r = c.send_body(method, path, &headers, None, bytes).await?;
+    let v = if r.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&r.body)
+            .with_context(|| format!("admin answer is not JSON: {}", r.text()))?
+    };
+    Ok((r.status, v))
 }

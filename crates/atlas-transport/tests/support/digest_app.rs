@@ -4,8 +4,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use atlas_digest::Stale;
 use bytes::Bytes;
 use http::{Request, Response};
+use tokio::sync::watch;
 
 use super::{Handler, handler, response};
 
@@ -28,6 +30,16 @@ impl Seen {
     pub fn nc(&self) -> Option<String> {
         param(self.authorization.as_deref()?, "nc")
     }
+
+    /// The nc as a number.
+    pub fn nc_value(&self) -> Option<u32> {
+        u32::from_str_radix(&self.nc()?, 16).ok()
+    }
+
+    /// The `nonce` parameter of the Authorization header, if any.
+    pub fn nonce(&self) -> Option<String> {
+        param(self.authorization.as_deref()?, "nonce")
+    }
 }
 
 /// Reads an unquoted or quoted parameter from a digest header value.
@@ -47,6 +59,10 @@ pub fn param(header: &str, name: &str) -> Option<String> {
 /// `GET /ok` (or any path) answers 200 with `{"ok":true,"path":...}` and `Authentication-Info`
 /// once the digest verifies; otherwise 401 with the challenges and an Atlas ApiError body.
 /// [`DigestApp::advance`] moves the application's clock forward, which makes nonces stale.
+///
+/// The gate makes concurrency tests deterministic: while it is closed, every arriving request is
+/// held before it is verified ([`DigestApp::held`] counts them and can be awaited), so a test can
+/// know exactly which requests are in flight, change the clock, and let them go.
 pub struct DigestApp {
     server: atlas_digest::DigestServer,
     store: atlas_digest::InMemoryCredentials,
@@ -57,6 +73,10 @@ pub struct DigestApp {
     /// Answer this many further requests with valid credentials by 401 anyway (as a server does
     /// for an nc outside its replay window).
     pub force_401: std::sync::atomic::AtomicUsize,
+    /// `true` while requests are held on arrival.
+    gate: watch::Sender<bool>,
+    /// Requests held at the gate so far (every one ever, not only those held now).
+    held: watch::Sender<usize>,
 }
 
 impl DigestApp {
@@ -85,7 +105,30 @@ impl DigestApp {
             seen: Mutex::new(Vec::new()),
             tamper_rspauth: AtomicBool::new(false),
             force_401: std::sync::atomic::AtomicUsize::new(0),
+            gate: watch::Sender::new(false),
+            held: watch::Sender::new(0),
         })
+    }
+
+    /// From now on, hold arriving requests until [`DigestApp::open_gate`].
+    pub fn close_gate(&self) {
+        self.gate.send_replace(true);
+    }
+
+    /// Lets every held request (and every later one) through.
+    pub fn open_gate(&self) {
+        self.gate.send_replace(false);
+    }
+
+    /// Waits until `n` requests in all have been held at the gate (no polling: a watch channel).
+    pub async fn held(&self, n: usize) {
+        let mut rx = self.held.subscribe();
+        let _ = rx.wait_for(|h| *h >= n).await;
+    }
+
+    /// Requests held at the gate so far.
+    pub fn held_now(&self) -> usize {
+        *self.held.borrow()
     }
 
     fn now(&self) -> SystemTime {
@@ -109,7 +152,14 @@ impl DigestApp {
         let app = self.clone();
         handler(move |req| {
             let app = app.clone();
-            async move { app.handle(req) }
+            async move {
+                let mut gate = app.gate.subscribe();
+                if *gate.borrow_and_update() {
+                    app.held.send_modify(|h| *h += 1);
+                    let _ = gate.wait_for(|closed| !*closed).await;
+                }
+                app.handle(req)
+            }
         })
     }
 
@@ -125,11 +175,8 @@ impl DigestApp {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let now = self.now();
-        let facts = atlas_digest::RequestFacts {
-            method: req.method().as_str(),
-            uri: &target,
-            body: Some(req.body()),
-        };
+        let facts =
+            atlas_digest::RequestFacts::new(req.method().as_str(), &target).with_body(req.body());
         let outcome = authorization
             .as_deref()
             .map(|a| self.server.verify(a, &facts, now, &self.store));
@@ -156,7 +203,7 @@ impl DigestApp {
                     verified.username
                 );
                 let mut r = response(200, body);
-                let mut info = verified.authentication_info.clone();
+                let mut info = verified.authentication_info();
                 if self.tamper_rspauth.load(Ordering::SeqCst) {
                     info = tamper(&info);
                 }
@@ -167,7 +214,10 @@ impl DigestApp {
                 r
             }
             other => {
-                let stale = matches!(&other, Some(Err(e)) if e.is_stale());
+                let stale = match &other {
+                    Some(Err(e)) => e.stale(),
+                    _ => Stale::False,
+                };
                 let mut r = response(
                     401,
                     r#"{"detail":"You are not authorized for this resource.","error":401,"errorCode":"NOT_ATLAS_ADMIN","parameters":[],"reason":"Unauthorized"}"#,

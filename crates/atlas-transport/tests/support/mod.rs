@@ -196,6 +196,17 @@ pub async fn hanging_server() -> (SocketAddr, JoinHandle<()>) {
     (addr, task)
 }
 
+/// A port of 127.0.0.1 that refuses connections: a socket bound to it that never listens. Keep
+/// the socket alive as long as the port is used.
+pub fn refusing_port() -> (u16, tokio::net::TcpSocket) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind");
+    let port = socket.local_addr().expect("addr").port();
+    (port, socket)
+}
+
 /// Builds a GET request with an empty body.
 pub fn get(url: &str) -> Request<Bytes> {
     Request::get(url).body(Bytes::new()).expect("request")

@@ -1,0 +1,616 @@
+//! The client: [`DigestClient`], its per-request [`RequestState`], and what [`DigestClient::authorize`]
+//! answers ([`Authorize`]: send with a lease, probe, or wait).
+
+mod config;
+mod lease;
+mod pick;
+mod session;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use config::{AuthInt, ClientConfig, DEFAULT_NC_SPAN, Downgrade, Md5, Rfc2069, Rspauth};
+pub use lease::{NcLease, NcWait};
+
+use crate::credentials::{Credentials, RequestFacts};
+use crate::error::{DigestError, InvalidInput};
+use crate::hash::{Algorithm, Qop, constant_time_eq_hex};
+use crate::header::{AuthenticationInfoRef, DigestChallenge};
+use crate::parse::{any_byte, is_token};
+use crate::target::{Origin, Target, classify};
+use lease::{Shared, Slot};
+use session::Session;
+
+fn validate_request(req: &RequestFacts<'_>) -> Result<(), DigestError> {
+    if !is_token(req.method) {
+        return Err(DigestError::InvalidInput(InvalidInput::Method));
+    }
+    let uri = req.uri;
+    if uri.is_empty()
+        || any_byte(uri.as_bytes(), |b| (b <= 0x20) | (b == 0x7f))
+        || classify(uri).is_none()
+    {
+        return Err(DigestError::InvalidInput(InvalidInput::Uri));
+    }
+    Ok(())
+}
+
+/// The origin a request states: [`RequestFacts::origin`], else the absolute-form target's.
+fn request_origin(req: &RequestFacts<'_>) -> Result<Option<Origin>, DigestError> {
+    if let Some(o) = req.origin {
+        return Origin::parse(o)
+            .map(Some)
+            .ok_or(DigestError::InvalidInput(InvalidInput::Origin));
+    }
+    Ok(match classify(req.uri) {
+        Some(Target::Absolute {
+            scheme, authority, ..
+        }) => Some(Origin::from_parts(scheme, authority)),
+        _ => None,
+    })
+}
+
+impl DigestChallenge {
+    /// The `Authorization` value answering this challenge with a caller-chosen `cnonce` and `nc`.
+    ///
+    /// This is the deterministic entry point (test vectors, other state machines): it runs exactly the
+    /// code [`DigestClient::authorize`] runs, with the default [`ClientConfig`]. For `-sess`, `cnonce`
+    /// is the session cnonce (the one of the first request on the nonce, RFC 7616 section 3.4.2).
+    ///
+    /// ```
+    /// use atlas_digest::{Credentials, DigestChallenge, RequestFacts};
+    ///
+    /// let challenge: DigestChallenge = "Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", \
+    ///     nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", opaque=\"5ccc069c403ebaf9f0171e9517f40e41\""
+    ///     .parse()?;
+    /// let value = challenge.respond(
+    ///     &Credentials::new("Mufasa", "Circle Of Life"),
+    ///     &RequestFacts::new("GET", "/dir/index.html"),
+    ///     "0a4f113b",
+    ///     1,
+    /// )?;
+    /// assert!(value.ends_with("response=\"6629fae49393a05397450978507c4ef1\""));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn respond(
+        &self,
+        credentials: &Credentials,
+        req: &RequestFacts<'_>,
+        cnonce: &str,
+        nc: u32,
+    ) -> Result<String, DigestError> {
+        self.respond_with_config(credentials, req, cnonce, nc, &ClientConfig::default())
+    }
+
+    /// [`DigestChallenge::respond`] under a given [`ClientConfig`] (qop choice, accepted algorithms).
+    pub fn respond_with_config(
+        &self,
+        credentials: &Credentials,
+        req: &RequestFacts<'_>,
+        cnonce: &str,
+        nc: u32,
+        config: &ClientConfig,
+    ) -> Result<String, DigestError> {
+        if nc == 0 {
+            return Err(DigestError::InvalidInput(InvalidInput::NcZero));
+        }
+        validate_request(req)?;
+        let session = Session::new(self, credentials, config)?;
+        session.authorize(req, cnonce, nc).map(|a| a.header)
+    }
+}
+
+/// What was sent on the latest attempt of a logical request (to verify `rspauth`).
+struct Sent {
+    session: Arc<Session>,
+    epoch: u64,
+    nc: u32,
+    qop: Option<Qop>,
+    /// The request-target followed by the cnonce sent, in one allocation.
+    uri_cnonce: String,
+    uri_len: usize,
+}
+
+impl Sent {
+    fn uri(&self) -> &str {
+        self.uri_cnonce.get(..self.uri_len).unwrap_or_default()
+    }
+
+    fn cnonce(&self) -> &str {
+        self.uri_cnonce.get(self.uri_len..).unwrap_or_default()
+    }
+}
+
+/// What to do with a request now ([`DigestClient::authorize`]).
+#[must_use = "the request must be sent as told, or the wait awaited"]
+#[derive(Debug)]
+pub enum Authorize {
+    /// Send the request with `header` as `Authorization` (or `Proxy-Authorization`); hold `lease`
+    /// for the whole attempt (until the response is in, or the attempt is given up).
+    Send {
+        /// The `Authorization` value.
+        header: String,
+        /// The nc of this attempt; dropping or completing it retires the nc.
+        lease: NcLease,
+    },
+    /// Send the request without credentials: no nonce is held yet and this request is the one that
+    /// fetches the first challenge (the others wait for it), or the held challenge cannot serve this
+    /// request (it offers only `auth-int` and the body is unknown). Feed the 401 to
+    /// [`DigestClient::on_unauthorized`].
+    Probe,
+    /// Wait, then call [`DigestClient::authorize`] again with the same state: the nc span is full, or
+    /// another request is fetching the first challenge.
+    Wait(NcWait),
+}
+
+/// Per-logical-request state from [`DigestClient::start`]. `Debug` shows counters only, no secrets.
+///
+/// A 401 to credentials built from a challenge this request adopted is final unless it says
+/// `stale=true` ([RFC 7616 section 3.3](https://www.rfc-editor.org/rfc/rfc7616#section-3.3)); a 401 to
+/// credentials built from a nonce adopted by an earlier request gets one fresh attempt even without
+/// `stale` (servers that forget nonces, for example after a restart, answer a plain 401); a 401 to
+/// credentials from a nonce that another request has replaced meanwhile is retried on the newest
+/// nonce without adopting anything.
+///
+/// It bounds the attempts (at most four 401s per logical request), so no loop is possible. Dropping it
+/// gives up its place in the queue and, if it was probing for the first challenge, lets the next
+/// waiter probe.
+pub struct RequestState {
+    shared: Arc<Shared>,
+    id: u64,
+    ticket: Option<u64>,
+    /// This state may hold the probe role (set when told to probe; cleared when it is released).
+    probing: bool,
+    unauthorized: u8,
+    stale_retry_used: bool,
+    body_known: bool,
+    /// The session generation the last attempt used (`None`: none was held).
+    seen_epoch: Option<u64>,
+    /// The session generation this request adopted itself, if any.
+    adopted_epoch: Option<u64>,
+    sent: Option<Sent>,
+}
+
+impl fmt::Debug for RequestState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestState")
+            .field("unauthorized", &self.unauthorized)
+            .field("stale_retry_used", &self.stale_retry_used)
+            .field("waiting", &self.ticket.is_some())
+            .field("sent_nc", &self.sent.as_ref().map(|s| s.nc))
+            .finish()
+    }
+}
+
+impl Drop for RequestState {
+    fn drop(&mut self) {
+        // Only a state that waits in the queue or may be probing has anything to give up.
+        if self.ticket.is_some() || self.probing {
+            self.shared.lock().abandon(self.id, self.ticket);
+        }
+    }
+}
+
+impl RequestState {
+    /// The nc of the credentials last produced for this request, if any.
+    pub fn nc(&self) -> Option<u32> {
+        self.sent.as_ref().map(|s| s.nc)
+    }
+
+    /// The qop of the credentials last produced for this request (`None` if none were sent or in
+    /// RFC 2069 mode).
+    pub fn qop(&self) -> Option<Qop> {
+        self.sent.as_ref().and_then(|s| s.qop)
+    }
+
+    /// The algorithm of the credentials last produced for this request.
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.sent.as_ref().map(|s| s.session.algorithm)
+    }
+
+    /// True if credentials went out on the last attempt.
+    pub fn sent_credentials(&self) -> bool {
+        self.sent.is_some()
+    }
+}
+
+/// Most 401 responses one logical request handles: the probe's (or a cached nonce's), the answer to
+/// a challenge, one `stale=true` retry and one retry on a nonce another request adopted meanwhile.
+const MAX_UNAUTHORIZED: u8 = 4;
+
+/// A Digest client for one origin and one set of credentials; `Send + Sync`, every method takes
+/// `&self`. Share it via `Arc`.
+///
+/// Implements the client side of [RFC 7616 section 3](https://www.rfc-editor.org/rfc/rfc7616#section-3):
+/// challenge selection (section 3.7), the `Authorization` header (section 3.4), nonce reuse with `nc`,
+/// `stale` (section 3.3) and `Authentication-Info` (section 3.5).
+///
+/// # Order of calls (per logical request)
+/// 1. `let mut st = client.start();`
+/// 2. `client.authorize(&mut st, &facts, cnonce)?` ([`Authorize`]):
+///    - `Send { header, lease }`: send with `Authorization: header`, keep `lease` until the response;
+///    - `Probe`: send without credentials (expect a 401);
+///    - `Wait(w)`: `w.await` (or [`NcWait::wait_blocking`]), then go back to 2.
+/// 3. On 401: `client.on_unauthorized(&mut st, www_authenticate_values)`: `Ok(())` → go back to 2 with
+///    a fresh cnonce; `Err(e)` → stop and report `e` (wrong credentials, nothing supported, attempts
+///    used up, downgrade).
+/// 4. On success: `client.on_authentication_info(&st, value)` if the response has
+///    `Authentication-Info` (verifies `rspauth`, adopts `nextnonce`); then drop the lease.
+///
+/// # Concurrency: one challenge, a bounded nc span
+/// - **Single flight.** While no nonce is held, exactly one request probes; every other concurrent
+///   first request waits for its challenge, so N concurrent first requests cost one challenge. If
+///   the probe ends without one (its state is dropped, or its future is cancelled), the next waiter
+///   probes; the queue never sticks.
+/// - **nc lease.** Each credentialed attempt holds a lease on its nc. The client never has more than
+///   [`ClientConfig::nc_span`] (default 32, never above [`ClientConfig::server_window`], default 64)
+///   unretired nc values of one nonce, so requests that overtake each other stay inside the server's
+///   replay window; the next request waits instead.
+/// - **Stale.** A `stale=true` 401 costs the request that got it one round trip; the new nonce is
+///   adopted once, and every waiter uses it. Requests in flight on the old nonce that then get a 401
+///   retry on the newest nonce without another challenge.
+/// - **FIFO.** Waiters are served in the order they were told to wait; no wake-up is lost when a
+///   waiter gives up.
+///
+/// When nc would pass [`ClientConfig::max_nc`] the nonce is dropped and the next request probes.
+///
+/// # Protection space
+/// The client is bound to one origin (given with [`DigestClient::for_origin`], or the first one a
+/// request states through [`RequestFacts::origin`] or an absolute-form target) and to the realm of
+/// the first challenge it adopts: a request for another origin is
+/// [`DigestError::OriginMismatch`], a 401 offering only other realms [`DigestError::RealmMismatch`].
+/// It pins the strongest challenge seen ([`DigestError::Downgrade`]).
+pub struct DigestClient {
+    credentials: Credentials,
+    config: ClientConfig,
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for DigestClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let g = self.shared.lock();
+        let (unretired, waiting) = g.load();
+        f.debug_struct("DigestClient")
+            .field("credentials", &self.credentials)
+            .field("config", &self.config)
+            .field("origin", &g.origin)
+            .field("session", &g.current.as_ref().map(|b| &b.session))
+            .field("unretired", &unretired)
+            .field("waiting", &waiting)
+            .finish()
+    }
+}
+
+impl DigestClient {
+    /// A client with the default [`ClientConfig`], bound to the first origin a request states.
+    pub fn new(credentials: Credentials) -> Self {
+        DigestClient::with_config(credentials, ClientConfig::default())
+    }
+
+    /// A client with an explicit configuration.
+    pub fn with_config(credentials: Credentials, config: ClientConfig) -> Self {
+        let shared = Arc::new(Shared::new(config.nc_span(), config.max_nc()));
+        DigestClient {
+            credentials,
+            config,
+            shared,
+        }
+    }
+
+    /// A client bound to `origin` (`scheme://host[:port]`) from the start.
+    pub fn for_origin(
+        credentials: Credentials,
+        config: ClientConfig,
+        origin: &str,
+    ) -> Result<Self, DigestError> {
+        let origin =
+            Origin::parse(origin).ok_or(DigestError::InvalidInput(InvalidInput::Origin))?;
+        let client = DigestClient::with_config(credentials, config);
+        client.shared.lock().origin = Some(origin);
+        Ok(client)
+    }
+
+    /// The credentials this client answers with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// The origin this client is bound to, if bound yet.
+    pub fn origin(&self) -> Option<Origin> {
+        self.shared.lock().origin.clone()
+    }
+
+    /// True once a challenge was adopted (and not invalidated): requests can be authorized up front,
+    /// saving a round trip.
+    pub fn has_nonce(&self) -> bool {
+        self.shared.lock().current.is_some()
+    }
+
+    /// Forgets the adopted challenge (the next request probes). The protection space stays bound.
+    pub fn invalidate(&self) {
+        self.shared.lock().drop_session(None);
+    }
+
+    /// Diagnostic: the `(algorithm, nonce)` currently held, if any.
+    pub fn current_nonce(&self) -> Option<(Algorithm, String)> {
+        self.shared
+            .lock()
+            .current
+            .as_ref()
+            .map(|b| (b.session.algorithm, b.session.nonce.clone()))
+    }
+
+    /// Diagnostic: (unretired nc values of the current nonce, requests waiting).
+    pub fn load(&self) -> (u32, usize) {
+        self.shared.lock().load()
+    }
+
+    /// Per-logical-request state; bounds attempts so that no loop is possible.
+    pub fn start(&self) -> RequestState {
+        RequestState {
+            shared: self.shared.clone(),
+            id: self.shared.state_id(),
+            ticket: None,
+            probing: false,
+            unauthorized: 0,
+            stale_retry_used: false,
+            body_known: false,
+            seen_epoch: None,
+            adopted_epoch: None,
+            sent: None,
+        }
+    }
+
+    /// What to do with the request now: send with credentials and a lease, probe, or wait (see
+    /// [`Authorize`]). Authorizing again with the same state retires the previous attempt's nc.
+    ///
+    /// `cnonce` comes from the caller's randomness (for example 16 random bytes in hex or base64); it
+    /// must be non-empty printable text and fresh for every call. With a `-sess` algorithm the first cnonce on a nonce becomes the session cnonce
+    /// and is sent with every request on that nonce (RFC 7616 section 3.4.2).
+    pub fn authorize(
+        &self,
+        state: &mut RequestState,
+        req: &RequestFacts<'_>,
+        cnonce: &str,
+    ) -> Result<Authorize, DigestError> {
+        validate_request(req)?;
+        let requested = request_origin(req)?;
+        state.body_known = req.body.is_some();
+        let slot = {
+            let mut g = self.shared.lock();
+            if let Some(requested) = requested {
+                match &g.origin {
+                    Some(bound) if *bound != requested => {
+                        return Err(DigestError::OriginMismatch {
+                            bound: bound.clone(),
+                            requested,
+                        });
+                    }
+                    Some(_) => {}
+                    None => g.origin = Some(requested),
+                }
+            }
+            if let Some(s) = state.sent.take() {
+                g.retire(s.epoch, s.nc);
+            }
+            g.take(state.id, &mut state.ticket)
+        };
+        match slot {
+            Slot::Probe => {
+                state.seen_epoch = None;
+                state.probing = true;
+                Ok(Authorize::Probe)
+            }
+            Slot::Wait(id) => Ok(Authorize::Wait(NcWait {
+                shared: self.shared.clone(),
+                id,
+                done: false,
+            })),
+            Slot::Nc { session, epoch, nc } => {
+                let lease = NcLease {
+                    shared: self.shared.clone(),
+                    epoch,
+                    nc,
+                };
+                state.seen_epoch = Some(epoch);
+                match session.authorize(req, cnonce, nc) {
+                    Ok(a) => {
+                        let cnonce_sent = a.cnonce_sent.as_deref().unwrap_or_default();
+                        let mut uri_cnonce =
+                            String::with_capacity(req.uri.len() + cnonce_sent.len());
+                        uri_cnonce.push_str(req.uri);
+                        uri_cnonce.push_str(cnonce_sent);
+                        state.sent = Some(Sent {
+                            session,
+                            epoch,
+                            nc,
+                            qop: a.qop,
+                            uri_cnonce,
+                            uri_len: req.uri.len(),
+                        });
+                        Ok(Authorize::Send {
+                            header: a.header,
+                            lease,
+                        })
+                    }
+                    // The held challenge offers only auth-int and the body is unknown: send without
+                    // credentials for a fresh challenge (issue 11, defect 6); the lease drops here.
+                    Err(DigestError::BodyRequired) => Ok(Authorize::Probe),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Feed every `WWW-Authenticate` value of a 401 (or `Proxy-Authenticate` of a 407).
+    ///
+    /// Picks the best Digest challenge this client can answer -- one with qop before one without,
+    /// then SHA-512-256 > SHA-256 > MD5, the plain variant before `-sess`, the first on ties -- and
+    /// adopts it for every later request. `Ok(())` = retry now (call [`DigestClient::authorize`]
+    /// again); `Err` = stop: [`DigestError::Rejected`] when credentials computed from a challenge this
+    /// request adopted were refused without `stale=true`, [`DigestError::NoSupportedChallenge`],
+    /// [`DigestError::Downgrade`], [`DigestError::RealmMismatch`], [`DigestError::AttemptsExhausted`],
+    /// or [`DigestError::Malformed`] when no value parsed.
+    pub fn on_unauthorized<'h, I: IntoIterator<Item = &'h str>>(
+        &self,
+        state: &mut RequestState,
+        www_authenticate: I,
+    ) -> Result<(), DigestError> {
+        let sent = state.sent.take();
+        let probing = {
+            let mut g = self.shared.lock();
+            if let Some(s) = &sent {
+                g.retire(s.epoch, s.nc);
+            }
+            g.is_prober(state.id)
+        };
+        let release = |state: &RequestState| self.shared.lock().release_probe(state.id);
+        state.unauthorized = state.unauthorized.saturating_add(1);
+        if state.unauthorized > MAX_UNAUTHORIZED {
+            release(state);
+            return Err(DigestError::AttemptsExhausted);
+        }
+        let pin = self.shared.lock().pin.clone();
+        let best = match pick::pick(www_authenticate, &self.config, state.body_known, &pin) {
+            Ok(b) => b,
+            Err(e) => {
+                release(state);
+                return Err(e);
+            }
+        };
+        let session = match Session::new(&best, &self.credentials, &self.config) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                release(state);
+                return Err(e);
+            }
+        };
+        let mut g = self.shared.lock();
+        let current = g.current.as_ref().map(|b| (b.epoch, b.session.clone()));
+        if let Some((epoch, cur)) = &current {
+            // Another request moved to a newer nonce since this attempt: retry on it.
+            if state.seen_epoch != Some(*epoch) {
+                if probing {
+                    g.release_probe(state.id);
+                }
+                return Ok(());
+            }
+            let same_nonce = cur.nonce == best.nonce
+                && cur.algorithm == best.algorithm
+                && cur.realm == best.realm;
+            if sent.is_some() && state.adopted_epoch == Some(*epoch) {
+                // Credentials from a challenge this request adopted were refused.
+                if best.stale && !state.stale_retry_used && !same_nonce {
+                    state.stale_retry_used = true;
+                } else {
+                    g.drop_session(Some(*epoch));
+                    return Err(if best.stale {
+                        DigestError::AttemptsExhausted
+                    } else {
+                        DigestError::Rejected
+                    });
+                }
+            } else if same_nonce {
+                // The server repeats the nonce in use: keep counting on it.
+                return Ok(());
+            }
+        }
+        g.pin.adopt(&best);
+        let epoch = g.adopt(session);
+        state.adopted_epoch = Some(epoch);
+        Ok(())
+    }
+
+    /// Feed `Authentication-Info` (or `Proxy-Authentication-Info`) of a successful response: retires
+    /// the attempt's nc, verifies `rspauth` when present (mismatch = [`DigestError::RspauthMismatch`])
+    /// and then adopts `nextnonce`.
+    ///
+    /// If the request used `qop=auth-int`, `rspauth` covers the response body: use
+    /// [`DigestClient::on_authentication_info_with_body`] (this method then returns
+    /// [`DigestError::BodyRequired`]).
+    pub fn on_authentication_info(
+        &self,
+        state: &RequestState,
+        value: &str,
+    ) -> Result<(), DigestError> {
+        self.on_authentication_info_with_body(state, value, None)
+    }
+
+    /// [`DigestClient::on_authentication_info`] with the response body, needed to verify `rspauth` of
+    /// an `auth-int` request.
+    pub fn on_authentication_info_with_body(
+        &self,
+        state: &RequestState,
+        value: &str,
+        response_body: Option<&[u8]>,
+    ) -> Result<(), DigestError> {
+        let Some(sent) = &state.sent else {
+            // No credentials went out on this request: nothing to verify, no session to renew; if
+            // it was probing, the probe is over (the next waiter probes).
+            self.shared.lock().release_probe(state.id);
+            AuthenticationInfoRef::parse(value)?;
+            return Ok(());
+        };
+        self.shared.lock().retire(sent.epoch, sent.nc);
+        let info = AuthenticationInfoRef::parse(value)?;
+        match &info.rspauth {
+            Some(rspauth) => {
+                if sent.qop == Some(Qop::AuthInt) && response_body.is_none() {
+                    return Err(DigestError::BodyRequired);
+                }
+                let expected = sent.session.expected_rspauth(
+                    sent.nc,
+                    sent.qop,
+                    sent.cnonce(),
+                    sent.uri(),
+                    response_body,
+                );
+                if !constant_time_eq_hex(expected.as_bytes(), rspauth.trim().as_bytes()) {
+                    return Err(DigestError::RspauthMismatch);
+                }
+                if info.cnonce.as_deref().is_some_and(|c| c != sent.cnonce())
+                    || info.nc.is_some_and(|nc| nc != sent.nc)
+                {
+                    return Err(DigestError::AuthenticationInfoMismatch);
+                }
+            }
+            None if self.config.rspauth() == Rspauth::Require => {
+                return Err(DigestError::RspauthMissing);
+            }
+            None => {}
+        }
+        if let Some(next) = &info.nextnonce {
+            if !next.is_empty() && *next != sent.session.nonce {
+                let fresh = Arc::new(sent.session.with_nonce(next));
+                let mut g = self.shared.lock();
+                // Adopt unless another request already moved to a different challenge.
+                if g.current.as_ref().is_none_or(|b| b.epoch == sent.epoch) {
+                    g.adopt(fresh);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A successful response without `Authentication-Info`: retires the attempt's nc;
+    /// [`DigestError::RspauthMissing`] if [`Rspauth::Require`] is configured and credentials were sent.
+    ///
+    /// Also call it (or drop the state) when a probe is answered with a success: the probe is over
+    /// and the next waiter probes.
+    pub fn on_success_without_info(&self, state: &RequestState) -> Result<(), DigestError> {
+        let Some(sent) = &state.sent else {
+            self.shared.lock().release_probe(state.id);
+            return Ok(());
+        };
+        self.shared.lock().retire(sent.epoch, sent.nc);
+        if self.config.rspauth() == Rspauth::Require {
+            return Err(DigestError::RspauthMissing);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,334 @@
+//! Everything derived from one adopted challenge: H(A1), the pre-rendered constant parts of the
+//! `Authorization` value, the qop choice and, for `-sess`, the session cnonce.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use zeroize::Zeroize;
+
+use crate::client::config::{AuthInt, ClientConfig, Md5, Rfc2069};
+use crate::compute::{self, QopInputs};
+use crate::credentials::{Credentials, RequestFacts};
+use crate::error::{DigestError, InvalidInput};
+use crate::hash::{Algorithm, Hex, Qop, nc_hex};
+use crate::header::{DigestChallenge, needs_extended};
+use crate::parse::{encode_ext_value, is_quotable, push_quoted};
+
+/// The `-sess` session: the cnonce of the first request on the nonce and the H(A1) it fixes
+/// (RFC 7616 section 3.4.2). Every request on the nonce sends that cnonce.
+struct SessKey {
+    cnonce: String,
+    ha1: Hex,
+}
+
+impl Drop for SessKey {
+    fn drop(&mut self) {
+        self.ha1.zeroize();
+    }
+}
+
+pub(crate) struct Session {
+    pub(crate) algorithm: Algorithm,
+    pub(crate) nonce: String,
+    pub(crate) realm: String,
+    opaque: Option<String>,
+    userhash: bool,
+    offers_auth: bool,
+    offers_auth_int: bool,
+    pub(crate) rfc2069: bool,
+    auth_int: AuthInt,
+    ha1_base: Hex,
+    sess: OnceLock<SessKey>,
+    /// The constant parts of the `Authorization` value, in one allocation:
+    /// `Digest <username>, realm="..", uri=` | `, algorithm=X, nonce=".."` |
+    /// `, userhash=true, opaque=".."` (either part optional), split at `uri_at` and `nc_at`.
+    rendered: String,
+    /// End of `<username>` in `rendered` (it starts after `Digest `).
+    username_end: usize,
+    uri_at: usize,
+    nc_at: usize,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.ha1_base.zeroize();
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("algorithm", &self.algorithm)
+            .field("realm", &self.realm)
+            .field("nonce", &self.nonce)
+            .finish_non_exhaustive()
+    }
+}
+
+/// True if `c` can be answered under `config`, with or without a known body.
+pub(crate) fn usable(c: &DigestChallenge, config: &ClientConfig, body_known: bool) -> bool {
+    if config.md5() == Md5::Refuse && c.algorithm.base() == Algorithm::Md5 {
+        return false;
+    }
+    match &c.qop {
+        None => config.rfc2069() == Rfc2069::Allow && !c.algorithm.is_session(),
+        Some(list) => {
+            list.contains(&Qop::Auth)
+                || (config.auth_int() != AuthInt::Never
+                    && body_known
+                    && list.contains(&Qop::AuthInt))
+        }
+    }
+}
+
+/// A short description of a challenge for [`DigestError::NoSupportedChallenge`].
+pub(crate) fn summarise(c: &DigestChallenge) -> String {
+    let mut s = String::from("Digest algorithm=");
+    s.push_str(c.algorithm.as_str());
+    match &c.qop {
+        None => s.push_str(" (no qop)"),
+        Some(l) if l.is_empty() => s.push_str(" qop=unknown"),
+        Some(l) => {
+            s.push_str(" qop=");
+            for (i, q) in l.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                s.push_str(q.as_str());
+            }
+        }
+    }
+    s
+}
+
+/// The `Authorization` value of one request and what `rspauth` verification needs.
+pub(crate) struct Authorized {
+    pub(crate) header: String,
+    pub(crate) qop: Option<Qop>,
+    /// The cnonce actually sent (the session cnonce for `-sess`).
+    pub(crate) cnonce_sent: Option<String>,
+}
+
+impl Session {
+    pub(crate) fn new(
+        c: &DigestChallenge,
+        credentials: &Credentials,
+        config: &ClientConfig,
+    ) -> Result<Session, DigestError> {
+        if !usable(c, config, true) {
+            return Err(DigestError::NoSupportedChallenge {
+                offered: vec![summarise(c)],
+            });
+        }
+        let username = credentials.username();
+        let mut username_param = String::with_capacity(username.len() + 16);
+        if c.userhash {
+            username_param.push_str("username=\"");
+            username_param.push_str(compute::userhash(c.algorithm, username, &c.realm).as_str());
+            username_param.push('"');
+        } else if needs_extended(username) && (c.charset_utf8 || !is_quotable(username)) {
+            username_param.push_str("username*=");
+            encode_ext_value(&mut username_param, username);
+        } else {
+            // ASCII, or UTF-8 without `charset=UTF-8`: servers that did not announce RFC 7616
+            // compare the raw bytes of the quoted string.
+            username_param.push_str("username=");
+            push_quoted(&mut username_param, username);
+        }
+        let ha1_base = compute::ha1_base(c.algorithm, username, &c.realm, credentials.password());
+        let mut s = Session {
+            algorithm: c.algorithm,
+            nonce: c.nonce.clone(),
+            realm: c.realm.clone(),
+            opaque: c.opaque.clone(),
+            userhash: c.userhash,
+            offers_auth: c.offers(Qop::Auth),
+            offers_auth_int: config.auth_int() != AuthInt::Never && c.offers(Qop::AuthInt),
+            rfc2069: c.qop.is_none(),
+            auth_int: config.auth_int(),
+            ha1_base,
+            sess: OnceLock::new(),
+            rendered: String::new(),
+            username_end: 0,
+            uri_at: 0,
+            nc_at: 0,
+        };
+        s.render(&username_param);
+        Ok(s)
+    }
+
+    fn render(&mut self, username_param: &str) {
+        let mut r = String::with_capacity(
+            username_param.len()
+                + self.realm.len()
+                + self.nonce.len()
+                + self.opaque.as_ref().map_or(0, String::len)
+                + 96,
+        );
+        r.push_str("Digest ");
+        r.push_str(username_param);
+        self.username_end = r.len();
+        r.push_str(", realm=");
+        push_quoted(&mut r, &self.realm);
+        r.push_str(", uri=");
+        self.uri_at = r.len();
+        r.push_str(", algorithm=");
+        r.push_str(self.algorithm.as_str());
+        r.push_str(", nonce=");
+        push_quoted(&mut r, &self.nonce);
+        self.nc_at = r.len();
+        if self.userhash {
+            r.push_str(", userhash=true");
+        }
+        if let Some(o) = &self.opaque {
+            r.push_str(", opaque=");
+            push_quoted(&mut r, o);
+        }
+        self.rendered = r;
+    }
+
+    fn part(&self, from: usize, to: usize) -> &str {
+        // The split points were recorded at ASCII punctuation while rendering.
+        self.rendered.get(from..to).unwrap_or_default()
+    }
+
+    /// The same session with the server's `nextnonce` (a new `-sess` key is fixed on its first use).
+    pub(crate) fn with_nonce(&self, nonce: &str) -> Session {
+        let mut s = Session {
+            algorithm: self.algorithm,
+            nonce: nonce.to_owned(),
+            realm: self.realm.clone(),
+            opaque: self.opaque.clone(),
+            userhash: self.userhash,
+            offers_auth: self.offers_auth,
+            offers_auth_int: self.offers_auth_int,
+            rfc2069: self.rfc2069,
+            auth_int: self.auth_int,
+            ha1_base: self.ha1_base,
+            sess: OnceLock::new(),
+            rendered: String::new(),
+            username_end: 0,
+            uri_at: 0,
+            nc_at: 0,
+        };
+        s.render(self.part("Digest ".len(), self.username_end));
+        s
+    }
+
+    /// The qop for a request with this body; `Err(BodyRequired)` when only `auth-int` is offered and
+    /// the body is unknown.
+    pub(crate) fn choose_qop(&self, body: Option<&[u8]>) -> Result<Option<Qop>, DigestError> {
+        if self.rfc2069 {
+            return Ok(None);
+        }
+        if body.is_some()
+            && self.offers_auth_int
+            && (self.auth_int == AuthInt::Preferred || !self.offers_auth)
+        {
+            return Ok(Some(Qop::AuthInt));
+        }
+        if self.offers_auth {
+            return Ok(Some(Qop::Auth));
+        }
+        Err(DigestError::BodyRequired)
+    }
+
+    /// H(A1) and the cnonce to send: for `-sess` the session's (fixed by the first request), else
+    /// `H(A1)` itself and the caller's cnonce.
+    fn key<'s>(&'s self, cnonce: &'s str) -> (Hex, &'s str) {
+        if !self.algorithm.is_session() {
+            return (self.ha1_base, cnonce);
+        }
+        let k = self.sess.get_or_init(|| SessKey {
+            cnonce: cnonce.to_owned(),
+            ha1: compute::session_ha1(self.algorithm, &self.ha1_base, &self.nonce, cnonce),
+        });
+        (k.ha1, k.cnonce.as_str())
+    }
+
+    /// Computes the `Authorization` value for `req` (already validated) with this `cnonce` and `nc`.
+    pub(crate) fn authorize(
+        &self,
+        req: &RequestFacts<'_>,
+        cnonce: &str,
+        nc: u32,
+    ) -> Result<Authorized, DigestError> {
+        let qop = self.choose_qop(req.body)?;
+        if qop.is_some() && (cnonce.is_empty() || !is_quotable(cnonce)) {
+            return Err(DigestError::InvalidInput(InvalidInput::Cnonce));
+        }
+        let nc8 = nc_hex(nc);
+        let (ha1, cnonce) = if qop.is_some() {
+            self.key(cnonce)
+        } else {
+            (self.ha1_base, "")
+        };
+        let inputs = qop.map(|qop| QopInputs {
+            qop,
+            nc: &nc8,
+            cnonce,
+        });
+        let response = compute::response(
+            self.algorithm,
+            &ha1,
+            &self.nonce,
+            inputs,
+            req.method,
+            req.uri,
+            req.body,
+        );
+        let mut out =
+            String::with_capacity(self.rendered.len() + req.uri.len() + cnonce.len() + 64 + 64);
+        out.push_str(self.part(0, self.uri_at));
+        push_quoted(&mut out, req.uri);
+        out.push_str(self.part(self.uri_at, self.nc_at));
+        if let Some(q) = qop {
+            out.push_str(", nc=");
+            // nc8 is ASCII hex.
+            out.push_str(std::str::from_utf8(&nc8).unwrap_or("00000000"));
+            out.push_str(", cnonce=");
+            push_quoted(&mut out, cnonce);
+            out.push_str(", qop=");
+            out.push_str(q.as_str());
+        }
+        out.push_str(self.part(self.nc_at, self.rendered.len()));
+        out.push_str(", response=\"");
+        out.push_str(response.as_str());
+        out.push('"');
+        Ok(Authorized {
+            header: out,
+            qop,
+            cnonce_sent: qop.map(|_| cnonce.to_owned()),
+        })
+    }
+
+    /// The `rspauth` the server must send for a request authorized with these values.
+    pub(crate) fn expected_rspauth(
+        &self,
+        nc: u32,
+        qop: Option<Qop>,
+        cnonce: &str,
+        uri: &str,
+        response_body: Option<&[u8]>,
+    ) -> Hex {
+        let nc8 = nc_hex(nc);
+        let ha1 = match (qop, self.algorithm.is_session()) {
+            (Some(_), true) => self.key(cnonce).0,
+            _ => self.ha1_base,
+        };
+        let inputs = qop.map(|qop| QopInputs {
+            qop,
+            nc: &nc8,
+            cnonce,
+        });
+        compute::response(
+            self.algorithm,
+            &ha1,
+            &self.nonce,
+            inputs,
+            "",
+            uri,
+            response_body,
+        )
+    }
+}

@@ -1,0 +1,264 @@
+//! The snapshot routes of shared-tier (tenant, v1.0 and v2) and flex clusters.
+//!
+//! Checks in `serve`, in order: version negotiation (v2: `406 INVALID_VERSION_DATE`), sunset mode
+//! (tenant routes: `410 VERSION_GONE`), path parameters (`400 PATH_PARAM_PARSE_ERROR`), paging
+//! parameters (`400 INVALID_QUERY_PARAMETER`), a key restricted to other groups
+//! (`403 USER_CANNOT_ACCESS_GROUP`), then the data: `404 GROUP_NOT_FOUND`, `404 CLUSTER_NOT_FOUND`,
+//! the cluster-kind answers of a migrated cluster (see [`crate::ClusterKind`]), and
+//! `404 BACKUP_SNAPSHOT_NOT_FOUND`.
+
+use atlas_model::{ClusterName, GroupId, SnapshotId};
+use chrono::{DateTime, Utc};
+use http::StatusCode;
+use http::header::HeaderName;
+use serde_json::{Value, json};
+
+use super::version::accepts_version_in;
+use super::{ApiCtx, Endpoint, Family};
+use crate::data::ClusterKind;
+use crate::route::{self, Matched, RouteKind};
+use crate::server::Shared;
+use crate::server::query::{self, Paging};
+use crate::server::reply::{JSON, Reply, atlas_http_date, boxed_error, invalid_param};
+
+/// When the tenant endpoints were deprecated: the day the flex replacement (resource version
+/// 2024-11-13) appeared.
+const TENANT_DEPRECATED: &str = "2024-11-13T00:00:00Z";
+/// When the tenant endpoints were sunset (OpenAPI `x-sunset: 2026-01-22`).
+const TENANT_SUNSET: &str = "2026-01-22T00:00:00Z";
+/// Code of a malformed path parameter, as observed on Atlas.
+const PATH_PARAM_PARSE_ERROR: &str = "PATH_PARAM_PARSE_ERROR";
+
+fn date(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap_or_default()
+}
+
+/// The tenant and flex snapshot routes.
+pub(crate) struct Snapshots;
+
+impl Family for Snapshots {
+    fn route<'p>(&self, path: &'p str) -> Option<Box<dyn Endpoint + 'p>> {
+        route::match_path(path).map(|m| Box::new(SnapshotRoute(m)) as Box<dyn Endpoint + 'p>)
+    }
+}
+
+struct SnapshotRoute<'p>(Matched<'p>);
+
+impl Endpoint for SnapshotRoute<'_> {
+    fn kind(&self) -> RouteKind {
+        self.0.kind
+    }
+
+    fn rate_limit_headers(&self) -> bool {
+        self.0.kind.is_v2()
+    }
+
+    fn headers(&self, shared: &Shared) -> Vec<(HeaderName, String)> {
+        if self.0.kind.is_tenant() && !shared.sunset() {
+            vec![
+                (
+                    HeaderName::from_static("deprecation"),
+                    atlas_http_date(date(TENANT_DEPRECATED)),
+                ),
+                (
+                    HeaderName::from_static("sunset"),
+                    atlas_http_date(date(TENANT_SUNSET)),
+                ),
+            ]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn serve(&self, ctx: &ApiCtx<'_>) -> Reply {
+        serve(ctx, &self.0).unwrap_or_else(|e| *e)
+    }
+}
+
+fn parse_id<T: std::str::FromStr<Err = atlas_model::IdError>>(
+    raw: &str,
+    field: &str,
+) -> Result<T, Box<Reply>> {
+    raw.parse::<T>()
+        .map_err(|e| invalid_param(PATH_PARAM_PARSE_ERROR, field, raw, &e.to_string()))
+}
+
+fn content_type(ctx: &ApiCtx<'_>, kind: RouteKind) -> Result<&'static str, Box<Reply>> {
+    let Some(version) = kind.resource_version() else {
+        return Ok(JSON);
+    };
+    if !accepts_version_in(&ctx.parts.headers, version) {
+        return Err(boxed_error(
+            406,
+            "INVALID_VERSION_DATE",
+            "Invalid accept header or version date.",
+            vec![],
+        ));
+    }
+    Ok(if kind.is_tenant() {
+        "application/vnd.atlas.2023-01-01+json"
+    } else {
+        "application/vnd.atlas.2024-11-13+json"
+    })
+}
+
+/// The answer; `Err` is an error answer that ended the checks.
+fn serve(ctx: &ApiCtx<'_>, m: &Matched<'_>) -> Result<Reply, Box<Reply>> {
+    let shared = ctx.shared;
+    let content_type = content_type(ctx, m.kind)?;
+    if m.kind.is_tenant() && shared.sunset() {
+        return Err(boxed_error(
+            410,
+            "VERSION_GONE",
+            "The shared-tier (M2/M5) snapshot endpoints were sunset on 2026-01-22. Use the flex snapshot endpoints instead: GET /api/atlas/v2/groups/{groupId}/flexClusters/{name}/backup/snapshots[/{snapshotId}] with Accept: application/vnd.atlas.2024-11-13+json.",
+            vec![json!(crate::journal::cut(ctx.path, 256))],
+        ));
+    }
+    let group: GroupId = parse_id(&m.group, "groupId")?;
+    let cluster_field = if m.kind.is_tenant() {
+        "clusterName"
+    } else {
+        "name"
+    };
+    let cluster: ClusterName = parse_id(&m.cluster, cluster_field)?;
+    let snapshot: Option<SnapshotId> = match &m.snapshot {
+        Some(s) => Some(parse_id(s, "snapshotId")?),
+        None => None,
+    };
+    let paging = if m.kind.is_list() {
+        query::paging(ctx.pairs)?
+    } else {
+        Paging::default()
+    };
+    if let Some(groups) = ctx.key.and_then(crate::ApiKey::group_restriction) {
+        if !groups.contains(&group) {
+            return Err(boxed_error(
+                403,
+                "USER_CANNOT_ACCESS_GROUP",
+                format!("The API key is not allowed to access group {group}."),
+                vec![json!(group.as_str())],
+            ));
+        }
+    }
+    let data = shared.data.read().unwrap_or_else(|e| e.into_inner());
+    let Some(g) = data.group(&group) else {
+        return Err(boxed_error(
+            404,
+            "GROUP_NOT_FOUND",
+            format!("No group with ID {group} exists."),
+            vec![json!(group.as_str())],
+        ));
+    };
+    let not_found = || {
+        boxed_error(
+            404,
+            "CLUSTER_NOT_FOUND",
+            format!("No cluster named {cluster} exists in group {group}."),
+            vec![json!(cluster.as_str()), json!(group.as_str())],
+        )
+    };
+    let Some(c) = g.cluster(&cluster) else {
+        return Err(not_found());
+    };
+    match (m.kind.is_tenant(), c.kind) {
+        (true, ClusterKind::Tenant) | (false, ClusterKind::Flex) => {}
+        // A migrated (flex) cluster on the v2 cluster API, as Atlas answers it.
+        (true, ClusterKind::Flex) if m.kind.is_v2() => {
+            return Err(boxed_error(
+                400,
+                "CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API",
+                format!("Flex cluster {cluster} cannot be used in the Cluster API."),
+                vec![json!(cluster.as_str())],
+            ));
+        }
+        // ... and on the sunset v1.0 tenant paths: not found.
+        (true, ClusterKind::Flex) => return Err(not_found()),
+        (false, ClusterKind::Tenant) => {
+            return Err(boxed_error(
+                400,
+                "CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API",
+                format!(
+                    "Cluster {cluster} is not a flex cluster and cannot be used in the Flex Cluster API."
+                ),
+                vec![json!(cluster.as_str())],
+            ));
+        }
+    }
+    if let Some(id) = snapshot {
+        let Some(s) = c.snapshot(&id) else {
+            return Err(boxed_error(
+                404,
+                "BACKUP_SNAPSHOT_NOT_FOUND",
+                format!("No snapshot with ID {id} exists for cluster {cluster}."),
+                vec![json!(id.as_str()), json!(cluster.as_str())],
+            ));
+        };
+        return Ok(Reply::json(
+            StatusCode::OK,
+            content_type,
+            snapshot_json(s, ctx),
+        ));
+    }
+    let total = c.snapshots.len();
+    let start = (paging.page_num - 1).saturating_mul(paging.items_per_page);
+    let results: Vec<Value> = c
+        .snapshots
+        .iter()
+        .skip(start)
+        .take(paging.items_per_page)
+        .map(|s| snapshot_json(s, ctx))
+        .collect();
+    let links = query::page_links(&ctx.base_url(), ctx.path, ctx.pairs, paging, total);
+    let mut body = json!({"links": links, "results": results});
+    if paging.include_count {
+        body["totalCount"] = json!(total);
+    }
+    let mut r = Reply::json(StatusCode::OK, content_type, body);
+    r.is_list = true;
+    Ok(r)
+}
+
+fn snapshot_json(s: &crate::data::StoredSnapshot, ctx: &ApiCtx<'_>) -> Value {
+    serde_json::to_value(s.view(&ctx.shared.clock, ctx.now)).unwrap_or_else(|_| json!({}))
+}
+
+/// The request-target parsing on its own, for the fuzz target: path matching with percent-decoding,
+/// id validation, query pairs and flags, paging parameters, the next-page link, and `Accept`
+/// version negotiation. Returns a number derived from every result so none of the work is
+/// optimised away.
+pub(crate) fn fuzz_request_target(path: &str, query: Option<&str>, accept: &str) -> usize {
+    let pairs = query::query_pairs(query);
+    let (flags, err) = query::flags(&pairs);
+    let mut n =
+        usize::from(flags.pretty) + usize::from(flags.envelope) + usize::from(err.is_some());
+    match query::paging(&pairs) {
+        Ok(p) => {
+            n += p.items_per_page + p.page_num + usize::from(p.include_count);
+            n += query::page_href(
+                "http://127.0.0.1:1",
+                path,
+                &pairs,
+                p.page_num + 1,
+                p.items_per_page,
+            )
+            .len();
+        }
+        Err(reply) => n += usize::from(reply.status.as_u16()),
+    }
+    if let Some(m) = route::match_path(path) {
+        n += parse_id::<GroupId>(&m.group, "groupId").map_or(1, |g| g.as_str().len());
+        n += parse_id::<ClusterName>(&m.cluster, "clusterName").map_or(1, |c| c.as_str().len());
+        if let Some(s) = &m.snapshot {
+            n += parse_id::<SnapshotId>(s, "snapshotId").map_or(1, |s| s.as_str().len());
+        }
+        if let (Some(version), Ok(value)) = (
+            m.kind.resource_version(),
+            http::HeaderValue::from_str(accept),
+        ) {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(http::header::ACCEPT, value);
+            n += usize::from(accepts_version_in(&headers, version));
+        }
+    }
+    n
+}

@@ -1,0 +1,331 @@
+//! HTTP Digest: one `atlas_digest::DigestClient` per origin, driven attempt by attempt.
+//!
+//! The digest crate decides what each attempt does ([`Authorize`]): send with credentials and an
+//! nc lease, probe for the first challenge (exactly one request per origin; the others wait for
+//! its challenge), or wait for an nc slot (the client keeps the unretired nc values of a nonce
+//! within [`ClientConfig::nc_span`], so requests that overtake each other stay inside the server's
+//! replay window). This module holds the lease for the whole attempt and lets it go when the answer
+//! arrives, when the attempt fails, or when the request is dropped, and it feeds every answer back.
+
+use std::sync::Arc;
+
+use atlas_digest::{
+    Authorize, ClientConfig, Credentials, DigestClient, NcLease, RequestFacts, RequestState,
+};
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, WWW_AUTHENTICATE};
+use http::{Response, StatusCode};
+
+use super::{AttemptFacts, AuthRequest, Authenticator, Secret, Verdict, rejected};
+use crate::cnonce::Cnonce;
+use crate::error::Error;
+use crate::origin::{Origin, Origins, Target};
+
+/// `Authentication-Info` (RFC 7615), parsed once.
+static AUTHENTICATION_INFO: HeaderName = HeaderName::from_static("authentication-info");
+
+/// Digest authentication for every origin a client talks to.
+#[derive(Debug)]
+pub(crate) struct DigestAuth {
+    secret: Secret,
+    config: ClientConfig,
+    origins: Origins<DigestSession>,
+    allow_insecure_http: bool,
+}
+
+impl DigestAuth {
+    pub(crate) fn new(secret: Secret, config: ClientConfig, allow_insecure_http: bool) -> Self {
+        DigestAuth {
+            secret,
+            config,
+            origins: Origins::default(),
+            allow_insecure_http,
+        }
+    }
+
+    /// The credentials (for `Debug` of the client).
+    pub(crate) fn secret(&self) -> &Secret {
+        &self.secret
+    }
+
+    /// The digest session with `target`'s origin, if a request went there.
+    #[cfg(test)]
+    pub(crate) fn session(&self, target: &Target) -> Arc<Origin<DigestSession>> {
+        self.origins
+            .get_or_insert_with(target, || self.new_session(target))
+    }
+
+    fn new_session(&self, target: &Target) -> DigestSession {
+        let credentials =
+            Credentials::new(self.secret.username.clone(), self.secret.password.clone());
+        let origin = format!(
+            "{}://{}:{}",
+            target.uri().scheme_str().unwrap_or("https"),
+            target.host(),
+            target.port()
+        );
+        // Bound to its origin from the start (the digest crate refuses to answer for another one);
+        // a host the digest crate cannot parse as an origin gets an unbound client, which binds to
+        // nothing and is still only ever used for this origin by the session table.
+        let digest = DigestClient::for_origin(credentials.clone(), self.config.clone(), &origin)
+            .unwrap_or_else(|_| DigestClient::with_config(credentials, self.config.clone()));
+        DigestSession { digest }
+    }
+}
+
+/// The digest session with one origin.
+#[derive(Debug)]
+pub(crate) struct DigestSession {
+    pub(crate) digest: DigestClient,
+}
+
+impl Authenticator for DigestAuth {
+    type Request<'a> = DigestRequest;
+    const CREDENTIALED: bool = true;
+
+    fn begin(&self, target: &Target) -> Result<DigestRequest, Error> {
+        let origin = self
+            .origins
+            .get_or_insert_with(target, || self.new_session(target));
+        if origin.is_remote_plain_http() && !self.allow_insecure_http {
+            return Err(Error::InsecureCredentials { url: target.url() });
+        }
+        let state = origin.session.digest.start();
+        Ok(DigestRequest {
+            origin,
+            state,
+            lease: None,
+        })
+    }
+}
+
+/// The digest side of one logical request. Dropping it (the request ended, or its future was
+/// dropped) retires its nc and gives up its place in the queue or its probe.
+#[derive(Debug)]
+pub(crate) struct DigestRequest {
+    origin: Arc<Origin<DigestSession>>,
+    state: RequestState,
+    /// The nc of the attempt under way, held until its answer arrives or it fails.
+    lease: Option<NcLease>,
+}
+
+impl DigestRequest {
+    fn digest(&self) -> &DigestClient {
+        &self.origin.session.digest
+    }
+}
+
+impl AuthRequest for DigestRequest {
+    async fn credentials(
+        &mut self,
+        facts: &AttemptFacts<'_>,
+        target: &Target,
+    ) -> Result<Option<HeaderValue>, Error> {
+        // An attempt that ended without feeding its answer back still holds its nc.
+        self.lease = None;
+        let request = RequestFacts::new(facts.method, facts.path_and_query).with_body(facts.body);
+        loop {
+            let cnonce = Cnonce::new().map_err(|e| Error::Other {
+                url: Some(target.url()),
+                message: format!("system random generator failed: {e}"),
+            })?;
+            let next = self
+                .origin
+                .session
+                .digest
+                .authorize(&mut self.state, &request, cnonce.as_str())
+                .map_err(Error::Digest)?;
+            match next {
+                Authorize::Send { header, lease } => {
+                    self.lease = Some(lease);
+                    // The header's buffer becomes the value's: no copy.
+                    let mut v =
+                        HeaderValue::from_maybe_shared(Bytes::from(header)).map_err(|_| {
+                            Error::Other {
+                                url: Some(target.url()),
+                                message: "invalid Authorization value".into(),
+                            }
+                        })?;
+                    v.set_sensitive(true);
+                    return Ok(Some(v));
+                }
+                Authorize::Probe => return Ok(None),
+                // FIFO, woken by the digest crate when a slot frees or a nonce is adopted; the
+                // caller bounds this by the total deadline, and dropping it leaves the queue.
+                Authorize::Wait(wait) => wait.await,
+            }
+        }
+    }
+
+    fn on_response(
+        &mut self,
+        response: Response<Bytes>,
+        target: &Target,
+    ) -> Result<Verdict, Error> {
+        let status = response.status();
+        if status == StatusCode::UNAUTHORIZED {
+            let challenges = response
+                .headers()
+                .get_all(WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok());
+            let adopted = self
+                .origin
+                .session
+                .digest
+                .on_unauthorized(&mut self.state, challenges);
+            self.lease = None;
+            return match adopted {
+                Ok(()) => Ok(Verdict::Resend),
+                Err(e) if is_refusal(&e) => {
+                    tracing::debug!(error = %e, "credentials rejected");
+                    Err(rejected(response, target))
+                }
+                // The challenge cannot be answered (nothing supported, a downgrade, another realm).
+                Err(e) => Err(Error::Digest(e)),
+            };
+        }
+        let result = if self.state.sent_credentials() {
+            self.verify(&response, target)
+        } else {
+            Ok(())
+        };
+        self.lease = None;
+        result.map(|()| Verdict::Accept(response))
+    }
+
+    fn on_failure(&mut self) {
+        self.lease = None;
+    }
+}
+
+impl DigestRequest {
+    /// An answer to credentials, not a 401: verify `Authentication-Info` (`rspauth`, and adopt a
+    /// `nextnonce`) when the server sent it; a success without it is fine unless the digest
+    /// configuration requires `rspauth`. Either way the attempt's nc is retired.
+    fn verify(&self, response: &Response<Bytes>, target: &Target) -> Result<(), Error> {
+        let mut infos = response.headers().get_all(&AUTHENTICATION_INFO).iter();
+        let Some(first) = infos.next() else {
+            if response.status().is_success() {
+                self.digest()
+                    .on_success_without_info(&self.state)
+                    .map_err(Error::Digest)?;
+            }
+            return Ok(());
+        };
+        for info in std::iter::once(first).chain(infos) {
+            let value = info.to_str().map_err(|_| Error::Other {
+                url: Some(target.url()),
+                message: "Authentication-Info is not valid text".into(),
+            })?;
+            self.digest()
+                .on_authentication_info_with_body(&self.state, value, Some(response.body()))
+                .map_err(Error::Digest)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether the digest crate ended the request because the server refused the credentials (rather
+/// than because the challenge cannot be answered).
+fn is_refusal(e: &atlas_digest::DigestError) -> bool {
+    matches!(
+        e,
+        atlas_digest::DigestError::Rejected | atlas_digest::DigestError::AttemptsExhausted
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth() -> DigestAuth {
+        DigestAuth::new(
+            Secret {
+                username: "u".into(),
+                password: "p".into(),
+            },
+            ClientConfig::default(),
+            false,
+        )
+    }
+
+    fn target(s: &str) -> Target {
+        Target::new(s.parse().unwrap()).unwrap()
+    }
+
+    fn challenge() -> Response<Bytes> {
+        let mut r = Response::new(Bytes::new());
+        *r.status_mut() = StatusCode::UNAUTHORIZED;
+        r.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static(r#"Digest realm="r", nonce="abc", qop="auth", algorithm=MD5"#),
+        );
+        r
+    }
+
+    const FACTS: AttemptFacts<'static> = AttemptFacts {
+        method: "GET",
+        path_and_query: "/x",
+        body: b"",
+    };
+
+    #[tokio::test]
+    async fn the_lease_lives_for_the_attempt_and_dies_with_the_request() {
+        let a = auth();
+        let t = target("https://api.example/x");
+        let mut req = a.begin(&t).unwrap();
+        // No nonce yet: this request probes.
+        assert!(req.credentials(&FACTS, &t).await.unwrap().is_none());
+        assert!(matches!(
+            req.on_response(challenge(), &t).unwrap(),
+            Verdict::Resend
+        ));
+        let header = req
+            .credentials(&FACTS, &t)
+            .await
+            .unwrap()
+            .expect("credentials");
+        assert!(header.is_sensitive());
+        let digest = &a.session(&t).session.digest;
+        assert_eq!(
+            digest.load(),
+            (1, 0),
+            "one nc out, for the attempt under way"
+        );
+        // A failed attempt lets its nc go.
+        req.on_failure();
+        assert_eq!(digest.load(), (0, 0));
+        // A cancelled request (its future dropped mid-attempt) does too.
+        let _ = req
+            .credentials(&FACTS, &t)
+            .await
+            .unwrap()
+            .expect("credentials");
+        assert_eq!(digest.load(), (1, 0));
+        drop(req);
+        assert_eq!(digest.load(), (0, 0));
+    }
+
+    #[test]
+    fn origins_get_their_own_sessions_and_plain_http_stays_local() {
+        let a = auth();
+        let x = a.session(&target("https://x.example/"));
+        let y = a.session(&target("https://y.example/"));
+        assert!(!Arc::ptr_eq(&x, &y));
+        assert!(Arc::ptr_eq(
+            &x,
+            &a.session(&target("https://X.example:443/z"))
+        ));
+        assert_eq!(
+            x.session.digest.origin().map(|o| o.to_string()).as_deref(),
+            Some("https://x.example")
+        );
+        assert!(matches!(
+            a.begin(&target("http://x.example/")),
+            Err(Error::InsecureCredentials { .. })
+        ));
+        assert!(a.begin(&target("http://127.0.0.1:8080/")).is_ok());
+        assert!(a.begin(&target("http://localhost/")).is_ok());
+    }
+}

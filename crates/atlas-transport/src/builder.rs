@@ -1,0 +1,189 @@
+//! [`ClientBuilder`]: configuration in, a [`Client`] with its pool, TLS, proxies and
+//! authentication out.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use atlas_digest::ClientConfig as DigestConfig;
+use http::header::HeaderValue;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use crate::auth::digest::DigestAuth;
+use crate::auth::{Anonymous, Secret};
+use crate::client::{Auth, Client, Inner};
+use crate::config::{ProxyConfig, RootCertificates, Timeouts};
+use crate::connector::{Proxies, ProxyConnector, TimeoutConnector, tls_config};
+use crate::error::Error;
+use crate::retry::RetryPolicy;
+use crate::stats::Counters;
+
+/// The response body limit used unless [`ClientBuilder::body_limit`] says otherwise: 8 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// The `User-Agent` product token: `atlas-transport/<version>`.
+pub const USER_AGENT_PRODUCT: &str = concat!("atlas-transport/", env!("CARGO_PKG_VERSION"));
+
+/// Configures and builds a [`Client`].
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    credentials: Option<Secret>,
+    user_agent_suffix: Option<String>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    proxy: ProxyConfig,
+    roots: RootCertificates,
+    extra_roots: Vec<ExtraRoot>,
+    body_limit: Option<usize>,
+    allow_insecure_http: bool,
+    digest: DigestConfig,
+}
+
+#[derive(Debug)]
+enum ExtraRoot {
+    File(PathBuf),
+    Pem(Vec<u8>),
+}
+
+impl ClientBuilder {
+    /// Digest credentials (for Atlas: the public and private API key).
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.credentials = Some(Secret {
+            username: username.into(),
+            password: password.into(),
+        });
+        self
+    }
+
+    /// Appended to the `User-Agent`: `atlas-transport/<version> <suffix>`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Connect, attempt and total timeouts (see [`Timeouts`]).
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The retry policy (see [`RetryPolicy`]; [`RetryPolicy::none`] switches retries off).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Proxies (default: [`ProxyConfig::from_env`]).
+    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
+    /// The base trust store (default: [`RootCertificates::Webpki`]).
+    pub fn root_certificates(mut self, roots: RootCertificates) -> Self {
+        self.roots = roots;
+        self
+    }
+
+    /// Also trust the CA certificates in this PEM file; read by [`ClientBuilder::build`], which
+    /// fails if the file is unreadable or holds no certificate.
+    pub fn add_root_pem_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.extra_roots
+            .push(ExtraRoot::File(path.as_ref().to_owned()));
+        self
+    }
+
+    /// Also trust the CA certificates in this PEM text.
+    pub fn add_root_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_roots.push(ExtraRoot::Pem(pem.into()));
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default [`DEFAULT_BODY_LIMIT`], 8 MiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = Some(bytes);
+        self
+    }
+
+    /// Allow credentials over plain `http://` to hosts that are not loopback. Off by default:
+    /// such requests fail with [`Error::InsecureCredentials`] before anything is sent.
+    pub fn allow_insecure_http(mut self, yes: bool) -> Self {
+        self.allow_insecure_http = yes;
+        self
+    }
+
+    /// The HTTP Digest client settings (default: `atlas_digest::ClientConfig::default()`).
+    ///
+    /// Among them the nc span: requests share an origin's nonce with consecutive nonce counts and
+    /// overtake each other on the way to the server, which accepts an nc below the highest it has
+    /// seen only within its replay window. The client never has more than
+    /// [`ClientConfig::nc_span`](atlas_digest::ClientConfig::nc_span) (default 32) unretired nc
+    /// values of one nonce, never more than the server window it is told
+    /// ([`with_server_window`](atlas_digest::ClientConfig::with_server_window), default 64);
+    /// further requests wait for a slot, in order. Also: refusing MD5, requiring `rspauth`.
+    pub fn digest_config(mut self, config: DigestConfig) -> Self {
+        self.digest = config;
+        self
+    }
+
+    /// Builds the client: loads trust roots, resolves proxies, sets up the connection pool.
+    pub fn build(self) -> Result<Client, Error> {
+        let mut pems = Vec::with_capacity(self.extra_roots.len());
+        for root in self.extra_roots {
+            match root {
+                ExtraRoot::Pem(p) => pems.push(p),
+                ExtraRoot::File(path) => {
+                    let pem = std::fs::read(&path).map_err(|e| Error::Config {
+                        reason: format!("cannot read CA file {}", path.display()),
+                        source: Some(Box::new(e)),
+                    })?;
+                    pems.push(pem);
+                }
+            }
+        }
+        let tls = tls_config(self.roots, &pems)?;
+        let proxies = Arc::new(Proxies::new(self.proxy.resolve())?);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_all_versions()
+            .wrap_connector(ProxyConnector::new(proxies.clone()));
+        let connector = TimeoutConnector::new(https, self.timeouts.connect);
+        let http = HyperClient::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
+
+        let ua = match &self.user_agent_suffix {
+            Some(s) if !s.trim().is_empty() => format!("{USER_AGENT_PRODUCT} {}", s.trim()),
+            _ => USER_AGENT_PRODUCT.to_owned(),
+        };
+        let user_agent = HeaderValue::from_str(&ua).map_err(|e| Error::Config {
+            reason: "the user agent suffix is not a valid header value".into(),
+            source: Some(Box::new(e)),
+        })?;
+
+        let auth = match self.credentials {
+            None => Auth::Anonymous(Anonymous),
+            Some(secret) => Auth::Digest(DigestAuth::new(
+                secret,
+                self.digest,
+                self.allow_insecure_http,
+            )),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                proxies,
+                auth,
+                user_agent,
+                timeouts: self.timeouts,
+                retry: self.retry,
+                body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+                counters: Counters::default(),
+            }),
+        })
+    }
+}
