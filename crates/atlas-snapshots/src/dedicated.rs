@@ -21,8 +21,9 @@ use crate::{ApiResponse, AtlasClient, Dedicated, Error};
 ///
 /// Get, list, wait and latest behave as they do for the other kinds and return
 /// [`CloudBackupSnapshot`]s; [`take`](Self::take) asks for an on-demand snapshot (`POST`) and
-/// [`delete`](Self::delete) removes one (`DELETE`, `204`). Taking and deleting need the
-/// Project Backup Manager role (Atlas answers `403`, [`Error::Forbidden`], otherwise).
+/// [`delete`](Self::delete) removes one (`DELETE`, `204`). Taking needs the Project Backup
+/// Creator (or Manager) role, deleting Project Backup Manager; Atlas answers a key without it
+/// `401 USER_UNAUTHORIZED` ([`Error::lacks_role`]).
 ///
 /// ```no_run
 /// # async fn demo(client: atlas_snapshots::AtlasClient) -> Result<(), Box<dyn std::error::Error>> {
@@ -170,7 +171,8 @@ impl TakeSnapshot<'_> {
     ///
     /// See [`Error`]: a flex cluster (which has no on-demand snapshots) is
     /// [`Error::InvalidRequest`] with `CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API`; a key without the
-    /// role is [`Error::Forbidden`]; an unknown cluster is [`Error::NotFound`].
+    /// role is [`Error::Unauthorized`] with [`Error::lacks_role`]; an unknown cluster is
+    /// [`Error::NotFound`].
     pub async fn send(self) -> Result<CloudBackupSnapshot, Error> {
         self.send_full().await.map(ApiResponse::into_value)
     }
@@ -216,7 +218,7 @@ impl DeleteSnapshot<'_> {
     /// # Errors
     ///
     /// See [`Error`]: an unknown snapshot is [`Error::NotFound`]; a key without the role is
-    /// [`Error::Forbidden`].
+    /// [`Error::Unauthorized`] with [`Error::lacks_role`].
     pub async fn send(self) -> Result<(), Error> {
         self.send_full().await.map(ApiResponse::into_value)
     }

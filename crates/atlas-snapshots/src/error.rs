@@ -74,7 +74,7 @@ impl fmt::Display for NotFoundResource {
 /// | Variant | When |
 /// |---|---|
 /// | [`NotFound`](Error::NotFound) | `404`: wrong project, cluster or snapshot id (see `resource`) |
-/// | [`Unauthorized`](Error::Unauthorized) | `401`: the API keys were rejected |
+/// | [`Unauthorized`](Error::Unauthorized) | `401`: the API keys were rejected, or lack the role (`USER_UNAUTHORIZED`) |
 /// | [`Forbidden`](Error::Forbidden) | `403`: the key lacks a role, or the caller's IP is not on the key's access list |
 /// | [`RateLimited`](Error::RateLimited) | `429` after the transport's retries |
 /// | [`Gone`](Error::Gone) | `410` (`VERSION_GONE`): the tenant endpoints were sunset in January 2026 |
@@ -101,8 +101,10 @@ pub enum Error {
         /// Atlas's error body.
         api: Box<ApiError>,
     },
-    /// `401 Unauthorized`: the public/private key pair was rejected.
-    #[error("unauthorized, the API key was rejected: {api}")]
+    /// `401 Unauthorized`: the public/private key pair was rejected, or (`errorCode`
+    /// `USER_UNAUTHORIZED`, with no digest challenge) the key was accepted but lacks the role the
+    /// request needs ([`Error::lacks_role`]).
+    #[error("{}: {api}", if api.has_code(USER_UNAUTHORIZED) { "unauthorized, the API key lacks the role for this request" } else { "unauthorized, the API key was rejected" })]
     Unauthorized {
         /// Atlas's error body.
         api: Box<ApiError>,
@@ -358,6 +360,17 @@ impl Error {
         }
     }
 
+    /// Whether Atlas accepted the credentials but the key lacks the role the request needs:
+    /// `401 USER_UNAUTHORIZED` (Atlas's answer, observed) or a `403` that is not about the IP
+    /// access list.
+    pub fn lacks_role(&self) -> bool {
+        match self {
+            Error::Unauthorized { api } => api.has_code(USER_UNAUTHORIZED),
+            Error::Forbidden { ip_access_list, .. } => !ip_access_list,
+            _ => false,
+        }
+    }
+
     /// The HTTP status behind the error (the enveloped one for `envelope=true`), if any; for
     /// [`Error::NotFoundOnAnyEndpoint`], the last lookup's.
     pub fn status(&self) -> Option<StatusCode> {
@@ -402,6 +415,9 @@ impl Error {
                     "check the project id, the cluster name and the snapshot id, and the kind of the cluster (shared-tier, flex or dedicated)"
                 }
             },
+            Error::Unauthorized { api } if api.has_code(USER_UNAUTHORIZED) => {
+                "give the API key the role the request needs in this project: Project Read Only to read, Project Backup Creator (or Manager) to take on-demand snapshots, Project Backup Manager to delete them"
+            }
             Error::Unauthorized { .. } => {
                 "check the API public and private keys (HTTP digest: public key as user name, private key as password) and that the key is enabled"
             }
@@ -595,6 +611,9 @@ pub(crate) fn from_status(status: StatusCode, headers: &HeaderMap, api: ApiError
         _ => Error::Api { status, api },
     }
 }
+
+/// `401` without a challenge: the key was accepted but lacks the role (observed on Atlas).
+pub(crate) const USER_UNAUTHORIZED: &str = "USER_UNAUTHORIZED";
 
 /// `400` for a flex cluster on a cluster (tenant) path.
 pub(crate) const FLEX_IN_CLUSTER_API: &str = "CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API";
