@@ -433,7 +433,10 @@ fn curl_downloads_a_cut_archive_and_resumes_it() {
         "--header",
         "Content-Type: application/vnd.atlas.2024-11-13+json",
         "--data",
-        &format!("{{\"snapshotId\":\"{}\"}}", flex["snapshotId"].as_str().unwrap()),
+        &format!(
+            "{{\"snapshotId\":\"{}\"}}",
+            flex["snapshotId"].as_str().unwrap()
+        ),
         &post,
     ]);
     assert_eq!(code, 200, "{text}");
@@ -450,14 +453,29 @@ fn curl_downloads_a_cut_archive_and_resumes_it() {
     assert_eq!(out.status.code(), Some(18));
     assert_eq!(std::fs::metadata(&file).unwrap().len(), 1 << 20);
     let out = Command::new(tool("curl"))
-        .args(["--silent", "--show-error", "--continue-at", "-", "--output", f, link])
+        .args([
+            "--silent",
+            "--show-error",
+            "--continue-at",
+            "-",
+            "--output",
+            f,
+            link,
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bytes = std::fs::read(&file).unwrap();
     assert_eq!(bytes.len(), 3 << 20);
     // The same SHA-256 the mock reports, and gzip accepts it.
-    let bearer = format!("Authorization: Bearer {}", info["adminToken"].as_str().unwrap());
+    let bearer = format!(
+        "Authorization: Bearer {}",
+        info["adminToken"].as_str().unwrap()
+    );
     let (code, text) = curl(&[
         "--header",
         &bearer,
@@ -473,13 +491,22 @@ fn curl_downloads_a_cut_archive_and_resumes_it() {
             .to_owned()
     };
     assert!(text.contains(&sha), "{sha}: {text}");
-    let out = Command::new(tool("gzip")).arg("-t").arg(&file).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(tool("gzip"))
+        .arg("-t")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // curl -r: a byte range, as 206 with Content-Range.
     let (code, text) = curl(&["--range", "100-199", link]);
     assert_eq!(code, 206, "{text}");
     assert!(
-        text.to_lowercase().contains("content-range: bytes 100-199/3145728"),
+        text.to_lowercase()
+            .contains("content-range: bytes 100-199/3145728"),
         "{text}"
     );
     let (code, err) = sigterm(&mut child);
@@ -505,11 +532,17 @@ fn curl_gets_a_token_from_the_printed_line_and_uses_it() {
         banner.contains("client id:     mdb_sa_id_0123456789abcdef01234567"),
         "{banner}"
     );
-    assert!(banner.contains("client secret: mdb_sa_sk_given"), "{banner}");
+    assert!(
+        banner.contains("client secret: mdb_sa_sk_given"),
+        "{banner}"
+    );
     let info = ready_info(&ready);
     assert_eq!(info["clientId"], "mdb_sa_id_0123456789abcdef01234567");
     assert_eq!(info["clientSecret"], "mdb_sa_sk_given");
-    assert_eq!(info["serviceAccounts"][0]["roles"], serde_json::json!(["GROUP_READ_ONLY"]));
+    assert_eq!(
+        info["serviceAccounts"][0]["roles"],
+        serde_json::json!(["GROUP_READ_ONLY"])
+    );
     // The printed curl line, pasted into a shell, gets a token.
     let line = banner
         .lines()
@@ -521,14 +554,24 @@ fn curl_gets_a_token_from_the_printed_line_and_uses_it() {
         .args(["-c", &format!("{line} --silent --show-error")])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(token["expires_in"], 600);
     let t = token["access_token"].as_str().unwrap();
     // ... and a real curl uses it, on a flex and a dedicated snapshot.
     for (url, accept) in [
-        (info["flex"]["url"].as_str().unwrap(), "application/vnd.atlas.2024-11-13+json"),
-        (info["dedicated"]["url"].as_str().unwrap(), "application/vnd.atlas.2023-01-01+json"),
+        (
+            info["flex"]["url"].as_str().unwrap(),
+            "application/vnd.atlas.2024-11-13+json",
+        ),
+        (
+            info["dedicated"]["url"].as_str().unwrap(),
+            "application/vnd.atlas.2023-01-01+json",
+        ),
     ] {
         let (code, text) = curl(&[
             "--header",
