@@ -90,7 +90,9 @@ impl Client {
             attempt_span.record("status", status.as_u16());
             if A::CREDENTIALED
                 && status == StatusCode::UNAUTHORIZED
-                && response.headers().contains_key(http::header::WWW_AUTHENTICATE)
+                && response
+                    .headers()
+                    .contains_key(http::header::WWW_AUTHENTICATE)
             {
                 Counters::bump(&inner.counters.challenges);
                 span.record("challenged", true);

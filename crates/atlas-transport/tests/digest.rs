@@ -310,7 +310,11 @@ async fn a_401_without_a_challenge_to_good_credentials_is_the_answer() {
             );
         }
         let statuses: Vec<u16> = app.seen().iter().map(|s| s.status).collect();
-        assert_eq!(statuses, vec![401, 401, 401], "challenge, answer; then the cached nonce");
+        assert_eq!(
+            statuses,
+            vec![401, 401, 401],
+            "challenge, answer; then the cached nonce"
+        );
         // Only the real challenge counts as one.
         assert_eq!(client.stats().challenges, 1);
         // The nonce still works for the next request: one round trip.
