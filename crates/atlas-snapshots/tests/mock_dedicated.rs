@@ -123,11 +123,7 @@ async fn an_unknown_snapshot_of_a_tenant_cluster_is_not_found_on_any_kind() {
     // Forced, the dedicated endpoint's answer is the error.
     let err = client
         .dedicated_snapshots()
-        .get(
-            &group(),
-            &name(seed::CLUSTER_NAME),
-            &id(seed::SNAPSHOT_ID),
-        )
+        .get(&group(), &name(seed::CLUSTER_NAME), &id(seed::SNAPSHOT_ID))
         .send()
         .await
         .unwrap_err();
@@ -157,7 +153,11 @@ async fn lists_page_through_a_dedicated_cluster_and_sharded_snapshots_carry_memb
     assert_eq!(pages.len(), seed::DEDICATED_SNAPSHOTS);
     let ids: Vec<String> = pages
         .iter()
-        .flat_map(|p| p.items.iter().map(|r| r.value().id.clone().unwrap().to_string()))
+        .flat_map(|p| {
+            p.items
+                .iter()
+                .map(|r| r.value().id.clone().unwrap().to_string())
+        })
         .collect();
     assert_eq!(
         ids,
@@ -198,7 +198,12 @@ async fn lists_page_through_a_dedicated_cluster_and_sharded_snapshots_carry_memb
         .await
         .unwrap();
     assert_eq!(
-        latest.snapshot.value().id().map(|i| i.to_string()).as_deref(),
+        latest
+            .snapshot
+            .value()
+            .id()
+            .map(|i| i.to_string())
+            .as_deref(),
         Some(seed::DEDICATED_ON_DEMAND_SNAPSHOT_ID)
     );
 
@@ -209,7 +214,11 @@ async fn lists_page_through_a_dedicated_cluster_and_sharded_snapshots_carry_memb
         .send()
         .await
         .unwrap();
-    assert_eq!(s.members.len(), 3, "two shards and the config server: {s:?}");
+    assert_eq!(
+        s.members.len(),
+        3,
+        "two shards and the config server: {s:?}"
+    );
     assert_eq!(s.mongod_version.as_deref(), Some("7.0.14"));
     // The newer snapshot failed: latest is the completed one.
     let latest = client
@@ -218,7 +227,10 @@ async fn lists_page_through_a_dedicated_cluster_and_sharded_snapshots_carry_memb
         .send()
         .await
         .unwrap();
-    assert_eq!(latest.snapshot.value().id, Some(id(seed::SHARDED_SNAPSHOT_ID)));
+    assert_eq!(
+        latest.snapshot.value().id,
+        Some(id(seed::SHARDED_SNAPSHOT_ID))
+    );
     mock.shutdown().await;
 }
 
@@ -365,6 +377,10 @@ async fn a_key_without_the_role_is_told_so_and_changes_nothing() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(all.len(), seed::DEDICATED_SNAPSHOTS, "nothing taken or deleted");
+    assert_eq!(
+        all.len(),
+        seed::DEDICATED_SNAPSHOTS,
+        "nothing taken or deleted"
+    );
     mock.shutdown().await;
 }
