@@ -271,7 +271,8 @@ pub(crate) struct GetArgs {
     /// Which snapshot.
     #[command(flatten)]
     pub(crate) snapshot: SnapshotArg,
-    /// The newest COMPLETED snapshot (by scheduledTime), instead of --snapshot-id.
+    /// The newest completed snapshot (by scheduledTime; createdAt on a dedicated cluster),
+    /// instead of --snapshot-id.
     #[arg(long)]
     pub(crate) latest: bool,
     /// API version of the M2/M5 endpoint (flex and dedicated are always v2).

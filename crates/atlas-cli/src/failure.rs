@@ -159,6 +159,7 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
     let from = target.from();
     Some(match e {
         Error::NotFound { resource, .. } => not_found_hint(*resource, target),
+        Error::Unauthorized { .. } if e.lacks_role() => role_hint(target),
         Error::Unauthorized { .. } => rejected_keys_hint(target),
         Error::Forbidden {
             ip_access_list: true,
@@ -190,6 +191,21 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
                     "the cluster is not a flex cluster, and `{name}` is for flex clusters; a dedicated cluster's snapshots are shown by get, list and wait, taken by take and deleted by delete"
                 ),
                 _ => "the cluster is not a flex cluster: leave out --flex (the kind is then found by asking), or use --kind dedicated for a dedicated cluster".to_owned(),
+            }
+        }
+        Error::InvalidRequest { api }
+            if api
+                .error_code
+                .as_deref()
+                .is_some_and(|c| c.starts_with("CANNOT_USE_")) =>
+        {
+            match target.scope {
+                Scope::Command { name, kind } => format!(
+                    "the cluster is not a {} cluster, and `{name}` is for {} clusters only",
+                    kind.as_str(),
+                    kind.as_str()
+                ),
+                _ => "the cluster is of another kind than the one asked: leave out --kind (the kind is then found by asking)".to_owned(),
             }
         }
         Error::InvalidRequest { .. } => {
@@ -252,6 +268,28 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
         Error::Transport(t) => return transport_hint(t, target),
         _ => return None,
     })
+}
+
+/// The key was accepted but lacks the role: which role the command needs.
+fn role_hint(target: &Target) -> String {
+    let project = target
+        .group
+        .as_ref()
+        .map_or("(the --group-id)", |(g, _)| g.as_str());
+    let role = match target.scope {
+        Scope::Command { name: "take", .. } => "Project Backup Creator (or Project Backup Manager)",
+        Scope::Command { name: "delete", .. } => "Project Backup Manager",
+        Scope::Command {
+            name: "download", ..
+        } => "Project Backup Export Operator",
+        Scope::Command {
+            name: "restores", ..
+        } => "Project Backup Recovery Operator",
+        _ => "Project Read Only",
+    };
+    format!(
+        "the API key was accepted but lacks the role for this: give it {role} on project {project} (Atlas: Project Access Manager > API keys)"
+    )
 }
 
 fn not_found_hint(resource: NotFoundResource, target: &Target) -> String {
