@@ -125,6 +125,24 @@ pub(crate) const STRESSED: &[Stressed] = &[
         why: "spans of concurrent attempts",
     },
     Stressed {
+        package: "atlas-snapshots",
+        test: "mock_dedicated",
+        args: &[],
+        why: "dedicated clusters against atlas-mock: a wait on a manual mock clock, the lookup, roles",
+    },
+    Stressed {
+        package: "atlas-snapshots",
+        test: "dedicated",
+        args: &[],
+        why: "dedicated waits and lookups on a paused clock and an in-memory executor",
+    },
+    Stressed {
+        package: "atlas-snapshots-cli",
+        test: "dedicated_mock",
+        args: &[],
+        why: "the dedicated commands against atlas-mock on a stepped clock: take --wait, wait, delete on a pty",
+    },
+    Stressed {
         package: "atlas-transport",
         test: UNIT,
         args: &[],

@@ -10,14 +10,14 @@ use crate::duration::{TimeLimit, parse_interval, parse_time_limit};
 /// Exit codes, shown at the end of `--help`.
 const EXIT_CODES_HELP: &str = "\
 Exit codes:
-  0  success (for `wait`: the snapshot is COMPLETED)
+  0  success (for `wait` and `take --wait`: the snapshot is COMPLETED, or completed)
   1  the Atlas API answered with an error (400, 406, 410, 429, 5xx ...), or another failure
   2  usage error (bad flag, bad id, missing key or project id, bad configuration)
   3  not found (404: the project, cluster or snapshot does not exist)
   4  authentication or authorization failed (401 bad keys, 403 IP access list or no access)
   5  network error or timeout (connection refused, TLS, DNS, `--timeout` reached, a download
      that kept breaking)
-  6  the snapshot (or restore job) is FAILED (`wait`, `restores wait`)
+  6  the snapshot (or restore job) is FAILED (`wait`, `take --wait`, `restores wait`)
 
 Environment:
   MONGODB_ATLAS_PUBLIC_API_KEY, MONGODB_ATLAS_PRIVATE_API_KEY   API key pair
@@ -31,8 +31,9 @@ when a value is needed from it.
 Durations: a number and a unit (ms, s, m, h), decimals and sums allowed: 500ms, 1.5s, 1m30s.
 `--timeout 0` means no time limit, for every command.";
 
-/// Get, list and wait for MongoDB Atlas backup snapshots of shared-tier (M2/M5) and flex
-/// clusters; run a local Atlas mock; see it all work offline with `demo`.
+/// Get, list and wait for MongoDB Atlas backup snapshots of shared-tier (M2/M5), flex and
+/// dedicated clusters; take and delete a dedicated cluster's snapshots; run a local Atlas mock;
+/// see it all work offline with `demo`.
 #[derive(Debug, Parser)]
 #[command(name = "atlas-snapshots", version, after_help = EXIT_CODES_HELP)]
 #[command(propagate_version = true)]
@@ -81,6 +82,12 @@ pub(crate) enum Command {
     /// Wait until a snapshot is COMPLETED (exit 0) or FAILED (exit 6), or the timeout (exit 5).
     #[command(after_help = EXIT_CODES_HELP)]
     Wait(WaitArgs),
+    /// Take an on-demand snapshot of a dedicated cluster (and wait for it with --wait).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Take(TakeArgs),
+    /// Delete a snapshot of a dedicated cluster (asks first on a terminal; --yes otherwise).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Delete(DeleteArgs),
     /// Download a flex cluster's snapshot archive (.tgz) to a file, or to stdout with `-o -`.
     #[command(after_help = EXIT_CODES_HELP)]
     Download(DownloadArgs),
@@ -128,7 +135,8 @@ pub(crate) struct ClusterArgs {
     /// Project (group) id [env: MONGODB_ATLAS_PROJECT_ID; profile: project_id].
     #[arg(long, visible_aliases = ["project-id", "projectId"], value_name = "ID")]
     pub(crate) group_id: Option<String>,
-    /// Cluster name (M2/M5 or flex: the kind is found by asking, tenant endpoint first).
+    /// Cluster name (M2/M5, flex or dedicated: the kind is found by asking, the tenant
+    /// endpoint first, then flex, then dedicated).
     #[arg(long, visible_alias = "clusterName", value_name = "NAME")]
     pub(crate) cluster_name: String,
     /// Only the flex cluster endpoints (the same as --kind flex).
@@ -150,13 +158,96 @@ impl ClusterArgs {
     }
 }
 
-/// `--kind tenant|flex`.
+/// `--kind tenant|flex|dedicated`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum KindArg {
     /// An M2/M5 cluster on the tenant endpoints (sunset in January 2026).
     Tenant,
     /// A flex cluster.
     Flex,
+    /// A dedicated (M10+) cluster, on the cloud backup endpoints.
+    Dedicated,
+}
+
+impl KindArg {
+    /// The flag's value: `tenant`, `flex` or `dedicated`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            KindArg::Tenant => "tenant",
+            KindArg::Flex => "flex",
+            KindArg::Dedicated => "dedicated",
+        }
+    }
+}
+
+/// A dedicated cluster (for `take` and `delete`, which only dedicated clusters have).
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DedicatedClusterArgs {
+    /// Project (group) id [env: MONGODB_ATLAS_PROJECT_ID; profile: project_id].
+    #[arg(long, visible_aliases = ["project-id", "projectId"], value_name = "ID")]
+    pub(crate) group_id: Option<String>,
+    /// Name of the dedicated (M10+) cluster.
+    #[arg(long, visible_alias = "clusterName", value_name = "NAME")]
+    pub(crate) cluster_name: String,
+}
+
+impl DedicatedClusterArgs {
+    /// The same cluster, with its kind given.
+    pub(crate) fn as_cluster_args(&self) -> ClusterArgs {
+        ClusterArgs {
+            group_id: self.group_id.clone(),
+            cluster_name: self.cluster_name.clone(),
+            flex: false,
+            kind: Some(KindArg::Dedicated),
+        }
+    }
+}
+
+/// `take`.
+#[derive(Debug, Args)]
+pub(crate) struct TakeArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: DedicatedClusterArgs,
+    /// Why the snapshot is taken (shown in Atlas and in `list`).
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) description: Option<String>,
+    /// How many days Atlas keeps the snapshot [default: Atlas's].
+    #[arg(long, visible_alias = "retentionInDays", value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) retention_days: Option<u32>,
+    /// Then wait until it is completed (exit 0) or failed (exit 6), as `wait` does.
+    #[arg(long)]
+    pub(crate) wait: bool,
+    /// With --wait: time between two polls, at least 1s.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval, requires = "wait")]
+    pub(crate) interval: Duration,
+    /// Give up after this long (exit 5); 0 means no limit [default: 30m with --wait, else no
+    /// limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
+}
+
+/// `delete`.
+#[derive(Debug, Args)]
+pub(crate) struct DeleteArgs {
+    /// How to reach Atlas.
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Which cluster.
+    #[command(flatten)]
+    pub(crate) cluster: DedicatedClusterArgs,
+    /// Which snapshot.
+    #[command(flatten)]
+    pub(crate) snapshot: SnapshotArg,
+    /// Delete without asking (needed when standard input is not a terminal).
+    #[arg(long, short = 'y', visible_alias = "force")]
+    pub(crate) yes: bool,
+    /// Give up after this long (exit 5); 0 means no limit [default: no limit].
+    #[arg(long, value_name = "DURATION", value_parser = parse_time_limit)]
+    pub(crate) timeout: Option<TimeLimit>,
 }
 
 /// `--api-version v1|v2`.
@@ -180,10 +271,11 @@ pub(crate) struct GetArgs {
     /// Which snapshot.
     #[command(flatten)]
     pub(crate) snapshot: SnapshotArg,
-    /// The newest COMPLETED snapshot (by scheduledTime), instead of --snapshot-id.
+    /// The newest completed snapshot (by scheduledTime; createdAt on a dedicated cluster),
+    /// instead of --snapshot-id.
     #[arg(long)]
     pub(crate) latest: bool,
-    /// API version of the M2/M5 endpoint (flex is always v2).
+    /// API version of the M2/M5 endpoint (flex and dedicated are always v2).
     #[arg(long, value_enum, default_value = "v1", conflicts_with = "flex")]
     pub(crate) api_version: ApiVersionArg,
     /// Ask Atlas to pretty-print (`pretty=true`); the body is then shown as Atlas sent it.
@@ -471,6 +563,89 @@ mod tests {
         // Neither is caught by the command itself (get --latest needs none).
         let neither = Cli::try_parse_from(["atlas-snapshots", "wait", "--cluster-name", "M2AWS"]);
         assert!(neither.is_ok());
+    }
+
+    #[test]
+    fn take_and_delete_name_a_dedicated_cluster() {
+        let cli = Cli::try_parse_from([
+            "atlas-snapshots",
+            "take",
+            "--clusterName",
+            "Cluster0",
+            "--description",
+            "before",
+            "--retention-days",
+            "7",
+            "--wait",
+            "--interval",
+            "2s",
+        ])
+        .unwrap();
+        let Command::Take(take) = cli.command else {
+            panic!()
+        };
+        let cluster = take.cluster.as_cluster_args();
+        assert_eq!(cluster.forced_kind(), Some(KindArg::Dedicated));
+        assert_eq!(cluster.cluster_name, "Cluster0");
+        assert_eq!(take.retention_days, Some(7));
+        assert!(take.wait);
+        for bad in [
+            &[
+                "atlas-snapshots",
+                "take",
+                "--cluster-name",
+                "C",
+                "--retention-days",
+                "0",
+            ][..],
+            &[
+                "atlas-snapshots",
+                "take",
+                "--cluster-name",
+                "C",
+                "--interval",
+                "5s",
+            ],
+            &[
+                "atlas-snapshots",
+                "take",
+                "--cluster-name",
+                "C",
+                "--kind",
+                "flex",
+            ],
+            &["atlas-snapshots", "delete", "--cluster-name", "C", "--flex"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
+        let cli = Cli::try_parse_from([
+            "atlas-snapshots",
+            "delete",
+            "6740a1f2c3d4e5f6a7b8c9e1",
+            "--cluster-name",
+            "Cluster0",
+            "-y",
+        ])
+        .unwrap();
+        let Command::Delete(delete) = cli.command else {
+            panic!()
+        };
+        assert!(delete.yes);
+        assert_eq!(delete.snapshot.given(), Some("6740a1f2c3d4e5f6a7b8c9e1"));
+        let get = Cli::try_parse_from([
+            "atlas-snapshots",
+            "get",
+            "--cluster-name",
+            "Cluster0",
+            "--latest",
+            "--kind",
+            "dedicated",
+        ])
+        .unwrap();
+        let Command::Get(get) = get.command else {
+            panic!()
+        };
+        assert_eq!(get.cluster.forced_kind(), Some(KindArg::Dedicated));
     }
 
     #[test]

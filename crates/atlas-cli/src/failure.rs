@@ -11,6 +11,7 @@ use atlas_snapshots::{
     TransportError,
 };
 
+use crate::cli::KindArg;
 use crate::config::Source;
 use crate::errors::{CliError, Exit, chain, has_io_kind};
 
@@ -21,8 +22,9 @@ pub(crate) struct Target {
     pub(crate) base_url: String,
     /// Where it came from.
     pub(crate) base_url_source: Source,
-    /// Whether the flex endpoints were used (`--flex`).
-    pub(crate) flex: bool,
+    /// Which endpoints the command asked: found by asking, a kind the user forced, or the
+    /// only kind the command serves.
+    pub(crate) scope: Scope,
     /// Where the public key came from (`None`: made up by the command, as in `demo`).
     pub(crate) public_key_source: Option<Source>,
     /// Where the private key came from.
@@ -33,7 +35,39 @@ pub(crate) struct Target {
     pub(crate) cluster: Option<String>,
 }
 
+/// Which endpoints a command asks, for hints that name the right flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The kind is found by asking (no `--kind`).
+    Lookup,
+    /// `--kind K` (or `--flex`).
+    Forced(KindArg),
+    /// A command that serves one kind only: `download` and `restores` (flex), `take` and
+    /// `delete` (dedicated).
+    Command {
+        /// The command, e.g. `download`.
+        name: &'static str,
+        /// The kind it serves.
+        kind: KindArg,
+    },
+}
+
+impl Scope {
+    /// The kind asked, whoever chose it.
+    pub(crate) fn kind(self) -> Option<KindArg> {
+        match self {
+            Scope::Lookup => None,
+            Scope::Forced(k) | Scope::Command { kind: k, .. } => Some(k),
+        }
+    }
+}
+
 impl Target {
+    /// Whether the flex endpoints were asked.
+    fn flex(&self) -> bool {
+        self.scope.kind() == Some(KindArg::Flex)
+    }
+
     /// `, from environment variable X` (nothing for the default).
     fn from(&self) -> String {
         match &self.base_url_source {
@@ -42,12 +76,16 @@ impl Target {
         }
     }
 
-    /// `atlas-snapshots list --cluster-name X [--flex]`.
+    /// `atlas-snapshots list --cluster-name X [--flex | --kind K]`.
     pub(crate) fn list_command(&self) -> String {
+        let kind = match self.scope.kind() {
+            Some(KindArg::Flex) => " --flex".to_owned(),
+            Some(k) => format!(" --kind {}", k.as_str()),
+            None => String::new(),
+        };
         format!(
-            "atlas-snapshots list --cluster-name {}{}",
+            "atlas-snapshots list --cluster-name {}{kind}",
             self.cluster.as_deref().unwrap_or("NAME"),
-            if self.flex { " --flex" } else { "" }
         )
     }
 }
@@ -121,6 +159,7 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
     let from = target.from();
     Some(match e {
         Error::NotFound { resource, .. } => not_found_hint(*resource, target),
+        Error::Unauthorized { .. } if e.lacks_role() => role_hint(target),
         Error::Unauthorized { .. } => rejected_keys_hint(target),
         Error::Forbidden {
             ip_access_list: true,
@@ -139,10 +178,35 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
         },
         Error::Gone { .. } => "M2/M5 tenant snapshots were retired in January 2026 and those clusters became flex clusters: try again with --flex".to_owned(),
         Error::InvalidRequest { api } if api.has_code("CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API") => {
-            "the cluster is a flex cluster (every M2/M5 cluster became one in 2025-2026): add --flex".to_owned()
+            match target.scope {
+                Scope::Command { name, .. } => format!(
+                    "the cluster is a flex cluster, and `{name}` is for dedicated clusters: flex clusters have no on-demand snapshots (Atlas takes one a day and keeps the last 8, deleting older ones itself)"
+                ),
+                _ => "the cluster is a flex cluster (every M2/M5 cluster became one in 2025-2026): add --flex, or leave out --kind to find the kind by asking".to_owned(),
+            }
         }
         Error::InvalidRequest { api } if api.has_code("CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API") => {
-            "the cluster is not a flex cluster: leave out --flex".to_owned()
+            match target.scope {
+                Scope::Command { name, .. } => format!(
+                    "the cluster is not a flex cluster, and `{name}` is for flex clusters; a dedicated cluster's snapshots are shown by get, list and wait, taken by take and deleted by delete"
+                ),
+                _ => "the cluster is not a flex cluster: leave out --flex (the kind is then found by asking), or use --kind dedicated for a dedicated cluster".to_owned(),
+            }
+        }
+        Error::InvalidRequest { api }
+            if api
+                .error_code
+                .as_deref()
+                .is_some_and(|c| c.starts_with("CANNOT_USE_")) =>
+        {
+            match target.scope {
+                Scope::Command { name, kind } => format!(
+                    "the cluster is not a {} cluster, and `{name}` is for {} clusters only",
+                    kind.as_str(),
+                    kind.as_str()
+                ),
+                _ => "the cluster is of another kind than the one asked: leave out --kind (the kind is then found by asking)".to_owned(),
+            }
         }
         Error::InvalidRequest { .. } => {
             "Atlas rejected the request; the rejected fields are listed above".to_owned()
@@ -164,7 +228,11 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
         Error::InvalidBaseUrl { problem, .. } => base_url_hint(problem),
         Error::WaitTimeout { last, .. } => match last.as_deref().map(|l| (l, l.status_text())) {
             Some((l, Some(s))) if l.status_is_unknown() => format!(
-                "{s} is not a status atlas-snapshots knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED): `atlas-snapshots {}` shows it; waiting longer may not help",
+                "{s} is not a status atlas-snapshots knows ({}): `atlas-snapshots {}` shows it; waiting longer may not help",
+                match l {
+                    LastSeen::CloudSnapshot(_) => "queued, inProgress, completed, failed",
+                    _ => "PENDING, QUEUED, RUNNING, COMPLETED, FAILED",
+                },
                 if matches!(l, LastSeen::RestoreJob(_)) { "restores get" } else { "get" }
             ),
             Some((l, Some(s))) => format!(
@@ -180,7 +248,7 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
             "use a larger --items-per-page (up to 500), or fetch the pages one by one with --page".to_owned()
         }
         Error::NotFoundOnAnyEndpoint { .. } => format!(
-            "neither the M2/M5 (tenant) nor the flex endpoints know it: check the project id, --cluster-name (case matters) and the snapshot id; `{}` shows the cluster's snapshots",
+            "none of the M2/M5 (tenant), flex and dedicated endpoints know it: check the project id, --cluster-name (case matters) and the snapshot id; `{}` shows the cluster's snapshots",
             target.list_command()
         ),
         Error::NoCompletedSnapshot { .. } => format!(
@@ -202,6 +270,28 @@ fn hint(e: &Error, target: &Target) -> Option<String> {
     })
 }
 
+/// The key was accepted but lacks the role: which role the command needs.
+fn role_hint(target: &Target) -> String {
+    let project = target
+        .group
+        .as_ref()
+        .map_or("(the --group-id)", |(g, _)| g.as_str());
+    let role = match target.scope {
+        Scope::Command { name: "take", .. } => "Project Backup Creator (or Project Backup Manager)",
+        Scope::Command { name: "delete", .. } => "Project Backup Manager",
+        Scope::Command {
+            name: "download", ..
+        } => "Project Backup Export Operator",
+        Scope::Command {
+            name: "restores", ..
+        } => "Project Backup Recovery Operator",
+        _ => "Project Read Only",
+    };
+    format!(
+        "the API key was accepted but lacks the role for this: give it {role} on project {project} (Atlas: Project Access Manager > API keys)"
+    )
+}
+
 fn not_found_hint(resource: NotFoundResource, target: &Target) -> String {
     match resource {
         NotFoundResource::Group => match &target.group {
@@ -210,14 +300,17 @@ fn not_found_hint(resource: NotFoundResource, target: &Target) -> String {
             ),
             None => "check --group-id: the API key must belong to that project".to_owned(),
         },
-        NotFoundResource::Cluster if target.flex => "check --cluster-name (case matters): the project has no flex cluster of that name; for an M2/M5 cluster still on the tenant endpoints, leave out --flex".to_owned(),
-        NotFoundResource::Cluster => "check --cluster-name (case matters); if the cluster is a flex cluster (every M2/M5 cluster became one in 2025-2026), add --flex".to_owned(),
+        NotFoundResource::Cluster if target.flex() => "check --cluster-name (case matters): the project has no flex cluster of that name; for another kind, leave out --flex (the kind is then found by asking)".to_owned(),
+        NotFoundResource::Cluster if target.scope.kind() == Some(KindArg::Dedicated) => "check --cluster-name (case matters): the project has no dedicated cluster of that name".to_owned(),
+        NotFoundResource::Cluster => "check --cluster-name (case matters); if the cluster is a flex cluster (every M2/M5 cluster became one in 2025-2026), add --flex; for a dedicated one, --kind dedicated; or leave out --kind to find the kind by asking".to_owned(),
         NotFoundResource::Snapshot => format!(
             "check --snapshot-id; `{}` shows the cluster's snapshots",
             target.list_command()
         ),
-        _ if target.flex => "check the project id, --cluster-name and --snapshot-id".to_owned(),
-        _ => "check the project id, --cluster-name and --snapshot-id; a flex cluster needs --flex".to_owned(),
+        _ if target.scope != Scope::Lookup && target.scope.kind() != Some(KindArg::Tenant) => {
+            "check the project id, --cluster-name and --snapshot-id".to_owned()
+        }
+        _ => "check the project id, --cluster-name and --snapshot-id; leave out --kind to find the cluster's kind by asking".to_owned(),
     }
 }
 
@@ -318,7 +411,11 @@ mod tests {
         Target {
             base_url: "https://cloud.mongodb.com".into(),
             base_url_source: Source::Default,
-            flex,
+            scope: if flex {
+                Scope::Forced(KindArg::Flex)
+            } else {
+                Scope::Lookup
+            },
             public_key_source: Some(Source::Env("MONGODB_ATLAS_PUBLIC_API_KEY")),
             private_key_source: Some(Source::File("/keys/atlas".into())),
             group: Some((
@@ -387,6 +484,63 @@ mod tests {
                     assert!(!text.contains(word), "{word} in {text}");
                 }
                 assert!(c.hint.is_some(), "{e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn hints_follow_the_endpoints_the_command_asked() {
+        let with = |scope: Scope| Target {
+            scope,
+            ..target(false)
+        };
+        let flex_in_cluster = Error::InvalidRequest {
+            api: api("CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API"),
+        };
+        let non_flex_in_flex = Error::InvalidRequest {
+            api: api("CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API"),
+        };
+        let hint = |e: &Error, scope| describe(e, &with(scope)).hint.unwrap();
+        let take = Scope::Command {
+            name: "take",
+            kind: KindArg::Dedicated,
+        };
+        let download = Scope::Command {
+            name: "download",
+            kind: KindArg::Flex,
+        };
+        assert!(hint(&flex_in_cluster, take).contains("`take` is for dedicated clusters"));
+        assert!(hint(&flex_in_cluster, take).contains("no on-demand snapshots"));
+        assert!(hint(&flex_in_cluster, Scope::Forced(KindArg::Dedicated)).contains("add --flex"));
+        assert!(hint(&non_flex_in_flex, download).contains("`download` is for flex clusters"));
+        assert!(hint(&non_flex_in_flex, Scope::Forced(KindArg::Flex)).contains("--kind dedicated"));
+        let no_cluster = Error::NotFound {
+            resource: NotFoundResource::Cluster,
+            api: api("CLUSTER_NOT_FOUND"),
+        };
+        assert!(hint(&no_cluster, take).contains("no dedicated cluster of that name"));
+        assert_eq!(
+            with(Scope::Forced(KindArg::Dedicated)).list_command(),
+            "atlas-snapshots list --cluster-name M2AWS --kind dedicated"
+        );
+        assert_eq!(
+            with(Scope::Lookup).list_command(),
+            "atlas-snapshots list --cluster-name M2AWS"
+        );
+        assert_eq!(
+            with(Scope::Forced(KindArg::Flex)).list_command(),
+            "atlas-snapshots list --cluster-name M2AWS --flex"
+        );
+        // Whatever the scope, no hint names a library method.
+        for scope in [
+            Scope::Lookup,
+            Scope::Forced(KindArg::Tenant),
+            take,
+            download,
+        ] {
+            for e in [&flex_in_cluster, &non_flex_in_flex, &no_cluster] {
+                let h = hint(e, scope);
+                assert!(!h.contains("()") && !h.contains("_snapshots"), "{h}");
             }
         }
     }

@@ -1,9 +1,10 @@
 //! `atlas-snapshots`: get, list and wait for MongoDB Atlas backup snapshots of shared-tier
-//! (M2/M5) and flex clusters from the command line; run a local Atlas mock; see the whole stack
-//! work offline with `atlas-snapshots demo`.
+//! (M2/M5), flex and dedicated clusters from the command line, take and delete a dedicated
+//! cluster's snapshots; run a local Atlas mock; see the whole stack work offline with
+//! `atlas-snapshots demo`.
 //!
 //! Exit codes: 0 ok, 1 API error, 2 usage, 3 not found, 4 authentication, 5 network or timeout,
-//! 6 snapshot FAILED (`wait`). See `atlas-snapshots --help` and the crate's README.
+//! 6 snapshot FAILED (`wait`, `take --wait`). See `atlas-snapshots --help` and the crate's README.
 
 mod cli;
 mod commands;
@@ -14,6 +15,7 @@ mod failure;
 mod logging;
 mod output;
 mod profile;
+mod tables;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -1,8 +1,8 @@
-//! Terminal detection, colors, json and table rendering.
+//! Terminal detection, colors and json output (tables are in `tables.rs`).
 
 use std::io::{IsTerminal, Write};
 
-use atlas_model::{RestoreJob, SnapshotStatus, TenantSnapshot, format_timestamp};
+use atlas_model::{CloudSnapshotStatus, SnapshotPhase, SnapshotStatus};
 
 use crate::cli::{GlobalArgs, OutputFormat};
 
@@ -96,15 +96,25 @@ pub(crate) fn json_bytes(body: &[u8], stdout_tty: bool, already_pretty: bool) ->
     out
 }
 
-/// ANSI color of a status: green COMPLETED, red FAILED, yellow in progress.
+/// The phase of a status as text, in either vocabulary: `RUNNING` (tenant, flex, restore jobs)
+/// or `inProgress` (dedicated clusters).
+pub(crate) fn phase_of(status: &str) -> SnapshotPhase {
+    match SnapshotStatus::from(status).phase() {
+        SnapshotPhase::Other => CloudSnapshotStatus::from(status).phase(),
+        known => known,
+    }
+}
+
+/// ANSI color of a status, by its phase: green completed, red failed, yellow queued or
+/// running; a status of no known phase is left plain.
 pub(crate) fn paint_status(status: &str, color: bool) -> String {
     if !color {
         return status.to_owned();
     }
-    let code = match SnapshotStatus::from(status) {
-        SnapshotStatus::Completed => "32",
-        SnapshotStatus::Failed => "31",
-        SnapshotStatus::Queued | SnapshotStatus::Running | SnapshotStatus::Pending => "33",
+    let code = match phase_of(status) {
+        SnapshotPhase::Completed => "32",
+        SnapshotPhase::Failed => "31",
+        SnapshotPhase::Queued | SnapshotPhase::Running => "33",
         _ => return status.to_owned(),
     };
     format!("\x1b[{code}m{status}\x1b[0m")
@@ -117,240 +127,6 @@ pub(crate) fn bold(text: &str, color: bool) -> String {
     } else {
         text.to_owned()
     }
-}
-
-fn status_text(s: &TenantSnapshot) -> String {
-    s.status
-        .as_ref()
-        .map_or_else(|| "-".to_owned(), |st| st.as_str().to_owned())
-}
-
-fn time_text(t: Option<&chrono::DateTime<chrono::Utc>>) -> String {
-    t.map_or_else(|| "-".to_owned(), format_timestamp)
-}
-
-/// One snapshot, one field per line.
-pub(crate) fn snapshot_details(s: &TenantSnapshot, color: bool) -> String {
-    let mut rows: Vec<(String, String)> = vec![
-        (
-            "ID".into(),
-            s.id.as_ref().map_or("-".into(), |i| i.to_string()),
-        ),
-        ("STATUS".into(), status_text(s)),
-        (
-            "MONGODB VERSION".into(),
-            s.mongodb_version.clone().unwrap_or_else(|| "-".into()),
-        ),
-        ("SCHEDULED".into(), time_text(s.scheduled_time.as_ref())),
-        ("STARTED".into(), time_text(s.start_time.as_ref())),
-        ("FINISHED".into(), time_text(s.finish_time.as_ref())),
-    ];
-    if let Some(exp) = &s.expiration {
-        rows.push(("EXPIRES".into(), format_timestamp(exp)));
-    }
-    for (k, v) in &s.extra {
-        let text = match v {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        rows.push((k.clone(), text));
-    }
-    let width = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut out = String::new();
-    for (k, v) in rows {
-        let value = if k == "STATUS" {
-            paint_status(&v, color)
-        } else {
-            v
-        };
-        let pad = width - k.chars().count();
-        out.push_str(&bold(&k, color));
-        out.push_str(&" ".repeat(pad + 2));
-        out.push_str(&value);
-        out.push('\n');
-    }
-    out
-}
-
-/// One restore job, one field per line (the link's signature hidden).
-pub(crate) fn restore_job_details(j: &RestoreJob, color: bool) -> String {
-    let text = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-    let mut rows: Vec<(String, String)> = vec![
-        ("ID".into(), text(j.id.as_ref().map(ToString::to_string))),
-        (
-            "STATUS".into(),
-            text(j.status.as_ref().map(ToString::to_string)),
-        ),
-        (
-            "DELIVERY".into(),
-            text(j.delivery_type.as_ref().map(ToString::to_string)),
-        ),
-        (
-            "SNAPSHOT".into(),
-            text(j.snapshot_id.as_ref().map(ToString::to_string)),
-        ),
-        ("SOURCE".into(), text(j.instance_name.clone())),
-        (
-            "TARGET".into(),
-            text(
-                j.target_deployment_item_name
-                    .as_ref()
-                    .map(ToString::to_string),
-            ),
-        ),
-        (
-            "TARGET PROJECT".into(),
-            text(j.target_project_id.as_ref().map(ToString::to_string)),
-        ),
-        (
-            "SCHEDULED".into(),
-            time_text(j.restore_scheduled_date.as_ref()),
-        ),
-        (
-            "FINISHED".into(),
-            time_text(j.restore_finished_date.as_ref()),
-        ),
-    ];
-    if let Some(url) = &j.snapshot_url {
-        rows.push(("LINK".into(), url.to_string()));
-    }
-    if let Some(exp) = &j.expiration_date {
-        rows.push(("EXPIRES".into(), format_timestamp(exp)));
-    }
-    let width = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut out = String::new();
-    for (k, v) in rows {
-        let value = if k == "STATUS" {
-            paint_status(&v, color)
-        } else {
-            v
-        };
-        out.push_str(&bold(&k, color));
-        out.push_str(&" ".repeat(width - k.chars().count() + 2));
-        out.push_str(&value);
-        out.push('\n');
-    }
-    out
-}
-
-/// Restore jobs as rows, with a header.
-pub(crate) fn restore_job_table(jobs: &[RestoreJob], color: bool) -> String {
-    let header = ["ID", "STATUS", "DELIVERY", "SNAPSHOT", "TARGET", "FINISHED"];
-    let rows: Vec<Vec<String>> = jobs
-        .iter()
-        .map(|j| {
-            let t = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-            vec![
-                t(j.id.as_ref().map(ToString::to_string)),
-                t(j.status.as_ref().map(ToString::to_string)),
-                t(j.delivery_type.as_ref().map(ToString::to_string)),
-                t(j.snapshot_id.as_ref().map(ToString::to_string)),
-                t(j.target_deployment_item_name
-                    .as_ref()
-                    .map(ToString::to_string)),
-                time_text(j.restore_finished_date.as_ref()),
-            ]
-        })
-        .collect();
-    table(&header, &rows, color)
-}
-
-/// Rows under a bold header, columns padded; the second column painted as a status.
-fn table(header: &[&str], rows: &[Vec<String>], color: bool) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let mut line = |cells: &[String], head: bool| {
-        let last = cells.len() - 1;
-        for (i, cell) in cells.iter().enumerate() {
-            let text = if head {
-                bold(cell, color)
-            } else if i == 1 {
-                paint_status(cell, color)
-            } else {
-                cell.clone()
-            };
-            out.push_str(&text);
-            if i != last {
-                out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
-            }
-        }
-        out.push('\n');
-    };
-    line(
-        &header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>(),
-        true,
-    );
-    for row in rows {
-        line(row, false);
-    }
-    out
-}
-
-/// Snapshots as rows, with a header.
-pub(crate) fn snapshot_table(snaps: &[TenantSnapshot], color: bool) -> String {
-    let header = [
-        "ID",
-        "STATUS",
-        "MONGODB",
-        "SCHEDULED",
-        "STARTED",
-        "FINISHED",
-    ];
-    let rows: Vec<[String; 6]> = snaps
-        .iter()
-        .map(|s| {
-            [
-                s.id.as_ref().map_or("-".into(), |i| i.to_string()),
-                status_text(s),
-                s.mongodb_version.clone().unwrap_or_else(|| "-".into()),
-                time_text(s.scheduled_time.as_ref()),
-                time_text(s.start_time.as_ref()),
-                time_text(s.finish_time.as_ref()),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    let line = |cells: &[String], out: &mut String, header: bool| {
-        let last = cells.len() - 1;
-        for (i, cell) in cells.iter().enumerate() {
-            let text = if header {
-                bold(cell, color)
-            } else if i == 1 {
-                paint_status(cell, color)
-            } else {
-                cell.clone()
-            };
-            out.push_str(&text);
-            if i != last {
-                out.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
-            }
-        }
-        out.push('\n');
-    };
-    line(&header.map(str::to_owned), &mut out, true);
-    for row in &rows {
-        line(row, &mut out, false);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -402,17 +178,25 @@ mod tests {
     }
 
     #[test]
-    fn table_and_details() {
-        let snap = atlas_model::parse_snapshot(SEED).unwrap();
-        let t = snapshot_table(std::slice::from_ref(&snap), false);
-        let lines: Vec<&str> = t.lines().collect();
-        assert_eq!(lines.len(), 2);
-        assert!(lines[0].starts_with("ID  "));
-        assert!(lines[1].starts_with("5cc310ace5dc7ce369814bc8  FAILED  4.2.7"));
-        assert_eq!(lines[0].find("STATUS"), lines[1].find("FAILED"));
-        let d = snapshot_details(&snap, false);
-        assert!(d.contains("STATUS           FAILED\n"), "{d}");
-        let colored = snapshot_details(&snap, true);
-        assert!(colored.contains("\x1b[31mFAILED\x1b[0m"));
+    fn statuses_of_every_kind_are_painted_by_phase() {
+        for (status, code) in [
+            ("COMPLETED", "32"),
+            ("completed", "32"),
+            ("FAILED", "31"),
+            ("failed", "31"),
+            ("PENDING", "33"),
+            ("queued", "33"),
+            ("inProgress", "33"),
+            ("RUNNING", "33"),
+        ] {
+            assert_eq!(
+                paint_status(status, true),
+                format!("\x1b[{code}m{status}\x1b[0m")
+            );
+            assert_eq!(paint_status(status, false), status);
+        }
+        assert_eq!(paint_status("deleting", true), "deleting");
+        assert_eq!(phase_of("inProgress"), SnapshotPhase::Running);
+        assert_eq!(phase_of("QUEUED"), SnapshotPhase::Queued);
     }
 }

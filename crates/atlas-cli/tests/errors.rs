@@ -18,7 +18,7 @@ fn ok_is_0() {
 #[test]
 fn not_found_is_3_with_a_hint() {
     let mock = TestMock::start();
-    // Without a kind both endpoints are asked, and both are named.
+    // Without a kind every kind's endpoint is asked, and each is named.
     mock.cmd()
         .args(["get", "--cluster-name", seed::CLUSTER_NAME])
         .args(["--snapshot-id", "0123456789abcdef01234567"])
@@ -35,8 +35,12 @@ fn not_found_is_3_with_a_hint() {
         .stderr(predicate::str::contains(
             "/flexClusters/M2AWS/backup/snapshots/",
         ))
+        .stderr(predicate::str::contains("; dedicated lookup"))
         .stderr(predicate::str::contains(
-            "hint: neither the M2/M5 (tenant) nor the flex",
+            "/api/atlas/v2/groups/5b69d0349b15c62cdfc38b78/clusters/M2AWS/backup/snapshots/0123456789abcdef01234567",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: none of the M2/M5 (tenant), flex and dedicated endpoints know it",
         ));
     mock.cmd()
         .args([

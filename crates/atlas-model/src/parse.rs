@@ -2,7 +2,7 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::{Paginated, RestoreJob, TenantSnapshot};
+use crate::{CloudBackupSnapshot, Paginated, RestoreJob, TenantSnapshot};
 
 /// What kind of problem a [`ModelError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +104,23 @@ pub fn parse_snapshot_page(
     body: impl AsRef<[u8]>,
 ) -> Result<Paginated<TenantSnapshot>, ModelError> {
     from_slice("snapshot page", body.as_ref())
+}
+
+/// Decodes one dedicated cluster's cloud backup snapshot from a body, as bytes or `&str`.
+///
+/// ```
+/// let err = atlas_model::parse_cloud_snapshot(r#"{"storageSizeBytes": -1}"#).unwrap_err();
+/// assert_eq!(err.kind(), atlas_model::ModelErrorKind::Data);
+/// ```
+pub fn parse_cloud_snapshot(body: impl AsRef<[u8]>) -> Result<CloudBackupSnapshot, ModelError> {
+    from_slice("cloud backup snapshot", body.as_ref())
+}
+
+/// Decodes one page of cloud backup snapshots from a list endpoint's body.
+pub fn parse_cloud_snapshot_page(
+    body: impl AsRef<[u8]>,
+) -> Result<Paginated<CloudBackupSnapshot>, ModelError> {
+    from_slice("cloud backup snapshot page", body.as_ref())
 }
 
 /// Decodes one restore (or download) job from a body.

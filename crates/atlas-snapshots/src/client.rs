@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use atlas_model::{ClusterName, Envelope, GroupId, ModelError, RestoreJob, TenantSnapshot};
+use atlas_model::{ClusterName, Envelope, GroupId, ModelError};
 use atlas_transport::{
     Executor, ProxyConfig, RetryPolicy, RootCertificates, StreamExecutor, StreamTimeouts, Timeouts,
 };
@@ -14,13 +14,13 @@ use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, Uri};
 use serde_json::value::RawValue;
 
-use crate::endpoint::{BaseUrl, BaseUrlProblem};
+use crate::endpoint::{BaseUrl, BaseUrlProblem, Query, Target};
 use crate::error::{excerpt, from_status};
 use crate::pacing::Pacer;
-use crate::page::{Page, Shape, parse_page};
+use crate::page::{Page, PageItem, Shape, parse_page};
 use crate::{
-    ApiResponse, ClusterKind, Error, FlexRestoreJobs, FlexSnapshots, ServedBy, Snapshots,
-    TenantSnapshots,
+    ApiResponse, ClusterKind, DedicatedSnapshots, Error, FlexRestoreJobs, FlexSnapshots, ServedBy,
+    Snapshots, TenantSnapshots,
 };
 
 /// The default base URL: Atlas itself.
@@ -33,8 +33,10 @@ const EXCERPT_CHARS: usize = 200;
 ///
 /// Cheap to clone (an [`Arc`] inside) and to share between tasks: every clone uses the same
 /// connection pool and digest session. Build one with [`AtlasClient::builder`], then go through
-/// [`tenant_snapshots`](Self::tenant_snapshots) (shared-tier M2/M5 clusters) or
-/// [`flex_snapshots`](Self::flex_snapshots) (flex clusters).
+/// [`snapshots`](Self::snapshots) (any cluster: the kind is found by asking),
+/// [`tenant_snapshots`](Self::tenant_snapshots) (shared-tier M2/M5 clusters),
+/// [`flex_snapshots`](Self::flex_snapshots) (flex clusters) or
+/// [`dedicated_snapshots`](Self::dedicated_snapshots) (dedicated clusters).
 ///
 /// `Debug` shows the base URL and the public key, never the private key.
 #[derive(Clone)]
@@ -86,9 +88,17 @@ impl AtlasClient {
         FlexSnapshots::new(self)
     }
 
-    /// Snapshots of a cluster of either kind: each request finds the kind itself (the tenant
-    /// endpoint first, then the flex one) unless told with `.kind(..)`, and the kind found is
-    /// remembered per cluster for the life of this client. See [`Snapshots`].
+    /// The cloud backup snapshots of dedicated (M10+) clusters
+    /// (`/api/atlas/v2/groups/{groupId}/clusters/{name}/backup/snapshots`): get, list, wait,
+    /// latest, and the dedicated-only take (an on-demand snapshot) and delete.
+    pub fn dedicated_snapshots(&self) -> DedicatedSnapshots<'_> {
+        DedicatedSnapshots::new(self)
+    }
+
+    /// Snapshots of a cluster of any kind: each request finds the kind itself (the tenant
+    /// endpoint first, then the flex one, then the dedicated one) unless told with `.kind(..)`,
+    /// and the kind found is remembered per cluster for the life of this client. Answers are
+    /// [`AnySnapshot`](crate::AnySnapshot)s. See [`Snapshots`].
     pub fn snapshots(&self) -> Snapshots<'_> {
         Snapshots::new(self)
     }
@@ -207,9 +217,9 @@ impl AtlasClient {
             return Err(from_status(status, &parts.headers, api));
         }
         let value = if envelope {
-            decode_envelope::<T>(&body, &parts.headers)?
+            decode_envelope::<T>(&body, &parts.headers, kind)?
         } else {
-            T::parse(&body, Shape::Plain).map_err(|e| unexpected(status, &body, e))?
+            T::parse(&body, Shape::Plain, kind).map_err(|e| unexpected(status, &body, e))?
         };
         let served_by = ServedBy {
             kind,
@@ -223,6 +233,20 @@ impl AtlasClient {
             parts.headers,
             served_by,
         ))
+    }
+
+    /// Sends `method` to `target` with a JSON `body` (`None`: no body), with the family's media
+    /// type as `Accept` and `Content-Type`, and decodes the answer.
+    pub(crate) async fn send_to<T: Body>(
+        &self,
+        method: Method,
+        target: &Target,
+        body: Option<Bytes>,
+    ) -> Result<ApiResponse<T>, Error> {
+        let uri = target.uri(self.base(), &Query::default())?;
+        let url = uri.to_string();
+        let response = self.send(method, uri, target.family.accept(), body).await?;
+        self.decode(&url, response, false, Some(target.family.kind()))
     }
 
     fn warn_deprecation(&self, url: &str, headers: &http::HeaderMap) {
@@ -254,34 +278,44 @@ impl AtlasClient {
     }
 }
 
-/// A body an endpoint returns: one snapshot or one page.
+/// A body an endpoint returns: one snapshot or restore job, one page, or nothing.
 pub(crate) trait Body: Sized {
     /// How a flat envelope (`{"status": 200, ...fields...}`, without `content`) is read, if
     /// this body can come in one.
     const FLAT_ENVELOPE: Option<Shape>;
-    /// Decodes the body (the envelope's `content` for `envelope=true`).
-    fn parse(body: &[u8], shape: Shape) -> Result<Self, Option<ModelError>>;
+    /// Decodes the body (the envelope's `content` for `envelope=true`) that the endpoints of
+    /// `kind` sent.
+    fn parse(
+        body: &[u8],
+        shape: Shape,
+        kind: Option<ClusterKind>,
+    ) -> Result<Self, Option<ModelError>>;
 }
 
-impl Body for TenantSnapshot {
+impl<T: PageItem> Body for T {
     const FLAT_ENVELOPE: Option<Shape> = None;
-    fn parse(body: &[u8], _: Shape) -> Result<Self, Option<ModelError>> {
-        atlas_model::parse_snapshot(body).map_err(Some)
+    fn parse(body: &[u8], _: Shape, kind: Option<ClusterKind>) -> Result<Self, Option<ModelError>> {
+        T::decode(body, kind).map_err(Some)
     }
 }
 
-impl Body for RestoreJob {
-    const FLAT_ENVELOPE: Option<Shape> = None;
-    fn parse(body: &[u8], _: Shape) -> Result<Self, Option<ModelError>> {
-        atlas_model::parse_restore_job(body).map_err(Some)
-    }
-}
-
-impl<T: crate::page::Item> Body for Page<T> {
+impl<T: PageItem> Body for Page<T> {
     /// List endpoints of the v1.0 API may put the page's fields next to `status`.
     const FLAT_ENVELOPE: Option<Shape> = Some(Shape::FlatEnvelope);
-    fn parse(body: &[u8], shape: Shape) -> Result<Self, Option<ModelError>> {
-        parse_page(body, shape)
+    fn parse(
+        body: &[u8],
+        shape: Shape,
+        kind: Option<ClusterKind>,
+    ) -> Result<Self, Option<ModelError>> {
+        parse_page(body, shape, kind)
+    }
+}
+
+/// No content (`204` to a `DELETE`): whatever body came is ignored.
+impl Body for () {
+    const FLAT_ENVELOPE: Option<Shape> = None;
+    fn parse(_: &[u8], _: Shape, _: Option<ClusterKind>) -> Result<Self, Option<ModelError>> {
+        Ok(())
     }
 }
 
@@ -303,7 +337,11 @@ struct WireEnvelope<'a> {
 
 /// Unwraps `{"status": N, "content": ...}`; a body that allows it may instead put its fields
 /// next to `status` (`{"status": 200, "results": [...], ...}`).
-fn decode_envelope<T: Body>(body: &[u8], headers: &http::HeaderMap) -> Result<T, Error> {
+fn decode_envelope<T: Body>(
+    body: &[u8],
+    headers: &http::HeaderMap,
+    kind: Option<ClusterKind>,
+) -> Result<T, Error> {
     let Ok(envelope) = serde_json::from_slice::<WireEnvelope<'_>>(body) else {
         return Err(unexpected(
             StatusCode::OK,
@@ -327,7 +365,7 @@ fn decode_envelope<T: Body>(body: &[u8], headers: &http::HeaderMap) -> Result<T,
         Some(_) => Shape::Plain,
         None => T::FLAT_ENVELOPE.unwrap_or(Shape::Plain),
     };
-    T::parse(content, shape).map_err(|e| unexpected(inner_status, body, e))
+    T::parse(content, shape, kind).map_err(|e| unexpected(inner_status, body, e))
 }
 
 /// Configuration for an [`AtlasClient`]; see [`AtlasClient::builder`].

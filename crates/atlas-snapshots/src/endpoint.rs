@@ -54,6 +54,9 @@ const V2_PREFIX: &str = "/api/atlas/v2";
 const TENANT_V2_ACCEPT: &str = "application/vnd.atlas.2023-01-01+json";
 /// The `Accept` media type of the flex snapshot endpoints.
 pub const FLEX_ACCEPT: &str = "application/vnd.atlas.2024-11-13+json";
+/// The `Accept` (and, on `POST`, `Content-Type`) media type of the dedicated clusters' cloud
+/// backup snapshot endpoints.
+pub const DEDICATED_ACCEPT: &str = "application/vnd.atlas.2023-01-01+json";
 
 /// Characters left as they are in a path segment: the RFC 3986 unreserved set.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -64,14 +67,15 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 /// The kind of cluster, which decides the family of endpoints a snapshot is found under.
 ///
-/// | Kind | Endpoints |
-/// |---|---|
-/// | [`ClusterKind::Tenant`] | `.../clusters/{name}/backup/tenant/snapshots` (M2/M5, sunset in January 2026) |
-/// | [`ClusterKind::Flex`] | `.../flexClusters/{name}/backup/snapshots` |
+/// | Kind | Endpoints | Snapshot type |
+/// |---|---|---|
+/// | [`ClusterKind::Tenant`] | `.../clusters/{name}/backup/tenant/snapshots` (M2/M5, sunset in January 2026) | [`TenantSnapshot`](crate::TenantSnapshot) |
+/// | [`ClusterKind::Flex`] | `.../flexClusters/{name}/backup/snapshots` | [`FlexSnapshot`](crate::FlexSnapshot) |
+/// | [`ClusterKind::Dedicated`] | `.../clusters/{name}/backup/snapshots` (M10+, cloud backups) | [`CloudBackupSnapshot`](crate::CloudBackupSnapshot) |
 ///
-/// [`AtlasClient::snapshots`](crate::AtlasClient::snapshots) finds the kind itself (tenant
-/// first, then flex) and remembers it per cluster; `.kind(..)` on its requests forces one.
-/// More kinds (dedicated clusters) come later, hence `#[non_exhaustive]`.
+/// [`AtlasClient::snapshots`](crate::AtlasClient::snapshots) finds the kind itself (tenant,
+/// then flex, then dedicated: [`LOOKUP_ORDER`](Self::LOOKUP_ORDER)) and remembers it per
+/// cluster; `.kind(..)` on its requests forces one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ClusterKind {
@@ -79,17 +83,24 @@ pub enum ClusterKind {
     Tenant,
     /// A flex cluster.
     Flex,
+    /// A dedicated (M10 and up) cluster, on the cloud backup endpoints.
+    Dedicated,
 }
 
 impl ClusterKind {
     /// The kinds in the order a lookup tries them.
-    pub const LOOKUP_ORDER: [ClusterKind; 2] = [ClusterKind::Tenant, ClusterKind::Flex];
+    pub const LOOKUP_ORDER: [ClusterKind; 3] = [
+        ClusterKind::Tenant,
+        ClusterKind::Flex,
+        ClusterKind::Dedicated,
+    ];
 
-    /// `tenant` or `flex`.
+    /// `tenant`, `flex` or `dedicated`.
     pub fn as_str(self) -> &'static str {
         match self {
             ClusterKind::Tenant => "tenant",
             ClusterKind::Flex => "flex",
+            ClusterKind::Dedicated => "dedicated",
         }
     }
 }
@@ -105,6 +116,7 @@ impl fmt::Display for ClusterKind {
 pub(crate) enum Family {
     Tenant(ApiVersion),
     Flex,
+    Dedicated,
 }
 
 impl Family {
@@ -112,6 +124,7 @@ impl Family {
         match self {
             Family::Tenant(_) => ClusterKind::Tenant,
             Family::Flex => ClusterKind::Flex,
+            Family::Dedicated => ClusterKind::Dedicated,
         }
     }
 
@@ -119,13 +132,14 @@ impl Family {
         match self {
             Family::Tenant(v) => v.tenant_accept(),
             Family::Flex => FLEX_ACCEPT,
+            Family::Dedicated => DEDICATED_ACCEPT,
         }
     }
 
     fn prefix(self) -> &'static str {
         match self {
             Family::Tenant(v) => v.path_prefix(),
-            Family::Flex => V2_PREFIX,
+            Family::Flex | Family::Dedicated => V2_PREFIX,
         }
     }
 }
@@ -340,7 +354,7 @@ pub(crate) fn redact_userinfo(url: &str) -> String {
 /// What below `/backup` a request is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Resource {
-    /// `snapshots[/{id}]` (`None`: the list).
+    /// `snapshots[/{id}]` (`None`: the list, or the `POST` that takes one).
     Snapshot(Option<SnapshotId>),
     /// `restoreJobs[/{id}]` (flex only).
     RestoreJob(Option<RestoreJobId>),
@@ -373,6 +387,11 @@ impl Target {
             }
             Family::Flex => {
                 path.push_str("/flexClusters/");
+                path.push_str(&seg(self.cluster.as_str()));
+                path.push_str("/backup/");
+            }
+            Family::Dedicated => {
+                path.push_str("/clusters/");
                 path.push_str(&seg(self.cluster.as_str()));
                 path.push_str("/backup/");
             }
@@ -457,6 +476,25 @@ mod tests {
             q.render(),
             "?pretty=true&envelope=true&itemsPerPage=2&pageNum=3&includeCount=false"
         );
+    }
+
+    #[test]
+    fn dedicated_paths_and_media_type() {
+        let t = target(Family::Dedicated, true);
+        assert_eq!(
+            t.path(),
+            "/api/atlas/v2/groups/5b69d0349b15c62cdfc38b78/clusters/M2AWS/backup/snapshots/5cc310ace5dc7ce369814bc8"
+        );
+        assert_eq!(
+            target(Family::Dedicated, false).path(),
+            "/api/atlas/v2/groups/5b69d0349b15c62cdfc38b78/clusters/M2AWS/backup/snapshots"
+        );
+        assert_eq!(
+            Family::Dedicated.accept(),
+            "application/vnd.atlas.2023-01-01+json"
+        );
+        assert_eq!(Family::Dedicated.kind(), ClusterKind::Dedicated);
+        assert_eq!(ClusterKind::Dedicated.to_string(), "dedicated");
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl fmt::Display for NotFoundResource {
 /// | Variant | When |
 /// |---|---|
 /// | [`NotFound`](Error::NotFound) | `404`: wrong project, cluster or snapshot id (see `resource`) |
-/// | [`Unauthorized`](Error::Unauthorized) | `401`: the API keys were rejected |
+/// | [`Unauthorized`](Error::Unauthorized) | `401`: the API keys were rejected, or lack the role (`USER_UNAUTHORIZED`) |
 /// | [`Forbidden`](Error::Forbidden) | `403`: the key lacks a role, or the caller's IP is not on the key's access list |
 /// | [`RateLimited`](Error::RateLimited) | `429` after the transport's retries |
 /// | [`Gone`](Error::Gone) | `410` (`VERSION_GONE`): the tenant endpoints were sunset in January 2026 |
@@ -101,8 +101,10 @@ pub enum Error {
         /// Atlas's error body.
         api: Box<ApiError>,
     },
-    /// `401 Unauthorized`: the public/private key pair was rejected.
-    #[error("unauthorized, the API key was rejected: {api}")]
+    /// `401 Unauthorized`: the public/private key pair was rejected, or (`errorCode`
+    /// `USER_UNAUTHORIZED`, with no digest challenge) the key was accepted but lacks the role the
+    /// request needs ([`Error::lacks_role`]).
+    #[error("{}: {api}", if api.has_code(USER_UNAUTHORIZED) { "unauthorized, the API key lacks the role for this request" } else { "unauthorized, the API key was rejected" })]
     Unauthorized {
         /// Atlas's error body.
         api: Box<ApiError>,
@@ -216,7 +218,7 @@ pub enum Error {
     /// missed on every kind's endpoint: each lookup, its URL and its answer, in order.
     #[error("not found under any cluster kind: {}", DisplayLookups(lookups))]
     NotFoundOnAnyEndpoint {
-        /// The lookups, in the order they were made (tenant, then flex).
+        /// The lookups, in the order they were made (tenant, then flex, then dedicated).
         lookups: Vec<MissedLookup>,
     },
     /// [`latest`](crate::Snapshots::latest) found no `COMPLETED` snapshot.
@@ -358,6 +360,17 @@ impl Error {
         }
     }
 
+    /// Whether Atlas accepted the credentials but the key lacks the role the request needs:
+    /// `401 USER_UNAUTHORIZED` (Atlas's answer, observed) or a `403` that is not about the IP
+    /// access list.
+    pub fn lacks_role(&self) -> bool {
+        match self {
+            Error::Unauthorized { api } => api.has_code(USER_UNAUTHORIZED),
+            Error::Forbidden { ip_access_list, .. } => !ip_access_list,
+            _ => false,
+        }
+    }
+
     /// The HTTP status behind the error (the enveloped one for `envelope=true`), if any; for
     /// [`Error::NotFoundOnAnyEndpoint`], the last lookup's.
     pub fn status(&self) -> Option<StatusCode> {
@@ -393,15 +406,18 @@ impl Error {
                     "check the project (group) id: it is the 24-hex-digit id in the Atlas UI's project settings, and the API key must belong to that project"
                 }
                 NotFoundResource::Cluster => {
-                    "check the cluster name (case matters); a flex cluster is reached with flex_snapshots(), a shared M2/M5 one with tenant_snapshots()"
+                    "check the cluster name (case matters); snapshots() finds the kind itself, else a flex cluster is reached with flex_snapshots(), a dedicated one with dedicated_snapshots(), a shared M2/M5 one with tenant_snapshots()"
                 }
                 NotFoundResource::Snapshot => {
                     "check the snapshot id; list the cluster's snapshots to see which ids exist"
                 }
                 NotFoundResource::Unknown => {
-                    "check the project id, the cluster name and the snapshot id, and whether the cluster is shared-tier or flex"
+                    "check the project id, the cluster name and the snapshot id, and the kind of the cluster (shared-tier, flex or dedicated)"
                 }
             },
+            Error::Unauthorized { api } if api.has_code(USER_UNAUTHORIZED) => {
+                "give the API key the role the request needs in this project: Project Read Only to read, Project Backup Creator (or Manager) to take on-demand snapshots, Project Backup Manager to delete them"
+            }
             Error::Unauthorized { .. } => {
                 "check the API public and private keys (HTTP digest: public key as user name, private key as password) and that the key is enabled"
             }
@@ -418,7 +434,7 @@ impl Error {
                 "slow down: wait for the Retry-After delay, then try again; Atlas limits requests per API key and endpoint"
             }
             Error::NotFoundOnAnyEndpoint { .. } => {
-                "check the project id, the cluster name and the snapshot id: neither the tenant nor the flex endpoints know them"
+                "check the project id, the cluster name and the snapshot id: none of the tenant, flex and dedicated endpoints know them"
             }
             Error::NoCompletedSnapshot { .. } => {
                 "the cluster has no finished snapshot yet: list its snapshots, or wait for the next scheduled one"
@@ -431,10 +447,10 @@ impl Error {
                 "M2/M5 tenant snapshot endpoints were retired in January 2026; migrated clusters are flex clusters: use flex_snapshots()"
             }
             Error::InvalidRequest { api } if api.has_code(FLEX_IN_CLUSTER_API) => {
-                "this is a flex cluster, which the cluster (tenant) endpoints refuse: use flex_snapshots()"
+                "this is a flex cluster, which the cluster endpoints (tenant and dedicated) refuse: use flex_snapshots() (flex clusters have no on-demand snapshots)"
             }
             Error::InvalidRequest { api } if api.has_code(NON_FLEX_IN_FLEX_API) => {
-                "this is not a flex cluster: use tenant_snapshots() for a shared-tier M2/M5 cluster (dedicated clusters are not supported yet)"
+                "this is not a flex cluster: use dedicated_snapshots() for a dedicated cluster, tenant_snapshots() for a shared-tier M2/M5 one, or snapshots() to find the kind"
             }
             Error::InvalidRequest { .. } => {
                 "fix the request: the error's badRequestDetail lists the rejected fields"
@@ -473,7 +489,7 @@ impl Error {
                 last: Some(last), ..
             } => match last.status_text() {
                 Some(_) if last.status_is_unknown() => {
-                    "the last status is not one this client knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED): look at it with get() or in Atlas; waiting longer may not help"
+                    "the last status is not one this client knows (PENDING, QUEUED, RUNNING, COMPLETED, FAILED; queued, inProgress, completed, failed on dedicated clusters): look at it with get() or in Atlas; waiting longer may not help"
                 }
                 Some(_) => {
                     "it is still in progress: wait longer (a larger timeout) or check it later"
@@ -595,6 +611,9 @@ pub(crate) fn from_status(status: StatusCode, headers: &HeaderMap, api: ApiError
         _ => Error::Api { status, api },
     }
 }
+
+/// `401` without a challenge: the key was accepted but lacks the role (observed on Atlas).
+pub(crate) const USER_UNAUTHORIZED: &str = "USER_UNAUTHORIZED";
 
 /// `400` for a flex cluster on a cluster (tenant) path.
 pub(crate) const FLEX_IN_CLUSTER_API: &str = "CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API";

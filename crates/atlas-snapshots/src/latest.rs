@@ -1,39 +1,39 @@
-//! [`LatestSnapshot`]: the newest `COMPLETED` snapshot of a cluster.
+//! [`LatestSnapshot`]: the newest completed snapshot of a cluster.
 
-use std::cmp::Ordering;
-
-use atlas_model::{SnapshotStatus, TenantSnapshot};
+use atlas_model::TenantSnapshot;
 
 use crate::list::ListSnapshots;
-use crate::{AnyKind, ClusterKind, Error, Raw, ServedBy};
+use crate::{AnyKind, ClusterKind, Error, Raw, ServedBy, SnapshotEndpoints, SnapshotItem};
 
-/// A request for the newest `COMPLETED` snapshot of a cluster, from `latest(..)` of
-/// [`Snapshots`](crate::Snapshots), [`TenantSnapshots`](crate::TenantSnapshots) or
-/// [`FlexSnapshots`](crate::FlexSnapshots).
+/// A request for the newest completed snapshot of a cluster, from `latest(..)` of
+/// [`Snapshots`](crate::Snapshots), [`TenantSnapshots`](crate::TenantSnapshots),
+/// [`FlexSnapshots`](crate::FlexSnapshots) or [`DedicatedSnapshots`](crate::DedicatedSnapshots).
 ///
 /// Atlas does not document the order of its lists (they come oldest first), so every page is
-/// walked and the snapshots compared by `scheduledTime` (then `finishTime`, then id); one
-/// without a `scheduledTime` counts as older than any with one. Entries that do not decode are
-/// left out (and reported to [`on_warning`](ListSnapshots::on_warning) of the list, as usual).
+/// walked and the snapshots compared: tenant and flex snapshots by `scheduledTime` (then
+/// `finishTime`, then id), dedicated ones by `createdAt` (then id); one without the time
+/// counts as older than any with one. "Completed" is the [phase](crate::SnapshotPhase):
+/// `COMPLETED`, or `completed` on a dedicated cluster. Entries that do not decode are left out
+/// (and reported to [`on_warning`](crate::List::on_warning) of the list, as usual).
 #[must_use = "a request does nothing until it is sent"]
 #[derive(Debug)]
-pub struct LatestSnapshot<'a, K> {
+pub struct LatestSnapshot<'a, K: SnapshotEndpoints> {
     list: ListSnapshots<'a, K>,
 }
 
 /// The answer of [`LatestSnapshot::send`].
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct Latest {
+pub struct Latest<T = TenantSnapshot> {
     /// The snapshot, typed and as Atlas sent it.
-    pub snapshot: Raw<TenantSnapshot>,
+    pub snapshot: Raw<T>,
     /// The endpoint that served the first page (so the kind of the cluster).
     pub served_by: Option<ServedBy>,
     /// How many snapshots were listed in all (decoded ones).
     pub listed: u64,
 }
 
-impl<'a, K> LatestSnapshot<'a, K> {
+impl<'a, K: SnapshotEndpoints> LatestSnapshot<'a, K> {
     pub(crate) fn new(list: ListSnapshots<'a, K>) -> Self {
         LatestSnapshot { list }
     }
@@ -44,24 +44,24 @@ impl<'a, K> LatestSnapshot<'a, K> {
         self
     }
 
-    /// Walks every page and picks the newest `COMPLETED` snapshot.
+    /// Walks every page and picks the newest completed snapshot.
     ///
     /// # Errors
     ///
     /// [`Error::NoCompletedSnapshot`] when there is none; any error of the walk.
-    pub async fn send(self) -> Result<Latest, Error> {
+    pub async fn send(self) -> Result<Latest<K::Snapshot>, Error> {
         let mut pager = self.list.pager();
-        let mut best: Option<Raw<TenantSnapshot>> = None;
+        let mut best: Option<Raw<K::Snapshot>> = None;
         let mut listed = 0u64;
         while let Some(page) = pager.next_page().await {
             for item in page?.items {
                 listed += 1;
-                if item.value().status != Some(SnapshotStatus::Completed) {
+                if !item.value().is_completed() {
                     continue;
                 }
-                let newer = best
-                    .as_ref()
-                    .is_none_or(|b| newest_first(item.value(), b.value()) == Ordering::Less);
+                let newer = best.as_ref().is_none_or(|b| {
+                    item.value().newest_first(b.value()) == std::cmp::Ordering::Less
+                });
                 if newer {
                     best = Some(item);
                 }
@@ -84,13 +84,4 @@ impl LatestSnapshot<'_, AnyKind> {
         self.list = self.list.kind(kind);
         self
     }
-}
-
-/// Orders the newer snapshot first: by `scheduledTime`, then `finishTime`, then id, a missing
-/// time counting as older than any.
-pub(crate) fn newest_first(a: &TenantSnapshot, b: &TenantSnapshot) -> Ordering {
-    b.scheduled_time
-        .cmp(&a.scheduled_time)
-        .then(b.finish_time.cmp(&a.finish_time))
-        .then(b.id.cmp(&a.id))
 }

@@ -1,5 +1,6 @@
-//! Get, list and wait for MongoDB Atlas backup snapshots of shared-tier (M2/M5, "tenant") and
-//! flex clusters, with typed results and typed errors.
+//! Get, list and wait for MongoDB Atlas backup snapshots of shared-tier (M2/M5, "tenant"), flex
+//! and dedicated clusters, take and delete a dedicated cluster's snapshots, with typed results
+//! and typed errors.
 //!
 //! # Quick start
 //!
@@ -71,6 +72,15 @@
 //! | M2/M5, legacy API | `tenant_snapshots()` (default [`ApiVersion::V1`]) | `/api/atlas/v1.0/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{id}]` | `application/json` |
 //! | M2/M5, versioned API | `tenant_snapshots()...api_version(ApiVersion::V2)` | `/api/atlas/v2/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{id}]` | `application/vnd.atlas.2023-01-01+json` |
 //! | Flex | `flex_snapshots()` | `/api/atlas/v2/groups/{g}/flexClusters/{c}/backup/snapshots[/{id}]` | `application/vnd.atlas.2024-11-13+json` |
+//! | Dedicated (M10+) | `dedicated_snapshots()` | `/api/atlas/v2/groups/{g}/clusters/{c}/backup/snapshots[/{id}]` | `application/vnd.atlas.2023-01-01+json` |
+//! | Any of these | `snapshots()`: finds the kind (tenant, flex, dedicated), remembers it | one of the above | one of the above |
+//!
+//! Each returns its kind's snapshot type: [`TenantSnapshot`] (tenant and flex),
+//! [`CloudBackupSnapshot`] (dedicated: its own shape, with `createdAt`, `storageSizeBytes`,
+//! `frequencyType`, a status in lower camel case), or [`AnySnapshot`] from `snapshots()`, whose
+//! variant says which kind answered. What every kind shares is read the same way:
+//! [`SnapshotPhase`] (queued, running, completed, failed, other) from any status, the wire value
+//! from `as_str()`.
 //!
 //! **The January 2026 sunset.** Atlas deprecated the shared-tier (M2/M5) snapshot endpoints and
 //! sunset them on 2026-01-22, when M2 and M5 clusters became flex clusters. A project that still
@@ -81,6 +91,15 @@
 //! so migrating is a change of one method call. When Atlas sends `Deprecation` or `Sunset`
 //! headers they appear in [`ApiResponse::deprecation`] and [`ApiResponse::sunset`] and are logged
 //! once per client with `tracing::warn!`.
+//!
+//! # Dedicated clusters: taking and deleting snapshots
+//!
+//! Only dedicated clusters take snapshots on request:
+//! [`DedicatedSnapshots::take`] (`POST`, with a description and a retention in days) answers the
+//! new snapshot, usually `queued`; [`wait`](DedicatedSnapshots::wait) for it with its id (it goes
+//! `queued`, `inProgress`, `completed`). [`DedicatedSnapshots::delete`] removes one (`DELETE`,
+//! `204`). A flex cluster on these endpoints is [`Error::InvalidRequest`] with
+//! `CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API`: flex clusters have no on-demand snapshots.
 //!
 //! # Listing
 //!
@@ -144,8 +163,10 @@
 //!
 //! # Waiting for a snapshot
 //!
-//! [`TenantSnapshots::wait`] and [`FlexSnapshots::wait`] poll until the status is `COMPLETED` or
-//! `FAILED` and return that snapshot. The poll [`interval`](WaitSnapshot::interval) defaults to
+//! [`TenantSnapshots::wait`], [`FlexSnapshots::wait`], [`DedicatedSnapshots::wait`] and
+//! [`Snapshots::wait`] poll until the status's [`SnapshotPhase`] is completed or failed
+//! (`COMPLETED`/`FAILED`, or `completed`/`failed` on a dedicated cluster) and return that
+//! snapshot. The poll [`interval`](WaitSnapshot::interval) defaults to
 //! 10 s (at least [`MIN_INTERVAL`], 1 s), the [`timeout`](WaitSnapshot::timeout) to 30 min.
 //!
 //! - The timeout bounds the whole wait: each poll and each pause is cut to the time left.
@@ -209,9 +230,11 @@
 
 mod backoff;
 mod client;
+mod dedicated;
 mod download;
 mod endpoint;
 mod error;
+mod kinds;
 mod latest;
 mod list;
 mod lookup;
@@ -224,10 +247,12 @@ mod snapshots;
 mod wait;
 
 pub use atlas_model::{
-    ApiError, BadRequestDetail, ClusterName, CreateRestoreJob, DeliveryType, DeploymentName,
-    FieldViolation, FlexSnapshot, GroupId, IdError, IdKind, IdProblem, Link, ModelError,
-    ModelErrorKind, RateLimitParameters, RestoreJob, RestoreJobId, RestoreStatus, SnapshotId,
-    SnapshotStatus, SnapshotUrl, TenantSnapshot,
+    AnySnapshot, AnySnapshotStatus, ApiError, BadRequestDetail, CloudBackupSnapshot, CloudProvider,
+    CloudSnapshotStatus, ClusterName, CreateOnDemandSnapshot, CreateRestoreJob, DeliveryType,
+    DeploymentName, FieldViolation, FlexSnapshot, FrequencyType, GroupId, IdError, IdKind,
+    IdProblem, Link, ModelError, ModelErrorKind, RateLimitParameters, RestoreJob, RestoreJobId,
+    RestoreStatus, SnapshotId, SnapshotMember, SnapshotPhase, SnapshotStatus, SnapshotTopology,
+    SnapshotType, SnapshotUrl, TenantSnapshot,
 };
 pub use atlas_transport::{
     BodyStream, Error as TransportError, Executor, ProxyConfig, RetryPolicy, RootCertificates,
@@ -237,27 +262,29 @@ pub use atlas_transport::{
 /// [`Executor`]'s requests and responses).
 pub use bytes;
 pub use client::{AtlasClient, AtlasClientBuilder, DEFAULT_BASE_URL};
+pub use dedicated::{DedicatedSnapshots, DeleteSnapshot, TakeSnapshot};
 pub use download::{
     ArchiveDownload, CreateDownloadJob, DEFAULT_DOWNLOAD_RETRIES, DownloadProblem,
     DownloadProgress, DownloadSummary, Overwrite,
 };
-pub use endpoint::{ApiVersion, BaseUrlProblem, ClusterKind, FLEX_ACCEPT};
+pub use endpoint::{ApiVersion, BaseUrlProblem, ClusterKind, DEDICATED_ACCEPT, FLEX_ACCEPT};
 pub use error::{Error, NotFoundResource};
 /// The `http` crate, whose types appear in this API ([`http::StatusCode`], [`http::HeaderMap`],
 /// an [`Executor`]'s `Request` and `Response`).
 pub use http;
+pub use kinds::{AnyKind, Dedicated, Flex, SnapshotEndpoints, SnapshotItem, Tenant};
 pub use latest::{Latest, LatestSnapshot};
 pub use list::{
     DEFAULT_ITEMS_PER_PAGE, DEFAULT_MAX_PAGES, List, ListRestoreJobs, ListSnapshots, ListWarning,
 };
 pub use lookup::MissedLookup;
-pub use page::{Page, PageItem, RejectedEntry, RestoreJobPage, SnapshotPage};
+pub use page::{
+    AnySnapshotPage, CloudSnapshotPage, Page, PageItem, RejectedEntry, RestoreJobPage, SnapshotPage,
+};
 pub use raw::Raw;
 pub use response::{ApiResponse, Missed, RateLimit, ServedBy};
 pub use restores::{FlexRestoreJobs, GetRestoreJob, StartRestoreJob};
-pub use snapshots::{
-    AnyKind, Flex, FlexSnapshots, GetSnapshot, Snapshots, Tenant, TenantSnapshots,
-};
+pub use snapshots::{FlexSnapshots, GetSnapshot, Snapshots, TenantSnapshots};
 pub use wait::{
     DEFAULT_INTERVAL, DEFAULT_MAX_BACKOFF, DEFAULT_TIMEOUT, LastSeen, MIN_INTERVAL, PollOutcome,
     WaitEvent, WaitPoll, WaitRestoreJob, WaitSnapshot, Watched,

@@ -6,14 +6,17 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use atlas_model::{RestoreJob, TenantSnapshot};
+use atlas_model::RestoreJob;
 use futures_core::Stream;
 use http::Uri;
 
 use crate::endpoint::{Family, Query, Target, redact_userinfo};
 use crate::lookup::Lookup;
 use crate::page::{Page, PageItem, RejectedEntry};
-use crate::{AnyKind, ApiResponse, ApiVersion, AtlasClient, ClusterKind, Error, Flex, Tenant};
+use crate::{
+    AnyKind, ApiResponse, ApiVersion, AtlasClient, ClusterKind, Error, Flex, SnapshotEndpoints,
+    Tenant,
+};
 
 /// The page size [`ListSnapshots::stream`] and [`ListSnapshots::pages`] ask for when none is
 /// set (Atlas's default).
@@ -68,8 +71,11 @@ impl fmt::Display for ListWarning {
 
 type WarningSink = Arc<dyn Fn(&ListWarning) + Send + Sync>;
 
-/// A request for a list of snapshots.
-pub type ListSnapshots<'a, K> = List<'a, K, TenantSnapshot>;
+/// A request for a list of snapshots of the endpoints `K` ([`SnapshotEndpoints`]): of
+/// [`TenantSnapshot`](crate::TenantSnapshot)s for [`Tenant`] and [`Flex`],
+/// [`CloudBackupSnapshot`](crate::CloudBackupSnapshot)s for [`Dedicated`](crate::Dedicated),
+/// [`AnySnapshot`](crate::AnySnapshot)s for [`AnyKind`].
+pub type ListSnapshots<'a, K> = List<'a, K, <K as SnapshotEndpoints>::Snapshot>;
 
 /// A request for a list of a flex cluster's restore jobs (Atlas sends them newest first).
 pub type ListRestoreJobs<'a> = List<'a, Flex, RestoreJob>;
@@ -339,10 +345,7 @@ impl<T> List<'_, AnyKind, T> {
 
     /// Lists only the endpoints of `kind`: no lookup, no fallback.
     pub fn kind(mut self, kind: ClusterKind) -> Self {
-        let version = match self.lookup {
-            Lookup::Detect(v) | Lookup::Fixed(Family::Tenant(v)) => v,
-            Lookup::Fixed(Family::Flex) => ApiVersion::V1,
-        };
+        let version = self.lookup.tenant_version();
         self.lookup = Lookup::forced(kind, version);
         self.target.family = crate::lookup::family(kind, version);
         self

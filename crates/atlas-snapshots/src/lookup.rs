@@ -19,6 +19,14 @@ pub(crate) enum Lookup {
 }
 
 impl Lookup {
+    /// The API version tenant requests use under this lookup (the default when none applies).
+    pub(crate) fn tenant_version(self) -> ApiVersion {
+        match self {
+            Lookup::Detect(v) | Lookup::Fixed(Family::Tenant(v)) => v,
+            Lookup::Fixed(_) => ApiVersion::V1,
+        }
+    }
+
     /// The lookup for a forced kind.
     pub(crate) fn forced(kind: ClusterKind, version: ApiVersion) -> Lookup {
         Lookup::Fixed(family(kind, version))
@@ -30,6 +38,7 @@ pub(crate) fn family(kind: ClusterKind, version: ApiVersion) -> Family {
     match kind {
         ClusterKind::Tenant => Family::Tenant(version),
         ClusterKind::Flex => Family::Flex,
+        ClusterKind::Dedicated => Family::Dedicated,
     }
 }
 
@@ -56,29 +65,52 @@ impl MissedLookup {
     }
 }
 
+/// The prefix of Atlas's codes for a cluster asked on the API of another kind
+/// (`CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API`, `CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API`, and any
+/// other such answer, e.g. for an M2/M5 cluster on the cloud backup endpoints).
+const WRONG_API_PREFIX: &str = "CANNOT_USE_";
+
+/// Whether `e` is a `400` saying the cluster belongs to another kind's API.
+fn says_wrong_api(e: &Error) -> bool {
+    matches!(e, Error::InvalidRequest { .. })
+        && e.api_error()
+            .and_then(|a: &ApiError| a.error_code.as_deref())
+            .is_some_and(|c| c.starts_with(WRONG_API_PREFIX))
+}
+
 /// Whether `e`, from the endpoints of `kind`, means "not a cluster of this kind (or not
 /// here)", so that the next kind is worth asking.
 ///
 /// - tenant: `404`, `410 VERSION_GONE` (the sunset), `400 CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API`;
-/// - flex: `404`, `400 CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API` (a dedicated cluster).
+/// - flex: `404`, `400 CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API` (a dedicated cluster);
+/// - dedicated: `404`, `400 CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API` (a flex cluster);
+/// - any kind: a `400` with another `CANNOT_USE_...` code (the same answer for another pair
+///   of kinds, e.g. an M2/M5 cluster on the cloud backup endpoints).
 pub(crate) fn is_miss(kind: ClusterKind, e: &Error) -> bool {
     let code = |c: &str| e.api_error().is_some_and(|a: &ApiError| a.has_code(c));
-    match kind {
-        ClusterKind::Tenant => {
-            matches!(e, Error::NotFound { .. } | Error::Gone { .. }) || code(FLEX_IN_CLUSTER_API)
+    says_wrong_api(e)
+        || match kind {
+            ClusterKind::Tenant => {
+                matches!(e, Error::NotFound { .. } | Error::Gone { .. })
+                    || code(FLEX_IN_CLUSTER_API)
+            }
+            ClusterKind::Flex => matches!(e, Error::NotFound { .. }) || code(NON_FLEX_IN_FLEX_API),
+            ClusterKind::Dedicated => {
+                matches!(e, Error::NotFound { .. }) || code(FLEX_IN_CLUSTER_API)
+            }
         }
-        ClusterKind::Flex => matches!(e, Error::NotFound { .. }) || code(NON_FLEX_IN_FLEX_API),
-    }
 }
 
 /// Whether `e` says the cluster is not of `kind` at all (not merely that something is missing):
 /// a remembered kind answered so is forgotten.
 pub(crate) fn is_wrong_kind(kind: ClusterKind, e: &Error) -> bool {
     let code = |c: &str| e.api_error().is_some_and(|a: &ApiError| a.has_code(c));
-    match kind {
-        ClusterKind::Tenant => matches!(e, Error::Gone { .. }) || code(FLEX_IN_CLUSTER_API),
-        ClusterKind::Flex => code(NON_FLEX_IN_FLEX_API),
-    }
+    says_wrong_api(e)
+        || match kind {
+            ClusterKind::Tenant => matches!(e, Error::Gone { .. }) || code(FLEX_IN_CLUSTER_API),
+            ClusterKind::Flex => code(NON_FLEX_IN_FLEX_API),
+            ClusterKind::Dedicated => code(FLEX_IN_CLUSTER_API),
+        }
 }
 
 impl AtlasClient {

@@ -3,31 +3,34 @@
 
 use std::fmt;
 
-use atlas_model::{Link, ModelError, RestoreJob, TenantSnapshot};
+use atlas_model::{AnySnapshot, CloudBackupSnapshot, Link, ModelError, RestoreJob, TenantSnapshot};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::Raw;
+use crate::{ClusterKind, Raw};
 
 mod sealed {
     pub trait Sealed {}
     impl Sealed for atlas_model::TenantSnapshot {}
+    impl Sealed for atlas_model::CloudBackupSnapshot {}
+    impl Sealed for atlas_model::AnySnapshot {}
     impl Sealed for atlas_model::RestoreJob {}
 }
 
-/// What a list page holds: [`TenantSnapshot`] or [`RestoreJob`]. Sealed.
-pub trait PageItem: sealed::Sealed + Sized + Clone + fmt::Debug + Send + 'static {
-    /// Decodes one entry.
+/// What a list page holds: [`TenantSnapshot`], [`CloudBackupSnapshot`], [`AnySnapshot`] or
+/// [`RestoreJob`]. Sealed.
+pub trait PageItem: sealed::Sealed + Sized + Clone + fmt::Debug + Send + Sync + 'static {
+    /// Decodes one entry that came from the endpoints of `kind` (`None`: not known).
     #[doc(hidden)]
-    fn decode(json: &str) -> Result<Self, ModelError>;
+    fn decode(json: &[u8], kind: Option<ClusterKind>) -> Result<Self, ModelError>;
     /// The entry's id, if it has one.
     #[doc(hidden)]
     fn id_str(&self) -> Option<&str>;
 }
 
 impl PageItem for TenantSnapshot {
-    fn decode(json: &str) -> Result<Self, ModelError> {
+    fn decode(json: &[u8], _: Option<ClusterKind>) -> Result<Self, ModelError> {
         atlas_model::parse_snapshot(json)
     }
     fn id_str(&self) -> Option<&str> {
@@ -35,8 +38,37 @@ impl PageItem for TenantSnapshot {
     }
 }
 
+impl PageItem for CloudBackupSnapshot {
+    fn decode(json: &[u8], _: Option<ClusterKind>) -> Result<Self, ModelError> {
+        atlas_model::parse_cloud_snapshot(json)
+    }
+    fn id_str(&self) -> Option<&str> {
+        self.id.as_ref().map(|i| i.as_str())
+    }
+}
+
+/// Decoded by the kind of the endpoint that sent it: a dedicated cluster's endpoint sends
+/// [`AnySnapshot::Dedicated`], a flex one [`AnySnapshot::Flex`], and a tenant one (or an
+/// unknown source) [`AnySnapshot::Tenant`].
+impl PageItem for AnySnapshot {
+    fn decode(json: &[u8], kind: Option<ClusterKind>) -> Result<Self, ModelError> {
+        Ok(match kind {
+            Some(ClusterKind::Dedicated) => {
+                AnySnapshot::Dedicated(atlas_model::parse_cloud_snapshot(json)?)
+            }
+            Some(ClusterKind::Flex) => AnySnapshot::Flex(atlas_model::parse_snapshot(json)?),
+            Some(ClusterKind::Tenant) | None => {
+                AnySnapshot::Tenant(atlas_model::parse_snapshot(json)?)
+            }
+        })
+    }
+    fn id_str(&self) -> Option<&str> {
+        self.id().map(|i| i.as_str())
+    }
+}
+
 impl PageItem for RestoreJob {
-    fn decode(json: &str) -> Result<Self, ModelError> {
+    fn decode(json: &[u8], _: Option<ClusterKind>) -> Result<Self, ModelError> {
         atlas_model::parse_restore_job(json)
     }
     fn id_str(&self) -> Option<&str> {
@@ -44,10 +76,14 @@ impl PageItem for RestoreJob {
     }
 }
 
-pub(crate) use PageItem as Item;
-
-/// One page of snapshots.
+/// One page of tenant or flex snapshots.
 pub type SnapshotPage = Page<TenantSnapshot>;
+
+/// One page of a dedicated cluster's cloud backup snapshots.
+pub type CloudSnapshotPage = Page<CloudBackupSnapshot>;
+
+/// One page of snapshots of a cluster of any kind (from [`AtlasClient::snapshots`](crate::AtlasClient::snapshots)).
+pub type AnySnapshotPage = Page<AnySnapshot>;
 
 /// One page of restore jobs.
 pub type RestoreJobPage = Page<RestoreJob>;
@@ -221,6 +257,7 @@ pub(crate) enum Shape {
 pub(crate) fn parse_page<T: PageItem>(
     body: &[u8],
     shape: Shape,
+    kind: Option<ClusterKind>,
 ) -> Result<Page<T>, Option<ModelError>> {
     let whole_error = || atlas_model::parse_page_shape(body).err();
     let fields: RawFields<'_> = serde_json::from_slice(body).map_err(|_| whole_error())?;
@@ -258,7 +295,7 @@ pub(crate) fn parse_page<T: PageItem>(
         }
     }
     for (index, entry) in results.into_iter().enumerate() {
-        match Raw::decode(entry, T::decode) {
+        match Raw::decode(entry, |json| T::decode(json.as_bytes(), kind)) {
             Ok(item) => page.items.push(item),
             Err(error) => page.rejected.push(RejectedEntry {
                 page_num: 0,
@@ -278,7 +315,7 @@ mod tests {
     #[test]
     fn entries_decode_one_by_one_and_keep_their_text() {
         let body = br#"{"results":[{"id":"000000000000000000000001","status":"completed"},{"id":"not-an-id"},{"status":"QUEUED"}],"totalCount":3,"links":null,"extraField":[1]}"#;
-        let page: SnapshotPage = parse_page(body, Shape::Plain).unwrap().numbered(4);
+        let page: SnapshotPage = parse_page(body, Shape::Plain, None).unwrap().numbered(4);
         assert_eq!(page.items.len(), 2);
         assert_eq!(
             page.items[0].json(),
@@ -324,23 +361,23 @@ mod tests {
             br#"{"totalCount":-1}"#,
         ] {
             assert!(
-                parse_page::<TenantSnapshot>(bad, Shape::Plain).is_err(),
+                parse_page::<TenantSnapshot>(bad, Shape::Plain, None).is_err(),
                 "{bad:?}"
             );
         }
-        let e = parse_page::<TenantSnapshot>(b"{\n\"results\": [", Shape::Plain)
+        let e = parse_page::<TenantSnapshot>(b"{\n\"results\": [", Shape::Plain, None)
             .unwrap_err()
             .unwrap();
         assert_eq!(e.line(), 2);
         let flat = br#"{"status":200,"results":[],"totalCount":0}"#;
         assert!(
-            parse_page::<TenantSnapshot>(flat, Shape::FlatEnvelope)
+            parse_page::<TenantSnapshot>(flat, Shape::FlatEnvelope, None)
                 .unwrap()
                 .extra
                 .is_empty()
         );
         assert!(
-            parse_page::<RestoreJob>(flat, Shape::Plain)
+            parse_page::<RestoreJob>(flat, Shape::Plain, None)
                 .unwrap()
                 .extra
                 .contains_key("status")

@@ -75,14 +75,15 @@ impl<T> Raw<T> {
 impl<T: crate::PageItem> Raw<T> {
     /// Decodes one snapshot (or restore job) from JSON text, keeping the text;
     /// [`RawValue::from_string`] makes the `RawValue` from a `String` (and checks that it is
-    /// JSON).
+    /// JSON). An [`AnySnapshot`](crate::AnySnapshot) made this way is read as a tenant
+    /// snapshot, since the text alone does not say which endpoint sent it.
     ///
     /// # Errors
     ///
     /// The [`ModelError`] of [`atlas_model::parse_snapshot`] (with line and column) when `json`
     /// is not a snapshot.
     pub fn from_raw(json: Box<RawValue>) -> Result<Self, ModelError> {
-        let value = T::decode(json.get())?;
+        let value = T::decode(json.get().as_bytes(), None)?;
         Ok(Raw { value, json })
     }
 }

@@ -6,10 +6,10 @@ use atlas_model::{ClusterName, CreateRestoreJob, GroupId, RestoreJob, RestoreJob
 use bytes::Bytes;
 use http::{Method, Uri};
 
-use crate::endpoint::{FLEX_ACCEPT, Family, Query, Resource, Target};
+use crate::endpoint::{Family, Query, Resource, Target};
 use crate::list::ListRestoreJobs;
 use crate::wait::WaitRestoreJob;
-use crate::{ApiResponse, AtlasClient, ClusterKind, Error};
+use crate::{ApiResponse, AtlasClient, Error};
 
 /// The restore jobs of flex clusters, from [`AtlasClient::flex_restore_jobs`]:
 /// `.../flexClusters/{name}/backup/restoreJobs[/{id}]` with
@@ -199,16 +199,11 @@ impl StartRestoreJob<'_> {
     }
 }
 
-/// `POST`s a JSON body to `target` (a flex endpoint) and decodes the answer as a job.
+/// `POST`s a JSON body to `target` and decodes the answer as a job.
 pub(crate) async fn post_json(
     client: &AtlasClient,
     target: &Target,
     body: Bytes,
 ) -> Result<ApiResponse<RestoreJob>, Error> {
-    let uri = target.uri(client.base(), &Query::default())?;
-    let url = uri.to_string();
-    let response = client
-        .send(Method::POST, uri, FLEX_ACCEPT, Some(body))
-        .await?;
-    client.decode(&url, response, false, Some(ClusterKind::Flex))
+    client.send_to(Method::POST, target, Some(body)).await
 }

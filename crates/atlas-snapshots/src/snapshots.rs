@@ -5,7 +5,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use atlas_model::{ClusterName, GroupId, SnapshotId, TenantSnapshot};
+use atlas_model::{ClusterName, GroupId, SnapshotId};
 use http::Uri;
 
 use crate::download::CreateDownloadJob;
@@ -14,41 +14,43 @@ use crate::latest::LatestSnapshot;
 use crate::list::ListSnapshots;
 use crate::lookup::Lookup;
 use crate::wait::WaitSnapshot;
-use crate::{ApiResponse, ApiVersion, AtlasClient, ClusterKind, Error};
+use crate::{
+    AnyKind, ApiResponse, ApiVersion, AtlasClient, ClusterKind, Error, Flex, SnapshotEndpoints,
+    Tenant,
+};
 
-/// Marks requests to the shared-tier (M2/M5) "tenant" endpoints; only these take an
-/// [`ApiVersion`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tenant;
-
-/// Marks requests to the flex cluster endpoints (always API v2, `2024-11-13`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Flex;
-
-/// Marks requests that find the cluster's kind themselves ([`AtlasClient::snapshots`]); they
-/// take [`kind`](GetSnapshot::kind) to force one and [`api_version`](GetSnapshot::api_version)
-/// for the tenant lookup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AnyKind;
-
-/// The snapshots of a cluster of either kind, from [`AtlasClient::snapshots`].
+/// The snapshots of a cluster of any kind, from [`AtlasClient::snapshots`]; answers are
+/// [`AnySnapshot`](crate::AnySnapshot)s, whose variant says which kind answered.
 ///
-/// Without [`kind`](GetSnapshot::kind), a request first asks the tenant endpoint (the seed's
-/// v1.0 endpoint by default); an answer of `404`, `410 VERSION_GONE` or `400
-/// CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API` is followed by one flex lookup. The kind that answers
-/// is remembered per cluster for the client's life, so later requests go straight to it (a
-/// remembered kind that answers "not this kind" is forgotten and the lookup runs again).
-/// [`ApiResponse::served_by`] says which endpoint answered and what missed before it; when
-/// both miss, [`Error::NotFoundOnAnyEndpoint`] names both lookups. A forced kind never falls
-/// back.
+/// Without [`kind`](GetSnapshot::kind), a request asks each kind of
+/// [`ClusterKind::LOOKUP_ORDER`] in turn, moving on only after an answer that means "not this
+/// kind (or not here)":
+///
+/// | Kind asked | Endpoint | Moves on after |
+/// |---|---|---|
+/// | tenant | `.../clusters/{c}/backup/tenant/snapshots` (v1.0 by default) | `404`, `410 VERSION_GONE`, `400 CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API` |
+/// | flex | `.../flexClusters/{c}/backup/snapshots` | `404`, `400 CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API` |
+/// | dedicated | `.../clusters/{c}/backup/snapshots` | `404`, `400 CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API` |
+///
+/// The kind that answers is remembered per cluster for the client's life, so later requests
+/// go straight to it (a remembered kind that answers "not this kind" is forgotten and the
+/// lookup runs again). [`ApiResponse::served_by`] says which endpoint answered and what missed
+/// before it; when every kind misses, [`Error::NotFoundOnAnyEndpoint`] names every lookup. Any
+/// other error ends the lookup at once. A forced kind never falls back.
 ///
 /// ```no_run
 /// # async fn demo(client: atlas_snapshots::AtlasClient) -> Result<(), atlas_snapshots::Error> {
 /// let group = "5b69d0349b15c62cdfc38b78".parse().expect("valid id");
-/// let cluster = "M2AWS".parse().expect("valid name");
-/// let id = "5cc310ace5dc7ce369814bc8".parse().expect("valid id");
+/// let cluster = "Cluster0".parse().expect("valid name");
+/// let id = "6740a1f2c3d4e5f6a7b8c9e1".parse().expect("valid id");
 /// let found = client.snapshots().get(&group, &cluster, &id).send_full().await?;
-/// println!("{:?} from {} ({:?})", found.value.status, found.served_by.url, found.served_by.kind);
+/// println!(
+///     "{:?} ({:?}) from {} ({:?})",
+///     found.value.status_str(),
+///     found.value.phase(),
+///     found.served_by.url,
+///     found.served_by.kind
+/// );
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Copy)]
@@ -103,7 +105,8 @@ impl<'a> Snapshots<'a> {
         WaitSnapshot::new(self.get(group_id, cluster_name, snapshot_id))
     }
 
-    /// The newest `COMPLETED` snapshot of a cluster, by `scheduledTime`, over every page.
+    /// The newest completed snapshot of a cluster, over every page (by `scheduledTime` for
+    /// tenant and flex clusters, `createdAt` for dedicated ones).
     pub fn latest(
         &self,
         group_id: &GroupId,
@@ -260,7 +263,7 @@ impl<'a> FlexSnapshots<'a> {
     }
 }
 
-fn target(
+pub(crate) fn target(
     family: Family,
     group: &GroupId,
     cluster: &ClusterName,
@@ -293,7 +296,7 @@ fn target(
 /// # Ok(()) }
 /// ```
 #[must_use = "a request does nothing until it is sent"]
-pub struct GetSnapshot<'a, K> {
+pub struct GetSnapshot<'a, K: SnapshotEndpoints> {
     client: &'a AtlasClient,
     target: Target,
     query: Query,
@@ -301,7 +304,7 @@ pub struct GetSnapshot<'a, K> {
     kind: PhantomData<K>,
 }
 
-impl<K> fmt::Debug for GetSnapshot<'_, K> {
+impl<K: SnapshotEndpoints> fmt::Debug for GetSnapshot<'_, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GetSnapshot")
             .field("target", &self.target)
@@ -311,7 +314,7 @@ impl<K> fmt::Debug for GetSnapshot<'_, K> {
     }
 }
 
-impl<K> Clone for GetSnapshot<'_, K> {
+impl<K: SnapshotEndpoints> Clone for GetSnapshot<'_, K> {
     fn clone(&self) -> Self {
         GetSnapshot {
             client: self.client,
@@ -323,8 +326,8 @@ impl<K> Clone for GetSnapshot<'_, K> {
     }
 }
 
-impl<'a, K> GetSnapshot<'a, K> {
-    fn new(client: &'a AtlasClient, target: Target) -> Self {
+impl<'a, K: SnapshotEndpoints> GetSnapshot<'a, K> {
+    pub(crate) fn new(client: &'a AtlasClient, target: Target) -> Self {
         let lookup = Lookup::Fixed(target.family);
         GetSnapshot::with_lookup(client, target, lookup)
     }
@@ -389,7 +392,7 @@ impl<'a, K> GetSnapshot<'a, K> {
     ///
     /// See [`Error`]: `404` is [`Error::NotFound`] (naming the group, cluster or snapshot when
     /// Atlas says which), `401` [`Error::Unauthorized`], `410` [`Error::Gone`] ...
-    pub async fn send(self) -> Result<TenantSnapshot, Error> {
+    pub async fn send(self) -> Result<K::Snapshot, Error> {
         self.send_full().await.map(ApiResponse::into_value)
     }
 
@@ -399,14 +402,14 @@ impl<'a, K> GetSnapshot<'a, K> {
     /// # Errors
     ///
     /// As [`send`](Self::send).
-    pub async fn send_full(self) -> Result<ApiResponse<TenantSnapshot>, Error> {
+    pub async fn send_full(self) -> Result<ApiResponse<K::Snapshot>, Error> {
         self.client
             .get_found(&self.target, &self.query, self.lookup)
             .await
     }
 }
 
-impl<'a, K> GetSnapshot<'a, K> {
+impl<'a, K: SnapshotEndpoints> GetSnapshot<'a, K> {
     pub(crate) fn target(&self) -> &Target {
         &self.target
     }
@@ -441,10 +444,7 @@ impl GetSnapshot<'_, AnyKind> {
 
     /// Asks only the endpoints of `kind`: no lookup, no fallback.
     pub fn kind(mut self, kind: ClusterKind) -> Self {
-        let version = match self.lookup {
-            Lookup::Detect(v) | Lookup::Fixed(Family::Tenant(v)) => v,
-            Lookup::Fixed(Family::Flex) => ApiVersion::V1,
-        };
+        let version = self.lookup.tenant_version();
         self.lookup = Lookup::forced(kind, version);
         self.target.family = crate::lookup::family(kind, version);
         self

@@ -4,13 +4,16 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use atlas_model::{RestoreJob, RestoreStatus, SnapshotStatus, TenantSnapshot};
+use atlas_model::{
+    AnySnapshot, AnySnapshotStatus, CloudBackupSnapshot, CloudSnapshotStatus, RestoreJob,
+    RestoreStatus, SnapshotStatus, TenantSnapshot,
+};
 use tokio::time::Instant;
 
 use crate::backoff::{Jitter, pause_after_failure};
 use crate::restores::GetRestoreJob;
 use crate::snapshots::GetSnapshot;
-use crate::{AnyKind, ApiResponse, ApiVersion, ClusterKind, Error, Tenant};
+use crate::{AnyKind, ApiResponse, ApiVersion, ClusterKind, Error, SnapshotEndpoints, Tenant};
 
 /// The default time between two polls.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(10);
@@ -24,15 +27,19 @@ pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(5 * 60);
 mod sealed {
     pub trait Sealed {}
     impl Sealed for atlas_model::TenantSnapshot {}
+    impl Sealed for atlas_model::CloudBackupSnapshot {}
+    impl Sealed for atlas_model::AnySnapshot {}
     impl Sealed for atlas_model::RestoreJob {}
 }
 
-/// What a wait can watch: a [`TenantSnapshot`] or a [`RestoreJob`]. Sealed.
+/// What a wait can watch: a [`TenantSnapshot`], a [`CloudBackupSnapshot`], an [`AnySnapshot`]
+/// or a [`RestoreJob`]. Sealed.
 pub trait Watched: sealed::Sealed + Clone + fmt::Debug + Send + Sync + 'static {
-    /// The status type (`SnapshotStatus`, `RestoreStatus`).
+    /// The status type (`SnapshotStatus`, `CloudSnapshotStatus`, `AnySnapshotStatus`,
+    /// `RestoreStatus`).
     type Status: Clone + PartialEq + fmt::Debug + fmt::Display + Send + Sync;
     /// The status, if Atlas sent one.
-    fn status(&self) -> Option<&Self::Status>;
+    fn status(&self) -> Option<Self::Status>;
     /// Whether the status will not change any more.
     fn is_done(status: &Self::Status) -> bool;
     /// What it was as a [`LastSeen`], for [`Error::WaitTimeout`].
@@ -42,8 +49,8 @@ pub trait Watched: sealed::Sealed + Clone + fmt::Debug + Send + Sync + 'static {
 
 impl Watched for TenantSnapshot {
     type Status = SnapshotStatus;
-    fn status(&self) -> Option<&SnapshotStatus> {
-        self.status.as_ref()
+    fn status(&self) -> Option<SnapshotStatus> {
+        self.status.clone()
     }
     fn is_done(status: &SnapshotStatus) -> bool {
         status.is_terminal()
@@ -53,10 +60,41 @@ impl Watched for TenantSnapshot {
     }
 }
 
+impl Watched for CloudBackupSnapshot {
+    type Status = CloudSnapshotStatus;
+    fn status(&self) -> Option<CloudSnapshotStatus> {
+        self.status.clone()
+    }
+    fn is_done(status: &CloudSnapshotStatus) -> bool {
+        status.is_terminal()
+    }
+    fn last_seen(self) -> LastSeen {
+        LastSeen::CloudSnapshot(self)
+    }
+}
+
+impl Watched for AnySnapshot {
+    type Status = AnySnapshotStatus;
+    fn status(&self) -> Option<AnySnapshotStatus> {
+        AnySnapshot::status(self)
+    }
+    fn is_done(status: &AnySnapshotStatus) -> bool {
+        status.is_terminal()
+    }
+    fn last_seen(self) -> LastSeen {
+        match self {
+            AnySnapshot::Dedicated(s) => LastSeen::CloudSnapshot(s),
+            AnySnapshot::Tenant(s) | AnySnapshot::Flex(s) => LastSeen::Snapshot(s),
+            // A kind added later is reported through the shape it shares with tenants.
+            other => LastSeen::Snapshot(other.as_tenant().cloned().unwrap_or_default()),
+        }
+    }
+}
+
 impl Watched for RestoreJob {
     type Status = RestoreStatus;
-    fn status(&self) -> Option<&RestoreStatus> {
-        self.status.as_ref()
+    fn status(&self) -> Option<RestoreStatus> {
+        self.status.clone()
     }
     fn is_done(status: &RestoreStatus) -> bool {
         status.is_terminal()
@@ -70,8 +108,10 @@ impl Watched for RestoreJob {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum LastSeen {
-    /// A snapshot.
+    /// A tenant or flex snapshot.
     Snapshot(TenantSnapshot),
+    /// A dedicated cluster's cloud backup snapshot.
+    CloudSnapshot(CloudBackupSnapshot),
     /// A restore job.
     RestoreJob(RestoreJob),
 }
@@ -81,6 +121,7 @@ impl LastSeen {
     pub fn status_text(&self) -> Option<&str> {
         match self {
             LastSeen::Snapshot(s) => s.status.as_ref().map(SnapshotStatus::as_str),
+            LastSeen::CloudSnapshot(s) => s.status.as_ref().map(CloudSnapshotStatus::as_str),
             LastSeen::RestoreJob(j) => j.status.as_ref().map(RestoreStatus::as_str),
         }
     }
@@ -89,6 +130,9 @@ impl LastSeen {
     pub fn status_is_unknown(&self) -> bool {
         match self {
             LastSeen::Snapshot(s) => matches!(s.status, Some(SnapshotStatus::Unknown(_))),
+            LastSeen::CloudSnapshot(s) => {
+                matches!(s.status, Some(CloudSnapshotStatus::Unknown(_)))
+            }
             LastSeen::RestoreJob(j) => matches!(j.status, Some(RestoreStatus::Unknown(_))),
         }
     }
@@ -96,7 +140,7 @@ impl LastSeen {
     /// `snapshot` or `restore job`.
     pub fn what(&self) -> &'static str {
         match self {
-            LastSeen::Snapshot(_) => "snapshot",
+            LastSeen::Snapshot(_) | LastSeen::CloudSnapshot(_) => "snapshot",
             LastSeen::RestoreJob(_) => "restore job",
         }
     }
@@ -224,9 +268,12 @@ macro_rules! wait_settings {
     };
 }
 
-/// Polls one snapshot until its status is terminal (`COMPLETED` or `FAILED`), from
+/// Polls one snapshot until its status is terminal (its [phase](crate::SnapshotPhase) is
+/// completed or failed: `COMPLETED`/`FAILED` for tenant and flex snapshots,
+/// `completed`/`failed` for dedicated ones), from
 /// [`TenantSnapshots::wait`](crate::TenantSnapshots::wait),
-/// [`FlexSnapshots::wait`](crate::FlexSnapshots::wait) or
+/// [`FlexSnapshots::wait`](crate::FlexSnapshots::wait),
+/// [`DedicatedSnapshots::wait`](crate::DedicatedSnapshots::wait) or
 /// [`Snapshots::wait`](crate::Snapshots::wait) (which finds the cluster's kind on the first
 /// poll).
 ///
@@ -265,12 +312,12 @@ macro_rules! wait_settings {
 /// # Ok(()) }
 /// ```
 #[must_use = "a wait does nothing until it is sent"]
-pub struct WaitSnapshot<'a, K> {
+pub struct WaitSnapshot<'a, K: SnapshotEndpoints> {
     get: GetSnapshot<'a, K>,
-    settings: Settings<'a, TenantSnapshot>,
+    settings: Settings<'a, K::Snapshot>,
 }
 
-impl<K> fmt::Debug for WaitSnapshot<'_, K> {
+impl<K: SnapshotEndpoints> fmt::Debug for WaitSnapshot<'_, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitSnapshot")
             .field("get", &self.get)
@@ -279,7 +326,7 @@ impl<K> fmt::Debug for WaitSnapshot<'_, K> {
     }
 }
 
-impl<'a, K> WaitSnapshot<'a, K> {
+impl<'a, K: SnapshotEndpoints> WaitSnapshot<'a, K> {
     pub(crate) fn new(get: GetSnapshot<'a, K>) -> Self {
         WaitSnapshot {
             get,
@@ -287,7 +334,7 @@ impl<'a, K> WaitSnapshot<'a, K> {
         }
     }
 
-    wait_settings!(TenantSnapshot);
+    wait_settings!(K::Snapshot);
 
     /// `envelope=true` on every poll; see [`GetSnapshot::envelope`].
     pub fn envelope(mut self) -> Self {
@@ -301,7 +348,7 @@ impl<'a, K> WaitSnapshot<'a, K> {
     ///
     /// [`Error::WaitTimeout`] (with what was seen) when the timeout passes first; the first
     /// error of a poll that is not [transient](Error::is_transient).
-    pub async fn send(self) -> Result<TenantSnapshot, Error> {
+    pub async fn send(self) -> Result<K::Snapshot, Error> {
         self.send_full().await.map(ApiResponse::into_value)
     }
 
@@ -311,7 +358,7 @@ impl<'a, K> WaitSnapshot<'a, K> {
     /// # Errors
     ///
     /// As [`send`](Self::send).
-    pub async fn send_full(self) -> Result<ApiResponse<TenantSnapshot>, Error> {
+    pub async fn send_full(self) -> Result<ApiResponse<K::Snapshot>, Error> {
         let WaitSnapshot { get, settings } = self;
         tracing::debug!(target = ?get.target(), ?settings, "waiting for snapshot");
         let client = get.client_ref().clone();
@@ -452,7 +499,7 @@ where
                 failures = 0;
                 seen.error = None;
                 let value = &response.value;
-                let status = value.status().cloned();
+                let status = value.status();
                 if last_status.as_ref() != Some(&status) {
                     last_status = Some(status.clone());
                     if let Some(callback) = on_change.as_mut() {

@@ -88,7 +88,12 @@ impl Client {
             };
             let status = response.status();
             attempt_span.record("status", status.as_u16());
-            if A::CREDENTIALED && status == StatusCode::UNAUTHORIZED {
+            if A::CREDENTIALED
+                && status == StatusCode::UNAUTHORIZED
+                && response
+                    .headers()
+                    .contains_key(http::header::WWW_AUTHENTICATE)
+            {
                 Counters::bump(&inner.counters.challenges);
                 span.record("challenged", true);
             }

@@ -290,6 +290,44 @@ async fn a_plain_401_to_a_cached_nonce_gets_one_fresh_challenge_and_no_more() {
 }
 
 #[tokio::test]
+async fn a_401_without_a_challenge_to_good_credentials_is_the_answer() {
+    guarded(async {
+        // Atlas answers a key that lacks the role for a request with a 401 that has no
+        // WWW-Authenticate: the answer itself, not a handshake step nor a digest failure.
+        let app = DigestApp::new(USER, PASSWORD);
+        let server = TestServer::plain(app.handler()).await;
+        let client = client_for(&server, PASSWORD);
+        for path in ["/no-role/first", "/no-role/cached"] {
+            let r = client
+                .execute(get(&server.url(path)))
+                .await
+                .expect("the 401 is returned");
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+            assert!(r.headers().get("www-authenticate").is_none());
+            assert!(
+                String::from_utf8_lossy(r.body()).contains("USER_UNAUTHORIZED"),
+                "{r:?}"
+            );
+        }
+        let statuses: Vec<u16> = app.seen().iter().map(|s| s.status).collect();
+        assert_eq!(
+            statuses,
+            vec![401, 401, 401],
+            "challenge, answer; then the cached nonce"
+        );
+        // Only the real challenge counts as one.
+        assert_eq!(client.stats().challenges, 1);
+        // The nonce still works for the next request: one round trip.
+        client
+            .execute(get(&server.url("/after")))
+            .await
+            .expect("accepted");
+        assert_eq!(app.seen().len(), 4);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn the_digest_configuration_is_honoured() {
     guarded(async {
         // MD5 is all this server offers (as Atlas); a client that refuses MD5 says so, after one

@@ -101,7 +101,7 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
     let target = Target {
         base_url: mock.base_url().to_owned(),
         base_url_source: crate::config::Source::Default,
-        flex: false,
+        scope: crate::failure::Scope::Lookup,
         public_key_source: None,
         private_key_source: None,
         group: None,

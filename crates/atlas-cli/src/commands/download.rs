@@ -27,12 +27,24 @@ enum Destination {
 }
 
 pub(super) async fn run(args: DownloadArgs, ui: Ui) -> Result<Exit, CliError> {
-    if args.cluster.forced_kind() == Some(KindArg::Tenant) {
-        return Err(
-            CliError::usage("download works on flex clusters, not with --kind tenant").with_hint(
-                "M2/M5 clusters became flex clusters in 2025-2026: leave out --kind tenant",
-            ),
-        );
+    match args.cluster.forced_kind() {
+        Some(KindArg::Tenant) => {
+            return Err(
+                CliError::usage("download works on flex clusters, not with --kind tenant")
+                    .with_hint(
+                        "M2/M5 clusters became flex clusters in 2025-2026: leave out --kind tenant",
+                    ),
+            );
+        }
+        Some(KindArg::Dedicated) => {
+            return Err(CliError::usage(
+                "download works on flex clusters, not with --kind dedicated",
+            )
+            .with_hint(
+                "a dedicated cluster's snapshots are shown by get, list and wait, taken by take and deleted by delete",
+            ));
+        }
+        _ => {}
     }
     let given = super::snapshot_or_latest(args.snapshot.given(), args.latest)?;
     let destination = match &args.output_file {
@@ -49,7 +61,11 @@ pub(super) async fn run(args: DownloadArgs, ui: Ui) -> Result<Exit, CliError> {
         refuse_existing(&p, args.force)?;
     }
     let limit = args.timeout.duration();
-    let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
+    let mut session = super::connect(&args.conn, &args.cluster, ui, limit)?;
+    session.target.scope = crate::failure::Scope::Command {
+        name: "download",
+        kind: KindArg::Flex,
+    };
     let s = &session;
     let work = async {
         let snapshot_id = match given {

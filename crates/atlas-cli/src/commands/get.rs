@@ -1,7 +1,7 @@
-//! `get`: one snapshot, or the newest COMPLETED one with `--latest`; the cluster's kind is found
-//! by asking unless `--kind`/`--flex` says it.
+//! `get`: one snapshot, or the newest completed one with `--latest`; the cluster's kind (tenant,
+//! flex or dedicated) is found by asking unless `--kind`/`--flex` says it.
 
-use atlas_snapshots::{ApiVersion, Latest};
+use atlas_snapshots::{AnySnapshot, ApiVersion, Latest};
 
 use crate::cli::{ApiVersionArg, GetArgs, OutputFormat};
 use crate::errors::{CliError, Exit};
@@ -19,7 +19,7 @@ pub(super) async fn run(args: GetArgs, ui: Ui) -> Result<Exit, CliError> {
     let forced = args.cluster.forced_kind().map(super::kind_of);
     let s = &session;
     let Some(snapshot) = snapshot else {
-        let latest: Latest = super::within(limit, async {
+        let latest: Latest<AnySnapshot> = super::within(limit, async {
             let mut req = s
                 .client
                 .snapshots()
@@ -37,7 +37,8 @@ pub(super) async fn run(args: GetArgs, ui: Ui) -> Result<Exit, CliError> {
                 output::json_bytes(latest.snapshot.json().as_bytes(), ui.stdout_tty, false)
             }
             OutputFormat::Table => {
-                output::snapshot_details(latest.snapshot.value(), ui.color_out()).into_bytes()
+                crate::tables::snapshot_details(latest.snapshot.value(), ui.color_out())
+                    .into_bytes()
             }
         };
         output::write_stdout(&text)
@@ -71,7 +72,7 @@ pub(super) async fn run(args: GetArgs, ui: Ui) -> Result<Exit, CliError> {
     let text = match ui.format {
         OutputFormat::Json => output::json_bytes(&response.body, ui.stdout_tty, args.pretty),
         OutputFormat::Table => {
-            output::snapshot_details(&response.value, ui.color_out()).into_bytes()
+            crate::tables::snapshot_details(&response.value, ui.color_out()).into_bytes()
         }
     };
     output::write_stdout(&text)

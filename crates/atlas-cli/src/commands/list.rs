@@ -1,6 +1,7 @@
-//! `list`: one page, or every page with `--all`.
+//! `list`: one page, or every page with `--all`, of a cluster of any kind (tables show the
+//! columns of that kind).
 
-use atlas_snapshots::{List, ListWarning, Page, PageItem, SnapshotPage};
+use atlas_snapshots::{AnySnapshotPage, List, ListWarning, Page, PageItem};
 use futures_util::TryStreamExt;
 use serde_json::value::RawValue;
 
@@ -31,14 +32,14 @@ pub(super) async fn run(args: ListArgs, ui: Ui) -> Result<Exit, CliError> {
                 .map_err(|e| describe(&e, &s.target))
         })
         .await?;
-        let pages: Vec<SnapshotPage> = pages;
+        let pages: Vec<AnySnapshotPage> = pages;
         tracing::info!(pages = pages.len(), stats = ?s.client.stats(), "list --all done");
         let text = match ui.format {
             OutputFormat::Json => all_as_json(&pages, ui.stdout_tty)?,
             OutputFormat::Table => {
                 let snaps = typed(&pages);
                 let skipped: usize = pages.iter().map(|p| p.rejected.len()).sum();
-                let mut t = output::snapshot_table(&snaps, ui.color_out());
+                let mut t = crate::tables::snapshot_table(&snaps, ui.color_out());
                 t.push_str(&format!("{} snapshots", snaps.len()));
                 if skipped > 0 {
                     t.push_str(&format!(" ({skipped} skipped, see the warnings)"));
@@ -69,7 +70,7 @@ pub(super) async fn run(args: ListArgs, ui: Ui) -> Result<Exit, CliError> {
         OutputFormat::Table => {
             let page = &response.value;
             let snaps = typed(std::slice::from_ref(page));
-            let mut t = output::snapshot_table(&snaps, ui.color_out());
+            let mut t = crate::tables::snapshot_table(&snaps, ui.color_out());
             t.push_str(&page_footer(page, "snapshots"));
             t.into_bytes()
         }

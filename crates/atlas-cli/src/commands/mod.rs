@@ -1,11 +1,13 @@
 //! The commands.
 
+mod delete;
 mod demo;
 mod download;
 mod get;
 mod list;
 mod mock;
 mod restores;
+mod take;
 mod wait;
 
 pub(crate) use mock::MockArgs;
@@ -17,7 +19,7 @@ use atlas_snapshots::{AtlasClient, ClusterKind, ClusterName, GroupId, SnapshotId
 use crate::cli::{ClusterArgs, Command, CompletionsArgs, ConnectionArgs, KindArg};
 use crate::config::{self, Connection, Interactive, Resolver};
 use crate::errors::{CliError, Exit};
-use crate::failure::Target;
+use crate::failure::{Scope, Target};
 use crate::logging;
 use crate::output::Ui;
 use crate::profile::{ProfileFile, config_path};
@@ -28,6 +30,8 @@ pub(crate) async fn run(command: Command, ui: Ui) -> Result<Exit, CliError> {
         Command::Get(args) => get::run(args, ui).await,
         Command::List(args) => list::run(args, ui).await,
         Command::Wait(args) => wait::run(args, ui).await,
+        Command::Take(args) => take::run(args, ui).await,
+        Command::Delete(args) => delete::run(args, ui).await,
         Command::Download(args) => download::run(args, ui).await,
         Command::Restores(cmd) => restores::run(cmd, ui).await,
         Command::Mock(args) => mock::run(args, ui).await,
@@ -133,7 +137,7 @@ pub(crate) fn connect(
     let target = Target {
         base_url: connection.base_url.clone(),
         base_url_source: connection.base_url_source.clone(),
-        flex: cluster.forced_kind() == Some(KindArg::Flex),
+        scope: cluster.forced_kind().map_or(Scope::Lookup, Scope::Forced),
         public_key_source: Some(connection.public_key_source.clone()),
         private_key_source: Some(connection.private_key_source.clone()),
         group: Some((group.to_string(), group_source)),
@@ -172,7 +176,14 @@ pub(crate) fn kind_of(arg: KindArg) -> ClusterKind {
     match arg {
         KindArg::Tenant => ClusterKind::Tenant,
         KindArg::Flex => ClusterKind::Flex,
+        KindArg::Dedicated => ClusterKind::Dedicated,
     }
+}
+
+/// Writes to stdout; a failure to write is exit 1.
+pub(crate) fn print(bytes: &[u8]) -> Result<(), CliError> {
+    crate::output::write_stdout(bytes)
+        .map_err(|e| CliError::new(Exit::Api, format!("cannot write to stdout: {e}")))
 }
 
 /// The snapshot id of a command that also takes `--latest`: exactly one of the two.

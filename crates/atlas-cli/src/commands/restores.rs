@@ -27,14 +27,34 @@ pub(super) async fn run(cmd: RestoresCommand, ui: Ui) -> Result<Exit, CliError> 
 }
 
 fn flex_only(cluster: &ClusterArgs) -> Result<(), CliError> {
-    if cluster.forced_kind() == Some(KindArg::Tenant) {
-        return Err(
-            CliError::usage("restore jobs are for flex clusters, not --kind tenant").with_hint(
-                "M2/M5 clusters became flex clusters in 2025-2026: leave out --kind tenant",
-            ),
-        );
+    match cluster.forced_kind() {
+        Some(KindArg::Tenant) => Err(CliError::usage(
+            "restore jobs are for flex clusters, not --kind tenant",
+        )
+        .with_hint("M2/M5 clusters became flex clusters in 2025-2026: leave out --kind tenant")),
+        Some(KindArg::Dedicated) => Err(CliError::usage(
+            "`restores` serves flex clusters, not --kind dedicated",
+        )
+        .with_hint(
+            "a dedicated cluster's snapshots are shown by get, list and wait, taken by take and deleted by delete",
+        )),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+/// Connects for a `restores` command: hints then speak of a flex-only command.
+fn connect(
+    conn: &crate::cli::ConnectionArgs,
+    cluster: &ClusterArgs,
+    ui: Ui,
+    limit: Option<std::time::Duration>,
+) -> Result<super::Session, CliError> {
+    let mut session = super::connect(conn, cluster, ui, limit)?;
+    session.target.scope = crate::failure::Scope::Command {
+        name: "restores",
+        kind: KindArg::Flex,
+    };
+    Ok(session)
 }
 
 fn job_id(raw: &str) -> Result<RestoreJobId, CliError> {
@@ -48,7 +68,7 @@ fn job_id(raw: &str) -> Result<RestoreJobId, CliError> {
 async fn list(args: RestoresListArgs, ui: Ui) -> Result<Exit, CliError> {
     flex_only(&args.cluster)?;
     let limit = args.timeout.and_then(|t| t.duration());
-    let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
+    let session = connect(&args.conn, &args.cluster, ui, limit)?;
     let s = &session;
     let request = || {
         let req = s.client.flex_restore_jobs().list(&s.group, &s.cluster);
@@ -67,7 +87,7 @@ async fn list(args: RestoresListArgs, ui: Ui) -> Result<Exit, CliError> {
             OutputFormat::Json => all_as_json(&pages, ui.stdout_tty)?,
             OutputFormat::Table => {
                 let jobs = typed(&pages);
-                let mut t = output::restore_job_table(&jobs, ui.color_out());
+                let mut t = crate::tables::restore_job_table(&jobs, ui.color_out());
                 t.push_str(&format!("{} restore jobs\n", jobs.len()));
                 t.into_bytes()
             }
@@ -87,7 +107,7 @@ async fn list(args: RestoresListArgs, ui: Ui) -> Result<Exit, CliError> {
         OutputFormat::Table => {
             let page = &response.value;
             let jobs = typed(std::slice::from_ref(page));
-            let mut t = output::restore_job_table(&jobs, ui.color_out());
+            let mut t = crate::tables::restore_job_table(&jobs, ui.color_out());
             t.push_str(&page_footer(page, "restore jobs"));
             t.into_bytes()
         }
@@ -100,7 +120,7 @@ async fn get(args: RestoreJobArgs, ui: Ui) -> Result<Exit, CliError> {
     flex_only(&args.cluster)?;
     let id = job_id(&args.restore_job_id)?;
     let limit = args.timeout.and_then(|t| t.duration());
-    let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
+    let session = connect(&args.conn, &args.cluster, ui, limit)?;
     let s = &session;
     let response = super::within(limit, async {
         s.client
@@ -132,7 +152,7 @@ async fn start(args: RestoresStartArgs, ui: Ui) -> Result<Exit, CliError> {
         None => None,
     };
     let limit = args.timeout.and_then(|t| t.duration());
-    let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
+    let session = connect(&args.conn, &args.cluster, ui, limit)?;
     let s = &session;
     let response = super::within(limit, async {
         s.client
@@ -167,7 +187,7 @@ async fn wait(args: RestoresWaitArgs, ui: Ui) -> Result<Exit, CliError> {
     flex_only(&args.cluster)?;
     let id = job_id(&args.restore_job_id)?;
     let limit = args.timeout.duration();
-    let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
+    let session = connect(&args.conn, &args.cluster, ui, limit)?;
     let s = &session;
     let progress = Progress::new(ui, &format!("waiting for restore job {id}"));
     let started = std::time::Instant::now();
@@ -248,7 +268,7 @@ async fn wait(args: RestoresWaitArgs, ui: Ui) -> Result<Exit, CliError> {
 fn show(body: &[u8], job: &RestoreJob, ui: Ui) -> Result<(), CliError> {
     let text = match ui.format {
         OutputFormat::Json => output::json_bytes(body, ui.stdout_tty, false),
-        OutputFormat::Table => output::restore_job_details(job, ui.color_out()).into_bytes(),
+        OutputFormat::Table => crate::tables::restore_job_details(job, ui.color_out()).into_bytes(),
     };
     write(&text)
 }

@@ -1,10 +1,12 @@
-//! `wait`: poll until the snapshot is COMPLETED (exit 0) or FAILED (exit 6), or the timeout
-//! (exit 5). A spinner with elapsed time and status on a terminal, one line per status change
-//! otherwise.
+//! `wait`: poll until the snapshot is completed (exit 0) or failed (exit 6), or the timeout
+//! (exit 5), whatever the cluster's kind. A spinner with elapsed time and status on a terminal,
+//! one line per status change otherwise.
 
 use std::time::Duration;
 
-use atlas_snapshots::{PollOutcome, SnapshotStatus, TenantSnapshot, WaitEvent, WaitPoll, Watched};
+use atlas_snapshots::{
+    AnySnapshot, ClusterKind, PollOutcome, SnapshotId, SnapshotPhase, WaitEvent, WaitPoll, Watched,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{OutputFormat, WaitArgs};
@@ -116,16 +118,14 @@ impl Progress {
     }
 }
 
-fn status_of(s: &TenantSnapshot) -> &str {
-    s.status
-        .as_ref()
-        .map_or("(no status)", SnapshotStatus::as_str)
+fn status_of(s: &AnySnapshot) -> &str {
+    s.status_str().unwrap_or("(no status)")
 }
 
 /// The status of anything waited for, as text.
 pub(crate) fn status_text<T: Watched>(v: &T) -> String {
     v.status()
-        .map_or_else(|| "(no status)".to_owned(), ToString::to_string)
+        .map_or_else(|| "(no status)".to_owned(), |s| s.to_string())
 }
 
 /// `retrying in 12.3s: Atlas server error 503 ...`, on one line.
@@ -146,14 +146,28 @@ pub(super) async fn run(args: WaitArgs, ui: Ui) -> Result<Exit, CliError> {
     let snapshot_id = super::snapshot_id(raw)?;
     let limit = args.timeout.duration();
     let session = super::connect(&args.conn, &args.cluster, ui, limit)?;
-    let s = &session;
+    let forced = args.cluster.forced_kind().map(super::kind_of);
+    follow(&session, &snapshot_id, forced, args.interval, limit, ui).await
+}
+
+/// Polls one snapshot (on the `forced` kind's endpoints, or found by asking) until it is
+/// completed (exit 0) or failed (exit 6), with the progress on stderr and the last poll's
+/// answer on stdout; `limit` bounds the whole wait (exit 5).
+pub(crate) async fn follow(
+    s: &super::Session,
+    snapshot_id: &SnapshotId,
+    forced: Option<ClusterKind>,
+    interval: Duration,
+    limit: Option<Duration>,
+    ui: Ui,
+) -> Result<Exit, CliError> {
     let progress = Progress::new(ui, &format!("waiting for snapshot {snapshot_id}"));
     let started = std::time::Instant::now();
     let last_status = std::sync::Arc::new(std::sync::Mutex::new(String::from("...")));
     let on_change = {
         let progress = progress.clone();
         let last_status = last_status.clone();
-        move |ev: &WaitEvent| {
+        move |ev: &WaitEvent<AnySnapshot>| {
             let status = status_of(&ev.value).to_owned();
             progress.event(&status, ev.elapsed, ev.polls);
             *last_status
@@ -163,7 +177,7 @@ pub(super) async fn run(args: WaitArgs, ui: Ui) -> Result<Exit, CliError> {
     };
     let on_poll = {
         let progress = progress.clone();
-        move |poll: &WaitPoll<'_>| {
+        move |poll: &WaitPoll<'_, AnySnapshot>| {
             let last = last_status
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -174,12 +188,12 @@ pub(super) async fn run(args: WaitArgs, ui: Ui) -> Result<Exit, CliError> {
     let mut wait = s
         .client
         .snapshots()
-        .wait(&s.group, &s.cluster, &snapshot_id)
-        .interval(args.interval)
+        .wait(&s.group, &s.cluster, snapshot_id)
+        .interval(interval)
         .on_change(on_change)
         .on_poll(on_poll);
-    if let Some(k) = args.cluster.forced_kind() {
-        wait = wait.kind(super::kind_of(k));
+    if let Some(k) = forced {
+        wait = wait.kind(k);
     }
     let result = match limit {
         Some(t) => wait.timeout(t),
@@ -196,40 +210,39 @@ pub(super) async fn run(args: WaitArgs, ui: Ui) -> Result<Exit, CliError> {
         }
     };
     let snapshot = &response.value;
-    tracing::info!(stats = ?s.client.stats(), "wait done");
-    let status = snapshot.status.clone();
+    tracing::info!(stats = ?s.client.stats(), kind = ?response.served_by.kind, "wait done");
+    let phase = snapshot.phase();
+    let status = status_of(snapshot);
     let summary = format!(
         "{} snapshot {snapshot_id} is {} after {elapsed}",
-        if status == Some(SnapshotStatus::Completed) {
+        if phase == Some(SnapshotPhase::Completed) {
             "✓"
         } else {
             "✗"
         },
-        paint_status(status_of(snapshot), ui.color_err()),
+        paint_status(status, ui.color_err()),
     );
     progress.finish(Some(&summary));
     // json: the last poll's body exactly as Atlas sent it (pretty-printed on a terminal).
     let text = match ui.format {
         OutputFormat::Json => output::json_bytes(&response.body, ui.stdout_tty, false),
-        OutputFormat::Table => output::snapshot_details(snapshot, ui.color_out()).into_bytes(),
+        OutputFormat::Table => {
+            crate::tables::snapshot_details(snapshot, ui.color_out()).into_bytes()
+        }
     };
-    output::write_stdout(&text)
-        .map_err(|e| CliError::new(Exit::Api, format!("cannot write to stdout: {e}")))?;
-    match status {
-        Some(SnapshotStatus::Completed) => Ok(Exit::Ok),
-        Some(SnapshotStatus::Failed) => Err(CliError::new(
+    super::print(&text)?;
+    match phase {
+        Some(SnapshotPhase::Completed) => Ok(Exit::Ok),
+        Some(SnapshotPhase::Failed) => Err(CliError::new(
             Exit::SnapshotFailed,
-            format!("snapshot {snapshot_id} FAILED"),
+            format!("snapshot {snapshot_id} {status}"),
         )
         .with_hint(
             "Atlas could not take this snapshot; check the cluster's activity feed in Atlas, and take a new one if needed",
         )),
-        other => Err(CliError::new(
+        _ => Err(CliError::new(
             Exit::Api,
-            format!(
-                "the wait ended with status {}",
-                other.as_ref().map_or("(none)", SnapshotStatus::as_str)
-            ),
+            format!("the wait ended with status {status}"),
         )),
     }
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod pty;
 pub mod scripted;
 
 use std::io::{Read, Write};

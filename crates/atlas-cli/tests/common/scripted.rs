@@ -29,6 +29,12 @@ pub struct Seen {
     pub method: String,
     /// The `Range` header.
     pub range: Option<String>,
+    /// The `Accept` header.
+    pub accept: Option<String>,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The request body.
+    pub body: Vec<u8>,
 }
 
 impl Seen {
@@ -110,27 +116,35 @@ impl Scripted {
                 let (script, journal, counter) = (script.clone(), j.clone(), counter.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |req: Request<Incoming>| {
-                        let seen = Seen {
-                            n: counter.fetch_add(1, Ordering::SeqCst),
-                            path: req.uri().path().to_owned(),
-                            query: req.uri().query().map(str::to_owned),
-                            host: req
-                                .headers()
-                                .get("host")
-                                .and_then(|h| h.to_str().ok())
-                                .unwrap_or_default()
-                                .to_owned(),
-                            had_credentials: req.headers().contains_key("authorization"),
-                            method: req.method().to_string(),
-                            range: req
-                                .headers()
-                                .get("range")
-                                .and_then(|h| h.to_str().ok())
-                                .map(str::to_owned),
-                        };
-                        journal.lock().unwrap().push(seen.clone());
-                        let reply = script(&seen);
+                        let (script, journal, counter) =
+                            (script.clone(), journal.clone(), counter.clone());
                         async move {
+                            let header = |name: &str| {
+                                req.headers()
+                                    .get(name)
+                                    .and_then(|h| h.to_str().ok())
+                                    .map(str::to_owned)
+                            };
+                            let mut seen = Seen {
+                                n: counter.fetch_add(1, Ordering::SeqCst),
+                                path: req.uri().path().to_owned(),
+                                query: req.uri().query().map(str::to_owned),
+                                host: header("host").unwrap_or_default(),
+                                had_credentials: req.headers().contains_key("authorization"),
+                                method: req.method().to_string(),
+                                range: header("range"),
+                                accept: header("accept"),
+                                content_type: header("content-type"),
+                                body: Vec::new(),
+                            };
+                            seen.body = req
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes().to_vec())
+                                .unwrap_or_default();
+                            journal.lock().unwrap().push(seen.clone());
+                            let reply = script(&seen);
                             let mut r = Response::builder().status(reply.status);
                             for (k, v) in &reply.headers {
                                 r = r.header(k, v);

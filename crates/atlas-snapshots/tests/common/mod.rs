@@ -211,7 +211,7 @@ pub trait Flags: Sized {
     }
 }
 
-impl<K> Flags for atlas_snapshots::GetSnapshot<'_, K> {
+impl<K: atlas_snapshots::SnapshotEndpoints> Flags for atlas_snapshots::GetSnapshot<'_, K> {
     fn set_pretty(self) -> Self {
         self.pretty()
     }

@@ -163,6 +163,16 @@ impl AuthRequest for DigestRequest {
         target: &Target,
     ) -> Result<Verdict, Error> {
         let status = response.status();
+        // A 401 to credentials with no challenge at all is the server's answer, not a handshake
+        // step: Atlas answers so (`USER_UNAUTHORIZED`) to a key that lacks the role for the
+        // request. The caller gets it like any other status.
+        if status == StatusCode::UNAUTHORIZED
+            && self.state.sent_credentials()
+            && !response.headers().contains_key(WWW_AUTHENTICATE)
+        {
+            self.lease = None;
+            return Ok(Verdict::Accept(response));
+        }
         if status == StatusCode::UNAUTHORIZED {
             let challenges = response
                 .headers()

@@ -196,6 +196,12 @@ impl DigestApp {
             _ => None,
         };
         let resp = match outcome {
+            // Valid credentials of a key without the role for this path: Atlas's answer, a 401
+            // with no challenge.
+            Some(Ok(_)) if req.uri().path().starts_with("/no-role") => response(
+                401,
+                r#"{"detail":"Current user is not authorized to perform this action.","error":401,"errorCode":"USER_UNAUTHORIZED","parameters":[],"reason":"Unauthorized"}"#,
+            ),
             Some(Ok(verified)) => {
                 let body = format!(
                     r#"{{"ok":true,"path":"{}","user":"{}"}}"#,
