@@ -220,6 +220,7 @@ mod page;
 mod raw;
 mod response;
 mod restores;
+mod service_account;
 mod snapshots;
 mod wait;
 
@@ -229,6 +230,9 @@ pub use atlas_model::{
     ModelErrorKind, RateLimitParameters, RestoreJob, RestoreJobId, RestoreStatus, SnapshotId,
     SnapshotStatus, SnapshotUrl, TenantSnapshot,
 };
+/// OAuth 2.0 for service accounts: the token store seam ([`oauth::TokenStore`],
+/// [`oauth::MemoryTokenStore`]), tokens and their failures ([`oauth::TokenProblem`]).
+pub use atlas_transport::oauth;
 pub use atlas_transport::{
     BodyStream, Error as TransportError, Executor, ProxyConfig, RetryPolicy, RootCertificates,
     Stats, StreamExecutor, StreamTimeouts, TimeoutKind, Timeouts,
