@@ -8,12 +8,14 @@
 mod cli;
 mod commands;
 mod config;
+mod credentials;
 mod duration;
 mod errors;
 mod failure;
 mod logging;
 mod output;
 mod profile;
+mod token_cache;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -106,6 +106,7 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         private_key_source: None,
         group: None,
         cluster: Some(seed::CLUSTER_NAME.to_owned()),
+        method: crate::credentials::Method::ApiKey,
     };
     let client = AtlasClient::builder()
         .base_url(mock.base_url())
