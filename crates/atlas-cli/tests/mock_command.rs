@@ -58,6 +58,12 @@ fn python_drives_a_lifecycle_with_the_mock_clock() {
 }
 
 #[test]
+fn python_drives_restores_downloads_on_demand_snapshots_and_tokens_with_the_mock_clock() {
+    let out = python_test("mock_backups_lifecycle.py", &[], &[]);
+    assert!(out.contains("\"ok\": true"), "{out}");
+}
+
+#[test]
 fn python_abuse_cases_are_bounded_and_counted() {
     // The script asserts on the mock's counters; the RSS figures it prints go into the report.
     // The oversized heads and the long paths with the default limits ...
@@ -384,4 +390,221 @@ fn the_banner_shows_the_data_file_s_ids_and_its_settings() {
     );
     let (code, err) = sigterm(&mut child);
     assert_eq!(code, 0, "{err}");
+}
+
+/// The ready file's JSON.
+fn ready_info(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn curl_downloads_a_cut_archive_and_resumes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready.json");
+    let (mut child, _banner, _rest) = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--ready-file",
+        ready.to_str().unwrap(),
+        "--archive-size",
+        "3MiB",
+        "--fault",
+        "cut-after=1MiB,routes=snapshotArchive,limit=1",
+    ]);
+    let info = ready_info(&ready);
+    let url = info["url"].as_str().unwrap();
+    let user = format!(
+        "{}:{}",
+        info["publicKey"].as_str().unwrap(),
+        info["privateKey"].as_str().unwrap()
+    );
+    let flex = &info["flex"];
+    let post = format!(
+        "{url}/api/atlas/v2/groups/{}/flexClusters/{}/backup/download",
+        flex["groupId"].as_str().unwrap(),
+        flex["clusterName"].as_str().unwrap()
+    );
+    let (code, text) = curl(&[
+        "--digest",
+        "--user",
+        &user,
+        "--header",
+        "Accept: application/vnd.atlas.2024-11-13+json",
+        "--header",
+        "Content-Type: application/vnd.atlas.2024-11-13+json",
+        "--data",
+        &format!(
+            "{{\"snapshotId\":\"{}\"}}",
+            flex["snapshotId"].as_str().unwrap()
+        ),
+        &post,
+    ]);
+    assert_eq!(code, 200, "{text}");
+    let body = &text[text.find("\r\n\r\n{").unwrap() + 4..];
+    let job: Value = serde_json::from_str(body.trim()).unwrap();
+    let link = job["snapshotUrl"].as_str().unwrap();
+    let file = dir.path().join("snapshot.tgz");
+    let f = file.to_str().unwrap();
+    // Cut after 1 MiB (curl: 18, partial file), then resumed with a Range by curl -C -.
+    let out = Command::new(tool("curl"))
+        .args(["--silent", "--output", f, link])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(18));
+    assert_eq!(std::fs::metadata(&file).unwrap().len(), 1 << 20);
+    let out = Command::new(tool("curl"))
+        .args([
+            "--silent",
+            "--show-error",
+            "--continue-at",
+            "-",
+            "--output",
+            f,
+            link,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(bytes.len(), 3 << 20);
+    // The same SHA-256 the mock reports, and gzip accepts it.
+    let bearer = format!(
+        "Authorization: Bearer {}",
+        info["adminToken"].as_str().unwrap()
+    );
+    let (code, text) = curl(&[
+        "--header",
+        &bearer,
+        &format!("{url}/__mock/downloads/{}", job["id"].as_str().unwrap()),
+    ]);
+    assert_eq!(code, 200, "{text}");
+    let sha = {
+        let out = Command::new(tool("sha256sum")).arg(&file).output().unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(text.contains(&sha), "{sha}: {text}");
+    let out = Command::new(tool("gzip"))
+        .arg("-t")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // curl -r: a byte range, as 206 with Content-Range.
+    let (code, text) = curl(&["--range", "100-199", link]);
+    assert_eq!(code, 206, "{text}");
+    assert!(
+        text.to_lowercase()
+            .contains("content-range: bytes 100-199/3145728"),
+        "{text}"
+    );
+    let (code, err) = sigterm(&mut child);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn curl_gets_a_token_from_the_printed_line_and_uses_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready.json");
+    let (mut child, banner, _rest) = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--ready-file",
+        ready.to_str().unwrap(),
+        "--service-account",
+        "mdb_sa_id_0123456789abcdef01234567:mdb_sa_sk_given::GROUP_READ_ONLY",
+        "--token-lifetime",
+        "10m",
+    ]);
+    // The id and secret beside the key pair, in the banner and the ready file.
+    assert!(
+        banner.contains("client id:     mdb_sa_id_0123456789abcdef01234567"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("client secret: mdb_sa_sk_given"),
+        "{banner}"
+    );
+    let info = ready_info(&ready);
+    assert_eq!(info["clientId"], "mdb_sa_id_0123456789abcdef01234567");
+    assert_eq!(info["clientSecret"], "mdb_sa_sk_given");
+    assert_eq!(
+        info["serviceAccounts"][0]["roles"],
+        serde_json::json!(["GROUP_READ_ONLY"])
+    );
+    // The printed curl line, pasted into a shell, gets a token.
+    let line = banner
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("curl ") && l.contains("/api/oauth/token"))
+        .expect("a token line")
+        .to_owned();
+    let out = Command::new(tool("sh"))
+        .args(["-c", &format!("{line} --silent --show-error")])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(token["expires_in"], 600);
+    let t = token["access_token"].as_str().unwrap();
+    // ... and a real curl uses it, on a flex and a dedicated snapshot.
+    for (url, accept) in [
+        (
+            info["flex"]["url"].as_str().unwrap(),
+            "application/vnd.atlas.2024-11-13+json",
+        ),
+        (
+            info["dedicated"]["url"].as_str().unwrap(),
+            "application/vnd.atlas.2023-01-01+json",
+        ),
+    ] {
+        let (code, text) = curl(&[
+            "--header",
+            &format!("Authorization: Bearer {t}"),
+            "--header",
+            &format!("Accept: {accept}"),
+            url,
+        ]);
+        assert_eq!(code, 200, "{url}: {text}");
+    }
+    // A read-only account cannot download: Atlas's answer for a missing role.
+    let flex = &info["flex"];
+    let post = format!(
+        "{}/api/atlas/v2/groups/{}/flexClusters/{}/backup/download",
+        info["url"].as_str().unwrap(),
+        flex["groupId"].as_str().unwrap(),
+        flex["clusterName"].as_str().unwrap()
+    );
+    let (code, text) = curl(&[
+        "--header",
+        &format!("Authorization: Bearer {t}"),
+        "--header",
+        "Accept: application/vnd.atlas.2024-11-13+json",
+        "--header",
+        "Content-Type: application/vnd.atlas.2024-11-13+json",
+        "--data",
+        "{}",
+        &post,
+    ]);
+    assert_eq!(code, 401, "{text}");
+    assert!(text.contains("USER_UNAUTHORIZED"), "{text}");
+    let (code, err) = sigterm(&mut child);
+    assert_eq!(code, 0, "{err}");
+    // The secret given on the command line is warned about, never echoed in logs.
+    assert!(err.contains("--service-account"), "{err}");
 }

@@ -1,5 +1,5 @@
-//! The response body type: whole bytes, a body that stops halfway and breaks the connection, or a
-//! stream of chunks produced on demand (the journal).
+//! The response body type: whole bytes, a body that stops early and breaks the connection, a
+//! stream of chunks produced on demand (the journal), or a snapshot archive generated as it is sent.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -28,6 +28,8 @@ enum Kind {
     },
     /// Chunks made one at a time when hyper asks for them: nothing big is built up front.
     Chunks(Box<dyn Iterator<Item = Bytes> + Send + Sync>),
+    /// A range of a snapshot archive, generated chunk by chunk.
+    Archive(Box<crate::downloads::serve::ArchiveBody>),
 }
 
 impl std::fmt::Debug for MockBody {
@@ -36,6 +38,7 @@ impl std::fmt::Debug for MockBody {
             Kind::Full(_) => "full",
             Kind::Truncated { .. } => "truncated",
             Kind::Chunks(_) => "chunks",
+            Kind::Archive(_) => "archive",
         };
         f.debug_struct("MockBody").field("kind", &kind).finish()
     }
@@ -51,13 +54,26 @@ impl MockBody {
 
     /// The first half of `b`, then a broken connection.
     pub(crate) fn truncated(b: Bytes) -> Self {
-        let half = b.slice(..b.len() / 2);
+        let half = b.len() / 2;
+        Self::cut_after(b, half)
+    }
+
+    /// The first `n` bytes of `b` (all of it when shorter), then a broken connection.
+    pub(crate) fn cut_after(b: Bytes, n: usize) -> Self {
+        let half = b.slice(..n.min(b.len()));
         Self {
             kind: Kind::Truncated {
                 data: (!half.is_empty()).then_some(half),
                 fail: Some(Box::pin(tokio::time::sleep(Duration::from_millis(50)))),
                 len: b.len() as u64,
             },
+        }
+    }
+
+    /// A range of an archive, generated as it is sent.
+    pub(crate) fn archive(body: crate::downloads::serve::ArchiveBody) -> Self {
+        Self {
+            kind: Kind::Archive(Box::new(body)),
         }
     }
 
@@ -95,6 +111,7 @@ impl Body for MockBody {
                 }
             }
             Kind::Chunks(it) => Poll::Ready(it.next().map(|b| Ok(Frame::data(b)))),
+            Kind::Archive(a) => a.poll_chunk(cx).map(|o| o.map(|r| r.map(Frame::data))),
         }
     }
 
@@ -103,6 +120,7 @@ impl Body for MockBody {
             Kind::Full(d) => d.is_none(),
             Kind::Truncated { data, fail, .. } => data.is_none() && fail.is_none(),
             Kind::Chunks(_) => false,
+            Kind::Archive(a) => a.is_end(),
         }
     }
 
@@ -111,6 +129,7 @@ impl Body for MockBody {
             Kind::Full(d) => SizeHint::with_exact(d.as_ref().map_or(0, |d| d.len() as u64)),
             Kind::Truncated { len, .. } => SizeHint::with_exact(*len),
             Kind::Chunks(_) => SizeHint::default(),
+            Kind::Archive(a) => SizeHint::with_exact(a.len()),
         }
     }
 }

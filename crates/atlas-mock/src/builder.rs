@@ -11,11 +11,15 @@ use crate::access::IpAccessList;
 use crate::auth::{self, DigestSettings};
 use crate::clock::{ClockMode, MockClock, whole_seconds};
 use crate::config::MockConfig;
+use crate::data::restore::Delivery;
 use crate::data::{Dataset, IdGenerator};
+use crate::downloads::{DownloadSettings, Downloads, NewLink, layout_for};
 use crate::faults::{FaultPlan, FaultState};
 use crate::handle::MockHandle;
 use crate::journal::{DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_CAPACITY, Journal};
+use crate::lifecycle::{Lifecycle, Outcome};
 use crate::limits::Limits;
+use crate::oauth::{OAuth, OAuthSettings, ServiceAccount};
 use crate::ratelimit::{RateLimit, RateLimiter};
 use crate::server::{ConnStats, Shared, listener, shown_authority};
 use crate::{ApiKey, MockError, random_bytes, tls};
@@ -39,6 +43,28 @@ pub struct MockBuilder {
     clock_mode: ClockMode,
     clock_start: Option<DateTime<Utc>>,
     admin_token: Option<String>,
+    downloads: DownloadSettings,
+    restore_lifecycle: Lifecycle,
+    service_accounts: Vec<ServiceAccount>,
+    oauth: OAuthSettings,
+    on_demand_lifecycle: Lifecycle,
+}
+
+/// The default on-demand snapshot lifecycle: `queued` for 10 s, `inProgress` until 60 s, then
+/// `completed`.
+pub(crate) fn default_on_demand_lifecycle() -> Lifecycle {
+    let s = std::time::Duration::from_secs;
+    Lifecycle::new(s(0), s(10), s(60), Outcome::Completed)
+        .unwrap_or_else(|_| Lifecycle::done_at_once())
+}
+
+/// The default restore lifecycle: `PENDING` for 10 s, `RUNNING` until 60 s, then `COMPLETED` (the
+/// order observed on Atlas, which took about a minute).
+pub(crate) fn default_restore_lifecycle() -> Lifecycle {
+    let s = std::time::Duration::from_secs;
+    // 10 <= 10 <= 60: the fallback is never used.
+    Lifecycle::new(s(10), s(10), s(60), Outcome::Completed)
+        .unwrap_or_else(|_| Lifecycle::done_at_once())
 }
 
 impl Default for MockBuilder {
@@ -60,6 +86,11 @@ impl Default for MockBuilder {
             clock_mode: ClockMode::default(),
             clock_start: None,
             admin_token: None,
+            downloads: DownloadSettings::default(),
+            restore_lifecycle: default_restore_lifecycle(),
+            service_accounts: Vec::new(),
+            oauth: OAuthSettings::default(),
+            on_demand_lifecycle: default_on_demand_lifecycle(),
         }
     }
 }
@@ -166,6 +197,43 @@ impl MockBuilder {
         self
     }
 
+    /// Flex downloads: link lifetime (default 4 hours, on the mock clock) and the default archive
+    /// size (1 MiB).
+    pub fn downloads(mut self, d: DownloadSettings) -> Self {
+        self.downloads = d;
+        self
+    }
+
+    /// The lifecycle of restore jobs started through the API, counted from each job's creation
+    /// (default: `PENDING` 10 s, `RUNNING` until 60 s, then `COMPLETED`). With `queued_at` equal
+    /// to `running_at` there is no `QUEUED` phase, as observed on Atlas.
+    pub fn restore_lifecycle(mut self, l: Lifecycle) -> Self {
+        self.restore_lifecycle = l;
+        self
+    }
+
+    /// Adds a service account (OAuth 2.0 client credentials for `POST /api/oauth/token`). Without
+    /// any, one is generated ([`MockHandle::service_account`]). More can be added at run time.
+    pub fn service_account(mut self, account: ServiceAccount) -> Self {
+        self.service_accounts.push(account);
+        self
+    }
+
+    /// The token endpoint: token lifetime, live-token limit, rate limit (default: Atlas's 3600 s,
+    /// 100, 50 a minute).
+    pub fn oauth(mut self, o: OAuthSettings) -> Self {
+        self.oauth = o;
+        self
+    }
+
+    /// The lifecycle of on-demand snapshots of dedicated clusters (`POST .../backup/snapshots`),
+    /// counted from each snapshot's creation (default: `queued` 10 s, `inProgress` until 60 s,
+    /// then `completed`).
+    pub fn on_demand_snapshot_lifecycle(mut self, l: Lifecycle) -> Self {
+        self.on_demand_lifecycle = l;
+        self
+    }
+
     /// Applies a data file: every setting it has replaces the builder's (its keys are added).
     pub fn config(mut self, c: MockConfig) -> Self {
         if let Some(d) = c.dataset {
@@ -208,6 +276,19 @@ impl MockBuilder {
         if let Some(t) = c.admin_token {
             self.admin_token = Some(t);
         }
+        if let Some(d) = c.downloads {
+            self.downloads = d;
+        }
+        if let Some(l) = c.restore_lifecycle {
+            self.restore_lifecycle = l;
+        }
+        self.service_accounts.extend(c.service_accounts);
+        if let Some(l) = c.on_demand_snapshot_lifecycle {
+            self.on_demand_lifecycle = l;
+        }
+        if let Some(o) = c.oauth {
+            self.oauth = o;
+        }
         self
     }
 
@@ -232,6 +313,19 @@ impl MockBuilder {
             }
         }
         self.limits.check()?;
+        let mut accounts = self.service_accounts;
+        if accounts.is_empty() {
+            accounts.push(ServiceAccount::generate());
+        }
+        for (i, a) in accounts.iter().enumerate() {
+            crate::oauth::check_account(a)?;
+            if accounts[..i].iter().any(|o| o.client_id() == a.client_id()) {
+                return Err(MockError::InvalidConfig(format!(
+                    "service account {} given twice",
+                    a.client_id()
+                )));
+            }
+        }
         if self
             .admin_token
             .as_deref()
@@ -266,8 +360,11 @@ impl MockBuilder {
                 .map(|b| format!("{b:02x}"))
                 .collect()
         });
+        let downloads = Downloads::new(self.downloads);
+        let mut data = self.data.unwrap_or_else(Dataset::seed);
+        register_download_jobs(&mut data, &downloads, &clock);
         let shared = Arc::new(Shared {
-            data: RwLock::new(self.data.unwrap_or_else(Dataset::seed)),
+            data: RwLock::new(data),
             clock,
             keys: keys.clone(),
             auth,
@@ -283,6 +380,10 @@ impl MockBuilder {
             admin_token,
             conns: ConnStats::default(),
             ids: IdGenerator::new(),
+            downloads,
+            restore_lifecycle: self.restore_lifecycle,
+            oauth: OAuth::new(self.oauth, accounts),
+            on_demand_lifecycle: self.on_demand_lifecycle,
         });
         let (tx, rx) = watch::channel(false);
         let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
@@ -302,5 +403,49 @@ impl MockBuilder {
             tx,
             task,
         ))
+    }
+}
+
+/// Hands out the links of the data file's `DOWNLOAD` jobs (valid until their `expirationDate`, or
+/// for the link lifetime from the server start).
+fn register_download_jobs(data: &mut Dataset, downloads: &Downloads, clock: &MockClock) {
+    let start = clock.now();
+    let lifetime = chrono::Duration::from_std(downloads.settings.lifetime())
+        .unwrap_or(chrono::Duration::hours(4));
+    for g in &mut data.groups {
+        for c in &mut g.clusters {
+            let archives: Vec<_> = c
+                .restore_jobs
+                .iter()
+                .map(|j| c.snapshot(&j.snapshot_id).and_then(|s| s.archive))
+                .collect();
+            for (j, archive) in c.restore_jobs.iter_mut().zip(archives) {
+                if j.delivery != Delivery::Download {
+                    continue;
+                }
+                let Some(layout) = layout_for(
+                    &downloads.settings,
+                    j.snapshot_id.as_str(),
+                    archive.as_ref(),
+                ) else {
+                    continue;
+                };
+                let created = j.scheduled.unwrap_or(start);
+                let expires = j.expiration.unwrap_or(created + lifetime);
+                j.expiration = Some(expires);
+                let link = downloads.create(
+                    NewLink {
+                        group: g.id.clone(),
+                        cluster: c.name.clone(),
+                        job_id: j.id.clone(),
+                        layout,
+                        created,
+                        expires,
+                    },
+                    start,
+                );
+                j.link = Some(link.token.clone());
+            }
+        }
     }
 }

@@ -17,22 +17,31 @@ use crate::access::IpAccessList;
 use crate::auth::DigestSettings;
 use crate::clock::ClockMode;
 use crate::data::{Dataset, object};
+use crate::downloads::DownloadSettings;
 use crate::faults::FaultPlan;
+use crate::lifecycle::Lifecycle;
 use crate::limits::Limits;
+use crate::oauth::{OAuthSettings, ServiceAccount};
 use crate::ratelimit::RateLimit;
+use crate::roles::Role;
 use crate::{ApiKey, MockError};
 
 /// Top-level members of a data file other than `groups` and `$schema`.
-pub(crate) const SETTINGS: [&str; 11] = [
+pub(crate) const SETTINGS: [&str; 16] = [
     "adminToken",
     "apiKeys",
     "clock",
     "digest",
+    "downloads",
     "faults",
     "ipAccessList",
     "journal",
     "limits",
+    "oauth",
+    "onDemandSnapshotLifecycle",
     "rateLimit",
+    "restoreLifecycle",
+    "serviceAccounts",
     "sunset",
     "unauthenticatedRoute",
 ];
@@ -56,7 +65,14 @@ pub(crate) const SETTINGS: [&str; 11] = [
 ///               "maxBodyBytes": 65536, "drainTimeoutMs": 5000 },
 ///   "clock": { "mode": "manual", "start": "2026-12-01T00:00:00Z" },
 ///   "sunset": false,
-///   "unauthenticatedRoute": false
+///   "unauthenticatedRoute": false,
+///   "downloads": { "linkLifetimeSeconds": 14400, "archiveSizeBytes": 1048576 },
+///   "restoreLifecycle": { "queuedAfterMs": 10000, "runningAfterMs": 10000, "doneAfterMs": 60000,
+///                         "outcome": "COMPLETED" },
+///   "serviceAccounts": [ { "clientId": "mdb_sa_id_0123456789abcdef01234567",
+///                          "clientSecret": "mdb_sa_sk_...", "roles": ["GROUP_READ_ONLY"] } ],
+///   "oauth": { "tokenLifetimeSeconds": 3600, "maxLiveTokens": 100,
+///              "tokenRateLimit": { "requests": 50, "minutes": 1 } }
 /// }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -90,6 +106,16 @@ pub struct MockConfig {
     pub unauthenticated_route: Option<bool>,
     /// `adminToken`: a fixed admin token instead of a generated one.
     pub admin_token: Option<String>,
+    /// `downloads`: link lifetime and default archive size.
+    pub downloads: Option<DownloadSettings>,
+    /// `restoreLifecycle`: the lifecycle of restore jobs started through the API.
+    pub restore_lifecycle: Option<Lifecycle>,
+    /// `serviceAccounts`.
+    pub service_accounts: Vec<ServiceAccount>,
+    /// `oauth`: token lifetime, live-token limit, the token endpoint's rate limit.
+    pub oauth: Option<OAuthSettings>,
+    /// `onDemandSnapshotLifecycle`: the lifecycle of on-demand snapshots of dedicated clusters.
+    pub on_demand_snapshot_lifecycle: Option<Lifecycle>,
 }
 
 /// JSON form of an API key in a data file.
@@ -102,6 +128,22 @@ struct KeyFile {
     groups: Option<Vec<String>>,
     #[serde(default)]
     ip_access_list: Option<Vec<String>>,
+    #[serde(default)]
+    roles: Option<Vec<Role>>,
+}
+
+/// JSON form of a service account in a data file.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AccountFile {
+    client_id: String,
+    client_secret: String,
+    #[serde(default)]
+    groups: Option<Vec<String>>,
+    #[serde(default)]
+    ip_access_list: Option<Vec<String>>,
+    #[serde(default)]
+    roles: Option<Vec<Role>>,
 }
 
 #[derive(Deserialize)]
@@ -122,6 +164,30 @@ struct ClockFile {
     step_ms: Option<u64>,
     #[serde(default)]
     start: Option<String>,
+}
+
+/// Reads a service account of a data file or an admin request (`at` names it in errors).
+pub(crate) fn service_account_from_json(at: &str, v: &Value) -> Result<ServiceAccount, MockError> {
+    let a: AccountFile = member(at, v)?;
+    let mut sa = ServiceAccount::new(a.client_id, a.client_secret);
+    if let Some(groups) = a.groups {
+        let ids = groups
+            .iter()
+            .map(|g| {
+                g.parse()
+                    .map_err(|e| MockError::Data(format!("{at}.groups: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        sa = sa.groups(ids);
+    }
+    if let Some(list) = a.ip_access_list {
+        sa = sa.access_list(access_list(&format!("{at}.ipAccessList"), &list)?);
+    }
+    if let Some(roles) = a.roles {
+        sa = sa.roles(roles);
+    }
+    crate::oauth::check_account(&sa).map_err(|e| MockError::Data(format!("{at}: {e}")))?;
+    Ok(sa)
 }
 
 fn member<T: serde::de::DeserializeOwned>(name: &str, v: &Value) -> Result<T, MockError> {
@@ -185,8 +251,28 @@ impl MockConfig {
                 if let Some(list) = k.ip_access_list {
                     key = key.access_list(access_list(&format!("{at}.ipAccessList"), &list)?);
                 }
+                if let Some(roles) = k.roles {
+                    key = key.roles(roles);
+                }
                 c.api_keys.push(key);
             }
+        }
+        if let Some(accounts) = m.get("serviceAccounts") {
+            let Value::Array(accounts) = accounts else {
+                return Err(MockError::Data("serviceAccounts: must be an array".into()));
+            };
+            for (i, a) in accounts.iter().enumerate() {
+                c.service_accounts.push(service_account_from_json(
+                    &format!("serviceAccounts[{i}]"),
+                    a,
+                )?);
+            }
+        }
+        if let Some(o) = m.get("oauth") {
+            c.oauth = Some(member("oauth", o)?);
+        }
+        if let Some(l) = m.get("onDemandSnapshotLifecycle") {
+            c.on_demand_snapshot_lifecycle = Some(member("onDemandSnapshotLifecycle", l)?);
         }
         if let Some(list) = m.get("ipAccessList") {
             let list: Vec<String> = member("ipAccessList", list)?;
@@ -232,6 +318,12 @@ impl MockConfig {
         }
         if let Some(t) = m.get("adminToken") {
             c.admin_token = Some(member("adminToken", t)?);
+        }
+        if let Some(d) = m.get("downloads") {
+            c.downloads = Some(member("downloads", d)?);
+        }
+        if let Some(l) = m.get("restoreLifecycle") {
+            c.restore_lifecycle = Some(member("restoreLifecycle", l)?);
         }
         Ok(c)
     }

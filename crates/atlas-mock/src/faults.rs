@@ -28,6 +28,10 @@ pub enum Fault {
     DropConnection,
     /// Announce the full `Content-Length`, send half of the body, then close the connection.
     TruncateBody,
+    /// Announce the full `Content-Length`, send the first `n` bytes of the body, then close the
+    /// connection: a transfer cut after `n` bytes (on a download, counted from the first byte of
+    /// this answer, so a resumed transfer is cut `n` bytes after where it resumed).
+    CutAfter(u64),
 }
 
 impl Fault {
@@ -40,6 +44,7 @@ impl Fault {
             Fault::ServiceUnavailableHtml => "html503".to_owned(),
             Fault::DropConnection => "drop".to_owned(),
             Fault::TruncateBody => "truncate".to_owned(),
+            Fault::CutAfter(n) => format!("cutAfter:{n}"),
         }
     }
 
@@ -251,7 +256,8 @@ impl FaultRule {
 ///     { "fault": { "kind": "status", "status": 503 }, "path": "/api/atlas/v2/**", "limit": 2 },
 ///     { "fault": { "kind": "latency", "ms": 200 }, "routes": ["flexGet"], "rate": 0.5 },
 ///     { "fault": { "kind": "clockAdvance", "ms": 600000 }, "skip": 1, "limit": 1 },
-///     { "fault": { "kind": "html503" } }, { "fault": { "kind": "drop" } }, { "fault": { "kind": "truncate" } } ] }
+///     { "fault": { "kind": "html503" } }, { "fault": { "kind": "drop" } }, { "fault": { "kind": "truncate" } },
+///     { "fault": { "kind": "cutAfter", "bytes": 262144 }, "routes": ["snapshotArchive"], "limit": 1 } ] }
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(try_from = "PlanWire", into = "PlanWire")]
@@ -326,6 +332,7 @@ enum FaultWire {
     Html503 {},
     Drop {},
     Truncate {},
+    CutAfter { bytes: u64 },
 }
 
 impl TryFrom<PlanWire> for FaultPlan {
@@ -342,6 +349,7 @@ impl TryFrom<PlanWire> for FaultPlan {
                 FaultWire::Html503 {} => Fault::ServiceUnavailableHtml,
                 FaultWire::Drop {} => Fault::DropConnection,
                 FaultWire::Truncate {} => Fault::TruncateBody,
+                FaultWire::CutAfter { bytes } => Fault::CutAfter(bytes),
             };
             let mut rule = FaultRule::new(fault)
                 .map_err(at)?
@@ -379,6 +387,7 @@ impl From<FaultPlan> for PlanWire {
                         Fault::ServiceUnavailableHtml => FaultWire::Html503 {},
                         Fault::DropConnection => FaultWire::Drop {},
                         Fault::TruncateBody => FaultWire::Truncate {},
+                        Fault::CutAfter(bytes) => FaultWire::CutAfter { bytes },
                     },
                     routes: r.routes,
                     path: r.path.map(|p| p.source),

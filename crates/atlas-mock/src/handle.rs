@@ -16,7 +16,7 @@ use crate::journal::JournalEntry;
 use crate::lifecycle::Lifecycle;
 use crate::server::Shared;
 use crate::server::listener::DrainReport;
-use crate::{ApiKey, MockError, ratelimit, seed};
+use crate::{ApiKey, DedicatedCluster, MockError, ServiceAccount, ratelimit, seed};
 
 /// A running mock. Dropping it stops the server (best effort); [`MockHandle::shutdown`] waits for it.
 pub struct MockHandle {
@@ -77,6 +77,14 @@ pub struct MockStats {
     pub tls_failures: u64,
     /// Mock-clock time since start, in milliseconds.
     pub clock_elapsed_ms: u64,
+    /// Download links kept (at most 10,000).
+    pub download_links: usize,
+    /// Service accounts.
+    pub service_accounts: usize,
+    /// Live access tokens (at most 100 per service account by default).
+    pub oauth_tokens: usize,
+    /// Buckets of the token endpoint's rate limiter (at most 4096).
+    pub oauth_rate_buckets: usize,
 }
 
 pub(crate) fn stats(shared: &Shared) -> MockStats {
@@ -101,6 +109,10 @@ pub(crate) fn stats(shared: &Shared) -> MockStats {
         headers_too_large: c.headers_too_large.load(Ordering::Relaxed),
         tls_failures: c.tls_failures.load(Ordering::Relaxed),
         clock_elapsed_ms: u64::try_from(shared.clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+        download_links: shared.downloads.len(),
+        service_accounts: shared.oauth.accounts().len(),
+        oauth_tokens: shared.oauth.tokens.len(shared.clock.elapsed()),
+        oauth_rate_buckets: shared.oauth.buckets(),
     }
 }
 
@@ -225,10 +237,14 @@ impl MockHandle {
         let data = self.shared.data.read().unwrap_or_else(|e| e.into_inner());
         data.groups.iter().find_map(|g| {
             g.clusters.iter().filter(|c| c.kind == kind).find_map(|c| {
-                c.snapshots.first().and_then(|s| {
-                    s.id()
-                        .map(|id| (g.id.to_string(), c.name.to_string(), id.to_string()))
-                })
+                let id = if kind == ClusterKind::Dedicated {
+                    c.cloud_snapshots.first().map(|s| s.id.to_string())
+                } else {
+                    c.snapshots
+                        .first()
+                        .and_then(|s| s.id().map(ToString::to_string))
+                };
+                id.map(|id| (g.id.to_string(), c.name.to_string(), id))
             })
         })
     }
@@ -351,6 +367,53 @@ impl MockHandle {
         data.insert_cluster(g, c, kind)
     }
 
+    /// Adds a dedicated cluster (replica set or sharded, see [`DedicatedCluster`]) to an existing
+    /// group.
+    pub fn create_dedicated_cluster(
+        &self,
+        group: &str,
+        name: &str,
+        spec: DedicatedCluster,
+    ) -> Result<(), MockError> {
+        let g: GroupId = parse(group)?;
+        let c: ClusterName = parse(name)?;
+        let mut data = self.shared.data.write().unwrap_or_else(|e| e.into_inner());
+        if !data.has_group(&g) {
+            return Err(MockError::Data(format!("no group {g}")));
+        }
+        data.insert_cluster(g.clone(), c.clone(), ClusterKind::Dedicated)?;
+        if let Some(cl) = data.cluster_mut(&g, &c) {
+            cl.dedicated = Some(spec);
+        }
+        Ok(())
+    }
+
+    /// Adds a cloud backup snapshot to a dedicated cluster, in the data-file form (`{"id"?,
+    /// "status" | "lifecycle", "description", "createdAt", ...}`; the id is chosen when absent, a
+    /// lifecycle counts from now unless it says `"anchor": "serverStart"`). Returns it as served.
+    pub fn create_cloud_snapshot(
+        &self,
+        group: &str,
+        cluster: &str,
+        snapshot: serde_json::Value,
+    ) -> Result<serde_json::Value, MockError> {
+        let g: GroupId = parse(group)?;
+        let c: ClusterName = parse(cluster)?;
+        let serde_json::Value::Object(mut raw) = snapshot else {
+            return Err(MockError::Data("a snapshot is a JSON object".into()));
+        };
+        if !raw.contains_key("id") {
+            raw.insert(
+                "id".into(),
+                self.shared.ids.next_hex(&self.shared.clock).into(),
+            );
+        }
+        if let Some(serde_json::Value::Object(l)) = raw.get_mut("lifecycle") {
+            l.entry("anchor").or_insert_with(|| "creation".into());
+        }
+        crate::admin::data::insert_cloud(&self.shared, &g, &c, &serde_json::Value::Object(raw))
+    }
+
     /// Adds a snapshot now; a lifecycle with [`crate::Anchor::Creation`] counts from this moment on
     /// the mock clock. Without an id the server chooses one. Returns the snapshot as it is served
     /// right now.
@@ -372,6 +435,7 @@ impl MockHandle {
             snapshot,
             lifecycle,
             created: Some(now),
+            archive: None,
         };
         let view = stored.view(&shared.clock, now);
         shared
@@ -380,6 +444,151 @@ impl MockHandle {
             .unwrap_or_else(|e| e.into_inner())
             .insert_snapshot(&g, &c, stored)?;
         Ok(serde_json::to_value(view).unwrap_or_default())
+    }
+
+    /// The first service account (the configured one, or the one generated at start): its client
+    /// id and secret get tokens from [`MockHandle::token_url`].
+    pub fn service_account(&self) -> ServiceAccount {
+        self.shared
+            .oauth
+            .accounts()
+            .first()
+            .map(|a| (**a).clone())
+            .unwrap_or_else(ServiceAccount::generate)
+    }
+
+    /// Every service account.
+    pub fn service_accounts(&self) -> Vec<ServiceAccount> {
+        self.shared
+            .oauth
+            .accounts()
+            .iter()
+            .map(|a| (**a).clone())
+            .collect()
+    }
+
+    /// Adds a service account while running (its client id must be new).
+    pub fn create_service_account(&self, account: ServiceAccount) -> Result<(), MockError> {
+        self.shared.oauth.add(account)
+    }
+
+    /// `{base}/api/oauth/token`: where service accounts get access tokens.
+    pub fn token_url(&self) -> String {
+        format!("{}{}", self.base_url, crate::oauth::TOKEN_PATH)
+    }
+
+    /// `{base}/api/oauth/revoke`.
+    pub fn revoke_url(&self) -> String {
+        format!("{}{}", self.base_url, crate::oauth::REVOKE_PATH)
+    }
+
+    /// Live access tokens of a service account (on the mock clock).
+    pub fn live_tokens(&self, client_id: &str) -> usize {
+        self.shared
+            .oauth
+            .tokens
+            .live(client_id, self.shared.clock.elapsed())
+    }
+
+    /// Revokes every token of a service account (its next API request answers `401`); returns
+    /// how many were live.
+    pub fn revoke_tokens(&self, client_id: &str) -> usize {
+        self.shared
+            .oauth
+            .tokens
+            .revoke_all(client_id, self.shared.clock.elapsed())
+    }
+
+    /// A ready `curl` line that gets an access token for the first service account.
+    pub fn curl_token_example(&self, ca_file: Option<&std::path::Path>) -> String {
+        let sa = self.service_account();
+        let mut s = format!(
+            "curl --user {} --data grant_type=client_credentials --header 'Accept: application/json'",
+            shell_quote(&format!("{}:{}", sa.client_id(), sa.client_secret()))
+        );
+        let ca = ca_file.map(|p| p.display().to_string()).or_else(|| {
+            self.ca_pem
+                .is_some()
+                .then(|| "atlas-mock-ca.pem".to_owned())
+        });
+        if let Some(ca) = ca {
+            s.push_str(&format!(" --cacert {}", shell_quote(&ca)));
+        }
+        s.push_str(&format!(" {}", shell_quote(&self.token_url())));
+        s
+    }
+
+    /// Adds a restore job to a flex cluster, in the data-file form (`{"snapshotId",
+    /// "targetDeploymentItemName", "status" | "lifecycle", "deliveryType": "DOWNLOAD", ...}`; see
+    /// the JSON Schema). Without an id the server chooses one; a lifecycle counts from now unless
+    /// it says `"anchor": "serverStart"`; a `DOWNLOAD` job gets a link. Returns the job as served.
+    pub fn create_restore_job(
+        &self,
+        group: &str,
+        cluster: &str,
+        job: serde_json::Value,
+    ) -> Result<serde_json::Value, MockError> {
+        let g: GroupId = parse(group)?;
+        let c: ClusterName = parse(cluster)?;
+        let shared = &self.shared;
+        let serde_json::Value::Object(mut raw) = job else {
+            return Err(MockError::Data("a restore job is a JSON object".into()));
+        };
+        if !raw.contains_key("id") {
+            raw.insert("id".into(), shared.ids.next_hex(&shared.clock).into());
+        }
+        if let Some(serde_json::Value::Object(l)) = raw.get_mut("lifecycle") {
+            l.entry("anchor").or_insert_with(|| "creation".into());
+        }
+        crate::admin::data::insert_restore_job(
+            shared,
+            &self.base_url,
+            &g,
+            &c,
+            &serde_json::Value::Object(raw),
+        )
+    }
+
+    /// The download links handed out, oldest first, with their counters (requests, bytes sent,
+    /// completed and cut transfers), as `GET /__mock/downloads` shows them.
+    pub fn download_links(&self) -> Vec<serde_json::Value> {
+        let now = self.shared.clock.now();
+        self.shared
+            .downloads
+            .list()
+            .iter()
+            .map(|l| l.to_json(&self.base_url, now))
+            .collect()
+    }
+
+    /// The SHA-256 (lower-case hex) of the archive a download of this flex snapshot serves
+    /// (about two seconds per GiB, off the async threads).
+    pub async fn archive_sha256(
+        &self,
+        group: &str,
+        cluster: &str,
+        snapshot: &str,
+    ) -> Result<String, MockError> {
+        let g: GroupId = parse(group)?;
+        let c: ClusterName = parse(cluster)?;
+        let s: atlas_model::SnapshotId = parse(snapshot)?;
+        let layout = {
+            let data = self.shared.data.read().unwrap_or_else(|e| e.into_inner());
+            let stored = data
+                .group(&g)
+                .and_then(|g| g.cluster(&c))
+                .and_then(|c| c.snapshot(&s))
+                .ok_or_else(|| {
+                    MockError::Data(format!("no snapshot {s} in cluster {c} of group {g}"))
+                })?;
+            crate::downloads::layout_for(
+                &self.shared.downloads.settings,
+                s.as_str(),
+                stored.archive.as_ref(),
+            )
+            .ok_or_else(|| MockError::Data("the snapshot's archive size is out of range".into()))?
+        };
+        Ok(self.shared.downloads.sha256(&layout).await)
     }
 
     /// Stops accepting, lets open connections finish their current request (at most the drain

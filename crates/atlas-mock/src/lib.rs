@@ -1,5 +1,6 @@
-//! `atlas-mock`: a local MongoDB Atlas that serves the backup snapshot endpoints of flex and
-//! shared-tier (M2/M5) clusters, with real HTTP Digest authentication, Atlas-shaped errors and
+//! `atlas-mock`: a local MongoDB Atlas that serves the backup snapshot endpoints of flex,
+//! dedicated and shared-tier (M2/M5) clusters, flex downloads and restore jobs, and service-account
+//! tokens, with real HTTP Digest authentication, Atlas-shaped errors and
 //! headers, rate limits, lifecycles on a mock clock, faults and a request journal. Any HTTP client can
 //! talk to it: curl, Python, the Atlas Go SDK, our own. Every control is also reachable without Rust:
 //! the `atlas-snapshots mock` command, a data file (JSON Schema in `schema/`), and the admin API.
@@ -30,13 +31,18 @@
 //! | route | answers with |
 //! |---|---|
 //! | `GET /api/atlas/v2/groups/{g}/flexClusters/{name}/backup/snapshots[/{s}]` | `application/vnd.atlas.2024-11-13+json` |
+//! | `POST .../flexClusters/{name}/backup/download`, `GET`/`POST .../backup/restoreJobs`, `GET .../restoreJobs/{id}` | `application/vnd.atlas.2024-11-13+json` |
+//! | `GET`/`HEAD` of a download link (`/flex-snapshot-downloads/...`) | `application/gzip`: a generated `.tgz` with `Range` support |
+//! | `GET`/`POST /api/atlas/v2/groups/{g}/clusters/{c}/backup/snapshots`, `GET`/`DELETE .../{s}` | `application/vnd.atlas.2023-01-01+json` (dedicated clusters) |
+//! | `POST /api/oauth/token`, `POST /api/oauth/revoke` | `application/json` (service accounts; their tokens work on every route) |
 //! | `GET /api/atlas/v1.0/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{s}]` | `application/json` (deprecated, sunset 2026-01-22) |
 //! | `GET /api/atlas/v2/groups/{g}/clusters/{c}/backup/tenant/snapshots[/{s}]` | `application/vnd.atlas.2023-01-01+json` (deprecated) |
 //! | `/__mock/...` | the admin API (loopback peers, admin token; the crate README lists its routes) |
 //!
 //! The crate README lists every error it answers and the order in which checks run. The code: the
 //! HTTP side in `server/` (connections, one request, answers), the Atlas API in `api/` (one file per
-//! family of routes), the admin API in `admin/`, and the mock clock in `clock.rs`.
+//! family of routes), the download links and their archives in `downloads/`, the admin API in
+//! `admin/`, and the mock clock in `clock.rs`.
 
 mod access;
 mod admin;
@@ -47,13 +53,17 @@ mod builder;
 mod clock;
 mod config;
 mod data;
+mod downloads;
 mod faults;
 mod handle;
 mod journal;
 mod lifecycle;
 mod limits;
+mod oauth;
+mod principal;
 mod ratelimit;
 mod render;
+mod roles;
 mod route;
 pub mod seed;
 mod serve;
@@ -67,6 +77,26 @@ pub mod fuzzing {
     /// arbitrary input; never panics.
     pub fn request_target(path: &str, query: Option<&str>, accept: &str) -> usize {
         crate::api::fuzz_request_target(path, query, accept)
+    }
+
+    /// Runs the download links' `Range` parsing and the token endpoint's Basic-credentials decoding
+    /// on arbitrary input; never panics. `Err` names a range outside the archive (a bug).
+    pub fn download_and_oauth_headers(value: &str, size: u64) -> Result<usize, String> {
+        let size = size.max(1);
+        let mut n = match crate::downloads::serve::parse_range(value, size) {
+            crate::downloads::serve::RangeAsk::Part(s, e) if s < e && e <= size => 2,
+            crate::downloads::serve::RangeAsk::Part(s, e) => {
+                return Err(format!("range {s}..{e} outside an archive of {size} bytes"));
+            }
+            crate::downloads::serve::RangeAsk::Whole => 1,
+            crate::downloads::serve::RangeAsk::Unsatisfiable => 0,
+        };
+        if let Ok(v) = http::HeaderValue::from_str(value) {
+            let mut parts = http::Request::new(()).into_parts().0;
+            parts.headers.insert(http::header::AUTHORIZATION, v);
+            n += crate::oauth::basic_credentials(&parts).map_or(0, |(a, b)| a.len() + b.len());
+        }
+        Ok(n)
     }
 }
 
@@ -84,7 +114,9 @@ pub use auth::{DigestSettings, REALM};
 pub use builder::MockBuilder;
 pub use clock::{ClockMode, MockClock};
 pub use config::MockConfig;
-pub use data::{ClusterKind, Dataset, FirstIds};
+pub use data::{ClusterKind, Dataset, DedicatedCluster, FirstIds};
+pub use downloads::DownloadSettings;
+pub use downloads::archive::{DEFAULT_ARCHIVE_BYTES, MAX_ARCHIVE_BYTES, MIN_ARCHIVE_BYTES};
 pub use faults::{Fault, FaultPlan, FaultRule, PathPattern};
 pub use handle::{MockHandle, MockStats, ShutdownReport};
 pub use journal::{
@@ -93,10 +125,13 @@ pub use journal::{
 };
 pub use lifecycle::{Anchor, Lifecycle, LifecyclePhase, Outcome};
 pub use limits::Limits;
+pub use oauth::{OAuthSettings, ServiceAccount};
 pub use ratelimit::RateLimit;
+pub use roles::Role;
 pub use route::RouteKind;
 pub use serve::{
-    Announce, KeyInfo, ReadyInfo, ServeOptions, SnapshotRef, serve_until, serve_until_signal,
+    Announce, KeyInfo, ReadyInfo, ServeOptions, ServiceAccountInfo, SnapshotRef, serve_until,
+    serve_until_signal,
 };
 
 pub(crate) use handle::stats;
@@ -155,6 +190,7 @@ pub struct ApiKey {
     private: String,
     groups: Option<Vec<GroupId>>,
     access_list: Option<IpAccessList>,
+    roles: Option<Vec<Role>>,
 }
 
 impl fmt::Debug for ApiKey {
@@ -164,6 +200,7 @@ impl fmt::Debug for ApiKey {
             .field("private", &"** redacted **")
             .field("groups", &self.groups)
             .field("access_list", &self.access_list)
+            .field("roles", &self.roles)
             .finish()
     }
 }
@@ -197,6 +234,7 @@ impl ApiKey {
             private: private.into(),
             groups: None,
             access_list: None,
+            roles: None,
         }
     }
 
@@ -211,6 +249,20 @@ impl ApiKey {
     pub fn access_list(mut self, list: IpAccessList) -> Self {
         self.access_list = Some(list);
         self
+    }
+
+    /// Gives the key Atlas roles (default: none given, which is `GROUP_OWNER`: everything). A key
+    /// with `GROUP_READ_ONLY` only reads; downloads need `GROUP_BACKUP_EXPORT_OPERATOR`, restores
+    /// `GROUP_BACKUP_RECOVERY_OPERATOR` (or the manager or owner roles). A missing role is
+    /// answered `401 USER_UNAUTHORIZED`, as Atlas does.
+    pub fn roles(mut self, roles: impl IntoIterator<Item = Role>) -> Self {
+        self.roles = Some(roles.into_iter().collect());
+        self
+    }
+
+    /// The roles the key is restricted to, `None` for all (owner).
+    pub fn role_restriction(&self) -> Option<&[Role]> {
+        self.roles.as_deref()
     }
 
     /// The key's own IP access list, if any.

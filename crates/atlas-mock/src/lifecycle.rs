@@ -100,6 +100,17 @@ impl Lifecycle {
         })
     }
 
+    /// `COMPLETED` from offset 0 (always valid).
+    pub(crate) fn done_at_once() -> Self {
+        Self {
+            queued_at: Duration::ZERO,
+            running_at: Duration::ZERO,
+            done_at: Duration::ZERO,
+            outcome: Outcome::Completed,
+            anchor: Anchor::ServerStart,
+        }
+    }
+
     /// The same schedule measured from another [`Anchor`].
     pub fn anchored(mut self, anchor: Anchor) -> Self {
         self.anchor = anchor;

@@ -98,6 +98,22 @@ impl RateLimit {
         })
     }
 
+    /// `requests` tokens, all refilled every `minutes` minutes (both at least 1): the token
+    /// endpoint's limit.
+    pub(crate) fn per_minutes(requests: u32, minutes: u32) -> Self {
+        let requests = requests.max(1);
+        Self {
+            capacity: requests,
+            refill_rate: f64::from(requests),
+            refill_period: Duration::from_secs(60 * u64::from(minutes.max(1))),
+        }
+    }
+
+    /// Tokens refilled over `d` (multiplying first, so whole periods give whole tokens exactly).
+    pub(crate) fn refill_over(&self, d: Duration) -> f64 {
+        d.as_secs_f64() * self.refill_rate / self.refill_period.as_secs_f64()
+    }
+
     /// Tokens in a full bucket.
     pub fn capacity(&self) -> u32 {
         self.capacity
@@ -135,11 +151,13 @@ pub(crate) enum Verdict {
     Limited { retry_after: Duration },
 }
 
-/// Buckets keyed by public key. Only configured keys reach the limiter (it runs after authentication),
-/// so the table never holds more entries than there are keys.
+/// Buckets keyed by public key. Only configured keys reach the API limiter (it runs after
+/// authentication), so its table never holds more entries than there are keys; the token
+/// endpoint's limiter, keyed by (IP, client id), is bounded by `max_keys` instead.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     limit: RateLimit,
+    max_keys: Option<usize>,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
 
@@ -147,6 +165,17 @@ impl RateLimiter {
     pub(crate) fn new(limit: RateLimit) -> Self {
         Self {
             limit,
+            max_keys: None,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A limiter that keeps at most `max` buckets: a new key in a full table first drops the
+    /// buckets that are full again (forgetting them changes nothing), then the least recently used.
+    pub(crate) fn bounded(limit: RateLimit, max: usize) -> Self {
+        Self {
+            limit,
+            max_keys: Some(max.max(1)),
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -159,12 +188,29 @@ impl RateLimiter {
     pub(crate) fn take(&self, key: &str, now: Duration) -> Verdict {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let cap = f64::from(self.limit.capacity);
+        if let Some(max) = self.max_keys {
+            if buckets.len() >= max && !buckets.contains_key(key) {
+                let limit = self.limit;
+                buckets
+                    .retain(|_, b| b.tokens + limit.refill_over(now.saturating_sub(b.last)) < cap);
+                while buckets.len() >= max {
+                    let Some(oldest) = buckets
+                        .iter()
+                        .min_by_key(|(_, b)| b.last)
+                        .map(|(k, _)| k.clone())
+                    else {
+                        break;
+                    };
+                    buckets.remove(&oldest);
+                }
+            }
+        }
         let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
             tokens: cap,
             last: now,
         });
-        let elapsed = now.saturating_sub(bucket.last).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * self.limit.refill_per_second()).min(cap);
+        let elapsed = now.saturating_sub(bucket.last);
+        bucket.tokens = (bucket.tokens + self.limit.refill_over(elapsed)).min(cap);
         bucket.last = now.max(bucket.last);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -174,8 +220,11 @@ impl RateLimiter {
         } else {
             let missing = 1.0 - bucket.tokens;
             Verdict::Limited {
-                retry_after: Duration::try_from_secs_f64(missing / self.limit.refill_per_second())
-                    .unwrap_or(Duration::MAX),
+                // Multiply before dividing: 1 token at 5 per 60 s is exactly 12 s.
+                retry_after: Duration::try_from_secs_f64(
+                    missing * self.limit.refill_period.as_secs_f64() / self.limit.refill_rate,
+                )
+                .unwrap_or(Duration::MAX),
             }
         }
     }
@@ -216,6 +265,28 @@ mod tests {
     }
 
     #[test]
+    fn a_bounded_limiter_forgets_full_buckets_first_then_the_oldest() {
+        let l = RateLimiter::bounded(RateLimit::new(2, 1.0).unwrap(), 3);
+        let t = Duration::from_secs;
+        for k in ["a", "b", "c"] {
+            l.take(k, t(0));
+        }
+        l.take("c", t(0));
+        // At 1 s a and b are full again (one token used, one refilled); c is not.
+        l.take("d", t(1));
+        assert_eq!(l.len(), 2);
+        assert!(matches!(
+            l.take("c", t(1)),
+            Verdict::Allowed { remaining: 0 }
+        ));
+        for (i, k) in ["e", "f", "g", "h"].into_iter().enumerate() {
+            l.take(k, t(1) + Duration::from_millis(i as u64));
+            l.take(k, t(1) + Duration::from_millis(i as u64));
+            assert!(l.len() <= 3);
+        }
+    }
+
+    #[test]
     fn periods_and_json() {
         let r = RateLimit::token_bucket(100, 10, Duration::from_secs(60)).unwrap();
         assert!((r.refill_per_second() - 10.0 / 60.0).abs() < 1e-12);
@@ -251,5 +322,27 @@ mod tests {
                 retry_after: Duration::MAX
             }
         );
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// A bounded limiter never holds more buckets than its bound, whatever the keys and times.
+            #[test]
+            fn bounded_tables_stay_bounded(
+                max in 1usize..20,
+                steps in proptest::collection::vec((0u16..200, 0u64..5000), 1..400),
+            ) {
+                let l = RateLimiter::bounded(RateLimit::new(3, 1.0).unwrap(), max);
+                let mut now = 0u64;
+                for (key, dt) in steps {
+                    now += dt;
+                    l.take(&key.to_string(), Duration::from_millis(now));
+                    prop_assert!(l.len() <= max);
+                }
+            }
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! Path matching for the snapshot routes.
+//! Route names (for fault rules) and path matching for the snapshot routes.
 
 use std::borrow::Cow;
 
@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use percent_encoding::percent_decode_str;
 
-/// The snapshot routes the mock serves (JSON form: `tenantV1Get`, `flexList`, ...).
+/// The routes the mock serves, as fault rules name them (JSON form: `tenantV1Get`, `flexList`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -23,43 +23,109 @@ pub enum RouteKind {
     FlexGet,
     /// `GET /api/atlas/v2/groups/{g}/flexClusters/{name}/backup/snapshots`
     FlexList,
+    /// `POST /api/atlas/v2/groups/{g}/flexClusters/{name}/backup/download`
+    FlexDownload,
+    /// `GET` (list) and `POST` (create) `/api/atlas/v2/groups/{g}/flexClusters/{name}/backup/restoreJobs`
+    FlexRestoreJobs,
+    /// `GET /api/atlas/v2/groups/{g}/flexClusters/{name}/backup/restoreJobs/{id}`
+    FlexRestoreJob,
+    /// `GET`/`HEAD` of a pre-signed download link (`/flex-snapshot-downloads/...`, the object store)
+    SnapshotArchive,
+    /// `GET` (list) and `POST` (take an on-demand snapshot)
+    /// `/api/atlas/v2/groups/{g}/clusters/{c}/backup/snapshots` (dedicated clusters)
+    ClusterSnapshots,
+    /// `GET`, `DELETE /api/atlas/v2/groups/{g}/clusters/{c}/backup/snapshots/{id}`
+    ClusterSnapshot,
+    /// `POST /api/oauth/token` (service accounts)
+    OauthToken,
+    /// `POST /api/oauth/revoke`
+    OauthRevoke,
 }
 
 impl RouteKind {
     /// Every route.
-    pub const ALL: [RouteKind; 6] = [
+    pub const ALL: [RouteKind; 14] = [
         RouteKind::TenantV1Get,
         RouteKind::TenantV1List,
         RouteKind::TenantV2Get,
         RouteKind::TenantV2List,
         RouteKind::FlexGet,
         RouteKind::FlexList,
+        RouteKind::FlexDownload,
+        RouteKind::FlexRestoreJobs,
+        RouteKind::FlexRestoreJob,
+        RouteKind::SnapshotArchive,
+        RouteKind::ClusterSnapshots,
+        RouteKind::ClusterSnapshot,
+        RouteKind::OauthToken,
+        RouteKind::OauthRevoke,
     ];
 
     /// The deprecated tenant (M2/M5 shared-tier) routes, v1.0 and v2.
     pub fn is_tenant(self) -> bool {
-        !matches!(self, RouteKind::FlexGet | RouteKind::FlexList)
+        matches!(
+            self,
+            RouteKind::TenantV1Get
+                | RouteKind::TenantV1List
+                | RouteKind::TenantV2Get
+                | RouteKind::TenantV2List
+        )
     }
 
     /// The list routes (paged).
     pub fn is_list(self) -> bool {
         matches!(
             self,
-            RouteKind::TenantV1List | RouteKind::TenantV2List | RouteKind::FlexList
+            RouteKind::TenantV1List
+                | RouteKind::TenantV2List
+                | RouteKind::FlexList
+                | RouteKind::FlexRestoreJobs
+                | RouteKind::ClusterSnapshots
         )
     }
 
     /// The versioned (`/api/atlas/v2`) routes, which need an `Accept` header naming a resource version.
     pub fn is_v2(self) -> bool {
-        !matches!(self, RouteKind::TenantV1Get | RouteKind::TenantV1List)
+        self.resource_version().is_some()
     }
 
-    /// The resource version (`YYYY-MM-DD`) of a v2 route, `None` for v1.0.
+    /// The resource version (`YYYY-MM-DD`) of a v2 route, `None` for v1.0 and the object store.
     pub fn resource_version(self) -> Option<&'static str> {
         match self {
-            RouteKind::TenantV1Get | RouteKind::TenantV1List => None,
-            RouteKind::TenantV2Get | RouteKind::TenantV2List => Some("2023-01-01"),
-            RouteKind::FlexGet | RouteKind::FlexList => Some("2024-11-13"),
+            RouteKind::TenantV1Get
+            | RouteKind::TenantV1List
+            | RouteKind::SnapshotArchive
+            | RouteKind::OauthToken
+            | RouteKind::OauthRevoke => None,
+            RouteKind::TenantV2Get
+            | RouteKind::TenantV2List
+            | RouteKind::ClusterSnapshots
+            | RouteKind::ClusterSnapshot => Some("2023-01-01"),
+            RouteKind::FlexGet
+            | RouteKind::FlexList
+            | RouteKind::FlexDownload
+            | RouteKind::FlexRestoreJobs
+            | RouteKind::FlexRestoreJob => Some("2024-11-13"),
+        }
+    }
+
+    /// The name fault rules and the journal use (`flexGet`, `snapshotArchive`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteKind::TenantV1Get => "tenantV1Get",
+            RouteKind::TenantV1List => "tenantV1List",
+            RouteKind::TenantV2Get => "tenantV2Get",
+            RouteKind::TenantV2List => "tenantV2List",
+            RouteKind::FlexGet => "flexGet",
+            RouteKind::FlexList => "flexList",
+            RouteKind::FlexDownload => "flexDownload",
+            RouteKind::FlexRestoreJobs => "flexRestoreJobs",
+            RouteKind::FlexRestoreJob => "flexRestoreJob",
+            RouteKind::SnapshotArchive => "snapshotArchive",
+            RouteKind::ClusterSnapshots => "clusterSnapshots",
+            RouteKind::ClusterSnapshot => "clusterSnapshot",
+            RouteKind::OauthToken => "oauthToken",
+            RouteKind::OauthRevoke => "oauthRevoke",
         }
     }
 }
@@ -192,6 +258,13 @@ mod tests {
             "/other",
         ] {
             assert!(match_path(p).is_none(), "{p}");
+        }
+    }
+
+    #[test]
+    fn names_are_the_json_form() {
+        for k in RouteKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
         }
     }
 

@@ -1,7 +1,8 @@
 //! The ids of the seed data set, shared by the demo, the tests and the documentation.
 //!
-//! [`GROUP_ID`] holds the shared-tier cluster [`CLUSTER_NAME`] and the flex cluster
-//! [`FLEX_CLUSTER_NAME`]. Each has 8 snapshots: one per status (`COMPLETED` several times,
+//! [`GROUP_ID`] holds the shared-tier cluster [`CLUSTER_NAME`], the flex cluster
+//! [`FLEX_CLUSTER_NAME`] (with two restore jobs) and the dedicated clusters
+//! [`DEDICATED_CLUSTER_NAME`] (a replica set) and [`SHARDED_CLUSTER_NAME`] (two shards). Each has 8 snapshots: one per status (`COMPLETED` several times,
 //! `FAILED`, `PENDING`, `QUEUED`, `RUNNING`) plus [`LIFECYCLE_SNAPSHOT_ID`], whose status moves with
 //! time: `QUEUED` at server start, `RUNNING` after 1 s, `COMPLETED` after 3 s. With `itemsPerPage=2`
 //! a list has 4 pages. [`OTHER_GROUP_ID`] is a second group (cluster [`OTHER_CLUSTER_NAME`], one
@@ -12,7 +13,7 @@ use std::time::Duration;
 use atlas_model::{SnapshotStatus, TenantSnapshot};
 use chrono::{DateTime, Utc};
 
-use crate::data::{ClusterKind, Dataset};
+use crate::data::{ClusterKind, Dataset, StoredRestoreJob};
 use crate::lifecycle::{Lifecycle, Outcome};
 
 /// The seed's group (project) id.
@@ -40,6 +41,30 @@ pub const OTHER_CLUSTER_NAME: &str = "M5GCP";
 pub const OTHER_SNAPSHOT_ID: &str = "5cc310ace5dc7ce369814be0";
 /// Number of snapshots on [`CLUSTER_NAME`] (and on [`FLEX_CLUSTER_NAME`]).
 pub const SNAPSHOTS_PER_CLUSTER: usize = 8;
+/// A dedicated (M10) replica-set cluster in [`GROUP_ID`], with [`DEDICATED_SNAPSHOTS`] cloud
+/// backup snapshots.
+pub const DEDICATED_CLUSTER_NAME: &str = "M10AWS";
+/// A `completed` scheduled snapshot of [`DEDICATED_CLUSTER_NAME`].
+pub const DEDICATED_SNAPSHOT_ID: &str = "6750b1e2d3c4b5a697887901";
+/// The `completed` on-demand snapshot of [`DEDICATED_CLUSTER_NAME`] (description "before the
+/// migration").
+pub const DEDICATED_ON_DEMAND_SNAPSHOT_ID: &str = "6750b1e2d3c4b5a697887903";
+/// Snapshots of [`DEDICATED_CLUSTER_NAME`].
+pub const DEDICATED_SNAPSHOTS: usize = 3;
+/// A dedicated sharded cluster (2 shards, GCP) in [`GROUP_ID`].
+pub const SHARDED_CLUSTER_NAME: &str = "M30Sharded";
+/// A `completed` snapshot of [`SHARDED_CLUSTER_NAME`] (with `members`).
+pub const SHARDED_SNAPSHOT_ID: &str = "6750b1e2d3c4b5a697887a01";
+/// The newest of the two restore jobs of [`FLEX_CLUSTER_NAME`] (`COMPLETED`, into `FlexAWS`).
+pub const FLEX_RESTORE_JOB_ID: &str = "6751c0ffee0000000000a002";
+/// The older restore job of [`FLEX_CLUSTER_NAME`] (`COMPLETED`).
+pub const FLEX_OLDER_RESTORE_JOB_ID: &str = "6751c0ffee0000000000a001";
+/// Restore jobs of [`FLEX_CLUSTER_NAME`] in the seed.
+pub const FLEX_RESTORE_JOBS: usize = 2;
+/// The SHA-256 of the archive a download of [`FLEX_SNAPSHOT_ID`] serves with the default settings
+/// (1 MiB, seed derived from the id; see the format in the crate README). Pinned by a test.
+pub const FLEX_ARCHIVE_SHA256: &str =
+    "af93f9e4b09ab134e8d5681fad9547c3dfc9c3883d2693e2278212a87edc5041";
 
 /// The shared-tier snapshots of [`CLUSTER_NAME`] other than the seed and lifecycle ones:
 /// (id, status, scheduled, started, finished).
@@ -230,6 +255,83 @@ fn build() -> Result<Dataset, crate::MockError> {
         d = d.with_snapshot(GROUP_ID, FLEX_CLUSTER_NAME, s, None)?;
     }
     d = d.with_snapshot(GROUP_ID, FLEX_CLUSTER_NAME, live, lifecycle())?;
+    let bad = |e: atlas_model::IdError| crate::MockError::Data(e.to_string());
+    let flex = d
+        .cluster_mut(
+            &GROUP_ID.parse().map_err(bad)?,
+            &FLEX_CLUSTER_NAME.parse().map_err(bad)?,
+        )
+        .ok_or_else(|| crate::MockError::Data("seed: no flex cluster".into()))?;
+    for (id, snapshot, finished, scheduled, done) in [
+        (
+            FLEX_OLDER_RESTORE_JOB_ID,
+            FLEX_SNAPSHOT_ID,
+            "2024-11-20T08:01:09Z",
+            "2024-11-21T09:00:00Z",
+            "2024-11-21T09:01:02Z",
+        ),
+        (
+            FLEX_RESTORE_JOB_ID,
+            "6740a1f2c3d4e5f6a7b8c902",
+            "2024-11-21T08:01:02Z",
+            "2024-11-22T10:30:00Z",
+            "2024-11-22T10:31:11Z",
+        ),
+    ] {
+        flex.restore_jobs.push(StoredRestoreJob::from_json(
+            "seed",
+            &serde_json::json!({
+                "id": id, "snapshotId": snapshot, "deliveryType": "RESTORE",
+                "targetDeploymentItemName": FLEX_CLUSTER_NAME, "status": "COMPLETED",
+                "snapshotFinishedDate": finished, "restoreScheduledDate": scheduled,
+                "restoreFinishedDate": done,
+            }),
+        )?);
+    }
+
+    d = d.with_dedicated_cluster(
+        GROUP_ID,
+        DEDICATED_CLUSTER_NAME,
+        crate::DedicatedCluster::replica_set(),
+    )?;
+    d = d.with_dedicated_cluster(
+        GROUP_ID,
+        SHARDED_CLUSTER_NAME,
+        crate::DedicatedCluster::sharded(2)?
+            .cloud_provider("GCP")
+            .mongod_version("7.0.14"),
+    )?;
+    let cloud = |v: serde_json::Value| crate::data::StoredCloudSnapshot::from_json("seed", &v);
+    let (g, m10, m30) = (
+        GROUP_ID.parse().map_err(bad)?,
+        DEDICATED_CLUSTER_NAME.parse().map_err(bad)?,
+        SHARDED_CLUSTER_NAME.parse().map_err(bad)?,
+    );
+    for v in [
+        serde_json::json!({"id": DEDICATED_SNAPSHOT_ID, "status": "completed",
+            "createdAt": "2024-12-04T04:12:31Z", "expiresAt": "2024-12-11T04:14:09Z",
+            "frequencyType": "daily", "snapshotType": "scheduled", "storageSizeBytes": 1_621_098_496_u64,
+            "policyItems": ["5f4f3e2d1c0b0a0908070605"]}),
+        serde_json::json!({"id": "6750b1e2d3c4b5a697887902", "status": "completed",
+            "createdAt": "2024-12-05T04:12:28Z", "expiresAt": "2024-12-12T04:13:51Z",
+            "frequencyType": "daily", "snapshotType": "scheduled", "storageSizeBytes": 1_634_467_840_u64,
+            "policyItems": ["5f4f3e2d1c0b0a0908070605"]}),
+        serde_json::json!({"id": DEDICATED_ON_DEMAND_SNAPSHOT_ID, "status": "completed",
+            "createdAt": "2024-12-05T16:40:02Z", "expiresAt": "2024-12-12T16:40:02Z",
+            "description": "before the migration", "frequencyType": "ondemand",
+            "snapshotType": "onDemand", "storageSizeBytes": 1_634_500_608_u64}),
+    ] {
+        d.insert_cloud_snapshot(&g, &m10, cloud(v)?)?;
+    }
+    for v in [
+        serde_json::json!({"id": SHARDED_SNAPSHOT_ID, "status": "completed",
+            "createdAt": "2024-12-05T06:00:11Z", "expiresAt": "2024-12-12T06:05:40Z",
+            "frequencyType": "daily", "snapshotType": "scheduled", "storageSizeBytes": 8_214_739_968_u64}),
+        serde_json::json!({"id": "6750b1e2d3c4b5a697887a02", "status": "failed",
+            "createdAt": "2024-12-06T06:00:09Z", "frequencyType": "daily", "snapshotType": "scheduled"}),
+    ] {
+        d.insert_cloud_snapshot(&g, &m30, cloud(v)?)?;
+    }
 
     d.with_snapshot(
         OTHER_GROUP_ID,
@@ -253,7 +355,10 @@ mod tests {
     #[test]
     fn seed_builds_completely() {
         let d = build().unwrap();
-        assert_eq!(d.snapshot_count(), 2 * SNAPSHOTS_PER_CLUSTER + 1);
+        assert_eq!(
+            d.snapshot_count(),
+            2 * SNAPSHOTS_PER_CLUSTER + 1 + DEDICATED_SNAPSHOTS + 2
+        );
         let g = d.group(&GROUP_ID.parse().unwrap()).unwrap();
         let c = g.cluster(&CLUSTER_NAME.parse().unwrap()).unwrap();
         assert_eq!(c.snapshots.len(), SNAPSHOTS_PER_CLUSTER);
@@ -263,6 +368,17 @@ mod tests {
             s,
             r#"{"finishTime":"2019-04-26T14:08:07Z","id":"5cc310ace5dc7ce369814bc8","mongoDBVersion":"4.2.7","scheduledTime":"2019-04-26T12:00:00Z","startTime":"2019-04-26T14:07:53Z","status":"FAILED"}"#
         );
+    }
+
+    #[tokio::test]
+    async fn the_flex_archive_is_pinned() {
+        let mock = crate::MockAtlas::builder().start().await.unwrap();
+        let sha = mock
+            .archive_sha256(GROUP_ID, FLEX_CLUSTER_NAME, FLEX_SNAPSHOT_ID)
+            .await
+            .unwrap();
+        assert_eq!(sha, FLEX_ARCHIVE_SHA256);
+        mock.shutdown().await;
     }
 
     #[test]

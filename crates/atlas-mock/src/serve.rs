@@ -11,8 +11,11 @@ use crate::access::IpAccessList;
 use crate::clock::ClockMode;
 use crate::config::MockConfig;
 use crate::data::ClusterKind;
+use crate::downloads::DownloadSettings;
 use crate::faults::FaultPlan;
+use crate::lifecycle::Lifecycle;
 use crate::limits::Limits;
+use crate::oauth::{OAuthSettings, ServiceAccount};
 use crate::ratelimit::RateLimit;
 use crate::{ApiKey, DigestSettings, MockAtlas, MockError, MockHandle, ShutdownReport};
 
@@ -73,6 +76,15 @@ pub struct ServeOptions {
     pub ready_file: Option<PathBuf>,
     /// Banner or JSON lines on standard output.
     pub announce: Announce,
+    /// More service accounts (the first one is the banner's; the data file's come first, else one
+    /// is generated when none is given).
+    pub service_accounts: Vec<ServiceAccount>,
+    /// Token lifetime, live-token limit, the token endpoint's rate limit.
+    pub oauth: Option<OAuthSettings>,
+    /// Link lifetime and default archive size of flex downloads.
+    pub downloads: Option<DownloadSettings>,
+    /// The lifecycle of restore jobs started through the API.
+    pub restore_lifecycle: Option<Lifecycle>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -103,6 +115,10 @@ impl std::fmt::Debug for ServeOptions {
             )
             .field("ready_file", &self.ready_file)
             .field("announce", &self.announce)
+            .field("service_accounts", &self.service_accounts)
+            .field("oauth", &self.oauth)
+            .field("downloads", &self.downloads)
+            .field("restore_lifecycle", &self.restore_lifecycle)
             .finish()
     }
 }
@@ -130,6 +146,10 @@ impl ServeOptions {
             admin_token: None,
             ready_file: None,
             announce: Announce::Banner,
+            service_accounts: Vec::new(),
+            oauth: None,
+            downloads: None,
+            restore_lifecycle: None,
         }
     }
 }
@@ -162,6 +182,21 @@ pub struct KeyInfo {
     pub groups: Option<Vec<String>>,
 }
 
+/// One service account the mock accepts, as the ready file shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ServiceAccountInfo {
+    /// The client id.
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: String,
+    /// The groups the account is restricted to (`null`: all).
+    pub groups: Option<Vec<String>>,
+    /// Its roles (`null`: owner).
+    pub roles: Option<Vec<String>>,
+}
+
 /// What a test needs to use a started mock: written to `--ready-file` and, with `--json`, printed as
 /// one line on standard output. It holds secrets (keys, admin token): the file is created 0600.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -186,8 +221,18 @@ pub struct ReadyInfo {
     pub flex: Option<SnapshotRef>,
     /// The first tenant (M2/M5) snapshot of the data.
     pub tenant: Option<SnapshotRef>,
+    /// The first cloud backup snapshot of a dedicated cluster of the data.
+    pub dedicated: Option<SnapshotRef>,
     /// The mock clock's mode.
     pub clock: ClockMode,
+    /// The first service account's client id.
+    pub client_id: String,
+    /// The first service account's client secret.
+    pub client_secret: String,
+    /// Every service account.
+    pub service_accounts: Vec<ServiceAccountInfo>,
+    /// Where service accounts get tokens (`{url}/api/oauth/token`).
+    pub token_url: String,
 }
 
 impl ReadyInfo {
@@ -201,6 +246,10 @@ impl ReadyInfo {
                     ),
                     ClusterKind::Tenant => format!(
                         "{}/api/atlas/v1.0/groups/{g}/clusters/{c}/backup/tenant/snapshots/{s}",
+                        h.base_url()
+                    ),
+                    ClusterKind::Dedicated => format!(
+                        "{}/api/atlas/v2/groups/{g}/clusters/{c}/backup/snapshots/{s}",
                         h.base_url()
                     ),
                 },
@@ -229,7 +278,25 @@ impl ReadyInfo {
             pid: std::process::id(),
             flex: snap(ClusterKind::Flex),
             tenant: snap(ClusterKind::Tenant),
+            dedicated: snap(ClusterKind::Dedicated),
             clock: h.clock().mode(),
+            client_id: h.service_account().client_id().to_owned(),
+            client_secret: h.service_account().client_secret().to_owned(),
+            service_accounts: h
+                .service_accounts()
+                .iter()
+                .map(|a| ServiceAccountInfo {
+                    client_id: a.client_id().to_owned(),
+                    client_secret: a.client_secret().to_owned(),
+                    groups: a
+                        .group_restriction()
+                        .map(|g| g.iter().map(ToString::to_string).collect()),
+                    roles: a
+                        .role_restriction()
+                        .map(|r| r.iter().map(ToString::to_string).collect()),
+                })
+                .collect(),
+            token_url: h.token_url(),
         }
     }
 }
@@ -402,6 +469,18 @@ async fn start(opts: &ServeOptions) -> Result<MockHandle, MockError> {
         file_keys = std::mem::take(&mut config.api_keys);
         b = b.config(config);
     }
+    for a in &opts.service_accounts {
+        b = b.service_account(a.clone());
+    }
+    if let Some(o) = opts.oauth {
+        b = b.oauth(o);
+    }
+    if let Some(d) = opts.downloads {
+        b = b.downloads(d);
+    }
+    if let Some(l) = opts.restore_lifecycle {
+        b = b.restore_lifecycle(l);
+    }
     b = b.listen(opts.listen).tls(opts.tls_ca_out.is_some());
     if opts.sunset {
         b = b.sunset(true);
@@ -491,6 +570,11 @@ fn write_banner(
         );
         writeln!(out, "  other key:   {} ({scope})", k.public_key)?;
     }
+    writeln!(out, "  client id:     {} (service account)", info.client_id)?;
+    writeln!(out, "  client secret: {}", info.client_secret)?;
+    for a in info.service_accounts.iter().skip(1) {
+        writeln!(out, "  other service account: {}", a.client_id)?;
+    }
     writeln!(
         out,
         "  admin token: {} (for /__mock/*: Authorization: Bearer TOKEN)",
@@ -523,6 +607,13 @@ fn write_banner(
             t.group_id, t.cluster_name, t.snapshot_id
         )?;
     }
+    if let Some(d) = &info.dedicated {
+        writeln!(
+            out,
+            "  dedicated:   group {} cluster {} snapshot {} (cloud backup snapshots)",
+            d.group_id, d.cluster_name, d.snapshot_id
+        )?;
+    }
     if info.flex.is_some() {
         writeln!(out, "try (a flex snapshot: what M2/M5 clusters are today):")?;
         let line = match &opts.tls_ca_out {
@@ -531,6 +622,15 @@ fn write_banner(
         };
         writeln!(out, "  {line}")?;
     }
+    writeln!(
+        out,
+        "a service account's access token (then: curl --header \"Authorization: Bearer TOKEN\" ...):"
+    )?;
+    writeln!(
+        out,
+        "  {}",
+        h.curl_token_example(opts.tls_ca_out.as_deref())
+    )?;
     if let Some(line) = h.curl_tenant_example(opts.tls_ca_out.as_deref()) {
         writeln!(
             out,

@@ -82,6 +82,9 @@ impl Validator {
                 "minItems",
                 "minLength",
                 "maxLength",
+                "if",
+                "then",
+                "else",
             ];
             assert!(
                 known.contains(&key.as_str()),
@@ -118,6 +121,12 @@ impl Validator {
                 "^[0-9a-f]{24}$" => is_hex24(t),
                 "^[a-zA-Z0-9][a-zA-Z0-9-]{0,63}$" => is_cluster_name(t),
                 "^/" => t.starts_with('/'),
+                "^[\\p{L}\\p{N}\\-_.(),:&@+']{1,64}$" => {
+                    (1..=64).contains(&t.chars().count())
+                        && t.chars().all(|c| {
+                            c.is_alphabetic() || c.is_numeric() || "-_.(),:&@+'".contains(c)
+                        })
+                }
                 p if p.starts_with("^\\d{4}-") => is_timestamp(t),
                 other => panic!("validator does not know the pattern {other}"),
             };
@@ -167,6 +176,20 @@ impl Validator {
             }
             if ok != 1 {
                 return fail(format!("{v} matches {ok} of the oneOf alternatives"));
+            }
+        }
+        if let Some(cond) = s.get("if") {
+            let mut probe = Validator {
+                root: self.root.clone(),
+                used: BTreeSet::new(),
+            };
+            let branch = if probe.check(cond, v, at, &format!("{spath}/if")).is_ok() {
+                "then"
+            } else {
+                "else"
+            };
+            if let Some(b) = s.get(branch) {
+                self.check(b, v, at, &format!("{spath}/{branch}"))?;
             }
         }
         if let Value::Object(m) = v {
@@ -242,6 +265,11 @@ impl Validator {
             if let Some(alts) = s.get("oneOf").and_then(Value::as_array) {
                 for (i, alt) in alts.iter().enumerate() {
                     walk(root, alt, &format!("{path}/oneOf/{i}"), out, depth + 1);
+                }
+            }
+            for branch in ["then", "else"] {
+                if let Some(b) = s.get(branch) {
+                    walk(root, b, &format!("{path}/{branch}"), out, depth + 1);
                 }
             }
         }

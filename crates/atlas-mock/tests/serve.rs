@@ -97,7 +97,7 @@ async fn printed_curl_line_works_when_pasted() -> Result<()> {
         .filter(|l| l.starts_with("curl "))
         .map(str::to_owned)
         .collect();
-    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
     // First the call that works for most users today: a flex snapshot.
     assert!(lines[0].contains("--digest") && lines[0].contains(&public));
     assert!(lines[0].contains("/flexClusters/FlexAWS/"), "{}", lines[0]);
@@ -108,8 +108,26 @@ async fn printed_curl_line_works_when_pasted() -> Result<()> {
         response.contains("\"id\" : \"6740a1f2c3d4e5f6a7b8c901\""),
         "{response}"
     );
+    // Then a service account's token (the client id and secret are printed beside the keys).
+    let client_id = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("client id:"))
+        .context("client id")?
+        .split_whitespace()
+        .next()
+        .context("client id value")?
+        .to_owned();
+    assert!(client_id.starts_with("mdb_sa_id_"), "{text}");
+    assert!(text.contains("client secret: mdb_sa_sk_"), "{text}");
+    assert!(
+        lines[1].contains(&client_id) && lines[1].contains("/api/oauth/token"),
+        "{}",
+        lines[1]
+    );
+    let token: serde_json::Value = serde_json::from_str(&pasted(&lines[1])?)?;
+    assert_eq!(token["token_type"], "Bearer");
     // Then the seed document's own call, byte for byte.
-    let response = pasted(&lines[1])?;
+    let response = pasted(&lines[2])?;
     assert!(response.contains("HTTP/1.1 200 OK"), "{response}");
     assert!(
         response.replace("\r\n", "\n").ends_with(SEED_PRETTY),
@@ -176,6 +194,55 @@ async fn tls_ca_out_keys_and_data_file() -> Result<()> {
         serve_until(missing, &mut Vec::new(), async {}).await,
         Err(MockError::ReadFile { .. })
     ));
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_line_and_ready_file_carry_the_service_account() -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("atlas-mock-serve-sa-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let ready = dir.join("ready.json");
+    let mut opts = ServeOptions::new("127.0.0.1:0".parse()?);
+    opts.announce = atlas_mock::Announce::JsonLines;
+    opts.ready_file = Some(ready.clone());
+    opts.service_accounts = vec![
+        atlas_mock::ServiceAccount::new("mdb_sa_id_aaaaaaaaaaaaaaaaaaaaaaaa", "mdb_sa_sk_one"),
+        atlas_mock::ServiceAccount::new("second", "two").roles([atlas_mock::Role::GroupReadOnly]),
+    ];
+    let out = Shared::default();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let mut w = out.clone();
+    let task = tokio::spawn(async move {
+        serve_until(opts, &mut w, async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while !out.text().contains('\n') {
+        anyhow::ensure!(tokio::time::Instant::now() < deadline, "no JSON line");
+        anyhow::ensure!(!task.is_finished(), "server ended early: {}", out.text());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let line: serde_json::Value = serde_json::from_str(out.text().lines().next().unwrap())?;
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&ready)?)?;
+    assert_eq!(line, file);
+    assert_eq!(line["clientId"], "mdb_sa_id_aaaaaaaaaaaaaaaaaaaaaaaa");
+    assert_eq!(line["clientSecret"], "mdb_sa_sk_one");
+    assert_eq!(
+        line["serviceAccounts"][1]["roles"],
+        serde_json::json!(["GROUP_READ_ONLY"])
+    );
+    assert!(
+        line["tokenUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/oauth/token")
+    );
+    tx.send(()).ok();
+    task.await??;
+    assert!(!ready.exists(), "removed on a clean stop");
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

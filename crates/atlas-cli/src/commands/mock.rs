@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use atlas_mock::{
-    Algorithm, Announce, ApiKey, ClockMode, DigestSettings, Fault, FaultPlan, FaultRule,
-    IpAccessList, Limits, MockError, Opaque, PathPattern, Qop, QopParam, RateLimit, RouteKind,
-    ServeOptions,
+    Algorithm, Announce, ApiKey, ClockMode, DigestSettings, DownloadSettings, Fault, FaultPlan,
+    FaultRule, IpAccessList, Limits, MockError, OAuthSettings, Opaque, PathPattern, Qop, QopParam,
+    RateLimit, Role, RouteKind, ServeOptions, ServiceAccount,
 };
 use clap::Args;
 
@@ -37,9 +37,30 @@ pub(crate) struct MockFlags {
     /// Private key the mock accepts (a fake local key; flags are visible in `ps`).
     #[arg(long, value_name = "KEY", requires = "public_key")]
     pub(crate) private_key: Option<String>,
-    /// Another key, optionally restricted to groups: PUBLIC:PRIVATE[:GROUP,GROUP...] (repeatable).
-    #[arg(long = "key", value_name = "PUBLIC:PRIVATE[:GROUPS]", value_parser = parse_key)]
+    /// Another key, optionally restricted to groups and roles:
+    /// PUBLIC:PRIVATE[:GROUP,GROUP...[:ROLE,ROLE...]] (repeatable; empty groups mean all, e.g.
+    /// ro:secret::GROUP_READ_ONLY).
+    #[arg(long = "key", value_name = "PUBLIC:PRIVATE[:GROUPS[:ROLES]]", value_parser = parse_key)]
     pub(crate) keys: Vec<KeySpec>,
+    /// A service account (OAuth client credentials for /api/oauth/token), optionally restricted:
+    /// CLIENT_ID:SECRET[:GROUPS[:ROLES]] (repeatable) [default: one generated and printed].
+    #[arg(long = "service-account", value_name = "ID:SECRET[:GROUPS[:ROLES]]", value_parser = parse_service_account)]
+    pub(crate) service_accounts: Vec<AccountSpec>,
+    /// How long access tokens live (expires_in, on the mock clock) [default: 1h, as Atlas].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) token_lifetime: Option<Duration>,
+    /// Most live tokens per service account [default: 100, as Atlas].
+    #[arg(long, value_name = "N")]
+    pub(crate) max_live_tokens: Option<usize>,
+    /// The token endpoint's limit per (IP, client id): REQUESTS,MINUTES [default: 50,1, as Atlas].
+    #[arg(long, value_name = "REQUESTS,MINUTES", value_parser = parse_token_rate)]
+    pub(crate) token_rate_limit: Option<(u32, u32)>,
+    /// Size of the flex download archives (e.g. 64MiB, 1GiB; 2KiB to 1TiB) [default: 1MiB].
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub(crate) archive_size: Option<u64>,
+    /// How long a download link works (on the mock clock) [default: 4h, as Atlas].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) download_link_lifetime: Option<Duration>,
     /// Data file (JSON: the data set and any settings; schema in atlas-mock's schema/) instead of
     /// the seed. Flags given here win over the file.
     #[arg(long, value_name = "FILE")]
@@ -120,17 +141,22 @@ pub(crate) struct MockFlags {
 
 const MOCK_HELP: &str = "\
 Fault specs (--fault): a kind, then key=value items, comma-separated:
-  status=503 | latency=200ms | clock-advance=10m | html503 | drop | truncate
+  status=503 | latency=200ms | clock-advance=10m | html503 | drop | truncate | cut-after=BYTES
   path=PATTERN   only paths matching (* within a segment, ** across segments)
-  routes=A+B     only these routes (tenantV1Get, tenantV1List, tenantV2Get, tenantV2List, flexGet, flexList)
+  routes=A+B     only these routes (tenantV1Get, tenantV1List, tenantV2Get, tenantV2List, flexGet,
+                 flexList, flexDownload, flexRestoreJobs, flexRestoreJob, snapshotArchive (the
+                 download links), clusterSnapshots, clusterSnapshot, oauthToken, oauthRevoke)
   rate=0.5       a fraction of the matching requests   skip=N   leave the first N alone
   limit=N        at most N times (for N requests)
   e.g. --fault status=503,path=/api/atlas/v2/**,limit=2 --fault latency=1s,routes=flexGet,rate=0.2
+       --fault cut-after=1MiB,routes=snapshotArchive,limit=1   (the first download is cut, the resume works)
 
 Admin API (loopback, Authorization: Bearer ADMIN_TOKEN; see atlas-mock's README):
   GET|DELETE /__mock/journal[?since=SEQ]   GET /__mock/stats   GET|PUT /__mock/clock
   POST /__mock/clock/advance {\"seconds\": N}   GET|PUT|DELETE /__mock/faults   GET|PUT /__mock/sunset
-  POST /__mock/groups, /__mock/groups/G/clusters, /__mock/groups/G/clusters/C/snapshots";
+  POST /__mock/groups, /__mock/groups/G/clusters, /__mock/groups/G/clusters/C/snapshots,
+  /__mock/groups/G/clusters/C/restoreJobs   GET /__mock/downloads[/JOB]
+  GET|POST /__mock/serviceAccounts   DELETE /__mock/serviceAccounts/ID/tokens";
 
 /// A `--key` value.
 #[derive(Clone)]
@@ -142,23 +168,116 @@ impl std::fmt::Debug for KeySpec {
     }
 }
 
-fn parse_key(s: &str) -> Result<KeySpec, String> {
-    let mut parts = s.splitn(3, ':');
-    let (Some(public), Some(private)) = (parts.next(), parts.next()) else {
-        return Err("expected PUBLIC:PRIVATE[:GROUP,GROUP...]".into());
-    };
-    if public.is_empty() || private.is_empty() {
-        return Err("the public and the private key must not be empty".into());
+/// A `--service-account` value.
+#[derive(Clone)]
+pub(crate) struct AccountSpec(ServiceAccount);
+
+impl std::fmt::Debug for AccountSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
+}
+
+/// `A:B[:GROUPS[:ROLES]]` split into its parts (groups and roles parsed; empty groups: all).
+type Credential<'a> = (
+    &'a str,
+    &'a str,
+    Option<Vec<atlas_model::GroupId>>,
+    Option<Vec<Role>>,
+);
+
+fn parse_credential<'a>(s: &'a str, what: &str) -> Result<Credential<'a>, String> {
+    let mut parts = s.splitn(4, ':');
+    let (Some(a), Some(b)) = (parts.next(), parts.next()) else {
+        return Err(format!("expected {what}[:GROUP,GROUP...[:ROLE,ROLE...]]"));
+    };
+    if a.is_empty() || b.is_empty() {
+        return Err(format!("both parts of {what} must be non-empty"));
+    }
+    let groups = match parts.next() {
+        None | Some("") => None,
+        Some(groups) => Some(
+            groups
+                .split(',')
+                .map(|g| g.parse().map_err(|e| format!("{e}")))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    let roles = match parts.next() {
+        None => None,
+        Some(roles) => Some(
+            roles
+                .split(',')
+                .map(|r| r.trim().parse::<Role>().map_err(|e| e.to_string()))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    Ok((a, b, groups, roles))
+}
+
+fn parse_key(s: &str) -> Result<KeySpec, String> {
+    let (public, private, groups, roles) = parse_credential(s, "PUBLIC:PRIVATE")?;
     let mut key = ApiKey::new(public, private);
-    if let Some(groups) = parts.next() {
-        let ids = groups
-            .split(',')
-            .map(|g| g.parse().map_err(|e| format!("{e}")))
-            .collect::<Result<Vec<_>, _>>()?;
-        key = key.groups(ids);
+    if let Some(g) = groups {
+        key = key.groups(g);
+    }
+    if let Some(r) = roles {
+        key = key.roles(r);
     }
     Ok(KeySpec(key))
+}
+
+fn parse_service_account(s: &str) -> Result<AccountSpec, String> {
+    let (id, secret, groups, roles) = parse_credential(s, "CLIENT_ID:SECRET")?;
+    let mut a = ServiceAccount::new(id, secret);
+    if let Some(g) = groups {
+        a = a.groups(g);
+    }
+    if let Some(r) = roles {
+        a = a.roles(r);
+    }
+    Ok(AccountSpec(a))
+}
+
+fn parse_token_rate(s: &str) -> Result<(u32, u32), String> {
+    let (r, m) = s
+        .split_once(',')
+        .ok_or_else(|| "expected REQUESTS,MINUTES, e.g. 50,1".to_owned())?;
+    let n = |v: &str, what: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{what} {v:?} is not a whole number above 0"))
+    };
+    Ok((n(r, "requests")?, n(m, "minutes")?))
+}
+
+/// A byte size: a number with an optional unit, `B`, `KiB`, `MiB`, `GiB`, `TiB` (or `K`, `M`, `G`,
+/// `T`, powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return Err(format!("{s:?} is not a size (e.g. 1048576, 64MiB, 1GiB)"));
+    }
+    let n: u64 = t[..digits]
+        .parse()
+        .map_err(|_| format!("{s:?}: number too large"))?;
+    let shift = match t[digits..].trim() {
+        "" | "B" => 0,
+        "K" | "KiB" => 10,
+        "M" | "MiB" => 20,
+        "G" | "GiB" => 30,
+        "T" | "TiB" => 40,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (B, KiB, MiB, GiB, TiB)"
+            ));
+        }
+    };
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("{s:?}: too large"))
 }
 
 fn parse_rate_limit(s: &str) -> Result<RateLimit, String> {
@@ -197,6 +316,7 @@ fn parse_fault(s: &str) -> Result<FaultRule, String> {
         ),
         "latency" => Fault::Latency(parse_duration(need("200ms")?)?),
         "clock-advance" => Fault::ClockAdvance(parse_duration(need("10m")?)?),
+        "cut-after" => Fault::CutAfter(parse_size(need("1MiB")?)?),
         "html503" | "drop" | "truncate" if !arg.is_empty() => {
             return Err(format!("{name} takes no value"));
         }
@@ -205,7 +325,7 @@ fn parse_fault(s: &str) -> Result<FaultRule, String> {
         "truncate" => Fault::TruncateBody,
         other => {
             return Err(format!(
-                "unknown fault {other:?}; one of status=N, latency=D, clock-advance=D, html503, drop, truncate"
+                "unknown fault {other:?}; one of status=N, latency=D, clock-advance=D, html503, drop, truncate, cut-after=BYTES"
             ));
         }
     };
@@ -281,7 +401,7 @@ fn parse_clock(s: &str) -> Result<ClockMode, String> {
 }
 
 /// The options for the library, from the flags.
-fn options(args: MockFlags) -> ServeOptions {
+fn options(args: MockFlags) -> Result<ServeOptions, MockError> {
     let mut opts = ServeOptions::new(args.listen);
     opts.public_key = args.public_key;
     opts.private_key = args.private_key;
@@ -354,7 +474,34 @@ fn options(args: MockFlags) -> ServeOptions {
     if args.json {
         opts.announce = Announce::JsonLines;
     }
-    opts
+    opts.service_accounts = args.service_accounts.into_iter().map(|a| a.0).collect();
+    if args.token_lifetime.is_some()
+        || args.max_live_tokens.is_some()
+        || args.token_rate_limit.is_some()
+    {
+        let mut o = OAuthSettings::default();
+        if let Some(d) = args.token_lifetime {
+            o = o.token_lifetime(d)?;
+        }
+        if let Some(n) = args.max_live_tokens {
+            o = o.max_live_tokens(n)?;
+        }
+        if let Some((r, m)) = args.token_rate_limit {
+            o = o.token_rate_limit(r, m)?;
+        }
+        opts.oauth = Some(o);
+    }
+    if args.archive_size.is_some() || args.download_link_lifetime.is_some() {
+        let mut d = DownloadSettings::default();
+        if let Some(n) = args.archive_size {
+            d = d.archive_size(n)?;
+        }
+        if let Some(l) = args.download_link_lifetime {
+            d = d.link_lifetime(l);
+        }
+        opts.downloads = Some(d);
+    }
+    Ok(opts)
 }
 
 pub(super) async fn run(args: MockArgs, ui: Ui) -> Result<Exit, CliError> {
@@ -367,6 +514,10 @@ pub(super) async fn run(args: MockArgs, ui: Ui) -> Result<Exit, CliError> {
     for k in &args.keys {
         logging::register_secret(k.0.private_key());
         visible.push("--key");
+    }
+    for a in &args.service_accounts {
+        logging::register_secret(a.0.client_secret());
+        visible.push("--service-account");
     }
     if let Some(t) = &args.admin_token {
         logging::register_secret(t);
@@ -390,7 +541,7 @@ pub(super) async fn run(args: MockArgs, ui: Ui) -> Result<Exit, CliError> {
         );
     }
     let opts = {
-        let mut o = options(args);
+        let mut o = options(args).map_err(|e| describe(&e))?;
         o.ip_access_list = ip_list;
         o
     };
@@ -426,6 +577,12 @@ mod tests {
         assert!(parse_fault("latency=200ms,routes=flexGet+tenantV1Get,rate=0.5,skip=1").is_ok());
         assert!(parse_fault("clock-advance=10m").is_ok());
         assert!(parse_fault("drop").is_ok());
+        assert!(matches!(
+            parse_fault("cut-after=1MiB,routes=snapshotArchive,limit=1")
+                .unwrap()
+                .fault(),
+            Fault::CutAfter(1_048_576)
+        ));
         for bad in [
             "status=200",
             "status",
@@ -435,6 +592,8 @@ mod tests {
             "status=503,path=nope",
             "status=503,routes=flexPut",
             "status=503,rate=2",
+            "cut-after",
+            "cut-after=lots",
         ] {
             assert!(parse_fault(bad).is_err(), "{bad}");
         }
@@ -454,6 +613,23 @@ mod tests {
         assert!(parse_clock("warp").is_err());
         assert!(parse_key("a:b:5b69d0349b15c62cdfc38b78").is_ok());
         assert!(parse_key("a:b:nothex").is_err());
+        let k = parse_key("ro:s::GROUP_READ_ONLY").unwrap().0;
+        assert_eq!(k.group_restriction(), None);
+        assert_eq!(k.role_restriction(), Some(&[Role::GroupReadOnly][..]));
+        assert!(parse_key("ro:s::GROUP_ADMIN").is_err());
+        let a = parse_service_account("mdb_sa_id_x:mdb_sa_sk_y:5b69d0349b15c62cdfc38b78")
+            .unwrap()
+            .0;
+        assert_eq!(a.client_secret(), "mdb_sa_sk_y");
+        assert!(a.group_restriction().is_some());
+        assert!(parse_service_account("id").is_err());
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("1.5GiB").is_err());
+        assert!(parse_size("1PiB").is_err());
+        assert_eq!(parse_token_rate("50,1"), Ok((50, 1)));
+        assert!(parse_token_rate("0,1").is_err());
         assert!(parse_key("a").is_err());
         assert_eq!(parse_qop("none"), Ok(None));
         assert!(parse_algorithm("MD4").is_err());

@@ -60,6 +60,56 @@ class Mock:
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), json.load(e)
 
+    def post(self, path, body, version="2024-11-13", method="POST"):
+        """A digest-authenticated request with a JSON body; returns (status, headers, JSON or None); headers are case-insensitive."""
+        media = f"application/vnd.atlas.{version}+json"
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Accept": media, "Content-Type": media})
+        try:
+            with self.digest.open(req) as r:
+                raw = r.read()
+                return r.status, r.headers, (json.loads(raw) if raw else None)
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            return e.code, e.headers, (json.loads(raw) if raw else None)
+
+    def token(self, client_id=None, secret=None):
+        """client credentials at /api/oauth/token (Basic, form body); returns (status, JSON)."""
+        import base64
+        import urllib.parse
+        cid = client_id or self.info["clientId"]
+        sec = secret or self.info["clientSecret"]
+        pair = urllib.parse.quote_plus(cid) + ":" + urllib.parse.quote_plus(sec)
+        req = urllib.request.Request(
+            self.info["tokenUrl"], data=b"grant_type=client_credentials", method="POST",
+            headers={"Authorization": "Basic " + base64.b64encode(pair.encode()).decode(),
+                     "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status, json.load(r)
+        except urllib.error.HTTPError as e:
+            return e.code, json.load(e)
+
+    def bearer(self, path, token, accept="application/vnd.atlas.2024-11-13+json"):
+        """A GET with a bearer token; returns (status, headers, JSON)."""
+        req = urllib.request.Request(self.url + path,
+                                     headers={"Accept": accept, "Authorization": "Bearer " + token})
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status, r.headers, json.load(r)
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, json.load(e)
+
+    def raw(self, url, headers=None):
+        """A plain GET of an absolute URL (a pre-signed link); returns (status, headers, bytes)."""
+        req = urllib.request.Request(url, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
     def stop(self, sig=signal.SIGTERM):
         """Stops the mock; returns (exit code, last JSON line, stderr)."""
         self.proc.send_signal(sig)

@@ -26,12 +26,20 @@
 //! | `POST /__mock/groups/{g}/clusters` `{"name"?, "kind"?}` | a cluster (`Cluster0`, ... when unnamed) |
 //! | `POST /__mock/groups/{g}/clusters/{c}/snapshots` `{...snapshot, "lifecycle"?}` | a snapshot (id chosen when absent; a lifecycle counts from creation unless it says `"anchor": "serverStart"`) |
 //! | `POST /__mock/snapshots` `{"groupId", "clusterName", "snapshot", "lifecycle"?}` | the same, older form |
+//! | `POST /__mock/groups/{g}/clusters/{c}/restoreJobs` `{...job}` | a restore or download job of a flex cluster (data-file form; id chosen when absent; a lifecycle counts from creation) |
+//! | `GET /__mock/serviceAccounts` | service accounts (client id and secret, groups, roles) with their live tokens |
+//! | `POST /__mock/serviceAccounts` `{"clientId"?, "clientSecret"?, "groups"?, "roles"?, "ipAccessList"?}` | a service account (id and secret generated when absent) |
+//! | `DELETE /__mock/serviceAccounts/{clientId}/tokens` | revoke every token of the account (its next request answers `401`) |
+//! | `GET /__mock/downloads` | the download links handed out, with per-link counters (requests, bytes sent, completed and cut transfers) |
+//! | `GET /__mock/downloads/{restoreJobId}` | one link, with the SHA-256 of its archive (computed: about two seconds per GiB) |
 //!
 //! Answers are JSON (Atlas's pretty style); errors are `ApiError` bodies with `X-Error-Code`.
 
 mod control;
-mod data;
+pub(crate) mod data;
+mod downloads;
 mod journal;
+mod oauth;
 
 use std::net::SocketAddr;
 
@@ -199,13 +207,29 @@ pub(crate) async fn handle(
                 "The request body could not be read.",
             ))
             .into(),
-            Ok(bytes) => route(shared, parts, path, &bytes),
+            Ok(bytes) => route(shared, parts, path, &bytes).await,
         },
     };
     render_answer(answer)
 }
 
-fn route(shared: &Shared, parts: &http::request::Parts, path: &str, body: &Bytes) -> AdminAnswer {
+/// `scheme://host` as the admin client addressed the mock (for the URLs it is shown).
+fn base_of(shared: &Shared, parts: &http::request::Parts) -> String {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| crate::server::shown_authority(shared.addr));
+    format!("{}://{host}", shared.scheme)
+}
+
+async fn route(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    path: &str,
+    body: &Bytes,
+) -> AdminAnswer {
     let m = &parts.method;
     let segs: Vec<&str> = path
         .trim_start_matches("/__mock")
@@ -240,6 +264,14 @@ fn route(shared: &Shared, parts: &http::request::Parts, path: &str, body: &Bytes
             data::create_snapshot(shared, g, c, body)
         }
         ("POST", ["snapshots"]) => data::create_snapshot_legacy(shared, body),
+        ("POST", ["groups", g, "clusters", c, "restoreJobs"]) => {
+            data::create_restore_job(shared, &base_of(shared, parts), g, c, body)
+        }
+        ("GET", ["serviceAccounts"]) => Ok(oauth::list(shared)),
+        ("POST", ["serviceAccounts"]) => oauth::create(shared, body),
+        ("DELETE", ["serviceAccounts", id, "tokens"]) => Ok(oauth::revoke_all(shared, id)),
+        ("GET", ["downloads"]) => Ok(downloads::list(shared, &base_of(shared, parts))),
+        ("GET", ["downloads", job]) => downloads::one(shared, &base_of(shared, parts), job).await,
         _ => Err(Box::new(api_error(
             404,
             "RESOURCE_NOT_FOUND",

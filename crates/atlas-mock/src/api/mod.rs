@@ -4,8 +4,11 @@
 //!
 //! 1. The route is looked up in [`FAMILIES`] (for faults; an unknown path still needs credentials).
 //! 2. Arrival faults of the route: [`crate::Fault::Latency`] and [`crate::Fault::ClockAdvance`].
-//! 3. Digest authentication (`401` with the challenge). The body is not read before this step,
-//!    except for a `qop=auth-int` answer from a known key, whose hash covers it.
+//! 3. Authentication: a service account's `Authorization: Bearer` token (issued by
+//!    `/api/oauth/token`, live on the mock clock), or HTTP Digest with an API key. Either failing is
+//!    `401` with the digest challenge (plus `WWW-Authenticate: Bearer error="invalid_token"` for a
+//!    refused token). The body is not read before this step, except for a `qop=auth-int` answer
+//!    from a known key, whose hash covers it.
 //! 4. IP access lists (the server-wide one, then the key's own): `403 IP_ADDRESS_NOT_ON_ACCESS_LIST`.
 //! 5. Rate limit, per key: `429 RATE_LIMITED_TOKEN_BUCKET`.
 //! 6. Bad `pretty` / `envelope` values: `400 INVALID_QUERY_PARAMETER`.
@@ -24,6 +27,10 @@
 //! (restore jobs, dedicated clusters) go into [`crate::Dataset`] and the data file
 //! ([`crate::MockConfig`], `schema/mock-data.schema.json`).
 
+mod body;
+mod cloud;
+mod lookup;
+mod restores;
 mod snapshots;
 mod version;
 
@@ -36,11 +43,12 @@ use http::header::{self, HeaderName};
 use http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::ApiKey;
 use crate::access::canonical_ip;
 use crate::auth::AuthOutcome;
 use crate::faults::{Fault, Stage};
 use crate::journal::{JournalEntry, cut};
+use crate::oauth::tokens::Refusal;
+use crate::principal::Principal;
 use crate::ratelimit::{Verdict, retry_after_secs};
 use crate::route::RouteKind;
 use crate::server::Shared;
@@ -81,7 +89,11 @@ pub(crate) trait Endpoint: Send + Sync {
 }
 
 /// The route families, tried in order.
-pub(crate) const FAMILIES: &[&dyn Family] = &[&snapshots::Snapshots];
+pub(crate) const FAMILIES: &[&dyn Family] = &[
+    &snapshots::Snapshots,
+    &restores::FlexRestores,
+    &cloud::CloudSnapshots,
+];
 
 /// What a route's `serve` sees.
 pub(crate) struct ApiCtx<'a> {
@@ -90,16 +102,12 @@ pub(crate) struct ApiCtx<'a> {
     /// The path as requested (with `/noauth` when on the twin): links are built from it.
     pub(crate) path: &'a str,
     pub(crate) pairs: &'a [(String, String)],
-    /// The authenticated key (`None` on the `/noauth` twin).
-    pub(crate) key: Option<&'a ApiKey>,
+    /// Who authenticated (`None` on the `/noauth` twin).
+    pub(crate) principal: Option<&'a Principal>,
     /// Mock-clock time of the request.
     pub(crate) now: Duration,
-    /// The request body, for routes with [`Endpoint::reads_body`] (the POST families of issues
-    /// 14-16: downloads, restore jobs, tokens).
-    #[allow(
-        dead_code,
-        reason = "no family of the snapshot routes reads a body yet"
-    )]
+    /// The request body, for routes with [`Endpoint::reads_body`] (downloads, restore jobs,
+    /// on-demand snapshots).
     pub(crate) body: Bytes,
 }
 
@@ -190,7 +198,7 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
 
     // 3. Digest authentication.
     let mut verified = None;
-    let mut key: Option<&ApiKey> = None;
+    let mut principal: Option<Principal> = None;
     let mut body: Option<Bytes> = None;
     if req.authenticated {
         let uri = req
@@ -206,6 +214,43 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
         else {
             return Outcome::Reply(challenge(shared, Stale::False));
         };
+        if let Some(token) = bearer_token(authz) {
+            match shared.oauth.verify_bearer(token, shared.clock.elapsed()) {
+                Ok(p) => {
+                    entry.key = Some(p.id.clone());
+                    principal = Some(p);
+                }
+                Err(why) => {
+                    entry.error = Some(
+                        match why {
+                            Refusal::Expired => "bearer: the access token expired",
+                            Refusal::Unknown => {
+                                "bearer: not an access token the mock issued (or revoked)"
+                            }
+                        }
+                        .to_owned(),
+                    );
+                    let mut r = challenge(shared, Stale::False);
+                    let (name, value) = crate::oauth::bearer_challenge(why);
+                    r.push_header(name, &value);
+                    return Outcome::Reply(r);
+                }
+            }
+            let mut reply = respond_authenticated(
+                &mut req,
+                endpoint.as_deref(),
+                principal.as_ref(),
+                None,
+                entry,
+            )
+            .await;
+            if let (Outcome::Reply(r), Some(e)) = (&mut reply, &endpoint) {
+                for (name, value) in e.headers(shared) {
+                    r.push_header(name, &value);
+                }
+            }
+            return reply;
+        }
         if shared.auth.needs_body(authz, &shared.keys) {
             match req.body.read().await {
                 Ok(b) => body = Some(b),
@@ -220,7 +265,11 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
             shared.clock.system_time(),
         ) {
             AuthOutcome::Ok(v) => {
-                key = shared.keys.iter().find(|k| k.public_key() == v.username);
+                principal = shared
+                    .keys
+                    .iter()
+                    .find(|k| k.public_key() == v.username)
+                    .map(Principal::from_key);
                 entry.key = Some(v.username.clone());
                 verified = Some(v);
             }
@@ -230,7 +279,14 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
             }
         }
     }
-    let mut reply = respond_authenticated(&mut req, endpoint.as_deref(), key, body, entry).await;
+    let mut reply = respond_authenticated(
+        &mut req,
+        endpoint.as_deref(),
+        principal.as_ref(),
+        body,
+        entry,
+    )
+    .await;
     if let Outcome::Reply(r) = &mut reply {
         r.verified = verified;
         if let Some(e) = &endpoint {
@@ -240,6 +296,13 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
         }
     }
     reply
+}
+
+/// The token of `Authorization: Bearer TOKEN` (any case of the scheme), if that is the scheme.
+fn bearer_token(authz: &str) -> Option<&str> {
+    let (scheme, token) = authz.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The 401 of the digest handshake, as Atlas sends it: the challenge(s), a pretty-printed body with
@@ -266,7 +329,7 @@ fn challenge(shared: &Shared, stale: Stale) -> Reply {
 async fn respond_authenticated(
     req: &mut ApiRequest<'_>,
     endpoint: Option<&(dyn Endpoint + '_)>,
-    key: Option<&ApiKey>,
+    principal: Option<&Principal>,
     early_body: Option<Bytes>,
     entry: &mut JournalEntry,
 ) -> Outcome {
@@ -275,7 +338,7 @@ async fn respond_authenticated(
     let ip = canonical_ip(req.peer.ip());
     let lists = [
         shared.ip_list.as_ref(),
-        key.and_then(ApiKey::ip_access_list),
+        principal.and_then(|p| p.access_list.as_ref()),
     ];
     if lists.into_iter().flatten().any(|list| !list.contains(ip)) {
         return Outcome::Reply(api_error(
@@ -288,7 +351,7 @@ async fn respond_authenticated(
     // 5. Rate limit, per key.
     let mut rate_headers = None;
     if let Some(limiter) = &shared.limiter {
-        let bucket = key.map_or("<unauthenticated>", ApiKey::public_key);
+        let bucket = principal.map_or("<unauthenticated>", |p| p.id.as_str());
         let limit = limiter.limit();
         let show = endpoint.is_some_and(|e| e.rate_limit_headers());
         match limiter.take(bucket, shared.clock.elapsed()) {
@@ -325,7 +388,7 @@ async fn respond_authenticated(
             }
         }
     }
-    let out = respond_route(req, endpoint, key, early_body, entry).await;
+    let out = respond_route(req, endpoint, principal, early_body, entry).await;
     match (out, rate_headers) {
         (Outcome::Reply(r), Some((cap, remaining))) => {
             Outcome::Reply(with_rate_headers(r, cap, remaining))
@@ -357,7 +420,7 @@ fn with_rate_headers(r: Reply, capacity: u32, remaining: u32) -> Reply {
 async fn respond_route(
     req: &mut ApiRequest<'_>,
     endpoint: Option<&(dyn Endpoint + '_)>,
-    key: Option<&ApiKey>,
+    principal: Option<&Principal>,
     early_body: Option<Bytes>,
     entry: &mut JournalEntry,
 ) -> Outcome {
@@ -395,9 +458,10 @@ async fn respond_route(
         .faults()
         .decide(endpoint.kind(), req.api_path, Stage::Authenticated);
     append_fault(entry, decision.labels);
-    let truncate = match decision.fault {
-        None | Some(Fault::Latency(_) | Fault::ClockAdvance(_)) => false,
-        Some(Fault::TruncateBody) => true,
+    let (truncate, cut_after) = match decision.fault {
+        None | Some(Fault::Latency(_) | Fault::ClockAdvance(_)) => (false, None),
+        Some(Fault::TruncateBody) => (true, None),
+        Some(Fault::CutAfter(n)) => (false, Some(n)),
         Some(Fault::DropConnection) => return Outcome::Drop,
         Some(Fault::ServiceUnavailableHtml) => return Outcome::Reply(html_503()),
         Some(Fault::Status(s)) => return Outcome::Reply(injected_status(s)),
@@ -417,16 +481,17 @@ async fn respond_route(
         parts: req.parts,
         path: req.path,
         pairs: req.pairs,
-        key,
+        principal,
         now: shared.clock.elapsed(),
         body,
     };
     let mut r = endpoint.serve(&ctx);
     r.truncate = truncate;
+    r.cut_after = cut_after;
     Outcome::Reply(r)
 }
 
-fn html_503() -> Reply {
+pub(crate) fn html_503() -> Reply {
     let page = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n";
     Reply::raw(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -435,7 +500,7 @@ fn html_503() -> Reply {
     )
 }
 
-fn injected_status(s: u16) -> Reply {
+pub(crate) fn injected_status(s: u16) -> Reply {
     let code = match s {
         500 => "UNEXPECTED_ERROR",
         502 => "BAD_GATEWAY",

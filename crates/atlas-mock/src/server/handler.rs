@@ -7,9 +7,11 @@
 //! | `/__mock/` | the admin routes ([`crate::admin`]), never journaled | admin token |
 //! | `/api/atlas/` | the Atlas API ([`crate::api`]) | digest |
 //! | `/noauth/api/atlas/` | the same API without authentication, when enabled (benchmarks) | none |
+//! | `/flex-snapshot-downloads/` | the pre-signed download links ([`crate::downloads`]) | the link itself |
+//! | `/api/oauth/` | the token and revocation endpoints of service accounts ([`crate::oauth`]) | Basic (client id and secret) |
 //!
-//! Anything else is a journaled `404 RESOURCE_NOT_FOUND`. A new surface (say `/api/oauth/` for
-//! service-account tokens) is a module with a `respond` function and one more arm in [`handle`].
+//! Anything else is a journaled `404 RESOURCE_NOT_FOUND`. A new surface is a module with a
+//! `respond` function and one more arm in [`handle`].
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -126,6 +128,13 @@ pub(crate) async fn handle(
     }
     shared.clock.on_request();
     let mut entry = entry_for(shared, peer, &parts);
+    if path.starts_with(crate::downloads::PREFIX) {
+        return crate::downloads::serve::respond(shared, peer, &parts, entry).await;
+    }
+    if path.starts_with("/api/oauth/") {
+        let body = BodySlot::new(body, &parts.headers, shared);
+        return crate::oauth::respond(shared, peer, &parts, body, entry).await;
+    }
     let pairs = query_pairs(parts.uri.query());
     let (flags, flag_error) = query::flags(&pairs);
     let surface = if shared.noauth && path.starts_with("/noauth/api/atlas/") {

@@ -26,9 +26,12 @@ use crate::access::IpAccessList;
 use crate::auth::Auth;
 use crate::clock::MockClock;
 use crate::data::{Dataset, IdGenerator};
+use crate::downloads::Downloads;
 use crate::faults::FaultState;
 use crate::journal::Journal;
+use crate::lifecycle::Lifecycle;
 use crate::limits::Limits;
+use crate::oauth::OAuth;
 use crate::ratelimit::RateLimiter;
 
 /// Everything the request handler needs, shared by all connections.
@@ -51,6 +54,14 @@ pub(crate) struct Shared {
     pub(crate) admin_token: String,
     pub(crate) conns: ConnStats,
     pub(crate) ids: IdGenerator,
+    /// Download links and archive CRCs.
+    pub(crate) downloads: Downloads,
+    /// The lifecycle of restore jobs made through the API (counted from their creation).
+    pub(crate) restore_lifecycle: Lifecycle,
+    /// Service accounts and their tokens.
+    pub(crate) oauth: OAuth,
+    /// The lifecycle of on-demand snapshots of dedicated clusters (counted from their creation).
+    pub(crate) on_demand_lifecycle: Lifecycle,
 }
 
 impl Shared {

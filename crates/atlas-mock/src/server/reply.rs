@@ -50,6 +50,10 @@ pub(crate) struct Reply {
     pub(crate) always_pretty: bool,
     /// Send half the body and break the connection (fault injection).
     pub(crate) truncate: bool,
+    /// Send this many bytes of the body and break the connection (fault injection).
+    pub(crate) cut_after: Option<u64>,
+    /// A `204 No Content`: no body, no `Content-Type`.
+    pub(crate) no_content: bool,
     /// Successful digest verification: `Authentication-Info` is added when the body is known.
     pub(crate) verified: Option<Box<atlas_digest::Verified>>,
 }
@@ -67,6 +71,8 @@ impl Reply {
             envelope_ok: true,
             always_pretty: false,
             truncate: false,
+            cut_after: None,
+            no_content: false,
             verified: None,
         }
     }
@@ -185,17 +191,19 @@ pub(crate) fn finish(
             v.authentication_info()
         }
     });
-    let mut resp = Response::new(if r.truncate {
-        MockBody::truncated(body)
-    } else {
-        MockBody::full(body)
+    let mut resp = Response::new(match r.cut_after {
+        _ if r.truncate => MockBody::truncated(body),
+        Some(n) => MockBody::cut_after(body, usize::try_from(n).unwrap_or(usize::MAX)),
+        None => MockBody::full(body),
     });
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(r.content_type),
-    );
+    if !r.no_content {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(r.content_type),
+        );
+    }
     if shared.scheme == "https" {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -217,11 +225,22 @@ pub(crate) fn finish(
     if let Some(v) = auth_info.and_then(|i| HeaderValue::from_str(&i).ok()) {
         h.insert(HeaderName::from_static("authentication-info"), v);
     }
-    let (headers, dropped) = header_pairs(h.iter());
+    record(shared, &resp, status, entry);
+    resp
+}
+
+/// Completes `entry` with what `resp` says and journals it.
+pub(crate) fn record(
+    shared: &Shared,
+    resp: &Response<MockBody>,
+    status: StatusCode,
+    mut entry: JournalEntry,
+) {
+    entry.status = status.as_u16();
+    let (headers, dropped) = header_pairs(resp.headers().iter());
     entry.response_headers = headers;
     entry.headers_dropped += dropped;
     shared.journal.push(entry);
-    resp
 }
 
 #[cfg(test)]

@@ -174,9 +174,32 @@ impl Client {
     /// GET with digest: answers challenges, verifies `rspauth`. Returns the final answer (a 401 too,
     /// when the client gives up, e.g. on a wrong password).
     pub async fn get_with(&mut self, target: &str, headers: &[(&str, &str)]) -> Result<Resp> {
+        self.request(Method::GET, target, headers, Bytes::new())
+            .await
+    }
+
+    /// POST a JSON body (`Content-Type` and `Accept` as given in `headers`) with digest.
+    pub async fn post_json(
+        &mut self,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &Value,
+    ) -> Result<Resp> {
+        self.request(Method::POST, target, headers, Bytes::from(body.to_string()))
+            .await
+    }
+
+    /// Any method with digest (a 401 without a challenge is returned as it is).
+    pub async fn request(
+        &mut self,
+        method: Method,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: Bytes,
+    ) -> Result<Resp> {
         let mut state = self.digest.start();
         loop {
-            let facts = RequestFacts::new("GET", target);
+            let facts = RequestFacts::new(method.as_str(), target);
             // The lease is held until the answer is in (dropped at the end of this iteration).
             let (authz, _lease) = match self.digest.authorize(&mut state, &facts, &cnonce())? {
                 Authorize::Send { header, lease } => (Some(header), Some(lease)),
@@ -188,9 +211,17 @@ impl Client {
             };
             let resp = self
                 .conn
-                .send(Method::GET, target, headers, authz.as_deref())
+                .send_body(
+                    method.clone(),
+                    target,
+                    headers,
+                    authz.as_deref(),
+                    body.clone(),
+                )
                 .await?;
-            if resp.status == StatusCode::UNAUTHORIZED {
+            if resp.status == StatusCode::UNAUTHORIZED
+                && resp.headers.contains_key("www-authenticate")
+            {
                 let values: Vec<&str> = resp
                     .headers
                     .get_all("www-authenticate")
@@ -250,6 +281,41 @@ pub fn flex_snapshot(group: &str, name: &str, id: &str) -> String {
 }
 pub fn flex_list(group: &str, name: &str) -> String {
     format!("/api/atlas/v2/groups/{group}/flexClusters/{name}/backup/snapshots")
+}
+
+pub fn flex_backup(group: &str, name: &str, rest: &str) -> String {
+    format!("/api/atlas/v2/groups/{group}/flexClusters/{name}/backup/{rest}")
+}
+
+/// `Accept` and `Content-Type` of the flex POST routes.
+pub const FLEX_POST: [(&str, &str); 2] = [
+    ("accept", "application/vnd.atlas.2024-11-13+json"),
+    ("content-type", "application/vnd.atlas.2024-11-13+json"),
+];
+
+/// GETs an absolute URL on the mock without credentials (a pre-signed link), with `headers`.
+pub async fn fetch(
+    mock: &MockHandle,
+    method: Method,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<Resp> {
+    let target = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .context("not an absolute URL")?;
+    Conn::open(mock)
+        .await?
+        .send(method, target, headers, None)
+        .await
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub const V2_TENANT: (&str, &str) = ("accept", "application/vnd.atlas.2023-01-01+json");

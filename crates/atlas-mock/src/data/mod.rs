@@ -1,4 +1,8 @@
-//! The data the mock serves: groups, clusters (shared-tier or flex) and their snapshots.
+//! The data the mock serves: groups, clusters (shared-tier or flex) and their snapshots, and the
+//! restore jobs of flex clusters ([`restore`]).
+
+pub(crate) mod cloud;
+pub(crate) mod restore;
 
 use std::path::Path;
 use std::time::Duration;
@@ -9,7 +13,11 @@ use serde_json::{Map, Value};
 
 use crate::MockError;
 use crate::clock::{MockClock, whole_seconds};
+use crate::downloads::ArchiveOverride;
 use crate::lifecycle::{Anchor, Lifecycle};
+pub use cloud::DedicatedCluster;
+pub(crate) use cloud::StoredCloudSnapshot;
+pub(crate) use restore::StoredRestoreJob;
 
 /// Which kind of cluster, and so which endpoints serve its snapshots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -23,6 +31,10 @@ pub enum ClusterKind {
     /// v2 `400 CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API`, v1.0 `404 CLUSTER_NOT_FOUND` (and
     /// `410 VERSION_GONE` in sunset mode, like every tenant path).
     Flex,
+    /// A dedicated (M10+) cluster: its cloud backup snapshots are served by
+    /// `/api/atlas/v2/groups/{g}/clusters/{c}/backup/snapshots`. The flex paths answer for it
+    /// `400 CANNOT_USE_NON_FLEX_CLUSTER_IN_FLEX_API`, the tenant paths `404 CLUSTER_NOT_FOUND`.
+    Dedicated,
 }
 
 /// One stored snapshot, with an optional lifecycle.
@@ -32,6 +44,8 @@ pub(crate) struct StoredSnapshot {
     pub(crate) lifecycle: Option<Lifecycle>,
     /// Mock-clock time of creation (for [`Anchor::Creation`]); `None` for data given at start.
     pub(crate) created: Option<Duration>,
+    /// The snapshot's own archive size and seed (flex downloads).
+    pub(crate) archive: Option<ArchiveOverride>,
 }
 
 impl StoredSnapshot {
@@ -46,6 +60,12 @@ pub(crate) struct ClusterData {
     pub(crate) name: ClusterName,
     pub(crate) kind: ClusterKind,
     pub(crate) snapshots: Vec<StoredSnapshot>,
+    /// Restore and download jobs (flex clusters), oldest first; lists answer newest first.
+    pub(crate) restore_jobs: Vec<StoredRestoreJob>,
+    /// Topology and snapshot defaults (dedicated clusters).
+    pub(crate) dedicated: Option<DedicatedCluster>,
+    /// Cloud backup snapshots (dedicated clusters), oldest first.
+    pub(crate) cloud_snapshots: Vec<StoredCloudSnapshot>,
 }
 
 /// One group (project) with its clusters.
@@ -77,7 +97,9 @@ pub(crate) struct GroupData {
 /// `startTime`, `finishTime`, `expiration`, `links`), an optional `lifecycle`, and an optional
 /// `extraFields` object whose members are served as further fields (to test that a client keeps
 /// fields it does not know). Any other field is an error that names it: a typo such as
-/// `mongoDbVersion` never goes unnoticed. `kind` is `tenant` (default) or `flex`.
+/// `mongoDbVersion` never goes unnoticed. `kind` is `tenant` (default), `flex` or `dedicated` (then
+/// `clusterType`, `shards`, `cloudProvider` and `mongodVersion` describe the cluster and its
+/// `snapshots` are cloud backup snapshots, see [`DedicatedCluster`]).
 ///
 /// ```
 /// use atlas_mock::{ClusterKind, Dataset};
@@ -128,15 +150,22 @@ pub(crate) fn unknown_field(at: &str, field: &str, known: &[&str]) -> MockError 
     ))
 }
 
+/// A snapshot object of a data file or an admin request, read.
+pub(crate) struct SnapshotInput {
+    pub(crate) snapshot: TenantSnapshot,
+    pub(crate) lifecycle: Option<Lifecycle>,
+    pub(crate) archive: Option<ArchiveOverride>,
+}
+
 /// Reads one snapshot object of a data file or an admin request (`at` names it in errors).
 pub(crate) fn snapshot_from_json(
     at: &str,
     mut raw: Map<String, Value>,
-) -> Result<(TenantSnapshot, Option<Lifecycle>), MockError> {
+) -> Result<SnapshotInput, MockError> {
     let known: Vec<&str> = SNAPSHOT_FIELDS
         .iter()
         .copied()
-        .chain(["lifecycle", "extraFields"])
+        .chain(["lifecycle", "extraFields", "archive"])
         .collect();
     if let Some(bad) = raw.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(unknown_field(at, bad, &known));
@@ -146,6 +175,18 @@ pub(crate) fn snapshot_from_json(
             serde_json::from_value::<Lifecycle>(v)
                 .map_err(|e| MockError::Data(format!("{at}.lifecycle: {e}")))?,
         ),
+        None => None,
+    };
+    let archive = match raw.remove("archive") {
+        Some(v) => {
+            let a: ArchiveOverride = serde_json::from_value(v)
+                .map_err(|e| MockError::Data(format!("{at}.archive: {e}")))?;
+            if let Some(n) = a.size_bytes {
+                crate::downloads::check_size(n)
+                    .map_err(|e| MockError::Data(format!("{at}.archive.sizeBytes: {e}")))?;
+            }
+            Some(a)
+        }
         None => None,
     };
     let extra = match raw.remove("extraFields") {
@@ -190,7 +231,11 @@ pub(crate) fn snapshot_from_json(
     let mut snapshot: TenantSnapshot = serde_json::from_value(Value::Object(raw))
         .map_err(|e| MockError::Data(format!("{at}: {e}")))?;
     snapshot.extra.extend(extra);
-    Ok((snapshot, lifecycle))
+    Ok(SnapshotInput {
+        snapshot,
+        lifecycle,
+        archive,
+    })
 }
 
 /// Reads the members of an object, naming unknown ones.
@@ -257,7 +302,54 @@ impl Dataset {
             name,
             kind,
             snapshots: Vec::new(),
+            restore_jobs: Vec::new(),
+            dedicated: (kind == ClusterKind::Dedicated).then(DedicatedCluster::default),
+            cloud_snapshots: Vec::new(),
         });
+        Ok(())
+    }
+
+    /// Adds a dedicated cluster to a group (creating the group if needed).
+    pub fn with_dedicated_cluster(
+        mut self,
+        group: &str,
+        cluster: &str,
+        spec: DedicatedCluster,
+    ) -> Result<Self, MockError> {
+        let id: GroupId = parse(group)?;
+        let name: ClusterName = parse(cluster)?;
+        self.insert_cluster(id.clone(), name.clone(), ClusterKind::Dedicated)?;
+        if let Some(c) = self.cluster_mut(&id, &name) {
+            c.dedicated = Some(spec);
+        }
+        Ok(self)
+    }
+
+    /// Adds a cloud backup snapshot to a dedicated cluster (the JSON object form of the data file).
+    pub(crate) fn insert_cloud_snapshot(
+        &mut self,
+        group: &GroupId,
+        cluster: &ClusterName,
+        s: StoredCloudSnapshot,
+    ) -> Result<(), MockError> {
+        let c = self
+            .cluster_mut(group, cluster)
+            .ok_or_else(|| MockError::Data(format!("no cluster {cluster} in group {group}")))?;
+        if c.kind != ClusterKind::Dedicated {
+            return Err(MockError::Data(format!(
+                "cluster {cluster} is not a dedicated cluster"
+            )));
+        }
+        if c.cloud_snapshots.iter().any(|x| x.id == s.id) {
+            return Err(MockError::Data(format!(
+                "snapshot {} appears twice in cluster {cluster}",
+                s.id
+            )));
+        }
+        if c.cloud_snapshots.len() >= cloud::MAX_CLOUD_SNAPSHOTS {
+            c.cloud_snapshots.remove(0);
+        }
+        c.cloud_snapshots.push(s);
         Ok(())
     }
 
@@ -280,6 +372,7 @@ impl Dataset {
                 snapshot,
                 lifecycle,
                 created: None,
+                archive: None,
             },
         )?;
         Ok(self)
@@ -297,6 +390,11 @@ impl Dataset {
         let c = self
             .cluster_mut(group, cluster)
             .ok_or_else(|| MockError::Data(format!("no cluster {cluster} in group {group}")))?;
+        if c.kind == ClusterKind::Dedicated {
+            return Err(MockError::Data(format!(
+                "cluster {cluster} is a dedicated cluster: its snapshots are cloud backup snapshots (create_cloud_snapshot, or the data file's cloudSnapshot form)"
+            )));
+        }
         if c.snapshots.iter().any(|s| s.id() == Some(&id)) {
             return Err(MockError::Data(format!(
                 "snapshot {id} appears twice in cluster {cluster}"
@@ -355,7 +453,9 @@ impl Dataset {
             };
             for (ci, c) in clusters.iter().enumerate() {
                 let at = format!("{at}.clusters[{ci}]");
-                let cm = object(&at, c, &["name", "kind", "snapshots"])?;
+                let mut known = vec!["name", "kind", "snapshots", "restoreJobs"];
+                known.extend(cloud::CLUSTER_FIELDS);
+                let cm = object(&at, c, &known)?;
                 let name: ClusterName = cm
                     .get("name")
                     .and_then(Value::as_str)
@@ -369,12 +469,23 @@ impl Dataset {
                     None => ClusterKind::Tenant,
                     Some(k) => serde_json::from_value(k.clone()).map_err(|_| {
                         MockError::Data(format!(
-                            "{at}.kind: {k} is not a cluster kind; expected \"tenant\" or \"flex\""
+                            "{at}.kind: {k} is not a cluster kind; expected \"tenant\", \"flex\" or \"dedicated\""
                         ))
                     })?,
                 };
                 data.insert_cluster(gid.clone(), name.clone(), kind)
                     .map_err(|e| MockError::Data(format!("{at}: {e}")))?;
+                if kind == ClusterKind::Dedicated {
+                    let spec = DedicatedCluster::from_json(&at, cm)?;
+                    if let Some(c) = data.cluster_mut(&gid, &name) {
+                        c.dedicated = Some(spec);
+                    }
+                } else if let Some(k) = cloud::CLUSTER_FIELDS.iter().find(|k| cm.contains_key(**k))
+                {
+                    return Err(MockError::Data(format!(
+                        "{at}.{k}: only a cluster of kind \"dedicated\" has it"
+                    )));
+                }
                 let snapshots = match cm.get("snapshots") {
                     None => &Vec::new(),
                     Some(Value::Array(a)) => a,
@@ -384,20 +495,61 @@ impl Dataset {
                 };
                 for (si, s) in snapshots.iter().enumerate() {
                     let at = format!("{at}.snapshots[{si}]");
+                    if kind == ClusterKind::Dedicated {
+                        let snap = StoredCloudSnapshot::from_json(&at, s)?;
+                        data.insert_cloud_snapshot(&gid, &name, snap)
+                            .map_err(|e| MockError::Data(format!("{at}: {e}")))?;
+                        continue;
+                    }
                     let Value::Object(raw) = s else {
                         return Err(MockError::Data(format!("{at}: must be an object")));
                     };
-                    let (snapshot, lifecycle) = snapshot_from_json(&at, raw.clone())?;
+                    let input = snapshot_from_json(&at, raw.clone())?;
                     data.insert_snapshot(
                         &gid,
                         &name,
                         StoredSnapshot {
-                            snapshot,
-                            lifecycle,
+                            snapshot: input.snapshot,
+                            lifecycle: input.lifecycle,
                             created: None,
+                            archive: input.archive,
                         },
                     )
                     .map_err(|e| MockError::Data(format!("{at}: {e}")))?;
+                }
+                let jobs = match cm.get("restoreJobs") {
+                    None => &Vec::new(),
+                    Some(Value::Array(a)) => a,
+                    Some(_) => {
+                        return Err(MockError::Data(format!(
+                            "{at}.restoreJobs: must be an array"
+                        )));
+                    }
+                };
+                if !jobs.is_empty() && kind != ClusterKind::Flex {
+                    return Err(MockError::Data(format!(
+                        "{at}.restoreJobs: only flex clusters have restore jobs here"
+                    )));
+                }
+                for (ji, j) in jobs.iter().enumerate() {
+                    let at = format!("{at}.restoreJobs[{ji}]");
+                    let job = StoredRestoreJob::from_json(&at, j)?;
+                    let c = data
+                        .cluster_mut(&gid, &name)
+                        .ok_or_else(|| MockError::Data(format!("{at}: no cluster")))?;
+                    if c.snapshot(&job.snapshot_id).is_none() {
+                        return Err(MockError::Data(format!(
+                            "{at}.snapshotId: cluster {name} has no snapshot {}",
+                            job.snapshot_id
+                        )));
+                    }
+                    if c.restore_jobs.iter().any(|x| x.id == job.id) {
+                        return Err(MockError::Data(format!(
+                            "{at}: restore job {} appears twice",
+                            job.id
+                        )));
+                    }
+                    c.restore_jobs.push(job);
                 }
             }
         }
@@ -424,9 +576,27 @@ impl Dataset {
                     .clusters
                     .iter()
                     .map(|c| {
-                        let snaps: Vec<Value> =
-                            c.snapshots.iter().map(StoredSnapshot::to_json).collect();
-                        serde_json::json!({"name": c.name, "kind": c.kind, "snapshots": snaps})
+                        let snaps: Vec<Value> = if c.kind == ClusterKind::Dedicated {
+                            c.cloud_snapshots
+                                .iter()
+                                .map(StoredCloudSnapshot::to_json)
+                                .collect()
+                        } else {
+                            c.snapshots.iter().map(StoredSnapshot::to_json).collect()
+                        };
+                        let mut v =
+                            serde_json::json!({"name": c.name, "kind": c.kind, "snapshots": snaps});
+                        if let (Some(d), Value::Object(m)) = (&c.dedicated, &mut v) {
+                            d.to_json(m);
+                        }
+                        if !c.restore_jobs.is_empty() {
+                            v["restoreJobs"] = c
+                                .restore_jobs
+                                .iter()
+                                .map(StoredRestoreJob::to_json)
+                                .collect();
+                        }
+                        v
                     })
                     .collect();
                 serde_json::json!({"id": g.id, "clusters": clusters})
@@ -435,12 +605,12 @@ impl Dataset {
         serde_json::json!({ "groups": groups })
     }
 
-    /// Number of snapshots over all clusters.
+    /// Number of snapshots over all clusters (cloud backup snapshots of dedicated clusters too).
     pub fn snapshot_count(&self) -> usize {
         self.groups
             .iter()
             .flat_map(|g| &g.clusters)
-            .map(|c| c.snapshots.len())
+            .map(|c| c.snapshots.len() + c.cloud_snapshots.len())
             .sum()
     }
 
@@ -573,6 +743,12 @@ impl StoredSnapshot {
             if !extra.is_empty() {
                 m.insert("extraFields".into(), Value::Object(extra));
             }
+            if let Some(a) = self.archive {
+                m.insert(
+                    "archive".into(),
+                    serde_json::to_value(a).unwrap_or(Value::Null),
+                );
+            }
         }
         v
     }
@@ -632,9 +808,13 @@ mod tests {
         let e = bad(r#"{"groups":[],"apiKeys":[]}"#);
         assert!(e.contains("MockConfig"), "{e}");
         let e = bad(
-            r#"{"groups":[{"id":"6a0000000000000000000001","clusters":[{"name":"A","kind":"dedicated"}]}]}"#,
+            r#"{"groups":[{"id":"6a0000000000000000000001","clusters":[{"name":"A","kind":"serverless"}]}]}"#,
         );
-        assert!(e.contains("kind") && e.contains("dedicated"), "{e}");
+        assert!(e.contains("kind") && e.contains("serverless"), "{e}");
+        let e = bad(
+            r#"{"groups":[{"id":"6a0000000000000000000001","clusters":[{"name":"A","kind":"flex","shards":2}]}]}"#,
+        );
+        assert!(e.contains("shards") && e.contains("dedicated"), "{e}");
         let e = bad(
             r#"{"groups":[{"id":"6a0000000000000000000001","clusters":[{"name":"A","snapshots":[{"id":"6b0000000000000000000001","finishTime":"yesterday"}]}]}]}"#,
         );
@@ -672,6 +852,7 @@ mod tests {
                 Lifecycle::new(ms(250), ms(1750), ms(2999), crate::Outcome::Completed).unwrap(),
             ),
             created: None,
+            archive: None,
         };
         let v = s.view(&clock, ms(3000));
         for t in [v.scheduled_time, v.start_time, v.finish_time] {
