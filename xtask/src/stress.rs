@@ -148,6 +148,30 @@ pub(crate) const STRESSED: &[Stressed] = &[
         args: &[],
         why: "the session table and the authenticator",
     },
+    Stressed {
+        package: "atlas-transport",
+        test: "oauth",
+        args: &[],
+        why: "token single flight (1..1024 first requests, gated), renewal and 429 on a paused clock",
+    },
+    Stressed {
+        package: "atlas-transport",
+        test: "oauth_logs",
+        args: &[],
+        why: "no secret or token in the log through fetch, refusal and revocation",
+    },
+    Stressed {
+        package: "atlas-integration-tests",
+        test: "service_account",
+        args: &[],
+        why: "service account against atlas-mock: concurrent first gets, renewal on a paused clock, 429",
+    },
+    Stressed {
+        package: "atlas-snapshots-cli",
+        test: "service_account",
+        args: &[],
+        why: "token cache: many processes at once (flock), atomic replace, two runs in a row",
+    },
 ];
 
 /// Failed runs whose output is shown per binary; the others are summarised by failing test.

@@ -14,16 +14,22 @@ Exit codes:
   1  the Atlas API answered with an error (400, 406, 410, 429, 5xx ...), or another failure
   2  usage error (bad flag, bad id, missing key or project id, bad configuration)
   3  not found (404: the project, cluster or snapshot does not exist)
-  4  authentication or authorization failed (401 bad keys, 403 IP access list or no access)
+  4  authentication or authorization failed (401 bad keys or client credentials, 403 IP access
+     list or no access, the service account's live-token limit)
   5  network error or timeout (connection refused, TLS, DNS, `--timeout` reached, a download
      that kept breaking)
   6  the snapshot (or restore job) is FAILED (`wait`, `take --wait`, `restores wait`)
 
 Environment:
+  MONGODB_ATLAS_ACCESS_TOKEN                                     a ready access token
+  MONGODB_ATLAS_CLIENT_ID, MONGODB_ATLAS_CLIENT_SECRET           service account
   MONGODB_ATLAS_PUBLIC_API_KEY, MONGODB_ATLAS_PRIVATE_API_KEY   API key pair
   MONGODB_ATLAS_PROJECT_ID                                       default --group-id
   MONGODB_ATLAS_BASE_URL, MONGODB_ATLAS_OPS_MANAGER_URL          default --base-url
   NO_COLOR                                                       no colors when set
+An access token beats a service account, which beats an API key (a warning says so when more
+than one is set). Service account tokens are kept in $XDG_CACHE_HOME/atlas-snapshots/tokens
+(or ~/.cache/...) unless --no-token-cache.
 Flags beat environment variables, which beat the profile of the Atlas CLI's config file
 ($XDG_CONFIG_HOME/atlascli/config.toml or ~/.config/atlascli/config.toml); the file is read only
 when a value is needed from it.
@@ -94,6 +100,9 @@ pub(crate) enum Command {
     /// Restore jobs of a flex cluster: list, get, start, wait.
     #[command(subcommand)]
     Restores(RestoresCommand),
+    /// Authentication: `auth status` (method, sources, cached token expiry), `auth revoke`.
+    #[command(subcommand)]
+    Auth(crate::commands::AuthCommand),
     /// Run a local Atlas mock (digest auth, seed or your data, admin API) until Ctrl-C or SIGTERM.
     Mock(MockArgs),
     /// Start an embedded mock and run a real `get` and `wait` against it: no network, no keys.
@@ -127,6 +136,19 @@ pub(crate) struct ConnectionArgs {
     /// Extra CA certificate(s) to trust, PEM (e.g. the one `mock --tls-ca-out` wrote).
     #[arg(long, value_name = "PEM")]
     pub(crate) cacert: Option<PathBuf>,
+    /// Service account client id [env: MONGODB_ATLAS_CLIENT_ID; profile: client_id]. An access
+    /// token (MONGODB_ATLAS_ACCESS_TOKEN) beats a service account, which beats an API key.
+    #[arg(long, value_name = "ID")]
+    pub(crate) client_id: Option<String>,
+    /// Read the service account's client secret from this file (its first line that is not
+    /// blank), or from standard input with `-` [else env: MONGODB_ATLAS_CLIENT_SECRET; profile:
+    /// client_secret; a prompt on a terminal].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) client_secret_file: Option<PathBuf>,
+    /// Do not keep service account tokens between runs (the cache is
+    /// $XDG_CACHE_HOME/atlas-snapshots/tokens, or ~/.cache/atlas-snapshots/tokens).
+    #[arg(long)]
+    pub(crate) no_token_cache: bool,
 }
 
 /// Which cluster.

@@ -128,6 +128,35 @@ impl fmt::Debug for Resolver<'_> {
 }
 
 impl Resolver<'_> {
+    /// The value of `setting` from its flag or environment, never the profile.
+    ///
+    /// # Errors
+    ///
+    /// A flag given empty.
+    pub(crate) fn resolve_given(
+        &self,
+        setting: Setting<'_>,
+    ) -> Result<Option<Sourced<String>>, CliError> {
+        let (flag, given) = setting.flag;
+        if let Some(raw) = given {
+            return match clean(raw) {
+                Some(value) => Ok(Some(Sourced {
+                    value,
+                    source: Source::Flag(flag),
+                })),
+                None => Err(CliError::usage(format!("{flag} is empty"))),
+            };
+        }
+        Ok(setting
+            .env
+            .iter()
+            .find_map(|var| (self.env)(var).as_deref().and_then(clean).map(|v| (var, v)))
+            .map(|(var, value)| Sourced {
+                value,
+                source: Source::Env(var),
+            }))
+    }
+
     /// The value of `setting` from the first source that has one.
     ///
     /// # Errors
@@ -229,12 +258,44 @@ pub(crate) struct Interactive<'a> {
     pub(crate) stdin: StdinReader<'a>,
 }
 
-/// Resolves the base URL, keys and CA file.
+/// Resolves the base URL, keys and CA file (the API key method alone; `credentials.rs` picks
+/// the method).
+#[cfg(test)]
 pub(crate) fn resolve_connection(
     args: &ConnectionArgs,
     settings: Resolver<'_>,
     interactive: Interactive<'_>,
 ) -> Result<Connection, CliError> {
+    let (base_url, base_url_source) = resolve_base_url(args, settings)?;
+    let Some(public) = settings.resolve(public_key_setting(args))? else {
+        return Err(CliError::usage("no public API key").with_hint(format!(
+            "set {ENV_PUBLIC_KEY} and {ENV_PRIVATE_KEY}, pass --public-key, or use --profile with the Atlas CLI's config file"
+        )));
+    };
+    resolve_private_key(
+        args,
+        settings,
+        interactive,
+        public,
+        (base_url, base_url_source),
+    )
+}
+
+/// The public key's setting (flag, environment, profile key).
+pub(crate) fn public_key_setting(args: &ConnectionArgs) -> Setting<'_> {
+    Setting {
+        what: "the public API key",
+        flag: ("--public-key", args.public_key.as_deref()),
+        env: &[ENV_PUBLIC_KEY],
+        profile_key: "public_api_key",
+    }
+}
+
+/// The base URL (flag, environment, profile, default), without trailing slash.
+pub(crate) fn resolve_base_url(
+    args: &ConnectionArgs,
+    settings: Resolver<'_>,
+) -> Result<(String, Source), CliError> {
     let (base_url, base_url_source) = match settings.resolve(Setting {
         what: "the base URL",
         flag: ("--base-url", args.base_url.as_deref()),
@@ -244,20 +305,17 @@ pub(crate) fn resolve_connection(
         Some(s) => (s.value, s.source),
         None => (DEFAULT_BASE_URL.to_owned(), Source::Default),
     };
-    let base_url = normalize_base_url(&base_url);
+    Ok((normalize_base_url(&base_url), base_url_source))
+}
 
-    let Some(public) = settings.resolve(Setting {
-        what: "the public API key",
-        flag: ("--public-key", args.public_key.as_deref()),
-        env: &[ENV_PUBLIC_KEY],
-        profile_key: "public_api_key",
-    })?
-    else {
-        return Err(CliError::usage("no public API key").with_hint(format!(
-            "set {ENV_PUBLIC_KEY} and {ENV_PRIVATE_KEY}, pass --public-key, or use --profile with the Atlas CLI's config file"
-        )));
-    };
-
+/// The private key of `public`, and the connection.
+pub(crate) fn resolve_private_key(
+    args: &ConnectionArgs,
+    settings: Resolver<'_>,
+    interactive: Interactive<'_>,
+    public: Sourced<String>,
+    (base_url, base_url_source): (String, Source),
+) -> Result<Connection, CliError> {
     let private = match &args.private_key_file {
         Some(path) if path.as_os_str() == STDIN_PATH => read_key_stdin(&public.value, interactive)?,
         Some(path) => Sourced {
@@ -414,6 +472,9 @@ mod tests {
             public_key: None,
             private_key_file: None,
             cacert: None,
+            client_id: None,
+            client_secret_file: None,
+            no_token_cache: false,
         }
     }
 

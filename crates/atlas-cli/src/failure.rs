@@ -6,6 +6,7 @@
 
 use std::io::ErrorKind;
 
+use atlas_snapshots::oauth::TokenProblem;
 use atlas_snapshots::{
     BaseUrlProblem, DownloadProblem, Error, LastSeen, ModelErrorKind, NotFoundResource,
     TransportError,
@@ -13,6 +14,7 @@ use atlas_snapshots::{
 
 use crate::cli::KindArg;
 use crate::config::Source;
+use crate::credentials::Method;
 use crate::errors::{CliError, Exit, chain, has_io_kind};
 
 /// What the command was talking to, and where each setting came from, for messages.
@@ -33,6 +35,8 @@ pub(crate) struct Target {
     pub(crate) group: Option<(String, Source)>,
     /// The cluster name.
     pub(crate) cluster: Option<String>,
+    /// The authentication method (the two sources above are its id's and secret's).
+    pub(crate) method: Method,
 }
 
 /// Which endpoints a command asks, for hints that name the right flags.
@@ -118,6 +122,11 @@ fn transport_exit(t: &TransportError) -> Exit {
             Exit::Network
         }
         T::AuthRejected { .. } | T::Digest(_) => Exit::Auth,
+        T::Token { problem, .. } => match problem {
+            TokenProblem::InvalidClient | TokenProblem::AccessDenied => Exit::Auth,
+            TokenProblem::NoRevocationEndpoint => Exit::Usage,
+            _ => Exit::Api,
+        },
         T::InsecureCredentials { .. } | T::Config { .. } | T::InvalidRequest { .. } => Exit::Usage,
         T::RetriesExhausted {
             last_status: None, ..
@@ -314,8 +323,45 @@ fn not_found_hint(resource: NotFoundResource, target: &Target) -> String {
     }
 }
 
+/// What to do when the token endpoint did not give a token, in the command's words.
+fn token_hint(problem: &TokenProblem, target: &Target) -> String {
+    let name = |s: &Option<Source>| s.as_ref().map_or_else(|| "?".to_owned(), Source::to_string);
+    match problem {
+        TokenProblem::InvalidClient => format!(
+            "the service account was rejected: check the client id (from {}) and the client secret (from {}), and that the secret has not expired or been deleted in Atlas",
+            name(&target.public_key_source),
+            name(&target.private_key_source)
+        ),
+        TokenProblem::AccessDenied => "the service account has 100 live tokens, Atlas's limit: keep the token cache on (no --no-token-cache), run `atlas-snapshots auth revoke` where tokens are cached, or wait for tokens to expire".to_owned(),
+        TokenProblem::RateLimited { retry_after } => format!(
+            "Atlas allows 50 token requests a minute per client id and address: keep the token cache on (no --no-token-cache) and try again{}",
+            retry_after.map(|d| format!(" in {} s", d.as_secs().max(1))).unwrap_or_default()
+        ),
+        _ => format!(
+            "the token endpoint of {} did not give a token: check the base URL{}",
+            target.base_url,
+            target.from()
+        ),
+    }
+}
+
 fn rejected_keys_hint(target: &Target) -> String {
     let name = |s: &Option<Source>| s.as_ref().map_or_else(|| "?".to_owned(), Source::to_string);
+    match target.method {
+        Method::ServiceAccount => {
+            return format!(
+                "Atlas refused the service account's token twice: check that the service account (client id from {}) has access to this project and that this machine's IP address is on its access list",
+                name(&target.public_key_source)
+            );
+        }
+        Method::AccessToken => {
+            return format!(
+                "the access token (from {}) was rejected: it may have expired (tokens last an hour); unset it to use a service account or API key, or get a new one",
+                name(&target.public_key_source)
+            );
+        }
+        Method::ApiKey => {}
+    }
     match (&target.public_key_source, &target.private_key_source) {
         (None, None) => "the API key pair was rejected".to_owned(),
         (public, private) => format!(
@@ -367,6 +413,7 @@ fn transport_hint(t: &TransportError, target: &Target) -> Option<String> {
             format!("nothing listens at {base}{from}: is the base URL right?")
         }
         TransportError::AuthRejected { .. } => rejected_keys_hint(target),
+        TransportError::Token { problem, .. } => token_hint(problem, target),
         TransportError::Connect { .. } => format!(
             "could not connect to {base}{from}: is the base URL right, and is the network up?"
         ),
@@ -423,6 +470,7 @@ mod tests {
                 Source::Flag("--group-id"),
             )),
             cluster: Some("M2AWS".into()),
+            method: Method::ApiKey,
         }
     }
 

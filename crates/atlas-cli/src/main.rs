@@ -9,6 +9,7 @@
 mod cli;
 mod commands;
 mod config;
+mod credentials;
 mod duration;
 mod errors;
 mod failure;
@@ -16,6 +17,7 @@ mod logging;
 mod output;
 mod profile;
 mod tables;
+mod token_cache;
 
 use std::io::Write;
 use std::process::ExitCode;

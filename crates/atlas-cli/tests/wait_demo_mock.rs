@@ -83,6 +83,10 @@ fn demo_completes_offline() {
         " (poll 1)",
         "=> COMPLETED after",
         "0 digest challenges",
+        "Step 3:",
+        "POST /api/oauth/token -> 200  (an access token for the service account",
+        "-> 200  (authorized with the bearer token)",
+        "1 token request and 2 round trips for 2 requests",
         "Done in",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");

@@ -18,6 +18,7 @@ use crate::endpoint::{BaseUrl, BaseUrlProblem, Query, Target};
 use crate::error::{excerpt, from_status};
 use crate::pacing::Pacer;
 use crate::page::{Page, PageItem, Shape, parse_page};
+use crate::service_account::{AccessToken, Bearer, StoredToken, TokenStore};
 use crate::{
     ApiResponse, ClusterKind, DedicatedSnapshots, Error, FlexRestoreJobs, FlexSnapshots, ServedBy,
     Snapshots, TenantSnapshots,
@@ -134,6 +135,27 @@ impl AtlasClient {
 
     pub(crate) fn pacer(&self) -> &Pacer {
         &self.inner.pacer
+    }
+
+    /// Revokes the service account's access token at `{base}/api/oauth/revoke` (the one in use
+    /// and the one in the token store) and forgets it. `Ok(false)` when there was no token, or
+    /// the client does not use a service account.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Transport`] with [`atlas_transport::Error::Token`] when Atlas refuses, or a
+    /// transport failure.
+    pub async fn revoke_token(&self) -> Result<bool, Error> {
+        match &self.inner.transport {
+            Some(t) => Ok(t.revoke_token().await?),
+            None => Ok(false),
+        }
+    }
+
+    /// The service account token this client would use (from its token store, else the one in
+    /// use), without asking Atlas; `None` without a service account or before the first token.
+    pub fn known_token(&self) -> Option<StoredToken> {
+        self.inner.transport.as_ref()?.known_token()
     }
 
     /// The transport's counters (requests, round trips, digest challenges, retries), or `None`
@@ -376,6 +398,8 @@ fn decode_envelope<T: Body>(
 pub struct AtlasClientBuilder {
     base_url: String,
     credentials: Option<(String, String)>,
+    bearer: Option<Bearer>,
+    token_store: Option<Arc<dyn TokenStore>>,
     user_agent_suffix: Option<String>,
     timeouts: Option<Timeouts>,
     retry_policy: Option<RetryPolicy>,
@@ -395,6 +419,8 @@ impl Default for AtlasClientBuilder {
         AtlasClientBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
             credentials: None,
+            bearer: None,
+            token_store: None,
             user_agent_suffix: None,
             timeouts: None,
             retry_policy: None,
@@ -422,6 +448,8 @@ impl fmt::Debug for AtlasClientBuilder {
                     .as_ref()
                     .map(|(public, _)| (public, "** redacted **")),
             )
+            .field("bearer", &self.bearer)
+            .field("token_store", &self.token_store)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("timeouts", &self.timeouts)
             .field("retry_policy", &self.retry_policy)
@@ -454,6 +482,39 @@ impl AtlasClientBuilder {
         private_key: impl Into<String>,
     ) -> Self {
         self.credentials = Some((public_key.into(), private_key.into()));
+        self.bearer = None;
+        self
+    }
+
+    /// A service account (OAuth 2.0 client credentials): the client asks
+    /// `{base}/api/oauth/token` for a bearer token on first use, renews it ahead of expiry,
+    /// and [`AtlasClient::revoke_token`] revokes it at `{base}/api/oauth/revoke`. Replaces an API
+    /// key or access token given before. See [`atlas_transport::oauth`] for the lifecycle.
+    pub fn service_account(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.bearer = Some(Bearer::ServiceAccount {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+        });
+        self.credentials = None;
+        self
+    }
+
+    /// A ready access token (e.g. from `MONGODB_ATLAS_ACCESS_TOKEN`), sent as it is and never
+    /// renewed. Replaces an API key or service account given before.
+    pub fn access_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer = Some(Bearer::Token(AccessToken::new(token)));
+        self.credentials = None;
+        self
+    }
+
+    /// Where service account tokens are kept (default: in memory, for the client's life); a
+    /// persistent store lets tokens outlive the process.
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
         self
     }
 
@@ -579,7 +640,7 @@ impl AtlasClientBuilder {
         let (executor, transport): (Arc<dyn Executor>, _) = match self.executor {
             Some(e) => (e, None),
             None => {
-                if self.credentials.is_some()
+                if (self.credentials.is_some() || self.bearer.is_some())
                     && base.is_plain_http()
                     && !base.is_loopback()
                     && !self.allow_insecure_http
@@ -592,6 +653,23 @@ impl AtlasClientBuilder {
                 let mut b = atlas_transport::Client::builder();
                 if let Some((public, private)) = self.credentials {
                     b = b.credentials(public, private);
+                }
+                match self.bearer {
+                    Some(Bearer::Token(t)) => b = b.bearer_token(t),
+                    Some(Bearer::ServiceAccount {
+                        client_id,
+                        client_secret,
+                    }) => {
+                        b = b.client_credentials(crate::service_account::atlas_client_credentials(
+                            &base,
+                            client_id,
+                            client_secret,
+                        )?);
+                        if let Some(store) = self.token_store {
+                            b = b.token_store(store);
+                        }
+                    }
+                    None => {}
                 }
                 b = b.user_agent_suffix(ua);
                 if let Some(t) = self.timeouts {

@@ -527,6 +527,7 @@ impl Error {
                 atlas_transport::Error::Digest(_) => {
                     "the digest exchange failed: check the base URL and that no proxy rewrites the requests"
                 }
+                atlas_transport::Error::Token { problem, .. } => problem.hint(),
                 _ => return None,
             },
         })

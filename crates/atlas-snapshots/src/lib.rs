@@ -243,6 +243,7 @@ mod page;
 mod raw;
 mod response;
 mod restores;
+mod service_account;
 mod snapshots;
 mod wait;
 
@@ -254,6 +255,9 @@ pub use atlas_model::{
     RestoreStatus, SnapshotId, SnapshotMember, SnapshotPhase, SnapshotStatus, SnapshotTopology,
     SnapshotType, SnapshotUrl, TenantSnapshot,
 };
+/// OAuth 2.0 for service accounts: the token store seam ([`oauth::TokenStore`],
+/// [`oauth::MemoryTokenStore`]), tokens and their failures ([`oauth::TokenProblem`]).
+pub use atlas_transport::oauth;
 pub use atlas_transport::{
     BodyStream, Error as TransportError, Executor, ProxyConfig, RetryPolicy, RootCertificates,
     Stats, StreamExecutor, StreamTimeouts, TimeoutKind, Timeouts,

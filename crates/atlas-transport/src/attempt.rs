@@ -2,14 +2,16 @@
 //! within the attempt timeout and the total deadline; failures mapped to typed errors.
 
 use std::future::Future;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper_util::client::legacy::Client as HyperClient;
 use tokio::time::Instant;
 
-use crate::client::Inner;
+use crate::client::{Connector, Inner};
 use crate::connector::{ConnectTimeout, ProxyFailure};
 use crate::error::{Error, TimeoutKind};
 use crate::origin::Target;
@@ -22,32 +24,49 @@ impl Inner {
         target: &Target,
         deadline: Option<Instant>,
     ) -> Result<Response<Bytes>, Error> {
-        let attempt_deadline = self.timeouts.attempt.map(|t| Instant::now() + t);
-        let bound = match (attempt_deadline, deadline) {
-            (Some(a), Some(t)) if t <= a => Some((t, TimeoutKind::Total)),
-            (Some(a), _) => Some((a, TimeoutKind::Attempt)),
-            (None, Some(t)) => Some((t, TimeoutKind::Total)),
-            (None, None) => None,
-        };
-        let head = req.method() == http::Method::HEAD;
-        let exchange = async {
-            let response = self
-                .http
-                .request(req)
-                .await
-                .map_err(|e| classify(target, e))?;
-            collect(response, head, self.body_limit, target).await
-        };
-        match bound {
-            None => exchange.await,
-            Some((at, kind)) => match tokio::time::timeout_at(at, exchange).await {
-                Ok(r) => r,
-                Err(_) => Err(Error::Timeout {
-                    url: target.url(),
-                    kind,
-                }),
-            },
-        }
+        exchange(
+            &self.http,
+            self.timeouts.attempt,
+            self.body_limit,
+            req,
+            target,
+            deadline,
+        )
+        .await
+    }
+}
+
+/// One exchange on `http`: bounded by `attempt_timeout` and `deadline`, the body collected under
+/// `body_limit`. Shared by the request path and the OAuth token exchange.
+pub(crate) async fn exchange(
+    http: &HyperClient<Connector, Full<Bytes>>,
+    attempt_timeout: Option<Duration>,
+    body_limit: usize,
+    req: Request<Full<Bytes>>,
+    target: &Target,
+    deadline: Option<Instant>,
+) -> Result<Response<Bytes>, Error> {
+    let attempt_deadline = attempt_timeout.map(|t| Instant::now() + t);
+    let bound = match (attempt_deadline, deadline) {
+        (Some(a), Some(t)) if t <= a => Some((t, TimeoutKind::Total)),
+        (Some(a), _) => Some((a, TimeoutKind::Attempt)),
+        (None, Some(t)) => Some((t, TimeoutKind::Total)),
+        (None, None) => None,
+    };
+    let head = req.method() == http::Method::HEAD;
+    let exchange = async {
+        let response = http.request(req).await.map_err(|e| classify(target, e))?;
+        collect(response, head, body_limit, target).await
+    };
+    match bound {
+        None => exchange.await,
+        Some((at, kind)) => match tokio::time::timeout_at(at, exchange).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::Timeout {
+                url: target.url(),
+                kind,
+            }),
+        },
     }
 }
 

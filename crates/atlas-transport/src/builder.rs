@@ -10,12 +10,16 @@ use http::header::HeaderValue;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
+use crate::auth::bearer::{BearerAuth, BearerSource};
 use crate::auth::digest::DigestAuth;
 use crate::auth::{Anonymous, Secret};
 use crate::client::{Auth, Client, Inner};
 use crate::config::{ProxyConfig, RootCertificates, Timeouts};
 use crate::connector::{Proxies, ProxyConnector, TimeoutConnector, tls_config};
 use crate::error::Error;
+use crate::oauth::exchange::Exchanger;
+use crate::oauth::source::TokenSource;
+use crate::oauth::{AccessToken, ClientCredentials, MemoryTokenStore, TokenStore};
 use crate::retry::RetryPolicy;
 use crate::stats::Counters;
 
@@ -29,6 +33,8 @@ pub const USER_AGENT_PRODUCT: &str = concat!("atlas-transport/", env!("CARGO_PKG
 #[derive(Debug, Default)]
 pub struct ClientBuilder {
     credentials: Option<Secret>,
+    bearer: Option<BearerChoice>,
+    token_store: Option<Arc<dyn TokenStore>>,
     user_agent_suffix: Option<String>,
     timeouts: Timeouts,
     retry: RetryPolicy,
@@ -38,6 +44,13 @@ pub struct ClientBuilder {
     body_limit: Option<usize>,
     allow_insecure_http: bool,
     digest: DigestConfig,
+}
+
+/// The bearer kind chosen (the last call among the three authentication methods wins).
+#[derive(Debug)]
+enum BearerChoice {
+    Fixed(AccessToken),
+    ClientCredentials(Box<ClientCredentials>),
 }
 
 #[derive(Debug)]
@@ -53,6 +66,31 @@ impl ClientBuilder {
             username: username.into(),
             password: password.into(),
         });
+        self.bearer = None;
+        self
+    }
+
+    /// OAuth 2.0 client credentials (RFC 6749 section 4.4): the client fetches, caches and
+    /// renews a bearer token itself (see [`crate::oauth`]). Replaces digest
+    /// [`credentials`](Self::credentials) and a fixed [`bearer_token`](Self::bearer_token).
+    pub fn client_credentials(mut self, credentials: ClientCredentials) -> Self {
+        self.bearer = Some(BearerChoice::ClientCredentials(Box::new(credentials)));
+        self.credentials = None;
+        self
+    }
+
+    /// A ready access token, sent as `Authorization: Bearer` (RFC 6750) as it is: never
+    /// renewed, and a `401` ends the request. Replaces the other authentication methods.
+    pub fn bearer_token(mut self, token: AccessToken) -> Self {
+        self.bearer = Some(BearerChoice::Fixed(token));
+        self.credentials = None;
+        self
+    }
+
+    /// Where [`client_credentials`](Self::client_credentials) tokens are loaded from and saved
+    /// to (default: a new [`MemoryTokenStore`]).
+    pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = Some(store);
         self
     }
 
@@ -165,9 +203,31 @@ impl ClientBuilder {
             source: Some(Box::new(e)),
         })?;
 
-        let auth = match self.credentials {
-            None => Auth::Anonymous(Anonymous),
-            Some(secret) => Auth::Digest(DigestAuth::new(
+        let auth = match (self.bearer, self.credentials) {
+            (Some(BearerChoice::Fixed(token)), _) => Auth::Bearer(BearerAuth::new(
+                BearerSource::Fixed(token),
+                self.allow_insecure_http,
+            )),
+            (Some(BearerChoice::ClientCredentials(creds)), _) => {
+                let exchanger = Exchanger {
+                    http: http.clone(),
+                    attempt_timeout: self.timeouts.attempt,
+                    total_timeout: self.timeouts.total,
+                    body_limit: self.body_limit.unwrap_or(DEFAULT_BODY_LIMIT),
+                    retry: self.retry.clone(),
+                    user_agent: user_agent.clone(),
+                    allow_insecure_http: self.allow_insecure_http,
+                };
+                let store = self
+                    .token_store
+                    .unwrap_or_else(|| Arc::new(MemoryTokenStore::new()));
+                Auth::Bearer(BearerAuth::new(
+                    BearerSource::Managed(Arc::new(TokenSource::new(*creds, store, exchanger))),
+                    self.allow_insecure_http,
+                ))
+            }
+            (None, None) => Auth::Anonymous(Anonymous),
+            (None, Some(secret)) => Auth::Digest(DigestAuth::new(
                 secret,
                 self.digest,
                 self.allow_insecure_http,

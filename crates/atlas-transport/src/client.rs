@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use tracing::{Instrument, field};
 
 use crate::auth::Anonymous;
+use crate::auth::bearer::{BearerAuth, BearerSource};
 use crate::auth::digest::DigestAuth;
 use crate::builder::ClientBuilder;
 use crate::config::Timeouts;
@@ -77,18 +78,22 @@ pub(crate) struct Inner {
 pub(crate) enum Auth {
     Anonymous(Anonymous),
     Digest(DigestAuth),
+    Bearer(BearerAuth),
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
-        let credentials = match &i.auth {
-            Auth::Anonymous(_) => None,
-            Auth::Digest(d) => Some(d.secret()),
+        let mut d = f.debug_struct("Client");
+        match &i.auth {
+            Auth::Anonymous(_) => d.field("credentials", &None::<()>),
+            Auth::Digest(a) => d.field("credentials", a.secret()),
+            Auth::Bearer(b) => match &b.source {
+                BearerSource::Fixed(t) => d.field("access_token", t),
+                BearerSource::Managed(s) => d.field("client_credentials", s.credentials()),
+            },
         };
-        f.debug_struct("Client")
-            .field("credentials", &credentials)
-            .field("user_agent", &i.user_agent)
+        d.field("user_agent", &i.user_agent)
             .field("timeouts", &i.timeouts)
             .field("retry", &i.retry)
             .field("proxies", &i.proxies)
@@ -115,7 +120,45 @@ impl Client {
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
-        self.inner.counters.snapshot()
+        let mut stats = self.inner.counters.snapshot();
+        if let Some(source) = self.token_source() {
+            stats.token_requests = source.token_requests();
+        }
+        stats
+    }
+
+    fn token_source(&self) -> Option<&crate::oauth::source::TokenSource> {
+        match &self.inner.auth {
+            Auth::Bearer(BearerAuth {
+                source: BearerSource::Managed(s),
+                ..
+            }) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Revokes the client's OAuth 2.0 access token (the one in use, and the one in the token
+    /// store) at the revocation endpoint, and forgets it; the next request fetches a new one.
+    ///
+    /// Returns `Ok(false)` when there was no token to revoke, or the client does not use client
+    /// credentials.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] when the endpoint refuses (or none is configured:
+    /// [`TokenProblem::NoRevocationEndpoint`](crate::oauth::TokenProblem::NoRevocationEndpoint)),
+    /// a transport error when it cannot be reached.
+    pub async fn revoke_token(&self) -> Result<bool, Error> {
+        match self.token_source() {
+            Some(s) => s.revoke().await,
+            None => Ok(false),
+        }
+    }
+
+    /// The OAuth 2.0 token the client would use (from its store, else the one in use), without
+    /// asking the server; `None` for a client without client credentials, or before any token.
+    pub fn known_token(&self) -> Option<crate::oauth::StoredToken> {
+        self.token_source().and_then(|s| s.known())
     }
 
     /// Sends `request` and returns the response with its body collected.
@@ -141,6 +184,7 @@ impl Client {
             match &self.inner.auth {
                 Auth::Anonymous(a) => self.run(a, request, &span).await,
                 Auth::Digest(d) => self.run(d, request, &span).await,
+                Auth::Bearer(b) => self.run(b, request, &span).await,
             }
         };
         let result = run.instrument(span.clone()).await;

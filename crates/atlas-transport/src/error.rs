@@ -135,6 +135,18 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// No access token could be had from the OAuth 2.0 token endpoint (or a revocation failed).
+    #[error("token endpoint {url}: {problem}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Token {
+        /// The token (or revocation) endpoint URL without secrets.
+        url: String,
+        /// What went wrong; [`TokenProblem::hint`](crate::oauth::TokenProblem::hint) says what to do.
+        problem: crate::oauth::TokenProblem,
+        /// The endpoint's answer status, if it answered.
+        status: Option<StatusCode>,
+        /// The server's `error_description`, if any (shortened).
+        description: Option<String>,
+    },
     /// The digest exchange failed on our side (unsupported challenge, `rspauth` mismatch ...).
     #[error("digest authentication failed")]
     Digest(#[source] atlas_digest::DigestError),
@@ -170,7 +182,8 @@ impl Error {
             | Error::AuthRejected { url, .. }
             | Error::RetriesExhausted { url, .. }
             | Error::Proxy { url, .. }
-            | Error::Io { url, .. } => Some(url),
+            | Error::Io { url, .. }
+            | Error::Token { url, .. } => Some(url),
             Error::Other { url, .. } => url.as_deref(),
             Error::Config { .. } | Error::Digest(_) => None,
         }
@@ -188,7 +201,11 @@ impl Error {
     /// The HTTP status of the kept final response, if any.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::RetriesExhausted { last_status, .. } => *last_status,
+            Error::RetriesExhausted { last_status, .. }
+            | Error::Token {
+                status: last_status,
+                ..
+            } => *last_status,
             _ => self.response().map(Response::status),
         }
     }

@@ -84,6 +84,7 @@ mod cnonce;
 mod config;
 mod connector;
 mod error;
+pub mod oauth;
 mod origin;
 mod request;
 mod retry;

@@ -56,6 +56,11 @@ impl Target {
         Ok(Target { uri, scheme, port })
     }
 
+    /// Whether this is plain `http://` to a host that is not this machine.
+    pub(crate) fn is_remote_plain_http(&self) -> bool {
+        self.scheme == Scheme::Http && !is_loopback(self.host())
+    }
+
     pub(crate) fn uri(&self) -> &Uri {
         &self.uri
     }

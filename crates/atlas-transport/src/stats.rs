@@ -14,6 +14,8 @@ pub struct Stats {
     pub challenges: u64,
     /// Retries after a retryable status or transport failure (digest re-sends excluded).
     pub retries: u64,
+    /// OAuth 2.0 token requests sent (one per token fetched, whatever its retries).
+    pub token_requests: u64,
 }
 
 /// The live counters, shared by every clone of a client.
@@ -37,6 +39,7 @@ impl Counters {
             round_trips: self.round_trips.load(Ordering::Relaxed),
             challenges: self.challenges.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
+            token_requests: 0,
         }
     }
 }

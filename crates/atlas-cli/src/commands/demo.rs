@@ -53,9 +53,17 @@ fn journal_lines(mock: &MockHandle, after_seq: u64) -> (String, u64) {
     let mut last = after_seq;
     for e in mock.journal().into_iter().filter(|e| e.seq > after_seq) {
         last = last.max(e.seq);
+        let bearer = e
+            .auth
+            .as_ref()
+            .is_some_and(|a| a.scheme.eq_ignore_ascii_case("bearer"));
         let what = match (e.status, e.had_credentials) {
+            _ if e.path == "/api/oauth/token" && e.status == 200 => {
+                "an access token for the service account (client credentials, Basic)"
+            }
             (401, false) => "digest challenge (WWW-Authenticate), no credentials sent yet",
             (401, true) => "credentials rejected",
+            (200, true) if bearer => "authorized with the bearer token",
             (200, true) => "authorized with HTTP Digest",
             (_, _) => "",
         };
@@ -106,6 +114,7 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         private_key_source: None,
         group: None,
         cluster: Some(seed::CLUSTER_NAME.to_owned()),
+        method: crate::credentials::Method::ApiKey,
     };
     let client = AtlasClient::builder()
         .base_url(mock.base_url())
@@ -206,7 +215,7 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         .map_err(|e| describe(&e, &target))?;
     let took = step.elapsed();
     let (requests, round_trips, challenges) = delta(client.stats(), before);
-    let (journal, _) = journal_lines(&mock, seq);
+    let (journal, seq) = journal_lines(&mock, seq);
     tracing::debug!(journal = %journal, "wait requests");
     let final_status = waited
         .status
@@ -226,8 +235,10 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         plural(challenges, "digest challenge", "digest challenges"),
     ))?;
 
+    service_account_step(&mock, seq, color).await?;
+
     out(&format!(
-        "Done in {}. Try it yourself: `atlas-snapshots mock` runs this mock on 127.0.0.1:8080 until Ctrl-C and\nprints a key pair; then, in another terminal:\n    export MONGODB_ATLAS_BASE_URL=http://127.0.0.1:8080 MONGODB_ATLAS_PROJECT_ID={}\n    export MONGODB_ATLAS_PUBLIC_API_KEY=<printed> MONGODB_ATLAS_PRIVATE_API_KEY=<printed>\n    atlas-snapshots list --cluster-name {} --all\n",
+        "Done in {}. Try it yourself: `atlas-snapshots mock` runs this mock on 127.0.0.1:8080 until Ctrl-C and\nprints a key pair and a service account; then, in another terminal:\n    export MONGODB_ATLAS_BASE_URL=http://127.0.0.1:8080 MONGODB_ATLAS_PROJECT_ID={}\n    export MONGODB_ATLAS_PUBLIC_API_KEY=<printed> MONGODB_ATLAS_PRIVATE_API_KEY=<printed>\n    (or: export MONGODB_ATLAS_CLIENT_ID=<printed> MONGODB_ATLAS_CLIENT_SECRET=<printed>)\n    atlas-snapshots list --cluster-name {} --all\n",
         format_elapsed(started.elapsed()),
         seed::GROUP_ID,
         seed::CLUSTER_NAME
@@ -237,4 +248,57 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         Some(SnapshotStatus::Completed) => Exit::Ok,
         _ => Exit::SnapshotFailed,
     })
+}
+
+/// Step 3: the same `get`, authenticated with a service account (OAuth 2.0 client credentials):
+/// one token request, then bearer requests in one round trip each.
+async fn service_account_step(
+    mock: &MockHandle,
+    after_seq: u64,
+    color: bool,
+) -> Result<(), CliError> {
+    let sa = mock.service_account();
+    crate::logging::register_secret(sa.client_secret());
+    let target = Target {
+        base_url: mock.base_url().to_owned(),
+        base_url_source: crate::config::Source::Default,
+        scope: crate::failure::Scope::Lookup,
+        public_key_source: None,
+        private_key_source: None,
+        group: None,
+        cluster: Some(seed::CLUSTER_NAME.to_owned()),
+        method: crate::credentials::Method::ServiceAccount,
+    };
+    let client = AtlasClient::builder()
+        .base_url(mock.base_url())
+        .service_account(sa.client_id(), sa.client_secret())
+        .user_agent_suffix(format!(
+            "atlas-snapshots-cli/{} demo",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .proxy(ProxyConfig::none())
+        .build()
+        .map_err(|e| describe(&e, &target))?;
+    let (group, cluster, snapshot) = ids(seed::SNAPSHOT_ID)?;
+    out(&format!(
+        "{} the same get twice with a service account (client id {}), the method Atlas recommends\n    $ MONGODB_ATLAS_CLIENT_ID=... MONGODB_ATLAS_CLIENT_SECRET=... atlas-snapshots get --group-id {group} --cluster-name {cluster} --snapshot-id {snapshot}\n",
+        bold("Step 3:", color),
+        sa.client_id(),
+    ))?;
+    for _ in 0..2 {
+        client
+            .tenant_snapshots()
+            .get(&group, &cluster, &snapshot)
+            .send()
+            .await
+            .map_err(|e| describe(&e, &target))?;
+    }
+    let (journal, _) = journal_lines(mock, after_seq);
+    out(&journal)?;
+    let stats = client.stats().unwrap_or_default();
+    out(&format!(
+        "    => {} and {} for 2 requests; the command keeps the token between runs (see `auth status`)\n\n",
+        plural(stats.token_requests, "token request", "token requests"),
+        plural(stats.round_trips, "round trip", "round trips"),
+    ))
 }

@@ -1,5 +1,6 @@
 //! The commands.
 
+mod auth;
 mod delete;
 mod demo;
 mod download;
@@ -10,6 +11,7 @@ mod restores;
 mod take;
 mod wait;
 
+pub(crate) use auth::AuthCommand;
 pub(crate) use mock::MockArgs;
 
 use std::time::Duration;
@@ -18,11 +20,13 @@ use atlas_snapshots::{AtlasClient, ClusterKind, ClusterName, GroupId, SnapshotId
 
 use crate::cli::{ClusterArgs, Command, CompletionsArgs, ConnectionArgs, KindArg};
 use crate::config::{self, Connection, Interactive, Resolver};
+use crate::credentials::{self, Credentials, Resolved};
 use crate::errors::{CliError, Exit};
 use crate::failure::{Scope, Target};
 use crate::logging;
 use crate::output::Ui;
 use crate::profile::{ProfileFile, config_path};
+use crate::token_cache;
 
 /// Runs an async command.
 pub(crate) async fn run(command: Command, ui: Ui) -> Result<Exit, CliError> {
@@ -36,6 +40,7 @@ pub(crate) async fn run(command: Command, ui: Ui) -> Result<Exit, CliError> {
         Command::Restores(cmd) => restores::run(cmd, ui).await,
         Command::Mock(args) => mock::run(args, ui).await,
         Command::Demo(args) => demo::run(args, ui).await,
+        Command::Auth(cmd) => auth::run(cmd, ui).await,
         Command::Completions(args) => completions(&args),
     }
 }
@@ -112,8 +117,40 @@ pub(crate) fn connect(
         .parse()
         .map_err(|e| CliError::usage(format!("invalid --cluster-name: {e}")))?;
     let (group, group_source) = config::resolve_group_id(cluster, settings)?;
+    tracing::info!(group_id = %group, group_id_source = %group_source, "project");
+    let mut opened = open(conn, settings, ui, limit)?;
+    opened.target.scope = cluster.forced_kind().map_or(Scope::Lookup, Scope::Forced);
+    opened.target.group = Some((group.to_string(), group_source));
+    opened.target.cluster = Some(cluster_name.to_string());
+    tracing::debug!(?profile, "profile");
+    Ok(Session {
+        client: opened.client,
+        target: opened.target,
+        group,
+        cluster: cluster_name,
+    })
+}
+
+/// A client for the resolved method, before any cluster is chosen.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    pub(crate) client: AtlasClient,
+    pub(crate) target: Target,
+    pub(crate) resolved: Resolved,
+    /// The token cache directory in use (service accounts, unless `--no-token-cache`).
+    pub(crate) token_cache: Option<std::path::PathBuf>,
+}
+
+/// Resolves the authentication method and builds the client (warning once on stderr when
+/// more than one method is set).
+pub(crate) fn open(
+    conn: &ConnectionArgs,
+    settings: Resolver<'_>,
+    ui: Ui,
+    limit: Option<Duration>,
+) -> Result<Opened, CliError> {
     let prompt = prompt_private_key(ui);
-    let connection: Connection = config::resolve_connection(
+    let resolved = credentials::resolve(
         conn,
         settings,
         Interactive {
@@ -121,36 +158,78 @@ pub(crate) fn connect(
             stdin: &read_stdin,
         },
     )?;
-    logging::register_secret(connection.private_key.expose());
+    if let Some(w) = &resolved.warning {
+        let warning = crate::output::bold("warning:", ui.color_err());
+        eprintln!("{warning} {w}");
+    }
+    let connection: &Connection = &resolved.connection;
+    let mut builder = AtlasClient::builder()
+        .base_url(connection.base_url.clone())
+        .user_agent_suffix(format!("atlas-snapshots-cli/{}", env!("CARGO_PKG_VERSION")))
+        .timeouts(timeouts_within(limit));
+    let mut token_cache = None;
+    let (first_source, second_source) = match &resolved.credentials {
+        Credentials::ApiKey => {
+            logging::register_secret(connection.private_key.expose());
+            builder = builder.credentials(
+                connection.public_key.clone(),
+                connection.private_key.expose().to_owned(),
+            );
+            (
+                connection.public_key_source.clone(),
+                connection.private_key_source.clone(),
+            )
+        }
+        Credentials::AccessToken { token, source } => {
+            logging::register_secret(token.expose());
+            builder = builder.access_token(token.expose());
+            (source.clone(), source.clone())
+        }
+        Credentials::ServiceAccount {
+            client_id,
+            secret,
+            secret_source,
+        } => {
+            logging::register_secret(secret.expose());
+            builder = builder.service_account(client_id.value.clone(), secret.expose());
+            if !conn.no_token_cache {
+                match token_cache::default_dir(&config::process_env) {
+                    Some(dir) => {
+                        builder = builder.token_store(std::sync::Arc::new(
+                            token_cache::FileTokenStore::new(dir.clone()),
+                        ));
+                        token_cache = Some(dir);
+                    }
+                    None => tracing::warn!(
+                        "neither XDG_CACHE_HOME nor HOME is set: tokens are not kept between runs"
+                    ),
+                }
+            }
+            (client_id.source.clone(), secret_source.clone())
+        }
+    };
     tracing::info!(
         base_url = %connection.base_url,
         base_url_source = %connection.base_url_source,
+        method = %resolved.method(),
         public_key = %connection.public_key,
-        public_key_source = %connection.public_key_source,
-        private_key_source = %connection.private_key_source,
-        group_id = %group,
-        group_id_source = %group_source,
-        config_file_read = profile.was_read(),
+        id_source = %first_source,
+        secret_source = %second_source,
+        token_cache = ?token_cache,
+        config_file_read = settings.profile.was_read(),
         "resolved configuration"
     );
-    tracing::debug!(?connection, ?profile, "connection");
+    tracing::debug!(?resolved, "connection");
     let target = Target {
         base_url: connection.base_url.clone(),
         base_url_source: connection.base_url_source.clone(),
-        scope: cluster.forced_kind().map_or(Scope::Lookup, Scope::Forced),
-        public_key_source: Some(connection.public_key_source.clone()),
-        private_key_source: Some(connection.private_key_source.clone()),
-        group: Some((group.to_string(), group_source)),
-        cluster: Some(cluster_name.to_string()),
+        scope: Scope::Lookup,
+        public_key_source: Some(first_source),
+        private_key_source: Some(second_source),
+        group: None,
+        cluster: None,
+        method: resolved.method(),
     };
-    let mut builder = AtlasClient::builder()
-        .base_url(connection.base_url.clone())
-        .credentials(
-            connection.public_key.clone(),
-            connection.private_key.expose().to_owned(),
-        )
-        .user_agent_suffix(format!("atlas-snapshots-cli/{}", env!("CARGO_PKG_VERSION")))
-        .timeouts(timeouts_within(limit));
     if let Some(pem) = &connection.cacert {
         if !pem.is_file() {
             return Err(CliError::usage(format!(
@@ -163,11 +242,11 @@ pub(crate) fn connect(
     let client = builder
         .build()
         .map_err(|e| crate::failure::describe(&e, &target))?;
-    Ok(Session {
+    Ok(Opened {
         client,
         target,
-        group,
-        cluster: cluster_name,
+        resolved,
+        token_cache,
     })
 }
 

@@ -5,11 +5,13 @@
 //! credentials of each attempt and told how each attempt ended. HTTP Digest ([`digest`]) is one
 //! kind; [`Anonymous`] sends no credentials. Another kind (a bearer token from OAuth 2.0 client
 //! credentials, say) is a new module with its own pair of types beside these, and a variant in
-//! the client's `Auth`; the request path does not change.
+//! the client's `Auth`; the request path does not change. [`bearer`] is that second kind (a
+//! fixed token, or one managed by the OAuth 2.0 token source in `oauth/source.rs`).
 //!
 //! A request's state is dropped when the request ends in any way, cancellation included: an
 //! [`AuthRequest`] releases what it holds (a digest nc lease, a place in a queue) in `Drop`.
 
+pub(crate) mod bearer;
 pub(crate) mod digest;
 
 use std::fmt;
