@@ -178,8 +178,18 @@ fn append_fault(entry: &mut JournalEntry, labels: Vec<String>) {
     entry.fault = Some(all.join(","));
 }
 
-/// Runs the checks of the module documentation and the route.
+/// Runs the checks of the module documentation and the route; a small body left unread is then
+/// drained, so the connection stays open for the next request (see [`BodySlot::drain_small`]).
 pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
+    let out = answer(&mut req, entry).await;
+    if matches!(out, Outcome::Reply(_)) {
+        req.body.drain_small().await;
+    }
+    out
+}
+
+/// The checks of the module documentation and the route.
+async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
     let shared = req.shared;
     let endpoint = find(req.api_path);
     let faults = shared.faults();
@@ -236,14 +246,9 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
                     return Outcome::Reply(r);
                 }
             }
-            let mut reply = respond_authenticated(
-                &mut req,
-                endpoint.as_deref(),
-                principal.as_ref(),
-                None,
-                entry,
-            )
-            .await;
+            let mut reply =
+                respond_authenticated(req, endpoint.as_deref(), principal.as_ref(), None, entry)
+                    .await;
             if let (Outcome::Reply(r), Some(e)) = (&mut reply, &endpoint) {
                 for (name, value) in e.headers(shared) {
                     r.push_header(name, &value);
@@ -279,14 +284,8 @@ pub(crate) async fn respond(mut req: ApiRequest<'_>, entry: &mut JournalEntry) -
             }
         }
     }
-    let mut reply = respond_authenticated(
-        &mut req,
-        endpoint.as_deref(),
-        principal.as_ref(),
-        body,
-        entry,
-    )
-    .await;
+    let mut reply =
+        respond_authenticated(req, endpoint.as_deref(), principal.as_ref(), body, entry).await;
     if let Outcome::Reply(r) = &mut reply {
         r.verified = verified;
         if let Some(e) = &endpoint {

@@ -85,7 +85,25 @@ impl BodySlot {
             Ok(Err(_)) | Err(_) => Err(BodyError::Unreadable),
         }
     }
+
+    /// Reads and discards a small body no step read (a request answered before its body was
+    /// needed: the digest challenge of a `POST`, an error), so that the connection stays usable
+    /// for the client's next request, as Atlas's does. Without it hyper closes the connection
+    /// after the answer, and a client that resends on it (the digest retry of Python `requests`)
+    /// races the close. Only a declared `Content-Length` up to [`DRAIN_MAX`] is read, within the
+    /// body timeout; anything else keeps hyper's close.
+    pub(crate) async fn drain_small(&mut self) {
+        if self
+            .declared
+            .is_some_and(|n| n <= DRAIN_MAX && n <= self.limit as u64)
+        {
+            let _ = self.read().await;
+        }
+    }
 }
+
+/// The largest unread body [`BodySlot::drain_small`] reads to keep a connection alive.
+const DRAIN_MAX: u64 = 64 * 1024;
 
 /// The journal entry of a request, before it is answered.
 fn entry_for(shared: &Shared, peer: SocketAddr, parts: &http::request::Parts) -> JournalEntry {
