@@ -143,6 +143,12 @@ pub(crate) const STRESSED: &[Stressed] = &[
         why: "the dedicated commands against atlas-mock on a stepped clock: take --wait, wait, delete on a pty",
     },
     Stressed {
+        package: "atlas-snapshots-cli",
+        test: "flex_mock",
+        args: &[],
+        why: "download (cut and resumed, expired link) and restores wait against atlas-mock, stepped clock",
+    },
+    Stressed {
         package: "atlas-transport",
         test: UNIT,
         args: &[],

@@ -58,7 +58,7 @@ def hold(host, port, head, count):
     """`count` connections each sending `head` and waiting to be closed; returns what they got."""
     socks = []
     for _ in range(count):
-        s = socket.create_connection((host, port))
+        s = socket.create_connection((host, port), timeout=60)
         s.settimeout(120)
         socks.append(s)
     answers = [None] * count
@@ -68,6 +68,9 @@ def hold(host, port, head, count):
             socks[i].sendall(head)
         except (ConnectionResetError, BrokenPipeError):
             pass
+        except socket.timeout:
+            answers[i] = b"<client timed out sending>"
+            return
         answers[i] = read_to_close(socks[i])
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
@@ -90,6 +93,8 @@ def read_to_close(sock):
             data += chunk
     except (ConnectionResetError, BrokenPipeError):
         pass
+    except socket.timeout:
+        return data + b"<client timed out reading>"
     return data
 
 
@@ -145,18 +150,24 @@ def long_paths():
     """1,000 unauthenticated requests with 60 KB paths on one keep-alive connection."""
     path = "/api/atlas/v1.0/groups/" + "g" * PATH_BYTES
     peak = Peak(pid)
-    conn = socket.create_connection((host, port))
+    conn = socket.create_connection((host, port), timeout=60)
     conn.settimeout(120)
+
+    def more():
+        chunk = conn.recv(65536)
+        check(chunk != b"", "the mock closed the keep-alive connection mid-way")
+        return chunk
+
     buf = b""
     for _ in range(LONG):
         conn.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
         while b"\r\n\r\n" not in buf:
-            buf += conn.recv(65536)
+            buf += more()
         head, buf = buf.split(b"\r\n\r\n", 1)
         check(head.startswith(b"HTTP/1.1 401"), head[:80])
         length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0].split(b":")[1])
         while len(buf) < length:
-            buf += conn.recv(65536)
+            buf += more()
         buf = buf[length:]
     conn.close()
     top = peak.stop()

@@ -41,7 +41,7 @@ class Mock:
         h.update(headers or {})
         req = urllib.request.Request(self.url + path, data=data, headers=h, method=method)
         try:
-            with urllib.request.urlopen(req) as r:
+            with urllib.request.urlopen(req, timeout=60) as r:
                 raw = r.read()
                 return r.status, (json.loads(raw) if raw else None)
         except urllib.error.HTTPError as e:
@@ -86,7 +86,7 @@ class Mock:
             headers={"Authorization": "Basic " + base64.b64encode(pair.encode()).decode(),
                      "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"})
         try:
-            with urllib.request.urlopen(req) as r:
+            with urllib.request.urlopen(req, timeout=60) as r:
                 return r.status, json.load(r)
         except urllib.error.HTTPError as e:
             return e.code, json.load(e)
@@ -96,7 +96,7 @@ class Mock:
         req = urllib.request.Request(self.url + path,
                                      headers={"Accept": accept, "Authorization": "Bearer " + token})
         try:
-            with urllib.request.urlopen(req) as r:
+            with urllib.request.urlopen(req, timeout=60) as r:
                 return r.status, r.headers, json.load(r)
         except urllib.error.HTTPError as e:
             return e.code, e.headers, json.load(e)
@@ -105,7 +105,7 @@ class Mock:
         """A plain GET of an absolute URL (a pre-signed link); returns (status, headers, bytes)."""
         req = urllib.request.Request(url, headers=headers or {})
         try:
-            with urllib.request.urlopen(req) as r:
+            with urllib.request.urlopen(req, timeout=60) as r:
                 return r.status, r.headers, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.headers, e.read()
