@@ -9,11 +9,12 @@ use atlas_model::{CreateDownload, RestoreJob, SnapshotId, SnapshotUrl};
 use atlas_transport::BodyStream;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode, Uri};
-use tokio::io::{AsyncSeekExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::backoff::Jitter;
 use crate::endpoint::Target;
 use crate::error::excerpt;
+use crate::file_writer::FileWriter;
 use crate::{ApiResponse, AtlasClient, Error};
 
 /// The default number of failed attempts in a row [`ArchiveDownload`] makes before it gives up.
@@ -26,9 +27,6 @@ const MAX_REDIRECTS: u32 = 5;
 /// [`MAX_RESUME_DELAY`].
 const FIRST_RESUME_DELAY: Duration = Duration::from_millis(500);
 const MAX_RESUME_DELAY: Duration = Duration::from_secs(30);
-
-/// How much a file download buffers before writing.
-const FILE_BUFFER: usize = 1 << 20;
 
 /// A request for a download link: `POST .../flexClusters/{name}/backup/download`, from
 /// [`FlexSnapshots::download`](crate::FlexSnapshots::download).
@@ -256,8 +254,9 @@ type ProgressCallback<'a> = Box<dyn FnMut(&DownloadProgress) + Send + 'a>;
 
 /// Streams an archive from a pre-signed link, from [`AtlasClient::download_archive`].
 ///
-/// - Nothing is buffered beyond one chunk (and 1 MiB of file buffer): the archive's size does
-///   not change the memory used.
+/// - Nothing is buffered beyond a few chunks (a file is written on a thread of its own from the
+///   body's chunks, at most 8 queued, never copied): the archive's size does not change the memory
+///   used.
 /// - The link gets no Atlas credentials: it is fetched through the client's
 ///   [`StreamExecutor`](atlas_transport::StreamExecutor), which holds none.
 /// - The status is checked: a refused link (`403` with an object store's XML body, as an
@@ -318,7 +317,7 @@ impl AtlasClient {
 
 /// Where the bytes go.
 trait Sink {
-    async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()>;
+    async fn write(&mut self, bytes: Bytes) -> std::io::Result<()>;
     /// Empties what was written, to start over; `false` when that is not possible.
     async fn restart(&mut self) -> std::io::Result<bool>;
 }
@@ -326,25 +325,23 @@ trait Sink {
 struct WriterSink<'w, W>(&'w mut W);
 
 impl<W: AsyncWrite + Unpin + Send> Sink for WriterSink<'_, W> {
-    async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(bytes).await
+    async fn write(&mut self, bytes: Bytes) -> std::io::Result<()> {
+        self.0.write_all(&bytes).await
     }
     async fn restart(&mut self) -> std::io::Result<bool> {
         Ok(false)
     }
 }
 
-struct FileSink(tokio::io::BufWriter<tokio::fs::File>);
+/// The `.part` file, written on a thread of its own from the body's chunks (no copy).
+struct FileSink(FileWriter);
 
 impl Sink for FileSink {
-    async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.0.write_all(bytes).await
+    async fn write(&mut self, bytes: Bytes) -> std::io::Result<()> {
+        self.0.write(bytes).await
     }
     async fn restart(&mut self) -> std::io::Result<bool> {
-        self.0.flush().await?;
-        let file = self.0.get_mut();
-        file.set_len(0).await?;
-        file.seek(std::io::SeekFrom::Start(0)).await?;
+        self.0.truncate().await?;
         Ok(true)
     }
 }
@@ -427,11 +424,10 @@ impl<'a> ArchiveDownload<'a> {
                     source,
                 })
             })?;
-        let mut sink = FileSink(tokio::io::BufWriter::with_capacity(FILE_BUFFER, file));
+        let mut sink = FileSink(FileWriter::new(file.into_std().await));
         let result = async {
             let (bytes, resumes) = self.transfer(&mut sink).await?;
-            sink.0.flush().await.map_err(write_err)?;
-            sink.0.get_mut().sync_all().await.map_err(write_err)?;
+            sink.0.sync().await.map_err(write_err)?;
             Ok::<_, Error>((bytes, resumes))
         }
         .await;
@@ -606,12 +602,12 @@ impl<'a> ArchiveDownload<'a> {
                                 None => break None,
                                 Some(Err(e)) => break Some(Error::Transport(e)),
                                 Some(Ok(chunk)) => {
-                                    let mut data: &[u8] = &chunk;
+                                    let mut data = chunk;
                                     if skip > 0 {
                                         let n = usize::try_from(skip)
                                             .unwrap_or(usize::MAX)
                                             .min(data.len());
-                                        data = &data[n..];
+                                        data = data.slice(n..);
                                         skip -= n as u64;
                                     }
                                     if data.is_empty() {

@@ -234,6 +234,7 @@ mod dedicated;
 mod download;
 mod endpoint;
 mod error;
+mod file_writer;
 mod kinds;
 mod latest;
 mod list;
