@@ -3,19 +3,15 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use atlas_digest::ClientConfig as DigestConfig;
-use http::header::HeaderValue;
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::auth::bearer::{BearerAuth, BearerSource};
 use crate::auth::digest::DigestAuth;
 use crate::auth::{Anonymous, Secret};
 use crate::client::{Auth, Client, Inner};
 use crate::config::{ProxyConfig, RootCertificates, Timeouts};
-use crate::connector::{Proxies, ProxyConnector, TimeoutConnector, tls_config};
+use crate::connector::{Proxies, tls_config};
 use crate::error::Error;
 use crate::oauth::exchange::Exchanger;
 use crate::oauth::source::TokenSource;
@@ -182,26 +178,8 @@ impl ClientBuilder {
         }
         let tls = tls_config(self.roots, &pems)?;
         let proxies = Arc::new(Proxies::new(self.proxy.resolve())?);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_all_versions()
-            .wrap_connector(ProxyConnector::new(proxies.clone()));
-        let connector = TimeoutConnector::new(https, self.timeouts.connect);
-        let http = HyperClient::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
-
-        let ua = match &self.user_agent_suffix {
-            Some(s) if !s.trim().is_empty() => format!("{USER_AGENT_PRODUCT} {}", s.trim()),
-            _ => USER_AGENT_PRODUCT.to_owned(),
-        };
-        let user_agent = HeaderValue::from_str(&ua).map_err(|e| Error::Config {
-            reason: "the user agent suffix is not a valid header value".into(),
-            source: Some(Box::new(e)),
-        })?;
+        let http = crate::connector::pooled_client(tls, proxies.clone(), self.timeouts.connect);
+        let user_agent = crate::connector::user_agent(self.user_agent_suffix.as_deref())?;
 
         let auth = match (self.bearer, self.credentials) {
             (Some(BearerChoice::Fixed(token)), _) => Auth::Bearer(BearerAuth::new(

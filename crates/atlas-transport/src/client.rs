@@ -12,7 +12,6 @@ use bytes::Bytes;
 use http::header::HeaderValue;
 use http::{Request, Response};
 use http_body_util::Full;
-use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use tokio::time::Instant;
 use tracing::{Instrument, field};
@@ -22,12 +21,12 @@ use crate::auth::bearer::{BearerAuth, BearerSource};
 use crate::auth::digest::DigestAuth;
 use crate::builder::ClientBuilder;
 use crate::config::Timeouts;
-use crate::connector::{Proxies, ProxyConnector, TimeoutConnector};
+use crate::connector::Proxies;
 use crate::error::Error;
 use crate::retry::RetryPolicy;
 use crate::stats::{Counters, Stats};
 
-pub(crate) type Connector = TimeoutConnector<HttpsConnector<ProxyConnector>>;
+pub(crate) use crate::connector::Connector;
 
 /// Something that executes an HTTP request and returns the response with its body collected.
 ///

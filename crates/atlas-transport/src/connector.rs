@@ -366,6 +366,45 @@ pub(crate) fn tls_config(
     Ok(config)
 }
 
+/// The connection stack both clients use: timeout, then rustls (HTTP/1.1 and h2 by ALPN), then
+/// direct TCP or a proxy.
+pub(crate) type Connector = TimeoutConnector<hyper_rustls::HttpsConnector<ProxyConnector>>;
+
+/// The pooled hyper client over [`Connector`], shared by `Client` and `StreamingClient` so the
+/// two never drift apart (same TLS, proxies, connect timeout and pool settings).
+pub(crate) fn pooled_client<B>(
+    tls: rustls::ClientConfig,
+    proxies: Arc<Proxies>,
+    connect_timeout: Option<Duration>,
+) -> hyper_util::client::legacy::Client<Connector, B>
+where
+    B: hyper::body::Body + Send,
+    B::Data: Send,
+{
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_all_versions()
+        .wrap_connector(ProxyConnector::new(proxies));
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .timer(hyper_util::rt::TokioTimer::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build(TimeoutConnector::new(https, connect_timeout))
+}
+
+/// `User-Agent`: the product token, then the caller's suffix (if any, trimmed).
+pub(crate) fn user_agent(suffix: Option<&str>) -> Result<HeaderValue, Error> {
+    let ua = match suffix.map(str::trim) {
+        Some(s) if !s.is_empty() => format!("{} {s}", crate::builder::USER_AGENT_PRODUCT),
+        _ => crate::builder::USER_AGENT_PRODUCT.to_owned(),
+    };
+    HeaderValue::from_str(&ua).map_err(|e| Error::Config {
+        reason: "the user agent suffix is not a valid header value".into(),
+        source: Some(Box::new(e)),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

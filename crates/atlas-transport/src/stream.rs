@@ -20,15 +20,10 @@ use futures_core::Stream;
 use http::header::{AUTHORIZATION, COOKIE, HeaderValue, PROXY_AUTHORIZATION, USER_AGENT};
 use http::{Method, Request, Response, Uri};
 use http_body_util::{BodyExt, Empty};
-use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use crate::builder::USER_AGENT_PRODUCT;
 use crate::config::{ProxyConfig, RootCertificates};
-use crate::connector::{
-    ConnectTimeout, Proxies, ProxyConnector, ProxyFailure, TimeoutConnector, tls_config,
-};
+use crate::connector::{ConnectTimeout, Proxies, ProxyFailure, tls_config};
 use crate::error::{BoxError, Error, TimeoutKind, redact_uri};
 use crate::origin::is_loopback;
 
@@ -41,7 +36,7 @@ fn without_query(uri: &Uri) -> String {
     }
 }
 
-type Connector = TimeoutConnector<HttpsConnector<ProxyConnector>>;
+use crate::connector::Connector;
 
 /// Opens a request and returns the response as soon as its head has arrived, the body still to
 /// be read from the [`BodyStream`].
@@ -261,25 +256,8 @@ impl StreamingClientBuilder {
         }
         let tls = tls_config(self.roots, &pems)?;
         let proxies = Arc::new(Proxies::new(self.proxy.resolve())?);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_all_versions()
-            .wrap_connector(ProxyConnector::new(proxies.clone()));
-        let connector = TimeoutConnector::new(https, self.timeouts.connect);
-        let http = HyperClient::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
-        let ua = match &self.user_agent_suffix {
-            Some(s) if !s.trim().is_empty() => format!("{USER_AGENT_PRODUCT} {}", s.trim()),
-            _ => USER_AGENT_PRODUCT.to_owned(),
-        };
-        let user_agent = HeaderValue::from_str(&ua).map_err(|e| Error::Config {
-            reason: "the user agent suffix is not a valid header value".into(),
-            source: Some(Box::new(e)),
-        })?;
+        let http = crate::connector::pooled_client(tls, proxies.clone(), self.timeouts.connect);
+        let user_agent = crate::connector::user_agent(self.user_agent_suffix.as_deref())?;
         Ok(StreamingClient {
             inner: Arc::new(StreamingInner {
                 http,
