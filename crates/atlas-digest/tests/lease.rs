@@ -113,7 +113,8 @@ fn one_request_probes_the_others_wait_for_its_challenge() {
     let (hb, _lb) = send(&c, &mut b, "b");
     let (hd, _ld) = send(&c, &mut d, "d");
     let (ha, _la) = send(&c, &mut a, "a");
-    assert_eq!((nc_of(&hb), nc_of(&hd), nc_of(&ha)), (1, 2, 3));
+    // The prober was issued the first nc of the challenge it fetched.
+    assert_eq!((nc_of(&hb), nc_of(&hd), nc_of(&ha)), (2, 3, 1));
 }
 
 #[test]
@@ -243,31 +244,30 @@ fn stale_moves_everyone_to_the_new_nonce_with_one_adoption() {
     assert!(wd.poll().is_ready());
     let (hd, _ld) = send(&c, &mut d, "d");
     let h: AuthorizationHeader = hd.parse().unwrap();
+    // nc 1 of n2 is a's, which fetched n2.
+    assert_eq!((h.nonce.as_str(), h.nc), ("n2", Some(2)));
+    drop(_la);
+    let (ha, _la2) = send(&c, &mut a, "a");
+    let h: AuthorizationHeader = ha.parse().unwrap();
     assert_eq!((h.nonce.as_str(), h.nc), ("n2", Some(1)));
-    // b's old-nonce request is answered stale with yet another nonce: no adoption, retry on n2.
+    // b's old-nonce request is answered stale with yet another nonce: no adoption, retry on n2
+    // once the span frees.
     c.on_unauthorized(
         &mut b,
         [r#"Digest realm="r", qop="auth", algorithm=MD5, nonce="n3", stale=true"#],
     )
     .unwrap();
     assert_eq!(c.current_nonce().unwrap().1, "n2");
-    let (hb, _lb2) = send(&c, &mut b, "b");
-    let h: AuthorizationHeader = hb.parse().unwrap();
-    assert_eq!((h.nonce.as_str(), h.nc), ("n2", Some(2)));
-    let (ha, _la2) = {
-        drop(_la);
-        // a's own retry goes on n2 too, after the span frees.
-        match c.authorize(&mut a, &facts(), "a").unwrap() {
-            Authorize::Wait(w) => {
-                drop(_ld);
-                assert!(w.is_ready());
-                send(&c, &mut a, "a")
-            }
-            Authorize::Send { header, lease } => (header, lease),
-            Authorize::Probe => panic!("no probe with a nonce held"),
+    let (hb, _lb2) = match c.authorize(&mut b, &facts(), "b").unwrap() {
+        Authorize::Wait(w) => {
+            drop(_la2);
+            assert!(w.is_ready());
+            send(&c, &mut b, "b")
         }
+        other => panic!("the span (2) is full: expected Wait, got {other:?}"),
     };
-    assert!(ha.contains("nonce=\"n2\""));
+    let h: AuthorizationHeader = hb.parse().unwrap();
+    assert_eq!((h.nonce.as_str(), h.nc), ("n2", Some(3)));
 }
 
 #[test]
@@ -429,4 +429,42 @@ fn a_probe_answered_with_a_success_hands_over_at_once() {
     c.on_authentication_info(&b, "nextnonce=\"x\"").unwrap();
     assert_eq!(wd.woken(), 1);
     drop(a);
+}
+
+/// The request that fetched a challenge sends first on it: waiters granted the new nonce cannot use
+/// up its nc values before the prober, so a prober is never starved into `AttemptsExhausted`, however
+/// small `max_nc` is and however the others are scheduled.
+#[test]
+fn the_prober_sends_first_on_the_nonce_it_fetched() {
+    let c = DigestClient::with_config(
+        Credentials::new("u", "p"),
+        ClientConfig::default().with_max_nc(1),
+    );
+    let mut a = c.start();
+    for round in 0..8 {
+        assert!(
+            matches!(
+                c.authorize(&mut a, &facts(), "a").unwrap(),
+                Authorize::Probe
+            ),
+            "round {round}: a probes"
+        );
+        // Another request arrives while `a` probes and is granted a slot of the new nonce.
+        let mut b = c.start();
+        let mut wb = wait(&c, &mut b);
+        let challenge = format!(r#"Digest realm="r", qop="auth", nonce="n{round}""#);
+        c.on_unauthorized(&mut a, [challenge.as_str()]).unwrap();
+        assert!(wb.poll().is_ready());
+        // `b` runs first, but the nonce's only nc is `a`'s.
+        assert!(matches!(
+            c.authorize(&mut b, &facts(), "b").unwrap(),
+            Authorize::Probe
+        ));
+        let (ha, la) = send(&c, &mut a, "a");
+        assert_eq!(nc_of(&ha), 1);
+        drop(la);
+        // `b` now probes; `a` is done and a new request takes its place.
+        drop(b);
+        a = c.start();
+    }
 }

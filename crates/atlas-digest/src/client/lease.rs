@@ -8,6 +8,9 @@
 //! - Without a session one request *probes* (sends without credentials); the others wait for its
 //!   challenge. If the probe ends without one (its request state is dropped, or it is fed no 401),
 //!   the first waiter becomes the prober.
+//! - The request that adopts a challenge (the prober, or one answered `stale=true`) is issued the
+//!   first nc of the new nonce at once and sends first on it, before any waiter: however small
+//!   `max_nc` is, a prober is never sent back to probe by others using up the nonce it fetched.
 //! - Waiters queue in FIFO order. A freed slot (or the probe role) is *granted* to the front waiters:
 //!   a grant reserves the slot, so no newcomer can take it, and the grant stays with the waiter's
 //!   request state until that state authorizes again, is dropped, or its wait is dropped before it
@@ -302,9 +305,11 @@ impl Guard<'_> {
         })
     }
 
-    /// Adopts a new session: nc restarts at 1, the probe (if any) is over, waiters are granted slots
-    /// of the new nonce from the front.
-    pub(crate) fn adopt(&mut self, session: Arc<Session>) -> u64 {
+    /// Adopts a new session: nc restarts at 1, the probe (if any) is over, the adopter is issued the
+    /// first nc if `reserve` (returned beside the epoch; `None` if the nonce has none left; a
+    /// `nextnonce` is adopted by a request that is done, without one), and waiters are
+    /// granted slots of the new nonce from the front.
+    pub(crate) fn adopt(&mut self, session: Arc<Session>, reserve: bool) -> (u64, Option<u32>) {
         self.epoch += 1;
         let epoch = self.epoch;
         self.leave();
@@ -320,10 +325,20 @@ impl Guard<'_> {
             retired: 0,
         });
         self.probe = None;
+        // The adopter's nc, issued before any grant: the request that fetched the challenge sends
+        // first on it, so waiters granted the new nonce cannot use it up first (with a small
+        // `max_nc` that would send the adopter back to probing, and could starve it).
+        let reserved = match self.current.as_ref() {
+            Some(book) if reserve && book.next <= u64::from(self.max_nc) => match self.issue() {
+                Some(Slot::Nc { nc, .. }) => Some(nc),
+                _ => None,
+            },
+            _ => None,
+        };
         // Grants stay valid: at most `span` were granted (or one, the next prober), and the new
-        // nonce has all `span` slots free. Grant the rest up to the span.
+        // nonce has `span` slots free, less the adopter's. Grant the rest up to the span.
         self.grant();
-        epoch
+        (epoch, reserved)
     }
 
     /// Drops the session `epoch` (or any, for `None`) if it is the current one.
@@ -373,6 +388,21 @@ impl Guard<'_> {
         };
         book.oldest += u64::from(advance);
         self.grant();
+    }
+
+    /// Gives back `nc` of session `epoch`, issued but never sent: if it is the last one issued on
+    /// the current nonce it is issued again later (no gap for a request cancelled between
+    /// adopting a challenge and sending), otherwise it is retired.
+    pub(crate) fn unissue(&mut self, epoch: u64, nc: u32) {
+        if let Some(book) = self.current.as_mut() {
+            let nc = u64::from(nc);
+            if book.epoch == epoch && nc >= book.oldest && book.next == nc + 1 {
+                book.next = nc;
+                self.grant();
+                return;
+            }
+        }
+        self.retire(epoch, nc);
     }
 
     /// The probe of `state` ended without a challenge: the next waiter probes.

@@ -169,6 +169,15 @@ pub struct RequestState {
     /// The session generation this request adopted itself, if any.
     adopted_epoch: Option<u64>,
     sent: Option<Sent>,
+    /// The nc issued to this request when it adopted a challenge, not yet sent.
+    reserved: Option<Reserved>,
+}
+
+/// An nc issued at adoption to the adopting request (it sends first on the nonce it fetched).
+struct Reserved {
+    session: Arc<Session>,
+    epoch: u64,
+    nc: u32,
 }
 
 impl fmt::Debug for RequestState {
@@ -184,9 +193,14 @@ impl fmt::Debug for RequestState {
 
 impl Drop for RequestState {
     fn drop(&mut self) {
-        // Only a state that waits in the queue or may be probing has anything to give up.
-        if self.ticket.is_some() || self.probing {
-            self.shared.lock().abandon(self.id, self.ticket);
+        // Only a state that waits in the queue, may be probing or holds an unsent nc has anything
+        // to give up.
+        if self.ticket.is_some() || self.probing || self.reserved.is_some() {
+            let mut g = self.shared.lock();
+            if let Some(r) = self.reserved.take() {
+                g.unissue(r.epoch, r.nc);
+            }
+            g.abandon(self.id, self.ticket);
         }
     }
 }
@@ -363,6 +377,7 @@ impl DigestClient {
             seen_epoch: None,
             adopted_epoch: None,
             sent: None,
+            reserved: None,
         }
     }
 
@@ -398,7 +413,17 @@ impl DigestClient {
             if let Some(s) = state.sent.take() {
                 g.retire(s.epoch, s.nc);
             }
-            g.take(state.id, &mut state.ticket)
+            match state.reserved.take() {
+                // The nc issued when this request adopted the nonce it fetched: sent even if the
+                // nonce was left since (it issued its last nc) or a newer one adopted, so that a
+                // request never probes twice because others were faster.
+                Some(r) => Slot::Nc {
+                    session: r.session,
+                    epoch: r.epoch,
+                    nc: r.nc,
+                },
+                None => g.take(state.id, &mut state.ticket),
+            }
         };
         match slot {
             Slot::Probe => {
@@ -467,6 +492,9 @@ impl DigestClient {
             if let Some(s) = &sent {
                 g.retire(s.epoch, s.nc);
             }
+            if let Some(r) = state.reserved.take() {
+                g.unissue(r.epoch, r.nc);
+            }
             g.is_prober(state.id)
         };
         let release = |state: &RequestState| self.shared.lock().release_probe(state.id);
@@ -521,8 +549,9 @@ impl DigestClient {
             }
         }
         g.pin.adopt(&best);
-        let epoch = g.adopt(session);
+        let (epoch, reserved) = g.adopt(session.clone(), true);
         state.adopted_epoch = Some(epoch);
+        state.reserved = reserved.map(|nc| Reserved { session, epoch, nc });
         Ok(())
     }
 
@@ -590,7 +619,7 @@ impl DigestClient {
                 let mut g = self.shared.lock();
                 // Adopt unless another request already moved to a different challenge.
                 if g.current.as_ref().is_none_or(|b| b.epoch == sent.epoch) {
-                    g.adopt(fresh);
+                    g.adopt(fresh, false);
                 }
             }
         }
