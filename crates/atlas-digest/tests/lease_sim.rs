@@ -90,6 +90,8 @@ enum Phase {
 struct Req {
     state: Option<RequestState>,
     phase: Phase,
+    /// Times this request was told to probe and did.
+    probes: usize,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -101,6 +103,8 @@ struct Plan {
     next_nonce: bool,
     alg: Algorithm,
     span: u32,
+    /// The client's `max_nc` (`u32::MAX` but in the small-nonce runs).
+    max_nc: u32,
 }
 
 #[derive(Debug, Default)]
@@ -111,6 +115,8 @@ struct Outcome {
     cancelled: usize,
     stale_after_expiry: usize,
     nonces_used: usize,
+    /// The most probes any one request made.
+    most_probes_by_one: usize,
 }
 
 const LIFETIME_MS: u64 = 1_000;
@@ -140,13 +146,15 @@ fn run(plan: Plan) -> Result<Outcome, TestCaseError> {
         Credentials::new("u", "p"),
         atlas_digest::ClientConfig::default()
             .with_nc_span(plan.span)
-            .with_server_window(64),
+            .with_server_window(64)
+            .with_max_nc(plan.max_nc),
     );
     let facts = RequestFacts::new("GET", "/groups/1/clusters/c/backup/snapshots");
     let mut reqs: Vec<Req> = (0..plan.n)
         .map(|_| Req {
             state: Some(client.start()),
             phase: Phase::Fresh,
+            probes: 0,
         })
         .collect();
     let mut out = Outcome::default();
@@ -156,7 +164,8 @@ fn run(plan: Plan) -> Result<Outcome, TestCaseError> {
     let mut accepted: HashSet<(String, u32)> = HashSet::new();
     let mut nonces: HashSet<String> = HashSet::new();
     let mut cnonce_counter = 0u64;
-    let budget = plan.n * 40 + 200;
+    // A nonce good for `max_nc` requests costs a probe per `max_nc` requests.
+    let budget = (plan.n * 40 + 200) * if plan.max_nc < 8 { 4 } else { 1 };
     let mut steps = 0;
     loop {
         steps += 1;
@@ -283,6 +292,8 @@ fn run(plan: Plan) -> Result<Outcome, TestCaseError> {
             Phase::ToServer { header, lease } => match &header {
                 None => {
                     out.challenges_for_probes += 1;
+                    r.probes += 1;
+                    out.most_probes_by_one = out.most_probes_by_one.max(r.probes);
                     Phase::ToClient {
                         answer: Answer::Unauthorized(server.challenges(t(clock), Stale::False)),
                         lease,
@@ -375,6 +386,7 @@ fn plan() -> impl Strategy<Value = Plan> {
                 next_nonce,
                 alg,
                 span,
+                max_nc: u32::MAX,
             },
         )
 }
@@ -406,6 +418,35 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// A nonce good for only 1..=4 requests (a client `max_nc`): the nonce runs out again and again
+    /// under concurrency, and still no request fails, and none probes more than once -- the request
+    /// that fetched a challenge sends first on it, so the others cannot use it up before it.
+    #[test]
+    fn a_nonce_good_for_few_requests_never_starves_a_request(
+        n in 1usize..=64,
+        seed in any::<u64>(),
+        max_nc in 1u32..=4,
+        span in prop_oneof![Just(32u32), 1u32..=8],
+        next_nonce in any::<bool>(),
+    ) {
+        let out = run(Plan {
+            n,
+            seed,
+            cancel_percent: 0,
+            expire: false,
+            next_nonce,
+            alg: Algorithm::Md5,
+            span,
+            max_nc,
+        })?;
+        prop_assert_eq!(out.succeeded, n, "{:?}", out);
+        prop_assert!(out.most_probes_by_one <= 1, "{:?}", out);
+    }
+}
+
 /// The biggest case, deterministically, with the default span: 1024 first requests, one challenge.
 #[test]
 fn a_thousand_concurrent_first_requests_cost_one_challenge() {
@@ -418,6 +459,7 @@ fn a_thousand_concurrent_first_requests_cost_one_challenge() {
             next_nonce: false,
             alg: Algorithm::Md5,
             span: 32,
+            max_nc: u32::MAX,
         })
         .unwrap();
         assert_eq!(out.challenges_for_probes, 1);

@@ -29,9 +29,16 @@ async fn authorizations(
         .collect();
     client.on_unauthorized(&mut state, values)?;
     let mut out = Vec::new();
-    for _ in 0..n {
-        let mut s = client.start();
-        match client.authorize(&mut s, &RequestFacts::new("GET", target), &cnonce())? {
+    for i in 0..n {
+        // The state that adopted the challenge holds its first nc: it goes first.
+        let mut fresh;
+        let s = if i == 0 {
+            &mut state
+        } else {
+            fresh = client.start();
+            &mut fresh
+        };
+        match client.authorize(s, &RequestFacts::new("GET", target), &cnonce())? {
             Authorize::Send { header, .. } => out.push(header),
             other => anyhow::bail!("nonce held, yet {other:?}"),
         }

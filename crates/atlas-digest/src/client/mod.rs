@@ -150,7 +150,9 @@ pub enum Authorize {
 /// credentials built from a nonce adopted by an earlier request gets one fresh attempt even without
 /// `stale` (servers that forget nonces, for example after a restart, answer a plain 401); a 401 to
 /// credentials from a nonce that another request has replaced meanwhile is retried on the newest
-/// nonce without adopting anything.
+/// nonce without adopting anything. The request that adopts a challenge (its probe's, or a stale
+/// answer's) is issued the nonce's first nc and sends first on it; a probe answered after another
+/// request adopted a different nonce meanwhile adopts its own challenge.
 ///
 /// It bounds the attempts (at most four 401s per logical request), so no loop is possible. Dropping it
 /// gives up its place in the queue and, if it was probing for the first challenge, lets the next
@@ -521,17 +523,22 @@ impl DigestClient {
         let mut g = self.shared.lock();
         let current = g.current.as_ref().map(|b| (b.epoch, b.session.clone()));
         if let Some((epoch, cur)) = &current {
-            // Another request moved to a newer nonce since this attempt: retry on it.
-            if state.seen_epoch != Some(*epoch) {
-                if probing {
-                    g.release_probe(state.id);
-                }
-                return Ok(());
-            }
             let same_nonce = cur.nonce == best.nonce
                 && cur.algorithm == best.algorithm
                 && cur.realm == best.realm;
-            if sent.is_some() && state.adopted_epoch == Some(*epoch) {
+            if state.seen_epoch != Some(*epoch) {
+                // Another request moved to a newer nonce since this attempt: retry on it -- unless
+                // this attempt was a probe (answered after another request adopted a `nextnonce`
+                // or a stale answer's nonce): its challenge is this request's own and at least as
+                // fresh, so it adopts it and sends first on it instead of probing again.
+                if probing {
+                    g.release_probe(state.id);
+                }
+                let own_probe = sent.is_none() && state.probing;
+                if !own_probe || same_nonce {
+                    return Ok(());
+                }
+            } else if sent.is_some() && state.adopted_epoch == Some(*epoch) {
                 // Credentials from a challenge this request adopted were refused.
                 if best.stale && !state.stale_retry_used && !same_nonce {
                     state.stale_retry_used = true;
