@@ -77,6 +77,18 @@ pub(crate) const STRESSED: &[Stressed] = &[
         why: "the mock command as a child process: ready file, signals, curl and Python clients",
     },
     Stressed {
+        package: "atlas-digest",
+        test: "proptests",
+        args: &["nc_is_unique_and_increasing_across_threads"],
+        why: "threads sharing one digest client: nc unique, increasing, no request starved",
+    },
+    Stressed {
+        package: "atlas-digest",
+        test: "lease",
+        args: &[],
+        why: "the nc lease step by step, and threads blocking on a shared span",
+    },
+    Stressed {
         package: "atlas-integration-tests",
         test: "full_stack",
         args: &[],
