@@ -29,8 +29,10 @@ async fn authorizations(
         .collect();
     client.on_unauthorized(&mut state, values)?;
     let mut out = Vec::new();
+    // The request that fetched the challenge sends first on it (nc 1), then fresh ones.
+    let mut first = Some(state);
     for _ in 0..n {
-        let mut s = client.start();
+        let mut s = first.take().unwrap_or_else(|| client.start());
         match client.authorize(&mut s, &RequestFacts::new("GET", target), &cnonce())? {
             Authorize::Send { header, .. } => out.push(header),
             other => anyhow::bail!("nonce held, yet {other:?}"),
