@@ -40,6 +40,17 @@ pub struct DigestSessionKey {
     pub username: String,
 }
 
+impl DigestSessionKey {
+    /// The key a client uses for requests to `url` (any URL of the origin: its path is
+    /// ignored) as `username`; `None` when `url` is not an absolute URL with a host.
+    pub fn for_url(url: &str, username: impl Into<String>) -> Option<DigestSessionKey> {
+        Some(DigestSessionKey {
+            origin: atlas_digest::Origin::parse(url)?.as_str().to_owned(),
+            username: username.into(),
+        })
+    }
+}
+
 /// The nc values a client reserves from a stored session unless told otherwise.
 pub const DEFAULT_DIGEST_SESSION_BLOCK: u32 = 16;
 
