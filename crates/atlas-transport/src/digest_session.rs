@@ -142,3 +142,40 @@ impl DigestSessionStore for MemoryDigestSessionStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_from_urls_are_the_normalized_origin() {
+        let k =
+            DigestSessionKey::for_url("HTTPS://Cloud.MongoDB.com:443/api/atlas/v2", "pub").unwrap();
+        assert_eq!(k.origin, "https://cloud.mongodb.com");
+        assert_eq!(k.username, "pub");
+        assert_eq!(
+            DigestSessionKey::for_url("http://127.0.0.1:8080", "pub")
+                .unwrap()
+                .origin,
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(DigestSessionKey::for_url("not a url", "pub"), None);
+    }
+
+    #[test]
+    fn the_memory_store_reserves_disjoint_blocks() {
+        let s = MemoryDigestSessionStore::new();
+        let k = DigestSessionKey::for_url("https://x.example", "u").unwrap();
+        assert_eq!(s.reserve(&k, 4).unwrap(), None);
+        let saved = SavedSession::from_text(
+            "atlas-digest-session 1\norigin https://x.example\nusername u\nrealm r\nalgorithm SHA-256\nqop auth\nuserhash 0\ncharset-utf8 0\nnonce n\nnext-nc 3\n",
+        )
+        .unwrap();
+        s.save(&k, &saved).unwrap();
+        let a = s.reserve(&k, 4).unwrap().unwrap();
+        let b = s.reserve(&k, 4).unwrap().unwrap();
+        assert_eq!((a.first(), a.last(), b.first()), (3, 6, 7));
+        s.clear(&k).unwrap();
+        assert_eq!(s.reserve(&k, 4).unwrap(), None);
+    }
+}

@@ -1,8 +1,11 @@
 //! `--digest-session-cache`: a script's `atlas-snapshots get` run 20 times in a row, with and
 //! without the flag, against `atlas-snapshots mock` (issue 14 point 7).
 //!
-//! The mock is pinned to CPU 0, every `get` process to CPU 1. A round runs both series, which
-//! goes first alternating: a series is `runs` sequential processes, each a `get` of the seed
+//! The mock is pinned to CPU 0, every `get` process to CPU 1. Two mocks: one answering at once
+//! (loopback: a round trip costs well under a millisecond), and one that holds every answer
+//! [`LATENCY_MS`] (its `--fault latency=...`: a stand-in for the network between a script and
+//! Atlas, which loopback does not have). A round runs both series on each, which goes first
+//! alternating: a series is `runs` sequential processes, each a `get` of the seed
 //! snapshot, from a fresh cache directory (so the first process of the cached series pays the
 //! challenge, as a script's first run does). Per series: the wall time of the whole series
 //! (process start-up included, what a script waits for), and the requests and `401`s the mock
@@ -23,6 +26,8 @@ use super::stats::Spread;
 
 const CLIENT_CPU: &str = "1";
 const ADMIN: &str = "bench-admin-token";
+/// The latency the second mock adds to every answer, challenges included.
+pub(crate) const LATENCY_MS: u64 = 20;
 
 /// One series: wall seconds for all its processes, requests and 401s the mock saw.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,11 +37,11 @@ pub(crate) struct Series {
     challenges: u64,
 }
 
-/// Every round: (without the flag, with it).
+/// Every round: (latency added by the mock in ms, without the flag, with it).
 #[derive(Debug, Default)]
 pub(crate) struct DigestCache {
     runs: usize,
-    rounds: Vec<(Series, Series)>,
+    rounds: Vec<(u64, Series, Series)>,
 }
 
 fn admin_get(base: &str, path: &str) -> Result<serde_json::Value> {
@@ -109,12 +114,20 @@ pub(crate) fn run(release: &Path, rounds: usize, runs: usize) -> Result<DigestCa
 }
 
 fn measure(cli: &Path, dir: &Path, rounds: usize, runs: usize) -> Result<DigestCache> {
-    let mock = MockProcess::start_with(
-        cli,
-        &dir.join("mock.json"),
-        &["--admin-token", ADMIN, "--journal-capacity", "100000"],
-    )?;
-    let base = mock.field(&["url"])?;
+    let common = ["--admin-token", ADMIN, "--journal-capacity", "100000"];
+    let latency = format!("latency={LATENCY_MS}ms");
+    let mut with_latency = common.to_vec();
+    with_latency.extend(["--fault", latency.as_str()]);
+    let mocks = [
+        (
+            0,
+            MockProcess::start_with(cli, &dir.join("mock.json"), &common)?,
+        ),
+        (
+            LATENCY_MS,
+            MockProcess::start_with(cli, &dir.join("mock-latency.json"), &with_latency)?,
+        ),
+    ];
     let mut out = DigestCache {
         runs,
         rounds: Vec::new(),
@@ -124,22 +137,37 @@ fn measure(cli: &Path, dir: &Path, rounds: usize, runs: usize) -> Result<DigestC
             "xtask bench: digest session cache, round {} of {rounds}",
             round + 1
         );
-        let home = dir.join("home");
-        let (without, with) = if round % 2 == 0 {
-            let a = series(cli, &base, &home, false, runs)?;
-            (a, series(cli, &base, &home, true, runs)?)
-        } else {
-            let b = series(cli, &base, &home, true, runs)?;
-            (series(cli, &base, &home, false, runs)?, b)
-        };
-        out.rounds.push((without, with));
+        for (ms, mock) in &mocks {
+            let base = mock.field(&["url"])?;
+            let home = dir.join("home");
+            let (without, with) = if round % 2 == 0 {
+                let a = series(cli, &base, &home, false, runs)?;
+                (a, series(cli, &base, &home, true, runs)?)
+            } else {
+                let b = series(cli, &base, &home, true, runs)?;
+                (series(cli, &base, &home, false, runs)?, b)
+            };
+            out.rounds.push((*ms, without, with));
+        }
     }
     Ok(out)
 }
 
 impl DigestCache {
-    fn spread(&self, f: impl Fn(&(Series, Series)) -> f64) -> Option<Spread> {
-        Spread::of(self.rounds.iter().map(f))
+    fn spread(&self, ms: u64, f: impl Fn(&Series, &Series) -> f64) -> Option<Spread> {
+        Spread::of(
+            self.rounds
+                .iter()
+                .filter(|r| r.0 == ms)
+                .map(|(_, without, with)| f(without, with)),
+        )
+    }
+
+    fn latencies(&self) -> Vec<u64> {
+        let mut v: Vec<u64> = self.rounds.iter().map(|r| r.0).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
     }
 
     /// The section of `docs/benchmarks.md`.
@@ -147,43 +175,56 @@ impl DigestCache {
         if self.rounds.is_empty() {
             return;
         }
+        let rounds = self.rounds.len() / self.latencies().len().max(1);
         let _ = writeln!(
             s,
-            "\n## `--digest-session-cache`: {} sequential `get` processes\n\n`atlas-snapshots mock` on CPU 0; {} `atlas-snapshots get` processes of the seed snapshot one after another on CPU 1, from a fresh cache directory (the first process of the cached series pays the challenge, as a script's first run does). {} interleaved rounds (which series goes first alternates). Wall time of the whole series, process start-up included; requests and `401`s as the mock journaled them. Median (lowest-highest) over the rounds; the ratio is computed within each round.\n\n| series | wall s ({} runs) | ms per `get` | requests | `401`s |\n|---|---|---|---|---|",
-            self.runs,
-            self.runs,
-            self.rounds.len(),
-            self.runs
+            "\n## `--digest-session-cache`: {runs} sequential `get` processes\n\n`atlas-snapshots mock` on CPU 0; {runs} `atlas-snapshots get` processes of the seed snapshot one after another on CPU 1, from a fresh cache directory (the first process of the cached series pays the challenge, as a script's first run does), against a mock that answers at once (loopback) and one that holds every answer {LATENCY_MS} ms (`--fault latency={LATENCY_MS}ms`, a stand-in for the network to Atlas). {rounds} interleaved rounds (which series goes first alternates). Wall time of the whole series, process start-up included; requests and `401`s as the mock journaled them. Median (lowest-highest) over the rounds; the ratio is computed within each round.\n\n| mock | series | wall s ({runs} runs) | ms per `get` | requests | `401`s |\n|---|---|---|---|---|---|",
+            runs = self.runs,
         );
         let n = self.runs as f64;
-        for (label, pick) in [
-            ("without the flag", 0usize),
-            ("`--digest-session-cache`", 1),
-        ] {
-            let get = |r: &(Series, Series)| if pick == 0 { r.0 } else { r.1 };
-            let show = |f: &dyn Fn(&Series) -> f64, d: usize| {
-                self.spread(|r| f(&get(r)))
-                    .map_or_else(|| "-".to_owned(), |x| x.show(d))
+        let dash = || "-".to_owned();
+        for ms in self.latencies() {
+            let mock = if ms == 0 {
+                "loopback".to_owned()
+            } else {
+                format!("+{ms} ms per answer")
             };
-            let _ = writeln!(
-                s,
-                "| {label} | {} | {} | {} | {} |",
-                show(&|x| x.wall_s, 3),
-                show(&|x| x.wall_s * 1e3 / n, 2),
-                show(&|x| x.requests as f64, 0),
-                show(&|x| x.challenges as f64, 0),
-            );
+            for (label, cached) in [
+                ("without the flag", false),
+                ("`--digest-session-cache`", true),
+            ] {
+                let show = |f: &dyn Fn(&Series) -> f64, d: usize| {
+                    self.spread(ms, |a, b| f(if cached { b } else { a }))
+                        .map_or_else(dash, |x| x.show(d))
+                };
+                let _ = writeln!(
+                    s,
+                    "| {mock} | {label} | {} | {} | {} | {} |",
+                    show(&|x| x.wall_s, 3),
+                    show(&|x| x.wall_s * 1e3 / n, 2),
+                    show(&|x| x.requests as f64, 0),
+                    show(&|x| x.challenges as f64, 0),
+                );
+            }
         }
-        if let Some(r) = self.spread(|r| r.1.wall_s / r.0.wall_s) {
-            let _ = writeln!(
-                s,
-                "\nWall time with the flag / without: {}; requests: {} / {} per series.",
-                r.show(2),
-                self.spread(|r| r.1.requests as f64)
-                    .map_or_else(|| "-".to_owned(), |x| x.show(0)),
-                self.spread(|r| r.0.requests as f64)
-                    .map_or_else(|| "-".to_owned(), |x| x.show(0)),
-            );
+        let _ = writeln!(s);
+        for ms in self.latencies() {
+            if let Some(r) = self.spread(ms, |a, b| b.wall_s / a.wall_s) {
+                let mock = if ms == 0 {
+                    "loopback".to_owned()
+                } else {
+                    format!("+{ms} ms per answer")
+                };
+                let _ = writeln!(
+                    s,
+                    "- {mock}: wall time with the flag / without {}; requests {} / {} per series.",
+                    r.show(2),
+                    self.spread(ms, |_, b| b.requests as f64)
+                        .map_or_else(dash, |x| x.show(0)),
+                    self.spread(ms, |a, _| a.requests as f64)
+                        .map_or_else(dash, |x| x.show(0)),
+                );
+            }
         }
     }
 }
@@ -202,16 +243,24 @@ mod tests {
         let d = DigestCache {
             runs: 20,
             rounds: vec![
-                (series(1.0, 40, 20), series(0.8, 21, 1)),
-                (series(2.0, 40, 20), series(1.0, 21, 1)),
-                (series(1.0, 40, 20), series(0.9, 21, 1)),
+                (0, series(1.0, 40, 20), series(0.8, 21, 1)),
+                (20, series(4.0, 40, 20), series(2.0, 21, 1)),
+                (0, series(2.0, 40, 20), series(1.0, 21, 1)),
+                (0, series(1.0, 40, 20), series(0.9, 21, 1)),
             ],
         };
         let mut s = String::new();
         d.render(&mut s);
-        assert!(s.contains("| without the flag | 1.000 (1.000-2.000) | 50.00 (50.00-100.00) | 40 (40-40) | 20 (20-20) |"), "{s}");
-        assert!(s.contains("| `--digest-session-cache` | 0.900 (0.800-1.000) | 45.00 (40.00-50.00) | 21 (21-21) | 1 (1-1) |"), "{s}");
-        assert!(s.contains("/ without: 0.80 (0.50-0.90)"), "{s}");
+        assert!(s.contains("| loopback | without the flag | 1.000 (1.000-2.000) | 50.00 (50.00-100.00) | 40 (40-40) | 20 (20-20) |"), "{s}");
+        assert!(s.contains("| loopback | `--digest-session-cache` | 0.900 (0.800-1.000) | 45.00 (40.00-50.00) | 21 (21-21) | 1 (1-1) |"), "{s}");
+        assert!(
+            s.contains("- loopback: wall time with the flag / without 0.80 (0.50-0.90)"),
+            "{s}"
+        );
+        assert!(
+            s.contains("- +20 ms per answer: wall time with the flag / without 0.50 (0.50-0.50)"),
+            "{s}"
+        );
         let mut empty = String::new();
         DigestCache::default().render(&mut empty);
         assert!(empty.is_empty());
