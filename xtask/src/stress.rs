@@ -59,13 +59,6 @@ pub(crate) const STRESSED: &[Stressed] = &[
         why: "--digest-session-cache: processes at once on one cache file (flock), the mock's journal",
     },
     Stressed {
-        package: "atlas-snapshots-cli",
-        // The binary's own unit tests (the package has no library).
-        test: "atlas-snapshots",
-        args: &["digest_cache"],
-        why: "threads reserving nc blocks from one cache file under flock",
-    },
-    Stressed {
         package: "atlas-mock",
         test: "flex_backups",
         args: &[],

@@ -37,7 +37,14 @@ const NC_END: u64 = 1 << 32;
 
 /// An adopted Digest session as another client can take it up: origin, user name, the
 /// challenge's protection space (realm, algorithm, qop, opaque, userhash, charset), the nonce,
-/// and the next nc that was never sent. Holds no secret.
+/// and the next nc that was never sent. Holds no secret: H(A1) is a password equivalent and is
+/// computed again from the credentials on import.
+///
+/// Never an nc twice: [`reserve`](Self::reserve) takes a block `[next_nc, next_nc + k)` and
+/// moves `next_nc` past it; whoever keeps the saved session stores the advanced copy, under its
+/// own lock, before the block is imported, so two clients never hold overlapping blocks. An
+/// imported client sends at most its block and never exports that nonce again; only a nonce a
+/// client adopted from the server itself is exported, and exporting hands the rest of it over.
 ///
 /// `Debug` shows only the first characters of the nonce.
 #[derive(Clone, PartialEq, Eq)]
@@ -118,7 +125,11 @@ impl SavedSession {
         })
     }
 
-    /// The text form (see the [module docs](self)); [`from_text`](Self::from_text) reads it back.
+    /// The text form: UTF-8 lines `key SP value LF`, the first `atlas-digest-session 1`, then
+    /// `origin`, `username`, `realm`, `algorithm`, `qop` (a comma list), `opaque` (when sent),
+    /// `userhash` and `charset-utf8` (`0`/`1`), `nonce` and `next-nc`; values are
+    /// percent-encoded for `%` and control characters. [`from_text`](Self::from_text) reads it
+    /// back.
     pub fn to_text(&self) -> String {
         let c = &self.challenge;
         let mut out = String::with_capacity(256 + c.nonce.len() + c.realm.len());
