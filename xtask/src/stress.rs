@@ -41,6 +41,24 @@ pub(crate) const UNIT: &str = "lib";
 /// time or the network; keep the reason short.
 pub(crate) const STRESSED: &[Stressed] = &[
     Stressed {
+        package: "atlas-digest",
+        test: "saved_session",
+        args: &[],
+        why: "clients sharing a saved session in any order: no (nonce, nc) pair twice",
+    },
+    Stressed {
+        package: "atlas-transport",
+        test: "digest_session",
+        args: &[],
+        why: "clients sharing a digest session store at once against a loopback server",
+    },
+    Stressed {
+        package: "atlas-snapshots-cli",
+        test: "digest_session_cache",
+        args: &[],
+        why: "--digest-session-cache: processes at once on one cache file (flock), the mock's journal",
+    },
+    Stressed {
         package: "atlas-mock",
         test: "flex_backups",
         args: &[],

@@ -29,7 +29,8 @@ Environment:
   NO_COLOR                                                       no colors when set
 An access token beats a service account, which beats an API key (a warning says so when more
 than one is set). Service account tokens are kept in $XDG_CACHE_HOME/atlas-snapshots/tokens
-(or ~/.cache/...) unless --no-token-cache.
+(or ~/.cache/...) unless --no-token-cache; an API key's digest nonce is kept in
+$XDG_CACHE_HOME/atlas-snapshots/digest with --digest-session-cache.
 Flags beat environment variables, which beat the profile of the Atlas CLI's config file
 ($XDG_CONFIG_HOME/atlascli/config.toml or ~/.config/atlascli/config.toml); the file is read only
 when a value is needed from it.
@@ -149,6 +150,13 @@ pub(crate) struct ConnectionArgs {
     /// $XDG_CACHE_HOME/atlas-snapshots/tokens, or ~/.cache/atlas-snapshots/tokens).
     #[arg(long)]
     pub(crate) no_token_cache: bool,
+    /// Keep the API key's last digest nonce between runs, so the next run's first request sends
+    /// credentials at once (one round trip instead of two). Off by default. Each run reserves
+    /// its own nc values under a file lock, so runs at once never reuse one; a stale nonce costs
+    /// one fresh challenge. The cache is $XDG_CACHE_HOME/atlas-snapshots/digest (or
+    /// ~/.cache/atlas-snapshots/digest), 0600, no secret in it.
+    #[arg(long)]
+    pub(crate) digest_session_cache: bool,
 }
 
 /// Which cluster.

@@ -475,6 +475,7 @@ mod tests {
             client_id: None,
             client_secret_file: None,
             no_token_cache: false,
+            digest_session_cache: false,
         }
     }
 

@@ -6,10 +6,12 @@
 //! Exit codes: 0 ok, 1 API error, 2 usage, 3 not found, 4 authentication, 5 network or timeout,
 //! 6 snapshot FAILED (`wait`, `take --wait`). See `atlas-snapshots --help` and the crate's README.
 
+mod cache_file;
 mod cli;
 mod commands;
 mod config;
 mod credentials;
+mod digest_cache;
 mod duration;
 mod errors;
 mod failure;

@@ -3,43 +3,33 @@
 //! tokens per service account).
 //!
 //! One file per (token URL, client id) under `$XDG_CACHE_HOME/atlas-snapshots/tokens` (or
-//! `~/.cache/...`): the directory is mode 0700, each file 0600, written to a temporary name,
-//! synced and renamed, so a reader sees the old token or the new one, never half of one. A renewal
+//! `~/.cache/...`), kept by `cache_file.rs`: the directory is mode 0700, each file 0600, written
+//! to a temporary name, synced and renamed, so a reader sees the old token or the new one, never
+//! half of one. A renewal
 //! holds `flock(2)` on the key's `.lock` file while it loads, asks and saves, so two processes
 //! starting at once ask for one token between them. The file names the URL and client id it is
 //! for and is believed only when both match; a file that does not parse counts as no token.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::time::{Duration, UNIX_EPOCH};
 
 use atlas_snapshots::oauth::{
     AccessToken, StoreError, StoreLock, StoredToken, TokenKey, TokenStore,
 };
-use sha2::{Digest, Sha256};
 
+use crate::cache_file::CacheDir;
 use crate::config::EnvLookup;
 
 /// The cache directory: `$XDG_CACHE_HOME/atlas-snapshots/tokens`, else
 /// `$HOME/.cache/atlas-snapshots/tokens`; `None` without either.
 pub(crate) fn default_dir(env: EnvLookup<'_>) -> Option<PathBuf> {
-    let base = env("XDG_CACHE_HOME")
-        .filter(|v| Path::new(v).is_absolute())
-        .map(PathBuf::from)
-        .or_else(|| {
-            env("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| Path::new(&h).join(".cache"))
-        })?;
-    Some(base.join("atlas-snapshots").join("tokens"))
+    crate::cache_file::default_dir(env, "tokens")
 }
 
 /// Tokens in files, one per key.
 #[derive(Debug, Clone)]
 pub(crate) struct FileTokenStore {
-    dir: PathBuf,
+    files: CacheDir,
 }
 
 /// What a cache file holds.
@@ -58,77 +48,27 @@ fn err(what: String, e: std::io::Error) -> StoreError {
 
 impl FileTokenStore {
     pub(crate) fn new(dir: PathBuf) -> Self {
-        FileTokenStore { dir }
+        FileTokenStore {
+            files: CacheDir::new(dir),
+        }
     }
 
     /// The file of `key`.
     pub(crate) fn path(&self, key: &TokenKey) -> PathBuf {
-        let mut h = Sha256::new();
-        h.update(key.token_url.as_bytes());
-        h.update([0]);
-        h.update(key.client_id.as_bytes());
-        let hex: String = h.finalize()[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        self.dir.join(format!("{hex}.json"))
-    }
-
-    fn ensure_dir(&self) -> Result<(), StoreError> {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)
-            .map_err(|e| err(format!("cannot create {}", self.dir.display()), e))
-    }
-
-    /// Writes `bytes` to `path` atomically: a new 0600 file beside it, synced, renamed.
-    fn replace(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-        let tmp = path.with_extension(format!(
-            "tmp.{}.{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .subsec_nanos()
-        ));
-        let write = || -> std::io::Result<()> {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            fs::rename(&tmp, path)?;
-            // The rename itself, durable (best effort: some file systems refuse a directory fsync).
-            if let Ok(d) = File::open(&self.dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            err(format!("cannot write {}", path.display()), e)
-        })
+        self.files.path(&[&key.token_url, &key.client_id], "json")
     }
 }
 
 impl TokenStore for FileTokenStore {
     fn load(&self, key: &TokenKey) -> Result<Option<StoredToken>, StoreError> {
         let path = self.path(key);
-        let text = match fs::read(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(err(format!("cannot read {}", path.display()), e)),
+        let Some(text) = self
+            .files
+            .read_private(&path)
+            .map_err(|e| err(format!("cannot read {}", path.display()), e))?
+        else {
+            return Ok(None);
         };
-        // Someone else's file, or one another user could change: not believed.
-        if let Ok(meta) = fs::metadata(&path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                tracing::warn!(path = %path.display(), "the token cache file is readable by others; ignoring it");
-                return Ok(None);
-            }
-        }
         let Ok(entry) = serde_json::from_slice::<Entry>(&text) else {
             tracing::debug!(path = %path.display(), "the token cache file does not parse; ignoring it");
             return Ok(None);
@@ -145,7 +85,6 @@ impl TokenStore for FileTokenStore {
     }
 
     fn save(&self, key: &TokenKey, token: &StoredToken) -> Result<(), StoreError> {
-        self.ensure_dir()?;
         let entry = Entry {
             token_url: key.token_url.clone(),
             client_id: key.client_id.clone(),
@@ -157,16 +96,17 @@ impl TokenStore for FileTokenStore {
         };
         let bytes = serde_json::to_vec(&entry)
             .map_err(|e| StoreError::new("cannot encode the token", Some(Box::new(e))))?;
-        self.replace(&self.path(key), &bytes)
+        let path = self.path(key);
+        self.files
+            .replace(&path, &bytes)
+            .map_err(|e| err(format!("cannot write {}", path.display()), e))
     }
 
     fn clear(&self, key: &TokenKey) -> Result<(), StoreError> {
         let path = self.path(key);
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(err(format!("cannot remove {}", path.display()), e)),
-        }
+        self.files
+            .remove(&path)
+            .map_err(|e| err(format!("cannot remove {}", path.display()), e))
     }
 
     fn lock<'a>(
@@ -176,23 +116,13 @@ impl TokenStore for FileTokenStore {
         Box<dyn std::future::Future<Output = Result<Option<StoreLock>, StoreError>> + Send + 'a>,
     > {
         let path = self.path(key).with_extension("lock");
+        let files = self.files.clone();
         Box::pin(async move {
-            self.ensure_dir()?;
-            // flock blocks until the other process is done: off the async threads.
-            let held = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
-                let f = OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .mode(0o600)
-                    .open(&path)?;
-                rustix::fs::flock(&f, rustix::fs::FlockOperation::LockExclusive)?;
-                Ok(f)
-            })
-            .await
-            .map_err(|e| StoreError::new("the lock task failed", Some(Box::new(e))))?
-            .map_err(|e| err("cannot lock the token cache".into(), e))?;
+            // flock blocks until the other process is done (a renewal): off the async threads.
+            let held = tokio::task::spawn_blocking(move || files.lock_blocking(&path))
+                .await
+                .map_err(|e| StoreError::new("the lock task failed", Some(Box::new(e))))?
+                .map_err(|e| err("cannot lock the token cache".into(), e))?;
             // Closing the file releases the lock.
             Ok(Some(Box::new(held) as StoreLock))
         })
@@ -201,6 +131,9 @@ impl TokenStore for FileTokenStore {
 
 #[cfg(test)]
 mod tests {
+    use std::fs::{self, OpenOptions};
+    use std::os::unix::fs::PermissionsExt;
+
     use super::*;
 
     fn key() -> TokenKey {
@@ -274,29 +207,6 @@ mod tests {
             .unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         assert_eq!(store.load(&key()).unwrap(), None);
-    }
-
-    #[test]
-    fn the_cache_dir_follows_xdg() {
-        let env = |k: &str| match k {
-            "XDG_CACHE_HOME" => Some("/xdg".to_owned()),
-            "HOME" => Some("/home/u".to_owned()),
-            _ => None,
-        };
-        assert_eq!(
-            default_dir(&env),
-            Some(PathBuf::from("/xdg/atlas-snapshots/tokens"))
-        );
-        let env = |k: &str| match k {
-            "XDG_CACHE_HOME" => Some("relative".to_owned()),
-            "HOME" => Some("/home/u".to_owned()),
-            _ => None,
-        };
-        assert_eq!(
-            default_dir(&env),
-            Some(PathBuf::from("/home/u/.cache/atlas-snapshots/tokens"))
-        );
-        assert_eq!(default_dir(&|_: &str| None), None);
     }
 
     #[tokio::test]

@@ -178,8 +178,9 @@ mod server;
 mod target;
 
 pub use client::{
-    AuthInt, Authorize, ClientConfig, DEFAULT_NC_SPAN, DigestClient, Downgrade, Md5, NcLease,
-    NcWait, RequestState, Rfc2069, Rspauth,
+    AuthInt, Authorize, ClientConfig, DEFAULT_NC_SPAN, DigestClient, Downgrade, ImportError,
+    MAX_SAVED_SESSION_LEN, Md5, NcBlock, NcLease, NcWait, RequestState, Rfc2069, Rspauth,
+    SavedSession, SessionTextError,
 };
 #[cfg(feature = "rand")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rand")))]

@@ -376,7 +376,7 @@ impl Auth {
 }
 
 /// What the journal records of an `Authorization` header: the scheme, and for Digest the username,
-/// algorithm, qop, nc and whether an opaque came back. Never the response hash or the cnonce.
+/// algorithm, qop, nc, nonce and whether an opaque came back. Never the response hash or the cnonce.
 pub(crate) fn summarize(authorization: &str) -> AuthSummary {
     let scheme = authorization
         .split_whitespace()
@@ -393,6 +393,7 @@ pub(crate) fn summarize(authorization: &str) -> AuthSummary {
             out.algorithm = Some(h.algorithm.to_string());
             out.qop = h.qop.map(|q| q.to_string());
             out.nc = h.nc;
+            out.nonce = Some(crate::journal::cut(&h.nonce, 256));
             out.opaque = h.opaque.is_some();
         }
     }

@@ -21,7 +21,8 @@ pub const JOURNAL_MAX_HEADER_VALUE: usize = 512;
 /// [`JournalEntry::headers_dropped`].
 pub const JOURNAL_MAX_HEADERS: usize = 32;
 
-/// What an `Authorization` header said, without its secret parts (no `response`, no `cnonce`).
+/// What an `Authorization` header said, without its secret parts (no `response`, no `cnonce`):
+/// the scheme, and for Digest the username, algorithm, qop, nc, nonce and whether an opaque came.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -40,6 +41,10 @@ pub struct AuthSummary {
     /// Digest `nc`, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nc: Option<u32>,
+    /// Digest `nonce` as sent (cut at 256 bytes), so that a test can tell that no (nonce, nc)
+    /// pair came twice. A nonce is no secret: the mock sent it in a challenge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
     /// Whether an `opaque` was sent.
     pub opaque: bool,
 }
@@ -107,6 +112,7 @@ impl JournalEntry {
                     + a.username.as_ref().map_or(0, String::len)
                     + a.algorithm.as_ref().map_or(0, String::len)
                     + a.qop.as_ref().map_or(0, String::len)
+                    + a.nonce.as_ref().map_or(0, String::len)
             })
             + self
                 .request_headers

@@ -29,16 +29,11 @@ async fn authorizations(
         .collect();
     client.on_unauthorized(&mut state, values)?;
     let mut out = Vec::new();
-    for i in 0..n {
-        // The state that adopted the challenge holds its first nc: it goes first.
-        let mut fresh;
-        let s = if i == 0 {
-            &mut state
-        } else {
-            fresh = client.start();
-            &mut fresh
-        };
-        match client.authorize(s, &RequestFacts::new("GET", target), &cnonce())? {
+    // The request that fetched the challenge sends first on it (nc 1), then fresh ones.
+    let mut first = Some(state);
+    for _ in 0..n {
+        let mut s = first.take().unwrap_or_else(|| client.start());
+        match client.authorize(&mut s, &RequestFacts::new("GET", target), &cnonce())? {
             Authorize::Send { header, .. } => out.push(header),
             other => anyhow::bail!("nonce held, yet {other:?}"),
         }

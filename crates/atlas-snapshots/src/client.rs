@@ -23,6 +23,7 @@ use crate::{
     ApiResponse, ClusterKind, DedicatedSnapshots, Error, FlexRestoreJobs, FlexSnapshots, ServedBy,
     Snapshots, TenantSnapshots,
 };
+use atlas_transport::digest_session::DigestSessionStore;
 
 /// The default base URL: Atlas itself.
 pub const DEFAULT_BASE_URL: &str = "https://cloud.mongodb.com";
@@ -156,6 +157,20 @@ impl AtlasClient {
     /// use), without asking Atlas; `None` without a service account or before the first token.
     pub fn known_token(&self) -> Option<StoredToken> {
         self.inner.transport.as_ref()?.known_token()
+    }
+
+    /// Hands the API key's digest session over to the
+    /// [`digest_session_store`](AtlasClientBuilder::digest_session_store) now rather than when the
+    /// client is dropped (see [`atlas_transport::Client::save_digest_sessions`]); the number of
+    /// sessions saved (0 without a store, an API key or the built-in transport).
+    ///
+    /// # Errors
+    /// The store's failure.
+    pub fn save_digest_sessions(&self) -> Result<usize, crate::digest_session::SessionStoreError> {
+        match &self.inner.transport {
+            Some(t) => t.save_digest_sessions(),
+            None => Ok(0),
+        }
     }
 
     /// The transport's counters (requests, round trips, digest challenges, retries), or `None`
@@ -400,6 +415,7 @@ pub struct AtlasClientBuilder {
     credentials: Option<(String, String)>,
     bearer: Option<Bearer>,
     token_store: Option<Arc<dyn TokenStore>>,
+    digest_store: Option<Arc<dyn DigestSessionStore>>,
     user_agent_suffix: Option<String>,
     timeouts: Option<Timeouts>,
     retry_policy: Option<RetryPolicy>,
@@ -421,6 +437,7 @@ impl Default for AtlasClientBuilder {
             credentials: None,
             bearer: None,
             token_store: None,
+            digest_store: None,
             user_agent_suffix: None,
             timeouts: None,
             retry_policy: None,
@@ -450,6 +467,7 @@ impl fmt::Debug for AtlasClientBuilder {
             )
             .field("bearer", &self.bearer)
             .field("token_store", &self.token_store)
+            .field("digest_store", &self.digest_store)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("timeouts", &self.timeouts)
             .field("retry_policy", &self.retry_policy)
@@ -515,6 +533,15 @@ impl AtlasClientBuilder {
     /// persistent store lets tokens outlive the process.
     pub fn token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.token_store = Some(store);
+        self
+    }
+
+    /// Where API key (digest) sessions are kept between clients (default: none). With a
+    /// persistent store, a new process takes up the nonce the last one handed over and its first
+    /// request costs one round trip instead of two; see [`crate::digest_session`] for how no nc
+    /// is ever sent twice.
+    pub fn digest_session_store(mut self, store: Arc<dyn DigestSessionStore>) -> Self {
+        self.digest_store = Some(store);
         self
     }
 
@@ -653,6 +680,9 @@ impl AtlasClientBuilder {
                 let mut b = atlas_transport::Client::builder();
                 if let Some((public, private)) = self.credentials {
                     b = b.credentials(public, private);
+                    if let Some(store) = self.digest_store {
+                        b = b.digest_session_store(store);
+                    }
                 }
                 match self.bearer {
                     Some(Bearer::Token(t)) => b = b.bearer_token(t),

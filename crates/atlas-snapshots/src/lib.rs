@@ -256,6 +256,10 @@ pub use atlas_model::{
     RestoreStatus, SnapshotId, SnapshotMember, SnapshotPhase, SnapshotStatus, SnapshotTopology,
     SnapshotType, SnapshotUrl, TenantSnapshot,
 };
+/// API key (HTTP Digest) sessions kept between clients: the store seam
+/// ([`digest_session::DigestSessionStore`], [`digest_session::MemoryDigestSessionStore`]) and
+/// what it keeps ([`digest_session::SavedSession`], [`digest_session::NcBlock`]).
+pub use atlas_transport::digest_session;
 /// OAuth 2.0 for service accounts: the token store seam ([`oauth::TokenStore`],
 /// [`oauth::MemoryTokenStore`]), tokens and their failures ([`oauth::TokenProblem`]).
 pub use atlas_transport::oauth;

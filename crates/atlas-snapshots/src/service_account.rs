@@ -50,7 +50,15 @@ pub(crate) fn atlas_client_credentials(
         client_secret,
     )?
     .revoke_url(&format!("{}{REVOKE_PATH}", base.as_str()))?
-    .rate_limit_wait(rate_limit_wait))
+    .rate_limit_wait(rate_limit_wait)
+    .keeps_token(lacks_role))
+}
+
+/// Atlas's `401 USER_UNAUTHORIZED`: the token was accepted, the account lacks the role for the
+/// request. A fresh token would get the same answer, so none is fetched.
+pub(crate) fn lacks_role(response: &Response<Bytes>) -> bool {
+    atlas_model::ApiError::from_body(response.status().as_u16(), response.body())
+        .has_code(crate::error::USER_UNAUTHORIZED)
 }
 
 /// Atlas's `429` body: `RATE_LIMITED` with `[path, N, M]` ("N requests every M minutes") asks

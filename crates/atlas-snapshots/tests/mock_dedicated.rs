@@ -384,3 +384,43 @@ async fn a_key_without_the_role_is_told_so_and_changes_nothing() {
     );
     mock.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_service_account_without_the_role_costs_no_second_token() {
+    let mock = MockAtlas::builder()
+        .service_account(
+            atlas_mock::ServiceAccount::new("mdb_sa_id_reader", "mdb_sa_sk_reader")
+                .roles([Role::GroupReadOnly]),
+        )
+        .start()
+        .await
+        .unwrap();
+    let reader = AtlasClient::builder()
+        .base_url(mock.base_url())
+        .service_account("mdb_sa_id_reader", "mdb_sa_sk_reader")
+        .build()
+        .unwrap();
+    let m10 = name(seed::DEDICATED_CLUSTER_NAME);
+    for _ in 0..3 {
+        let e = reader
+            .dedicated_snapshots()
+            .take(&group(), &m10)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(e.lacks_role(), "{e:?}");
+        assert_eq!(e.status(), Some(http::StatusCode::UNAUTHORIZED));
+    }
+    // USER_UNAUTHORIZED is about the role, not the token: one token for the three refusals,
+    // and each refusal one request (no retry with a fresh token).
+    let s = reader.stats().unwrap();
+    assert_eq!(s.token_requests, 1);
+    let api = mock
+        .journal()
+        .iter()
+        .filter(|e| e.path.starts_with("/api/atlas/"))
+        .count();
+    assert_eq!(api, 3);
+    assert_eq!(mock.live_tokens("mdb_sa_id_reader"), 1);
+    mock.shutdown().await;
+}

@@ -12,6 +12,7 @@ use crate::auth::{Anonymous, Secret};
 use crate::client::{Auth, Client, Inner};
 use crate::config::{ProxyConfig, RootCertificates, Timeouts};
 use crate::connector::{Proxies, tls_config};
+use crate::digest_session::{DEFAULT_DIGEST_SESSION_BLOCK, DigestSessionStore};
 use crate::error::Error;
 use crate::oauth::exchange::Exchanger;
 use crate::oauth::source::TokenSource;
@@ -40,6 +41,8 @@ pub struct ClientBuilder {
     body_limit: Option<usize>,
     allow_insecure_http: bool,
     digest: DigestConfig,
+    digest_store: Option<Arc<dyn DigestSessionStore>>,
+    digest_block: Option<u32>,
 }
 
 /// The bearer kind chosen (the last call among the three authentication methods wins).
@@ -161,6 +164,24 @@ impl ClientBuilder {
         self
     }
 
+    /// Where digest sessions are taken up from before the first request to an origin and
+    /// handed over to when the client's session ends, so that a new client (a new process,
+    /// with a persistent store) skips the first challenge; see [`crate::digest_session`].
+    /// Default: none (every client fetches its own challenge).
+    pub fn digest_session_store(mut self, store: Arc<dyn DigestSessionStore>) -> Self {
+        self.digest_store = Some(store);
+        self
+    }
+
+    /// How many nc values a client reserves from a stored digest session (default
+    /// [`DEFAULT_DIGEST_SESSION_BLOCK`], 16; at least 1). The client sends at most that many
+    /// requests on the stored nonce, then fetches a fresh challenge. Smaller blocks keep more
+    /// concurrent clients within the server's replay window; larger ones fetch fewer challenges.
+    pub fn digest_session_block(mut self, count: u32) -> Self {
+        self.digest_block = Some(count.max(1));
+        self
+    }
+
     /// Builds the client: loads trust roots, resolves proxies, sets up the connection pool.
     pub fn build(self) -> Result<Client, Error> {
         let mut pems = Vec::with_capacity(self.extra_roots.len());
@@ -209,6 +230,8 @@ impl ClientBuilder {
                 secret,
                 self.digest,
                 self.allow_insecure_http,
+                self.digest_store
+                    .map(|s| (s, self.digest_block.unwrap_or(DEFAULT_DIGEST_SESSION_BLOCK))),
             )),
         };
         Ok(Client {

@@ -160,6 +160,21 @@ impl Client {
         self.token_source().and_then(|s| s.known())
     }
 
+    /// Hands the digest session of every origin this client fetched itself over to its
+    /// [`digest_session_store`](crate::ClientBuilder::digest_session_store) now, instead of when
+    /// the client is dropped; the number saved. The next request to such an origin fetches a
+    /// fresh challenge (the handed-over nonce is no longer this client's). `Ok(0)` without a
+    /// store or digest credentials.
+    ///
+    /// # Errors
+    /// The store's, for the first session it could not save.
+    pub fn save_digest_sessions(&self) -> Result<usize, crate::digest_session::SessionStoreError> {
+        match &self.inner.auth {
+            Auth::Digest(d) => d.save_sessions(),
+            _ => Ok(0),
+        }
+    }
+
     /// Sends `request` and returns the response with its body collected.
     ///
     /// The URI must be absolute (`https://host/path?query`). See the crate documentation for

@@ -83,6 +83,7 @@ mod client;
 mod cnonce;
 mod config;
 mod connector;
+pub mod digest_session;
 mod error;
 pub mod oauth;
 mod origin;

@@ -186,6 +186,11 @@ impl<S> Origins<S> {
         origin
     }
 
+    /// Every origin in the table.
+    pub(crate) fn all(&self) -> Vec<Arc<Origin<S>>> {
+        self.read().clone()
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.read().len()

@@ -149,6 +149,28 @@ async fn a_refused_token_gets_exactly_one_retry_with_a_fresh_one() {
 }
 
 #[tokio::test]
+async fn a_401_the_hook_says_is_not_about_the_token_is_returned_without_a_new_token() {
+    guarded(async {
+        let app = OAuthApp::new(Some(3600));
+        let server = TestServer::plain(app.handler()).await;
+        // The caller's hook: this server's NOT_AUTHORIZED says nothing about the token.
+        let c = client(creds(&server).keeps_token(|r| {
+            std::str::from_utf8(r.body()).is_ok_and(|b| b.contains("NOT_AUTHORIZED"))
+        }));
+        ok(&c, &server).await;
+        app.refuse_all
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        for _ in 0..3 {
+            let r = c.execute(get(&server.url("/api/x"))).await.unwrap();
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(app.token_requests(), 1, "the token is kept");
+        assert_eq!(c.stats().round_trips, 4, "no retry");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_fixed_token_is_sent_as_it_is_and_a_401_ends_the_request() {
     guarded(async {
         let app = OAuthApp::new(Some(3600));

@@ -19,8 +19,8 @@ use anyhow::{Context, Result, bail, ensure};
 use super::procs::pinned;
 use super::stats::{Direction, Spread, Verdict};
 
-const KEY: &str = "bench";
-const SECRET: &str = "bench-secret";
+pub(super) const KEY: &str = "bench";
+pub(super) const SECRET: &str = "bench-secret";
 const SERVER_CPU: &str = "0";
 const CLIENT_CPU: &str = "1";
 
@@ -57,7 +57,7 @@ pub(crate) struct Downloads {
 }
 
 /// `atlas-snapshots mock` on CPU 0, killed when dropped.
-struct MockProcess {
+pub(super) struct MockProcess {
     child: Child,
     info: serde_json::Value,
 }
@@ -72,12 +72,19 @@ impl Drop for MockProcess {
 impl MockProcess {
     fn start(cli: &Path, dir: &Path, archive_mib: u64) -> Result<MockProcess> {
         let ready = dir.join(format!("mock-{archive_mib}.json"));
-        let _ = fs::remove_file(&ready);
+        let size = format!("{archive_mib}MiB");
+        MockProcess::start_with(cli, &ready, &["--archive-size", &size])
+    }
+
+    /// `atlas-snapshots mock` with the bench key pair and `extra` arguments, its ready file at
+    /// `ready`.
+    pub(super) fn start_with(cli: &Path, ready: &Path, extra: &[&str]) -> Result<MockProcess> {
+        let _ = fs::remove_file(ready);
         let mut child = pinned(SERVER_CPU, cli)
             .args(["mock", "--listen", "127.0.0.1:0", "--ready-file"])
-            .arg(&ready)
+            .arg(ready)
             .args(["--public-key", KEY, "--private-key", SECRET])
-            .args(["--archive-size", &format!("{archive_mib}MiB")])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -86,7 +93,7 @@ impl MockProcess {
         // it) once the mock listens.
         let start = Instant::now();
         let text = loop {
-            if let Ok(text) = fs::read_to_string(&ready) {
+            if let Ok(text) = fs::read_to_string(ready) {
                 break text;
             }
             if let Some(status) = child.try_wait()? {
@@ -102,7 +109,7 @@ impl MockProcess {
         Ok(MockProcess { child, info })
     }
 
-    fn field(&self, path: &[&str]) -> Result<String> {
+    pub(super) fn field(&self, path: &[&str]) -> Result<String> {
         let mut v = &self.info;
         for key in path {
             v = &v[*key];

@@ -17,10 +17,13 @@
 //! 3. Challenges: 5,000 authenticated requests at 1, 16, 64 and 256 in flight; the client's
 //!    challenge and round-trip counts.
 //! 4. The CLI: wall time and peak RSS of `atlas-snapshots get` against `curl --digest`.
+//! 5. `--digest-session-cache`: 20 sequential `get` processes with and without the flag (wall
+//!    time, requests and `401`s the mock counted); `--digest-cache-only` runs just this.
 //!
 //! Nothing here asserts a timing; it prints and records, and says plainly which target is missed.
 
 mod cli;
+mod digest_cache;
 mod download;
 mod micro;
 mod procs;
@@ -49,9 +52,15 @@ pub(crate) struct Sizes {
     pub(crate) quick: bool,
     /// Only the download section (the rest of the report is left out).
     pub(crate) downloads_only: bool,
+    /// Only the digest session cache section.
+    pub(crate) digest_cache_only: bool,
 }
 
-const USAGE: &str = "usage: cargo xtask bench [--rounds N] [--quick] [--downloads-only]";
+/// `get` processes per series of the digest session cache section (the 20).
+const DIGEST_CACHE_RUNS: usize = 20;
+
+const USAGE: &str =
+    "usage: cargo xtask bench [--rounds N] [--quick] [--downloads-only] [--digest-cache-only]";
 
 fn parse(args: &[String]) -> Result<Sizes> {
     let mut sizes = Sizes {
@@ -64,6 +73,7 @@ fn parse(args: &[String]) -> Result<Sizes> {
         cli_runs: 20,
         quick: false,
         downloads_only: false,
+        digest_cache_only: false,
     };
     let mut rounds = None;
     let mut it = args.iter();
@@ -77,6 +87,7 @@ fn parse(args: &[String]) -> Result<Sizes> {
                 rounds = Some(n);
             }
             "--downloads-only" => sizes.downloads_only = true,
+            "--digest-cache-only" => sizes.digest_cache_only = true,
             "--quick" => {
                 sizes = Sizes {
                     rounds: 3,
@@ -88,6 +99,7 @@ fn parse(args: &[String]) -> Result<Sizes> {
                     cli_runs: 5,
                     quick: true,
                     downloads_only: sizes.downloads_only,
+                    digest_cache_only: sizes.digest_cache_only,
                 };
             }
             other => bail!("unknown argument `{other}`; {USAGE}"),
@@ -125,6 +137,14 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         }
         println!("{text}");
         eprintln!("xtask bench: downloads only; docs/benchmarks.md left as it was");
+        return Ok(());
+    }
+    if sizes.digest_cache_only {
+        let d = digest_cache::run(&release, sizes.rounds, DIGEST_CACHE_RUNS)?;
+        let mut text = String::new();
+        d.render(&mut text);
+        println!("{text}");
+        eprintln!("xtask bench: digest session cache only; docs/benchmarks.md left as it was");
         return Ok(());
     }
     let mut report = Report::new(&root, sizes)?;
@@ -180,6 +200,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     report.cli = cli::run(&release, &mock, sizes.rounds.min(3), sizes.cli_runs)?;
     drop(mock);
+    report.digest_cache = digest_cache::run(&release, sizes.rounds, DIGEST_CACHE_RUNS)?;
     report.downloads = download::run(&release, archive_mib, download_rounds)?;
     report.finish();
 
@@ -372,5 +393,10 @@ mod tests {
         assert_eq!(parse(&args(&["--runs", "8"])).unwrap().rounds, 8);
         assert!(parse(&args(&["--rounds", "0"])).is_err());
         assert!(parse(&args(&["--bogus"])).is_err());
+        assert!(
+            parse(&args(&["--digest-cache-only"]))
+                .unwrap()
+                .digest_cache_only
+        );
     }
 }

@@ -9,6 +9,7 @@ use std::process::Command;
 use anyhow::Result;
 
 use super::cli::Cli;
+use super::digest_cache::DigestCache;
 use super::download::Downloads;
 use super::micro::{Micro, human_ns, ratios};
 use super::procs::{Auth, Placement, Sample};
@@ -28,6 +29,7 @@ pub(crate) struct Report {
     pub(crate) challenges: Vec<((Ours, u64), Sample)>,
     pub(crate) cli: Cli,
     pub(crate) downloads: Downloads,
+    pub(crate) digest_cache: DigestCache,
 }
 
 /// The largest `f` over `v`.
@@ -103,6 +105,7 @@ impl Report {
             challenges: Vec::new(),
             cli: Cli::default(),
             downloads: Downloads::default(),
+            digest_cache: DigestCache::default(),
         })
     }
 
@@ -262,6 +265,7 @@ impl Report {
         self.render_micro(&mut s);
         self.render_cli(&mut s);
         self.downloads.render(&mut s);
+        self.digest_cache.render(&mut s);
         s
     }
 
@@ -535,6 +539,7 @@ mod tests {
             challenges: Vec::new(),
             cli: Cli::default(),
             downloads: Downloads::default(),
+            digest_cache: DigestCache::default(),
         }
     }
 

@@ -9,6 +9,7 @@ use super::{Opened, open};
 use crate::cli::{ConnectionArgs, OutputFormat};
 use crate::config::{self, Resolver};
 use crate::credentials::{Credentials, Method};
+use crate::digest_cache::FileDigestSessionStore;
 use crate::errors::{CliError, Exit};
 use crate::output::Ui;
 use crate::profile::{ProfileFile, config_path};
@@ -72,6 +73,42 @@ async fn revoke_token(opened: &Opened) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
+/// The digest session cache of an API key: where, and what is cached (never the whole nonce).
+fn digest_rows(opened: &Opened, rows: &mut Vec<(&str, String)>) {
+    let c = &opened.resolved.connection;
+    let Some(dir) = &opened.digest_cache else {
+        rows.push(("digest_session_cache", "off".to_owned()));
+        return;
+    };
+    let Some(key) =
+        atlas_snapshots::digest_session::DigestSessionKey::for_url(&c.base_url, &c.public_key)
+    else {
+        rows.push((
+            "digest_session_cache",
+            "off (the base URL has no host)".to_owned(),
+        ));
+        return;
+    };
+    let store = FileDigestSessionStore::new(dir.clone());
+    rows.push((
+        "digest_session_cache",
+        store.path(&key).display().to_string(),
+    ));
+    let what = match store.peek(&key) {
+        Ok(Some(s)) => match s.next_nc() {
+            Some(nc) => format!(
+                "cached: {} nonce {}, next nc {nc}",
+                s.algorithm(),
+                s.nonce_hint()
+            ),
+            None => "cached, no nc left (the next run fetches a challenge)".to_owned(),
+        },
+        Ok(None) => "none cached".to_owned(),
+        Err(e) => format!("unreadable: {e}"),
+    };
+    rows.push(("digest_session", what));
+}
+
 fn status(opened: &Opened, ui: Ui) -> Result<Exit, CliError> {
     let r = &opened.resolved;
     let c = &r.connection;
@@ -88,6 +125,7 @@ fn status(opened: &Opened, ui: Ui) -> Result<Exit, CliError> {
             rows.push(("public_key", c.public_key.clone()));
             rows.push(("public_key_source", c.public_key_source.to_string()));
             rows.push(("private_key_source", c.private_key_source.to_string()));
+            digest_rows(opened, &mut rows);
         }
         Credentials::ServiceAccount {
             client_id,

@@ -26,7 +26,7 @@ use crate::failure::{Scope, Target};
 use crate::logging;
 use crate::output::Ui;
 use crate::profile::{ProfileFile, config_path};
-use crate::token_cache;
+use crate::{digest_cache, token_cache};
 
 /// Runs an async command.
 pub(crate) async fn run(command: Command, ui: Ui) -> Result<Exit, CliError> {
@@ -139,6 +139,8 @@ pub(crate) struct Opened {
     pub(crate) resolved: Resolved,
     /// The token cache directory in use (service accounts, unless `--no-token-cache`).
     pub(crate) token_cache: Option<std::path::PathBuf>,
+    /// The digest session cache directory in use (API keys, with `--digest-session-cache`).
+    pub(crate) digest_cache: Option<std::path::PathBuf>,
 }
 
 /// Resolves the authentication method and builds the client (warning once on stderr when
@@ -168,6 +170,7 @@ pub(crate) fn open(
         .user_agent_suffix(format!("atlas-snapshots-cli/{}", env!("CARGO_PKG_VERSION")))
         .timeouts(timeouts_within(limit));
     let mut token_cache = None;
+    let mut digest_cache = None;
     let (first_source, second_source) = match &resolved.credentials {
         Credentials::ApiKey => {
             logging::register_secret(connection.private_key.expose());
@@ -175,6 +178,19 @@ pub(crate) fn open(
                 connection.public_key.clone(),
                 connection.private_key.expose().to_owned(),
             );
+            if conn.digest_session_cache {
+                match digest_cache::default_dir(&config::process_env) {
+                    Some(dir) => {
+                        builder = builder.digest_session_store(std::sync::Arc::new(
+                            digest_cache::FileDigestSessionStore::new(dir.clone()),
+                        ));
+                        digest_cache = Some(dir);
+                    }
+                    None => tracing::warn!(
+                        "neither XDG_CACHE_HOME nor HOME is set: digest sessions are not kept between runs"
+                    ),
+                }
+            }
             (
                 connection.public_key_source.clone(),
                 connection.private_key_source.clone(),
@@ -216,6 +232,7 @@ pub(crate) fn open(
         id_source = %first_source,
         secret_source = %second_source,
         token_cache = ?token_cache,
+        digest_cache = ?digest_cache,
         config_file_read = settings.profile.was_read(),
         "resolved configuration"
     );
@@ -247,6 +264,7 @@ pub(crate) fn open(
         target,
         resolved,
         token_cache,
+        digest_cache,
     })
 }
 

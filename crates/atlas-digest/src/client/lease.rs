@@ -32,6 +32,7 @@ use std::thread::{self, Thread};
 
 use crate::client::pick::ProtectionSpace;
 use crate::client::session::Session;
+use crate::header::DigestChallenge;
 use crate::target::Origin;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,9 +53,18 @@ struct Entry {
 /// The nc book of the adopted session.
 pub(crate) struct Book {
     pub(crate) session: Arc<Session>,
+    /// The challenge the session was built from (what [`crate::DigestClient::export_session`]
+    /// saves); `None` for a `nextnonce` adopted after the challenge's nonce was left.
+    pub(crate) challenge: Option<DigestChallenge>,
     pub(crate) epoch: u64,
     /// Next nc to issue (u64: `max_nc` may be `u32::MAX`).
-    next: u64,
+    pub(crate) next: u64,
+    /// One past the last nc this client may issue on the nonce: `max_nc + 1`, the end of an
+    /// imported block, or `next` once the nonce was handed over.
+    end: u64,
+    /// Another client may hold nc values of this nonce (it was imported, or handed over): once
+    /// left, it is never counted on again.
+    pub(crate) shared: bool,
     /// Lowest unretired nc (`next` when none is out).
     oldest: u64,
     /// Bit `i`: nc `oldest + i` is retired.
@@ -232,12 +242,9 @@ impl Guard<'_> {
             *ticket = None;
         }
         let granted = pos.is_some_and(|p| self.queue[p].status != Status::Waiting);
-        if self
-            .current
-            .as_ref()
-            .is_some_and(|b| b.next > u64::from(self.max_nc))
-        {
-            // nc exhausted for this nonce: drop it; the next request fetches a fresh challenge.
+        if self.current.as_ref().is_some_and(|b| b.next >= b.end) {
+            // nc exhausted for this nonce (or for this client's block of it): drop it; the next
+            // request fetches a fresh challenge.
             self.leave();
             self.regrant();
         }
@@ -309,27 +316,20 @@ impl Guard<'_> {
     /// first nc if `reserve` (returned beside the epoch; `None` if the nonce has none left; a
     /// `nextnonce` is adopted by a request that is done, without one), and waiters are
     /// granted slots of the new nonce from the front.
-    pub(crate) fn adopt(&mut self, session: Arc<Session>, reserve: bool) -> (u64, Option<u32>) {
-        self.epoch += 1;
-        let epoch = self.epoch;
-        self.leave();
-        let next = match self.left.iter().position(|(n, _)| *n == session.nonce) {
-            Some(at) => self.left.remove(at).map_or(1, |(_, next)| next),
-            None => 1,
-        };
-        self.current = Some(Book {
-            session,
-            epoch,
-            next,
-            oldest: next,
-            retired: 0,
-        });
+    pub(crate) fn adopt(
+        &mut self,
+        session: Arc<Session>,
+        challenge: Option<DigestChallenge>,
+        reserve: bool,
+    ) -> (u64, Option<u32>) {
+        let end = u64::from(self.max_nc) + 1;
+        let epoch = self.install(session, challenge, 1, end, false);
         self.probe = None;
         // The adopter's nc, issued before any grant: the request that fetched the challenge sends
         // first on it, so waiters granted the new nonce cannot use it up first (with a small
         // `max_nc` that would send the adopter back to probing, and could starve it).
         let reserved = match self.current.as_ref() {
-            Some(book) if reserve && book.next <= u64::from(self.max_nc) => match self.issue() {
+            Some(book) if reserve && book.next < book.end => match self.issue() {
                 Some(Slot::Nc { nc, .. }) => Some(nc),
                 _ => None,
             },
@@ -339,6 +339,72 @@ impl Guard<'_> {
         // nonce has `span` slots free, less the adopter's. Grant the rest up to the span.
         self.grant();
         (epoch, reserved)
+    }
+
+    /// Makes `session` current with nc from `first` (or further, if this client left the same
+    /// nonce at a higher nc) up to `end`: a new epoch, the old session left, the probe over.
+    fn install(
+        &mut self,
+        session: Arc<Session>,
+        challenge: Option<DigestChallenge>,
+        first: u64,
+        end: u64,
+        shared: bool,
+    ) -> u64 {
+        self.epoch += 1;
+        let epoch = self.epoch;
+        self.leave();
+        let next = match self.left.iter().position(|(n, _)| *n == session.nonce) {
+            Some(at) => self
+                .left
+                .remove(at)
+                .map_or(first, |(_, next)| next.max(first)),
+            None => first,
+        };
+        self.current = Some(Book {
+            session,
+            challenge,
+            epoch,
+            next,
+            end: end.min(u64::from(self.max_nc) + 1),
+            oldest: next,
+            retired: 0,
+            shared,
+        });
+        epoch
+    }
+
+    /// Takes up a session imported from another client with the nc block `[first, end)`; no
+    /// request is issued an nc yet, waiters are granted slots of it.
+    pub(crate) fn import(
+        &mut self,
+        session: Arc<Session>,
+        challenge: DigestChallenge,
+        first: u64,
+        end: u64,
+    ) {
+        self.install(session, Some(challenge), first, end, true);
+        self.probe = None;
+        self.grant();
+    }
+
+    /// Hands the current nonce over to another client: returns its challenge and the first nc
+    /// never issued, and issues no further nc on it (the next request fetches a fresh
+    /// challenge). `None` when there is no nonce, it came from another client, or no nc is left.
+    pub(crate) fn hand_over(&mut self) -> Option<(DigestChallenge, u64)> {
+        let book = self.current.as_mut()?;
+        if book.shared || book.next >= book.end {
+            return None;
+        }
+        let challenge = book.challenge.clone()?;
+        book.shared = true;
+        book.end = book.next;
+        Some((challenge, book.next))
+    }
+
+    /// True while a request probes for the first challenge.
+    pub(crate) fn probing(&self) -> bool {
+        self.probe.is_some()
     }
 
     /// Drops the session `epoch` (or any, for `None`) if it is the current one.
@@ -360,7 +426,13 @@ impl Guard<'_> {
             if self.left.len() == LEFT_NONCES {
                 self.left.pop_front();
             }
-            self.left.push_back((book.session.nonce.clone(), book.next));
+            // A nonce another client holds nc values of is never counted on again.
+            let next = if book.shared {
+                u64::from(u32::MAX) + 1
+            } else {
+                book.next
+            };
+            self.left.push_back((book.session.nonce.clone(), next));
         }
     }
 

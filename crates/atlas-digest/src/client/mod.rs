@@ -4,6 +4,7 @@
 mod config;
 mod lease;
 mod pick;
+mod saved;
 mod session;
 
 use std::fmt;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 pub use config::{AuthInt, ClientConfig, DEFAULT_NC_SPAN, Downgrade, Md5, Rfc2069, Rspauth};
 pub use lease::{NcLease, NcWait};
+pub use saved::{ImportError, MAX_SAVED_SESSION_LEN, NcBlock, SavedSession, SessionTextError};
 
 use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
@@ -361,6 +363,93 @@ impl DigestClient {
             .map(|b| (b.session.algorithm, b.session.nonce.clone()))
     }
 
+    /// Hands the adopted session over to another client (a later run, another process): the
+    /// protection space, the nonce and the first nc this client never issued. From then on this
+    /// client issues no nc on that nonce (requests in flight keep theirs; the next request
+    /// fetches a fresh challenge), so whoever takes the session up may use every nc from
+    /// [`SavedSession::next_nc`] on.
+    ///
+    /// `None` when there is nothing this client may hand over: no nonce, a nonce it imported
+    /// itself ([`import_session`](Self::import_session): the saved copy already counts past
+    /// this client's block), no nc left, no bound origin, no qop (RFC 2069 has no nc), or a
+    /// `-sess` algorithm (its H(A1) is fixed by the cnonce of the first request on the nonce,
+    /// which another client cannot share).
+    pub fn export_session(&self) -> Option<SavedSession> {
+        let mut g = self.shared.lock();
+        let origin = g.origin.clone()?;
+        let book = g.current.as_ref()?;
+        let exportable = !book.session.algorithm.is_session()
+            && book
+                .challenge
+                .as_ref()
+                .is_some_and(|c| c.qop.as_ref().is_some_and(|l| !l.is_empty()));
+        if !exportable {
+            return None;
+        }
+        let (challenge, next_nc) = g.hand_over()?;
+        Some(SavedSession {
+            origin,
+            username: self.credentials.username().to_owned(),
+            challenge,
+            next_nc,
+        })
+    }
+
+    /// Takes up a block of nc values of a session another client handed over
+    /// ([`SavedSession::reserve`]), so the next request authorizes up front instead of fetching
+    /// a challenge: H(A1) is computed again from this client's credentials. The client sends at
+    /// most the block's nc values on that nonce and then fetches a fresh challenge; a stale or
+    /// refused nonce costs one fresh challenge, as for a nonce this client adopted itself.
+    ///
+    /// # Errors
+    /// [`ImportError`]: the client already holds a nonce or is fetching one, the session is for
+    /// another user or origin (an unbound client binds to the session's origin), it cannot be
+    /// answered under this client's configuration (MD5 refused, no qop, a `-sess` algorithm,
+    /// a weaker challenge than one pinned, another realm), or the block is empty.
+    pub fn import_session(&self, block: NcBlock) -> Result<(), ImportError> {
+        let NcBlock {
+            session: saved,
+            end,
+        } = block;
+        if saved.username != self.credentials.username() {
+            return Err(ImportError::Username);
+        }
+        let c = &saved.challenge;
+        if c.algorithm.is_session() || c.qop.as_ref().is_none_or(Vec::is_empty) {
+            return Err(ImportError::Unusable(DigestError::NoSupportedChallenge {
+                offered: vec![session::summarise(c)],
+            }));
+        }
+        if saved.next_nc == 0 || saved.next_nc >= end {
+            return Err(ImportError::Empty);
+        }
+        let mut g = self.shared.lock();
+        if g.current.is_some() || g.probing() {
+            return Err(ImportError::InUse);
+        }
+        match &g.origin {
+            Some(bound) if *bound != saved.origin => {
+                return Err(ImportError::Origin {
+                    bound: bound.clone(),
+                    saved: saved.origin.clone(),
+                });
+            }
+            _ => {}
+        }
+        // The same checks a 401 offering this challenge would pass (realm, downgrade, config).
+        pick::admissible(c, &self.config, &g.pin).map_err(ImportError::Unusable)?;
+        let session = Arc::new(
+            Session::new(c, &self.credentials, &self.config).map_err(ImportError::Unusable)?,
+        );
+        if g.origin.is_none() {
+            g.origin = Some(saved.origin.clone());
+        }
+        g.pin.adopt(c);
+        let first = saved.next_nc;
+        g.import(session, saved.challenge, first, end);
+        Ok(())
+    }
+
     /// Diagnostic: (unretired nc values of the current nonce, requests waiting).
     pub fn load(&self) -> (u32, usize) {
         self.shared.lock().load()
@@ -556,7 +645,7 @@ impl DigestClient {
             }
         }
         g.pin.adopt(&best);
-        let (epoch, reserved) = g.adopt(session.clone(), true);
+        let (epoch, reserved) = g.adopt(session.clone(), Some(best), true);
         state.adopted_epoch = Some(epoch);
         state.reserved = reserved.map(|nc| Reserved { session, epoch, nc });
         Ok(())
@@ -626,7 +715,12 @@ impl DigestClient {
                 let mut g = self.shared.lock();
                 // Adopt unless another request already moved to a different challenge.
                 if g.current.as_ref().is_none_or(|b| b.epoch == sent.epoch) {
-                    g.adopt(fresh, false);
+                    let challenge = g.current.as_ref().and_then(|b| {
+                        let mut c = b.challenge.clone()?;
+                        c.nonce = next.to_string();
+                        Some(c)
+                    });
+                    g.adopt(fresh, challenge, false);
                 }
             }
         }

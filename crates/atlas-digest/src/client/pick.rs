@@ -41,6 +41,37 @@ impl ProtectionSpace {
     }
 }
 
+/// Whether one challenge (a saved session's) passes the checks [`pick`] applies to an offer:
+/// usable under `config`, the pinned realm, no downgrade below the pinned strength.
+pub(crate) fn admissible(
+    c: &DigestChallenge,
+    config: &ClientConfig,
+    pin: &ProtectionSpace,
+) -> Result<(), DigestError> {
+    if !usable(c, config, true) {
+        return Err(DigestError::NoSupportedChallenge {
+            offered: vec![summarise(c)],
+        });
+    }
+    if let Some(r) = pin.realm.as_ref().filter(|r| **r != c.realm) {
+        return Err(DigestError::RealmMismatch {
+            bound: r.clone(),
+            offered: vec![c.realm.clone()],
+        });
+    }
+    if config.downgrade() == Downgrade::Refuse {
+        if let Some((pinned, summary)) = &pin.best {
+            if pin_rank(c) < *pinned {
+                return Err(DigestError::Downgrade {
+                    pinned: summary.clone(),
+                    offered: summarise(c),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Picks the best usable challenge among every `WWW-Authenticate` value.
 pub(crate) fn pick<'h, I: IntoIterator<Item = &'h str>>(
     values: I,

@@ -1,6 +1,7 @@
 //! Bearer tokens (RFC 6750): a fixed access token, or one managed by a [`TokenSource`] (OAuth 2.0
 //! client credentials). A `401` to a managed token drops it and sends the request once more with
-//! a fresh one; a second `401` (or any `401` to a fixed token) ends the request.
+//! a fresh one, unless the credentials' `keeps_token` hook says the answer is not about the token
+//! (then it is returned as it is); a second `401` (or any `401` to a fixed token) ends the request.
 
 use std::sync::Arc;
 
@@ -100,6 +101,16 @@ impl AuthRequest for BearerRequest<'_> {
             return Ok(Verdict::Accept(response));
         }
         match (&self.auth.source, self.generation) {
+            // Not about the token (the caller's hook says so): the answer stands, the token
+            // stays, no token request is spent on it.
+            (BearerSource::Managed(source), Some(_))
+                if source
+                    .credentials()
+                    .keeps_token
+                    .is_some_and(|keeps| keeps(&response)) =>
+            {
+                Ok(Verdict::Accept(response))
+            }
             (BearerSource::Managed(source), Some(generation)) if !self.renewed => {
                 self.renewed = true;
                 source.refused(generation);

@@ -7,7 +7,7 @@
 //! replay window). This module holds the lease for the whole attempt and lets it go when the answer
 //! arrives, when the attempt fails, or when the request is dropped, and it feeds every answer back.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use atlas_digest::{
     Authorize, ClientConfig, Credentials, DigestClient, NcLease, RequestFacts, RequestState,
@@ -18,6 +18,7 @@ use http::{Response, StatusCode};
 
 use super::{AttemptFacts, AuthRequest, Authenticator, Secret, Verdict, rejected};
 use crate::cnonce::Cnonce;
+use crate::digest_session::{DigestSessionKey, DigestSessionStore, SessionStoreError};
 use crate::error::Error;
 use crate::origin::{Origin, Origins, Target};
 
@@ -31,16 +32,36 @@ pub(crate) struct DigestAuth {
     config: ClientConfig,
     origins: Origins<DigestSession>,
     allow_insecure_http: bool,
+    /// Where sessions are taken up from and handed over to, and how many nc to reserve.
+    store: Option<(Arc<dyn DigestSessionStore>, u32)>,
 }
 
 impl DigestAuth {
-    pub(crate) fn new(secret: Secret, config: ClientConfig, allow_insecure_http: bool) -> Self {
+    pub(crate) fn new(
+        secret: Secret,
+        config: ClientConfig,
+        allow_insecure_http: bool,
+        store: Option<(Arc<dyn DigestSessionStore>, u32)>,
+    ) -> Self {
         DigestAuth {
             secret,
             config,
             origins: Origins::default(),
             allow_insecure_http,
+            store,
         }
+    }
+
+    /// Hands every origin's session this client fetched itself over to the store (see
+    /// [`crate::Client::save_digest_sessions`]); the number saved.
+    pub(crate) fn save_sessions(&self) -> Result<usize, SessionStoreError> {
+        let mut saved = 0;
+        for origin in self.origins.all() {
+            if origin.session.save()? {
+                saved += 1;
+            }
+        }
+        Ok(saved)
     }
 
     /// The credentials (for `Debug` of the client).
@@ -69,7 +90,11 @@ impl DigestAuth {
         // nothing and is still only ever used for this origin by the session table.
         let digest = DigestClient::for_origin(credentials.clone(), self.config.clone(), &origin)
             .unwrap_or_else(|_| DigestClient::with_config(credentials, self.config.clone()));
-        DigestSession { digest }
+        DigestSession {
+            digest,
+            store: self.store.clone(),
+            loaded: OnceLock::new(),
+        }
     }
 }
 
@@ -77,6 +102,62 @@ impl DigestAuth {
 #[derive(Debug)]
 pub(crate) struct DigestSession {
     pub(crate) digest: DigestClient,
+    store: Option<(Arc<dyn DigestSessionStore>, u32)>,
+    /// Set once the store was asked for a session (before the first request).
+    loaded: OnceLock<()>,
+}
+
+impl DigestSession {
+    fn key(&self) -> Option<DigestSessionKey> {
+        Some(DigestSessionKey {
+            origin: self.digest.origin()?.as_str().to_owned(),
+            username: self.digest.credentials().username().to_owned(),
+        })
+    }
+
+    /// Before the first request: takes up a block of the stored session, if any. Concurrent
+    /// first requests wait here for the one that asks (a short read and write), so that none
+    /// probes while the block is on its way.
+    fn load(&self) {
+        let Some((store, block)) = &self.store else {
+            return;
+        };
+        self.loaded.get_or_init(|| {
+            let Some(key) = self.key() else {
+                return;
+            };
+            match store.reserve(&key, *block) {
+                Ok(Some(b)) => {
+                    let (first, last) = (b.first(), b.last());
+                    match self.digest.import_session(b) {
+                        Ok(()) => tracing::debug!(first, last, "took up a saved digest session"),
+                        Err(e) => tracing::debug!(error = %e, "the saved digest session does not fit; fetching a challenge"),
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot read the digest session store"),
+            }
+        });
+    }
+
+    /// Hands the session over to the store if this client fetched it; `true` if one was saved.
+    fn save(&self) -> Result<bool, SessionStoreError> {
+        let (Some((store, _)), Some(key)) = (&self.store, self.key()) else {
+            return Ok(false);
+        };
+        match self.digest.export_session() {
+            Some(s) => store.save(&key, &s).map(|()| true),
+            None => Ok(false),
+        }
+    }
+}
+
+impl Drop for DigestSession {
+    fn drop(&mut self) {
+        if let Err(e) = self.save() {
+            tracing::warn!(error = %e, "cannot save the digest session");
+        }
+    }
 }
 
 impl Authenticator for DigestAuth {
@@ -90,6 +171,7 @@ impl Authenticator for DigestAuth {
         if origin.is_remote_plain_http() && !self.allow_insecure_http {
             return Err(Error::InsecureCredentials { url: target.url() });
         }
+        origin.session.load();
         let state = origin.session.digest.start();
         Ok(DigestRequest {
             origin,
@@ -257,6 +339,7 @@ mod tests {
             },
             ClientConfig::default(),
             false,
+            None,
         )
     }
 

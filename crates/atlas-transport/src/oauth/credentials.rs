@@ -12,6 +12,12 @@ use crate::error::{Error, redact_uri};
 /// example from a JSON body's parameters); the longer of this and `Retry-After` is waited.
 pub type RateLimitWait = fn(&Response<Bytes>) -> Option<Duration>;
 
+/// Tells, from a `401` to a request with a managed token, that the answer is not about the token
+/// (the caller lacks a role for the request, say): then the request ends with that answer as it
+/// is, the token is kept, and no new one is fetched. Without a hook every such `401` gets one
+/// retry with a fresh token.
+pub type KeepsToken = fn(&Response<Bytes>) -> bool;
+
 /// An access token. Its value never shows in `Debug`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken(String);
@@ -45,6 +51,7 @@ pub struct ClientCredentials {
     pub(crate) client_secret: String,
     pub(crate) renew_before: Option<Duration>,
     pub(crate) rate_limit_wait: Option<RateLimitWait>,
+    pub(crate) keeps_token: Option<KeepsToken>,
 }
 
 impl fmt::Debug for ClientCredentials {
@@ -78,6 +85,7 @@ impl ClientCredentials {
             client_secret: client_secret.into(),
             renew_before: None,
             rate_limit_wait: None,
+            keeps_token: None,
         })
     }
 
@@ -102,6 +110,13 @@ impl ClientCredentials {
     /// How to read a `429`'s body for a wait (see [`RateLimitWait`]).
     pub fn rate_limit_wait(mut self, hook: RateLimitWait) -> Self {
         self.rate_limit_wait = Some(hook);
+        self
+    }
+
+    /// Which `401`s say nothing about the token (see [`KeepsToken`]): such an answer is
+    /// returned as it is instead of costing a token request and a retry.
+    pub fn keeps_token(mut self, hook: KeepsToken) -> Self {
+        self.keeps_token = Some(hook);
         self
     }
 

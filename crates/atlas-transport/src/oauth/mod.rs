@@ -12,7 +12,9 @@
 //!   used until the server refuses it.
 //! - **One retry on a `401`**: a request whose token is refused although it should be valid
 //!   drops that token and is sent once more with a fresh one; a second `401` is
-//!   [`Error::AuthRejected`](crate::Error::AuthRejected).
+//!   [`Error::AuthRejected`](crate::Error::AuthRejected). A `401` that the
+//!   [`ClientCredentials::keeps_token`] hook says is not about the token (the caller lacks a
+//!   role, say) is returned as it is: no token request, no retry.
 //! - **The token endpoint's `429`** waits `Retry-After` (or what the
 //!   [`ClientCredentials::rate_limit_wait`] hook reads from the body, whichever is longer) within
 //!   the client's [`RetryPolicy`](crate::RetryPolicy) and total timeout, then fails with
@@ -33,6 +35,6 @@ pub(crate) mod exchange;
 pub(crate) mod source;
 mod store;
 
-pub use credentials::{AccessToken, ClientCredentials, RateLimitWait};
+pub use credentials::{AccessToken, ClientCredentials, KeepsToken, RateLimitWait};
 pub use error::TokenProblem;
 pub use store::{MemoryTokenStore, StoreError, StoreLock, StoredToken, TokenKey, TokenStore};
