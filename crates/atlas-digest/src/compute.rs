@@ -11,6 +11,14 @@
 //! rspauth  = the same with an empty method in A2            (RFC 7616 section 3.5)
 //! ```
 
+//!
+//! The per-request path does not hash from scratch: H(A2) comes from a [`Ha2Cache`], the blocks of
+//! `H(A1) ":" nonce ":"` are absorbed once per nonce ([`nonce_prefix`]), and the state after
+//! `nc ":" cnonce ":" qop ":"` ([`request_state`]) is finished twice, with H(A2) for the response and
+//! with `rspauth`'s H(A2). [`response`] is the from-scratch form, kept as the reference in tests.
+
+use crate::absorbed::Absorbed;
+use crate::ha2_cache::Ha2Cache;
 use crate::hash::{Algorithm, Hex, Qop, hash_hex};
 
 /// H(username ":" realm ":" password), the H(A1) of the plain algorithms.
@@ -44,7 +52,48 @@ pub(crate) struct QopInputs<'a> {
     pub(crate) cnonce: &'a str,
 }
 
-/// `response` (or, with an empty `method`, `rspauth`).
+/// The state after `H(A1) ":" nonce ":"`, which every response and `rspauth` on the nonce continues.
+pub(crate) fn nonce_prefix(algorithm: Algorithm, ha1: &Hex, nonce: &str) -> Absorbed {
+    Absorbed::new(algorithm, &[ha1.as_bytes(), nonce.as_bytes()])
+}
+
+/// The state after `H(A1) ":" nonce ":" nc ":" cnonce ":" qop ":"` (RFC 2069, no qop: the nonce
+/// prefix itself): the response and `rspauth` of one request differ only in the H(A2) that follows.
+pub(crate) fn request_state(prefix: &Absorbed, qop: Option<QopInputs<'_>>) -> Absorbed {
+    match qop {
+        Some(q) => prefix.extended(&[q.nc, q.cnonce.as_bytes(), q.qop.as_str().as_bytes()]),
+        None => prefix.clone(),
+    }
+}
+
+/// H(A2) = H(method ":" uri), from `cache`; for `auth-int` H(method ":" uri ":" H(body)), computed.
+pub(crate) fn ha2(
+    cache: &Ha2Cache,
+    algorithm: Algorithm,
+    qop: Option<Qop>,
+    method: &str,
+    uri: &str,
+    body: Option<&[u8]>,
+) -> Hex {
+    if qop == Some(Qop::AuthInt) {
+        let hbody = hash_hex(algorithm, &[body.unwrap_or_default()]);
+        hash_hex(
+            algorithm,
+            &[method.as_bytes(), uri.as_bytes(), hbody.as_bytes()],
+        )
+    } else {
+        cache.get(algorithm, method, uri)
+    }
+}
+
+/// The response (or `rspauth`) from a [`request_state`] and the H(A2) that ends it.
+pub(crate) fn finish(state: &Absorbed, ha2: &Hex) -> Hex {
+    state.finish(&[ha2.as_bytes()])
+}
+
+/// `response` (or, with an empty `method`, `rspauth`), from scratch: the reference the cached path
+/// is tested against.
+#[cfg(test)]
 pub(crate) fn response(
     algorithm: Algorithm,
     ha1: &Hex,

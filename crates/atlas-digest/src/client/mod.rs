@@ -12,6 +12,7 @@ use std::sync::Arc;
 pub use config::{AuthInt, ClientConfig, DEFAULT_NC_SPAN, Downgrade, Md5, Rfc2069, Rspauth};
 pub use lease::{NcLease, NcWait};
 
+use crate::absorbed::Absorbed;
 use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
 use crate::hash::{Algorithm, Qop, constant_time_eq_hex};
@@ -109,6 +110,8 @@ struct Sent {
     /// The request-target followed by the cnonce sent, in one allocation.
     uri_cnonce: String,
     uri_len: usize,
+    /// The hash state up to H(A2): `rspauth` is one finish away.
+    state: Absorbed,
 }
 
 impl Sent {
@@ -445,23 +448,24 @@ impl DigestClient {
                 state.seen_epoch = Some(epoch);
                 match session.authorize(req, cnonce, nc) {
                     Ok(a) => {
-                        let cnonce_sent = a.cnonce_sent.as_deref().unwrap_or_default();
+                        let cnonce_sent = a.cnonce_sent.unwrap_or_default();
                         let mut uri_cnonce =
                             String::with_capacity(req.uri.len() + cnonce_sent.len());
                         uri_cnonce.push_str(req.uri);
                         uri_cnonce.push_str(cnonce_sent);
+                        let session::Authorized {
+                            header, qop, state: hashed, ..
+                        } = a;
                         state.sent = Some(Sent {
                             session,
                             epoch,
                             nc,
-                            qop: a.qop,
+                            qop,
                             uri_cnonce,
                             uri_len: req.uri.len(),
+                            state: hashed,
                         });
-                        Ok(Authorize::Send {
-                            header: a.header,
-                            lease,
-                        })
+                        Ok(Authorize::Send { header, lease })
                     }
                     // The held challenge offers only auth-int and the body is unknown: send without
                     // credentials for a fresh challenge (issue 11, defect 6); the lease drops here.
@@ -593,9 +597,8 @@ impl DigestClient {
                     return Err(DigestError::BodyRequired);
                 }
                 let expected = sent.session.expected_rspauth(
-                    sent.nc,
+                    &sent.state,
                     sent.qop,
-                    sent.cnonce(),
                     sent.uri(),
                     response_body,
                 );

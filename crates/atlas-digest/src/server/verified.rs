@@ -1,11 +1,12 @@
 //! A successful verification and the `Authentication-Info` it allows.
 
 use std::fmt;
+use std::sync::Arc;
 
-use zeroize::Zeroize;
-
-use crate::compute::{self, QopInputs};
-use crate::hash::{Algorithm, Hex, Qop, nc_hex};
+use crate::absorbed::Absorbed;
+use crate::compute;
+use crate::ha2_cache::Ha2Cache;
+use crate::hash::{Algorithm, Qop};
 use crate::header::AuthenticationInfo;
 
 /// A successful verification ([`crate::DigestServer::verify`]). `Debug` shows no secret; the H(A1)
@@ -23,37 +24,24 @@ pub struct Verified {
     pub(crate) rsp: RspauthInputs,
 }
 
-/// What `rspauth` needs: H(A1), and nonce, cnonce and uri in one buffer.
+/// What `rspauth` needs: the hash state the verified response ended with up to H(A2) (wiped on
+/// drop), the server's H(A2) cache, and cnonce and uri in one buffer.
 pub(crate) struct RspauthInputs {
-    pub(crate) ha1: Hex,
-    /// nonce ‖ cnonce ‖ uri.
+    pub(crate) state: Absorbed,
+    pub(crate) ha2: Arc<Ha2Cache>,
+    /// cnonce ‖ uri.
     pub(crate) buf: String,
-    pub(crate) nonce_len: usize,
     pub(crate) cnonce_len: usize,
     pub(crate) nextnonce: Option<String>,
 }
 
-impl Drop for RspauthInputs {
-    fn drop(&mut self) {
-        self.ha1.zeroize();
-    }
-}
-
 impl RspauthInputs {
-    fn nonce(&self) -> &str {
-        self.buf.get(..self.nonce_len).unwrap_or_default()
-    }
-
     fn cnonce(&self) -> &str {
-        self.buf
-            .get(self.nonce_len..self.nonce_len + self.cnonce_len)
-            .unwrap_or_default()
+        self.buf.get(..self.cnonce_len).unwrap_or_default()
     }
 
     fn uri(&self) -> &str {
-        self.buf
-            .get(self.nonce_len + self.cnonce_len..)
-            .unwrap_or_default()
+        self.buf.get(self.cnonce_len..).unwrap_or_default()
     }
 }
 
@@ -75,7 +63,8 @@ impl Verified {
     /// With qop `auth-int`, `rspauth` covers the response body: this is the value for an empty body,
     /// use [`Verified::authentication_info_for_body`] otherwise.
     ///
-    /// Computed on demand (two hash calls): a server that sends no `Authentication-Info` pays nothing.
+    /// Computed on demand (one hash finish from the state `verify` kept, H(A2) from the server's
+    /// cache): a server that sends no `Authentication-Info` pays nothing.
     pub fn authentication_info(&self) -> String {
         self.authentication_info_for_body(b"")
     }
@@ -84,21 +73,15 @@ impl Verified {
     /// [`Verified::authentication_info`] when qop is `auth-int`, where `rspauth` covers the body).
     pub fn authentication_info_for_body(&self, response_body: &[u8]) -> String {
         let rsp = &self.rsp;
-        let nc8 = nc_hex(self.nc.unwrap_or(0));
-        let inputs = self.qop.map(|qop| QopInputs {
-            qop,
-            nc: &nc8,
-            cnonce: rsp.cnonce(),
-        });
-        let rspauth = compute::response(
+        let ha2 = compute::ha2(
+            &rsp.ha2,
             self.algorithm,
-            &rsp.ha1,
-            rsp.nonce(),
-            inputs,
+            self.qop,
             "",
             rsp.uri(),
             Some(response_body),
         );
+        let rspauth = compute::finish(&rsp.state, &ha2);
         let info = AuthenticationInfo {
             nextnonce: rsp.nextnonce.clone(),
             qop: self.qop,

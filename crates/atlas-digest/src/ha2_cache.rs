@@ -1,0 +1,167 @@
+//! [`Ha2Cache`]: `H(A2) = H(method ":" uri)` does not depend on the nonce, so it is kept in a small,
+//! bounded, direct-mapped cache (the client repeats its URIs; `rspauth`'s `H(":" uri)` is the same
+//! function with an empty method). `qop=auth-int`'s H(A2) covers the body and is never cached.
+//!
+//! Thread-safe without contention on the hot path: each slot has its own lock, taken with
+//! `try_lock`; a request that finds its slot busy hashes without the cache instead of waiting.
+//! Memory is bounded: a fixed number of slots, each holding one input of at most [`MAX_INPUT`]
+//! bytes (longer inputs are hashed every time), whatever the URIs a peer sends.
+
+use std::fmt;
+use std::sync::Mutex;
+
+use crate::hash::{Algorithm, Hex, hash_hex};
+
+/// The longest `method ":" uri` kept in a slot.
+pub(crate) const MAX_INPUT: usize = 1024;
+
+#[derive(Default)]
+struct Slot {
+    /// The hash function (`Algorithm::base`), `None` while empty.
+    algorithm: Option<Algorithm>,
+    /// `method ":" uri`, exactly the bytes hashed (two keys with the same joined bytes have the
+    /// same H(A2), so the joined form is the key).
+    input: String,
+    ha2: Option<Hex>,
+}
+
+impl Slot {
+    fn holds(&self, algorithm: Algorithm, method: &str, uri: &str) -> Option<Hex> {
+        let m = method.len();
+        let i = self.input.as_bytes();
+        let hit = self.algorithm == Some(algorithm)
+            && i.len() == m + 1 + uri.len()
+            && &i[..m] == method.as_bytes()
+            && i[m] == b':'
+            && &i[m + 1..] == uri.as_bytes();
+        if hit { self.ha2 } else { None }
+    }
+}
+
+/// A bounded cache of `H(method ":" uri)` per hash function.
+pub(crate) struct Ha2Cache {
+    slots: Box<[Mutex<Slot>]>,
+}
+
+impl fmt::Debug for Ha2Cache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ha2Cache")
+            .field("slots", &self.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Slot index: a multiply-rotate mix over 8-byte words (not a defence against chosen collisions,
+/// which only cost cache misses: the slot count bounds memory whatever the inputs).
+fn mix(algorithm: Algorithm, method: &[u8], uri: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = u64::from(algorithm.strength());
+    for bytes in [method, uri] {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
+        }
+        let rest = words.remainder();
+        let mut b = [0u8; 8];
+        b[..rest.len()].copy_from_slice(rest);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(b) ^ ((bytes.len() as u64) << 56))
+            .wrapping_mul(K);
+    }
+    h ^ (h >> 29)
+}
+
+impl Ha2Cache {
+    /// A cache of `slots` entries (rounded up to a power of two, at least 1).
+    pub(crate) fn new(slots: usize) -> Ha2Cache {
+        let n = slots.max(1).next_power_of_two();
+        Ha2Cache {
+            slots: (0..n).map(|_| Mutex::default()).collect(),
+        }
+    }
+
+    /// `H(method ":" uri)` with `algorithm`'s hash function, from the cache or computed (and kept).
+    pub(crate) fn get(&self, algorithm: Algorithm, method: &str, uri: &str) -> Hex {
+        let algorithm = algorithm.base();
+        let compute = || hash_hex(algorithm, &[method.as_bytes(), uri.as_bytes()]);
+        if method.len() + 1 + uri.len() > MAX_INPUT {
+            return compute();
+        }
+        let at = (mix(algorithm, method.as_bytes(), uri.as_bytes()) as usize) & (self.slots.len() - 1);
+        // Busy (another request on the same slot) or poisoned: hash without the cache.
+        let Ok(mut slot) = self.slots[at].try_lock() else {
+            return compute();
+        };
+        if let Some(h) = slot.holds(algorithm, method, uri) {
+            return h;
+        }
+        let h = compute();
+        slot.algorithm = Some(algorithm);
+        slot.input.clear();
+        slot.input.push_str(method);
+        slot.input.push(':');
+        slot.input.push_str(uri);
+        slot.ha2 = Some(h);
+        h
+    }
+
+    /// Number of slots.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// (Entries held, bytes of input held.)
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> (usize, usize) {
+        self.slots
+            .iter()
+            .filter_map(|s| s.lock().ok())
+            .filter(|s| s.algorithm.is_some())
+            .fold((0, 0), |(n, b), s| (n + 1, b + s.input.capacity()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hits_misses_and_bounds() {
+        let c = Ha2Cache::new(5);
+        assert_eq!(c.capacity(), 8);
+        for alg in Algorithm::ALL {
+            for i in 0..100 {
+                let uri = format!("/r/{i}");
+                for method in ["GET", ""] {
+                    let want = hash_hex(alg, &[method.as_bytes(), uri.as_bytes()]);
+                    // Twice: once computed, once (usually) from the cache; always the same value.
+                    assert_eq!(c.get(alg, method, &uri).as_str(), want.as_str());
+                    assert_eq!(c.get(alg, method, &uri).as_str(), want.as_str());
+                }
+            }
+        }
+        let (n, bytes) = c.held();
+        assert!(n <= 8 && bytes <= 8 * MAX_INPUT, "{n} entries, {bytes} bytes");
+        // Same joined bytes, same H(A2): ("a:b", "c") and ("a", "b:c").
+        assert_eq!(
+            c.get(Algorithm::Md5, "a:b", "c").as_str(),
+            c.get(Algorithm::Md5, "a", "b:c").as_str()
+        );
+        // Long inputs are never kept.
+        let long = "x".repeat(MAX_INPUT);
+        let c = Ha2Cache::new(1);
+        let want = hash_hex(Algorithm::Sha256, &[b"GET", long.as_bytes()]);
+        assert_eq!(c.get(Algorithm::Sha256, "GET", &long).as_str(), want.as_str());
+        assert_eq!(c.held(), (0, 0));
+    }
+
+    #[test]
+    fn a_busy_slot_is_bypassed_not_waited_on() {
+        let c = Ha2Cache::new(1);
+        let _held = c.slots[0].lock().unwrap();
+        let want = hash_hex(Algorithm::Md5, &[b"GET", b"/x"]);
+        assert_eq!(c.get(Algorithm::Md5, "GET", "/x").as_str(), want.as_str());
+    }
+}
