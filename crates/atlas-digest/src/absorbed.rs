@@ -44,14 +44,18 @@ impl Drop for Absorbed {
 }
 
 /// The longest input joined on the stack before one `update` (longer inputs are fed part by part).
-const JOIN: usize = 320;
+/// Per request the joined parts are `nc ":" cnonce ":" qop ":"` (a 32-character cnonce: 47 bytes).
+const JOIN: usize = 128;
 
 /// Feeds `p1 ":" p2 ":" ... pn` (and a final `":"` if `trailing`) in one `update` when it fits the
 /// stack buffer: many tiny updates cost more in block-buffer bookkeeping than MD5's compression.
 #[inline]
 fn absorb<D: Digest>(h: &mut D, parts: &[&[u8]], trailing: bool) {
     let total = parts.iter().map(|p| p.len()).sum::<usize>() + parts.len();
-    if total <= JOIN {
+    if let ([one], false) = (parts, trailing) {
+        // One part (H(A2) at the end of a response): nothing to join.
+        h.update(one);
+    } else if total <= JOIN {
         let mut joined = [0u8; JOIN];
         let mut at = 0;
         for (i, part) in parts.iter().enumerate() {

@@ -51,25 +51,38 @@ impl fmt::Debug for Ha2Cache {
     }
 }
 
-/// Slot index: a multiply-rotate mix over 8-byte words (not a defence against chosen collisions,
-/// which only cost cache misses: the slot count bounds memory whatever the inputs).
+/// Slot index: a multiply mix over 8-byte words in four independent lanes, so the multiplies
+/// overlap (not a defence against chosen collisions, which only cost cache misses: the slot count
+/// bounds memory whatever the inputs).
 fn mix(algorithm: Algorithm, method: &[u8], uri: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h = u64::from(algorithm.strength());
-    for bytes in [method, uri] {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(w);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(b)).wrapping_mul(K);
-        }
-        let rest = words.remainder();
+    let word = |w: &[u8]| {
         let mut b = [0u8; 8];
-        b[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(b) ^ ((bytes.len() as u64) << 56))
-            .wrapping_mul(K);
+        b[..w.len()].copy_from_slice(w);
+        u64::from_le_bytes(b)
+    };
+    let mut lanes = [
+        u64::from(algorithm.strength()),
+        method.len() as u64,
+        uri.len() as u64,
+        word(&method[..method.len().min(8)]),
+    ];
+    let mut quads = uri.chunks_exact(32);
+    for q in &mut quads {
+        for (lane, w) in lanes.iter_mut().zip(q.chunks_exact(8)) {
+            *lane = (*lane ^ word(w)).wrapping_mul(K).rotate_left(29);
+        }
     }
-    h ^ (h >> 29)
+    for (lane, w) in lanes.iter_mut().zip(quads.remainder().chunks(8)) {
+        *lane = (*lane ^ word(w)).wrapping_mul(K).rotate_left(29);
+    }
+    // Methods longer than a word (rare) go into the first lane.
+    for w in method.get(8..).unwrap_or_default().chunks(8) {
+        lanes[0] = (lanes[0] ^ word(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let h = (lanes[0] ^ lanes[1].rotate_left(16) ^ lanes[2].rotate_left(32) ^ lanes[3].rotate_left(48))
+        .wrapping_mul(K);
+    h ^ (h >> 31)
 }
 
 impl Ha2Cache {

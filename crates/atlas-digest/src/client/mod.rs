@@ -22,31 +22,29 @@ use crate::target::{Origin, Target, classify};
 use lease::{Shared, Slot};
 use session::Session;
 
-fn validate_request(req: &RequestFacts<'_>) -> Result<(), DigestError> {
+/// Checks the method and request-target; returns the target's form (classified once per request).
+fn validate_request<'r>(req: &RequestFacts<'r>) -> Result<Target<'r>, DigestError> {
     if !is_token(req.method) {
         return Err(DigestError::InvalidInput(InvalidInput::Method));
     }
     let uri = req.uri;
-    if uri.is_empty()
-        || any_byte(uri.as_bytes(), |b| (b <= 0x20) | (b == 0x7f))
-        || classify(uri).is_none()
-    {
+    if uri.is_empty() || any_byte(uri.as_bytes(), |b| (b <= 0x20) | (b == 0x7f)) {
         return Err(DigestError::InvalidInput(InvalidInput::Uri));
     }
-    Ok(())
+    classify(uri).ok_or(DigestError::InvalidInput(InvalidInput::Uri))
 }
 
 /// The origin a request states: [`RequestFacts::origin`], else the absolute-form target's.
-fn request_origin(req: &RequestFacts<'_>) -> Result<Option<Origin>, DigestError> {
+fn request_origin(req: &RequestFacts<'_>, target: Target<'_>) -> Result<Option<Origin>, DigestError> {
     if let Some(o) = req.origin {
         return Origin::parse(o)
             .map(Some)
             .ok_or(DigestError::InvalidInput(InvalidInput::Origin));
     }
-    Ok(match classify(req.uri) {
-        Some(Target::Absolute {
+    Ok(match target {
+        Target::Absolute {
             scheme, authority, ..
-        }) => Some(Origin::from_parts(scheme, authority)),
+        } => Some(Origin::from_parts(scheme, authority)),
         _ => None,
     })
 }
@@ -396,8 +394,8 @@ impl DigestClient {
         req: &RequestFacts<'_>,
         cnonce: &str,
     ) -> Result<Authorize, DigestError> {
-        validate_request(req)?;
-        let requested = request_origin(req)?;
+        let target = validate_request(req)?;
+        let requested = request_origin(req, target)?;
         state.body_known = req.body.is_some();
         let slot = {
             let mut g = self.shared.lock();
