@@ -14,11 +14,14 @@ use crate::hash::{Algorithm, Hex, hex_into};
 /// nonce), so it is wiped on drop: overwritten with a fresh state, the write kept through
 /// [`std::hint::black_box`] (the crate forbids `unsafe`, and the RustCrypto 0.10 hashers do not
 /// implement `Zeroize`). `Debug` shows the algorithm only.
+///
+/// SHA-512/256's state (with its 128-byte block buffer) is boxed so that the common MD5 and
+/// SHA-256 states, moved and copied on every request, stay about 100 bytes.
 #[derive(Clone)]
 pub(crate) enum Absorbed {
     Md5(Md5),
     Sha256(Sha256),
-    Sha512_256(Sha512_256),
+    Sha512_256(Box<Sha512_256>),
 }
 
 impl std::fmt::Debug for Absorbed {
@@ -37,7 +40,7 @@ impl Drop for Absorbed {
         match self {
             Absorbed::Md5(h) => *h = Md5::new(),
             Absorbed::Sha256(h) => *h = Sha256::new(),
-            Absorbed::Sha512_256(h) => *h = Sha512_256::new(),
+            Absorbed::Sha512_256(h) => **h = Sha512_256::new(),
         }
         std::hint::black_box(&*self);
     }
@@ -110,8 +113,8 @@ impl Absorbed {
                 Absorbed::Sha256(h)
             }
             _ => {
-                let mut h = Sha512_256::new();
-                absorb(&mut h, parts, true);
+                let mut h = Box::new(Sha512_256::new());
+                absorb(&mut *h, parts, true);
                 Absorbed::Sha512_256(h)
             }
         }
@@ -123,7 +126,7 @@ impl Absorbed {
         match &mut next {
             Absorbed::Md5(h) => absorb(h, parts, true),
             Absorbed::Sha256(h) => absorb(h, parts, true),
-            Absorbed::Sha512_256(h) => absorb(h, parts, true),
+            Absorbed::Sha512_256(h) => absorb(&mut **h, parts, true),
         }
         next
     }
@@ -133,7 +136,7 @@ impl Absorbed {
         match self {
             Absorbed::Md5(h) => finish(h, parts),
             Absorbed::Sha256(h) => finish(h, parts),
-            Absorbed::Sha512_256(h) => finish(h, parts),
+            Absorbed::Sha512_256(h) => finish(&**h, parts),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! [`Ha2Cache`]: `H(A2) = H(method ":" uri)` does not depend on the nonce, so it is kept in a small,
-//! bounded, direct-mapped cache (the client repeats its URIs; `rspauth`'s `H(":" uri)` is the same
-//! function with an empty method). `qop=auth-int`'s H(A2) covers the body and is never cached.
+//! bounded cache (the client repeats its URIs; `rspauth`'s `H(":" uri)` is the same function with an
+//! empty method). Each key has two candidate slots (from two parts of its hash): it is looked for in
+//! both and goes into a free one, else replaces its second, so two hot keys that share one slot (a
+//! request's H(A2) and its `rspauth` twin, say) do not evict each other. `qop=auth-int`'s H(A2) covers the body and is never cached.
 //!
 //! Thread-safe without contention on the hot path: each slot has its own lock, taken with
 //! `try_lock`; a request that finds its slot busy hashes without the cache instead of waiting.
@@ -101,22 +103,36 @@ impl Ha2Cache {
         if method.len() + 1 + uri.len() > MAX_INPUT {
             return compute();
         }
-        let at = (mix(algorithm, method.as_bytes(), uri.as_bytes()) as usize) & (self.slots.len() - 1);
-        // Busy (another request on the same slot) or poisoned: hash without the cache.
-        let Ok(mut slot) = self.slots[at].try_lock() else {
-            return compute();
-        };
-        if let Some(h) = slot.holds(algorithm, method, uri) {
-            return h;
+        let h = mix(algorithm, method.as_bytes(), uri.as_bytes());
+        let mask = self.slots.len() - 1;
+        let first = (h as usize) & mask;
+        // Another slot than `first` (when there are two or more).
+        let second = (first + 1 + ((h >> 32) as usize) % mask.max(1)) & mask;
+        // A busy slot (another request on it) or a poisoned one is skipped, never waited on.
+        let mut free = None;
+        for at in [first, second] {
+            if let Ok(slot) = self.slots[at].try_lock() {
+                if let Some(hit) = slot.holds(algorithm, method, uri) {
+                    return hit;
+                }
+                if slot.algorithm.is_none() && free.is_none() {
+                    free = Some(at);
+                }
+            }
+            if first == second {
+                break;
+            }
         }
-        let h = compute();
-        slot.algorithm = Some(algorithm);
-        slot.input.clear();
-        slot.input.push_str(method);
-        slot.input.push(':');
-        slot.input.push_str(uri);
-        slot.ha2 = Some(h);
-        h
+        let value = compute();
+        if let Ok(mut slot) = self.slots[free.unwrap_or(second)].try_lock() {
+            slot.algorithm = Some(algorithm);
+            slot.input.clear();
+            slot.input.push_str(method);
+            slot.input.push(':');
+            slot.input.push_str(uri);
+            slot.ha2 = Some(value);
+        }
+        value
     }
 
     /// Number of slots.
@@ -168,6 +184,26 @@ mod tests {
         let want = hash_hex(Algorithm::Sha256, &[b"GET", long.as_bytes()]);
         assert_eq!(c.get(Algorithm::Sha256, "GET", &long).as_str(), want.as_str());
         assert_eq!(c.held(), (0, 0));
+    }
+
+    #[test]
+    fn two_keys_that_share_a_slot_both_stay() {
+        // A request's H(A2) and its rspauth twin, in caches of 2 to 16 slots: after both are looked
+        // up once both are held (each key's two slots differ, so the second key always finds one).
+        for slots in [2usize, 4, 16] {
+            for i in 0..200 {
+                let uri = format!("/api/atlas/v1.0/groups/{i:024x}/clusters/c0/backup/tenant/snapshots");
+                let c = Ha2Cache::new(slots);
+                c.get(Algorithm::Md5, "GET", &uri);
+                c.get(Algorithm::Md5, "", &uri);
+                let before = c.held();
+                // Hits change nothing.
+                c.get(Algorithm::Md5, "GET", &uri);
+                c.get(Algorithm::Md5, "", &uri);
+                assert_eq!(c.held(), before);
+                assert_eq!(before.0, 2, "{slots} slots, uri {i}");
+            }
+        }
     }
 
     #[test]
