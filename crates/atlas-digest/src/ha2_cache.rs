@@ -55,35 +55,57 @@ impl fmt::Debug for Ha2Cache {
 
 /// Slot index: a multiply mix over 8-byte words in four independent lanes, so the multiplies
 /// overlap (not a defence against chosen collisions, which only cost cache misses: the slot count
-/// bounds memory whatever the inputs).
+/// bounds memory whatever the inputs). Every load is a whole word: the tail of the URI is its last
+/// 8 bytes (overlapping the previous word), a short method or URI is folded in byte by byte.
 fn mix(algorithm: Algorithm, method: &[u8], uri: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let word = |w: &[u8]| {
+    #[inline(always)]
+    fn word8(w: &[u8]) -> u64 {
         let mut b = [0u8; 8];
-        b[..w.len()].copy_from_slice(w);
+        b.copy_from_slice(&w[..8]);
         u64::from_le_bytes(b)
-    };
+    }
+    #[inline(always)]
+    fn short(w: &[u8]) -> u64 {
+        w.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+    }
+    #[inline(always)]
+    fn step(lane: &mut u64, w: u64) {
+        *lane = (*lane ^ w).wrapping_mul(K).rotate_left(29);
+    }
     let mut lanes = [
         u64::from(algorithm.strength()),
         method.len() as u64,
         uri.len() as u64,
-        word(&method[..method.len().min(8)]),
+        0x243f_6a88_85a3_08d3,
     ];
-    let mut quads = uri.chunks_exact(32);
-    for q in &mut quads {
-        for (lane, w) in lanes.iter_mut().zip(q.chunks_exact(8)) {
-            *lane = (*lane ^ word(w)).wrapping_mul(K).rotate_left(29);
+    if method.len() >= 8 {
+        for w in method.chunks_exact(8) {
+            step(&mut lanes[3], word8(w));
         }
+        step(&mut lanes[3], word8(&method[method.len() - 8..]));
+    } else {
+        step(&mut lanes[3], short(method));
     }
-    for (lane, w) in lanes.iter_mut().zip(quads.remainder().chunks(8)) {
-        *lane = (*lane ^ word(w)).wrapping_mul(K).rotate_left(29);
+    if uri.len() >= 8 {
+        let mut quads = uri.chunks_exact(32);
+        for q in &mut quads {
+            for (lane, w) in lanes.iter_mut().zip(q.chunks_exact(8)) {
+                step(lane, word8(w));
+            }
+        }
+        for (lane, w) in lanes.iter_mut().zip(quads.remainder().chunks_exact(8)) {
+            step(lane, word8(w));
+        }
+        step(&mut lanes[0], word8(&uri[uri.len() - 8..]));
+    } else {
+        step(&mut lanes[0], short(uri));
     }
-    // Methods longer than a word (rare) go into the first lane.
-    for w in method.get(8..).unwrap_or_default().chunks(8) {
-        lanes[0] = (lanes[0] ^ word(w)).wrapping_mul(K).rotate_left(29);
-    }
-    let h = (lanes[0] ^ lanes[1].rotate_left(16) ^ lanes[2].rotate_left(32) ^ lanes[3].rotate_left(48))
-        .wrapping_mul(K);
+    let h = (lanes[0]
+        ^ lanes[1].rotate_left(16)
+        ^ lanes[2].rotate_left(32)
+        ^ lanes[3].rotate_left(48))
+    .wrapping_mul(K);
     h ^ (h >> 31)
 }
 
