@@ -25,8 +25,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
 
 use atlas_digest::{
-    Algorithm, Authorize, Credentials, DigestClient, DigestError, DigestServer, InMemoryCredentials,
-    NextNonce, RequestFacts, RequestState, ServerConfig, Stale,
+    Algorithm, Authorize, Credentials, DigestClient, DigestError, DigestServer,
+    InMemoryCredentials, NextNonce, RequestFacts, RequestState, ServerConfig, Stale,
 };
 
 #[inline(never)]
@@ -130,7 +130,11 @@ fn main() {
     } else {
         let creds = Credentials::new("Mufasa", "Circle of Life");
         let headers: Vec<String> = (1..=n)
-            .map(|nc| challenge.respond(&creds, &facts, cnonce, nc).expect("respond"))
+            .map(|nc| {
+                challenge
+                    .respond(&creds, &facts, cnonce, nc)
+                    .expect("respond")
+            })
             .collect();
         let t = Instant::now();
         for h in &headers {

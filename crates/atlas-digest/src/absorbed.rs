@@ -170,9 +170,7 @@ mod tests {
             // Parts longer than the stack buffer go part by part.
             let big = [b'y'; JOIN + 5];
             assert_eq!(
-                Absorbed::new(algorithm, &[&big])
-                    .finish(&[&big])
-                    .as_str(),
+                Absorbed::new(algorithm, &[&big]).finish(&[&big]).as_str(),
                 hash_hex(algorithm, &[&big, &big]).as_str()
             );
         }

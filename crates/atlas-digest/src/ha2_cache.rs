@@ -101,11 +101,9 @@ fn mix(algorithm: Algorithm, method: &[u8], uri: &[u8]) -> u64 {
     } else {
         step(&mut lanes[0], short(uri));
     }
-    let h = (lanes[0]
-        ^ lanes[1].rotate_left(16)
-        ^ lanes[2].rotate_left(32)
-        ^ lanes[3].rotate_left(48))
-    .wrapping_mul(K);
+    let h =
+        (lanes[0] ^ lanes[1].rotate_left(16) ^ lanes[2].rotate_left(32) ^ lanes[3].rotate_left(48))
+            .wrapping_mul(K);
     h ^ (h >> 31)
 }
 
@@ -194,7 +192,10 @@ mod tests {
             }
         }
         let (n, bytes) = c.held();
-        assert!(n <= 8 && bytes <= 8 * MAX_INPUT, "{n} entries, {bytes} bytes");
+        assert!(
+            n <= 8 && bytes <= 8 * MAX_INPUT,
+            "{n} entries, {bytes} bytes"
+        );
         // Same joined bytes, same H(A2): ("a:b", "c") and ("a", "b:c").
         assert_eq!(
             c.get(Algorithm::Md5, "a:b", "c").as_str(),
@@ -204,7 +205,10 @@ mod tests {
         let long = "x".repeat(MAX_INPUT);
         let c = Ha2Cache::new(1);
         let want = hash_hex(Algorithm::Sha256, &[b"GET", long.as_bytes()]);
-        assert_eq!(c.get(Algorithm::Sha256, "GET", &long).as_str(), want.as_str());
+        assert_eq!(
+            c.get(Algorithm::Sha256, "GET", &long).as_str(),
+            want.as_str()
+        );
         assert_eq!(c.held(), (0, 0));
     }
 
@@ -214,7 +218,8 @@ mod tests {
         // up once both are held (each key's two slots differ, so the second key always finds one).
         for slots in [2usize, 4, 16] {
             for i in 0..200 {
-                let uri = format!("/api/atlas/v1.0/groups/{i:024x}/clusters/c0/backup/tenant/snapshots");
+                let uri =
+                    format!("/api/atlas/v1.0/groups/{i:024x}/clusters/c0/backup/tenant/snapshots");
                 let c = Ha2Cache::new(slots);
                 c.get(Algorithm::Md5, "GET", &uri);
                 c.get(Algorithm::Md5, "", &uri);

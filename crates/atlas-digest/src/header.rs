@@ -600,9 +600,7 @@ impl<'a> AuthenticationInfoRef<'a> {
         let [nextnonce, qop, rspauth, cnonce, nc] = v;
         let qop = match qop {
             None => None,
-            Some(q) => {
-                Some(Qop::from_wire(&q).ok_or_else(|| semantic("`qop` auth or auth-int"))?)
-            }
+            Some(q) => Some(Qop::from_wire(&q).ok_or_else(|| semantic("`qop` auth or auth-int"))?),
         };
         let nc = match nc {
             None => None,

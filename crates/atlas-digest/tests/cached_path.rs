@@ -35,7 +35,10 @@ fn expected(
 ) -> String {
     let alg = h.algorithm;
     let nonce = h.nonce.as_bytes();
-    let mut ha1 = naive(alg, &[username.as_bytes(), h.realm.as_bytes(), password.as_bytes()]);
+    let mut ha1 = naive(
+        alg,
+        &[username.as_bytes(), h.realm.as_bytes(), password.as_bytes()],
+    );
     if alg.is_session() {
         let c = h.cnonce.as_deref().unwrap_or_default();
         ha1 = naive(alg, &[ha1.as_bytes(), nonce, c.as_bytes()]);

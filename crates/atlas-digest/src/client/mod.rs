@@ -35,7 +35,10 @@ fn validate_request<'r>(req: &RequestFacts<'r>) -> Result<Target<'r>, DigestErro
 }
 
 /// The origin a request states: [`RequestFacts::origin`], else the absolute-form target's.
-fn request_origin(req: &RequestFacts<'_>, target: Target<'_>) -> Result<Option<Origin>, DigestError> {
+fn request_origin(
+    req: &RequestFacts<'_>,
+    target: Target<'_>,
+) -> Result<Option<Origin>, DigestError> {
     if let Some(o) = req.origin {
         return Origin::parse(o)
             .map(Some)
@@ -452,7 +455,10 @@ impl DigestClient {
                         uri_cnonce.push_str(req.uri);
                         uri_cnonce.push_str(cnonce_sent);
                         let session::Authorized {
-                            header, qop, state: hashed, ..
+                            header,
+                            qop,
+                            state: hashed,
+                            ..
                         } = a;
                         state.sent = Some(Sent {
                             session,
@@ -594,12 +600,9 @@ impl DigestClient {
                 if sent.qop == Some(Qop::AuthInt) && response_body.is_none() {
                     return Err(DigestError::BodyRequired);
                 }
-                let expected = sent.session.expected_rspauth(
-                    &sent.state,
-                    sent.qop,
-                    sent.uri(),
-                    response_body,
-                );
+                let expected =
+                    sent.session
+                        .expected_rspauth(&sent.state, sent.qop, sent.uri(), response_body);
                 if !constant_time_eq_hex(expected.as_bytes(), rspauth.trim().as_bytes()) {
                     return Err(DigestError::RspauthMismatch);
                 }

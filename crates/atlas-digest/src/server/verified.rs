@@ -142,8 +142,11 @@ mod tests {
                 let server = DigestServer::new(config, [1; 32]);
                 let mut users = InMemoryCredentials::new();
                 users.insert("u", "p");
-                let challenge =
-                    server.challenge_for(crate::Algorithm::Md5, server.new_nonce(now), Stale::False);
+                let challenge = server.challenge_for(
+                    crate::Algorithm::Md5,
+                    server.new_nonce(now),
+                    Stale::False,
+                );
                 let facts = RequestFacts::new("GET", "/x").with_body(b"b");
                 let header = challenge
                     .respond(&Credentials::new("u", "p"), &facts, "c\"n\\o", 7)
