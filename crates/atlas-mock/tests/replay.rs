@@ -28,10 +28,12 @@ async fn authorizations(
         .filter_map(|v| v.to_str().ok())
         .collect();
     client.on_unauthorized(&mut state, values)?;
+    // The request that fetched the challenge sends first on it (nc 1 is reserved for it).
     let mut out = Vec::new();
-    for _ in 0..n {
-        let mut s = client.start();
-        match client.authorize(&mut s, &RequestFacts::new("GET", target), &cnonce())? {
+    for i in 0..n {
+        let mut fresh = client.start();
+        let s = if i == 0 { &mut state } else { &mut fresh };
+        match client.authorize(s, &RequestFacts::new("GET", target), &cnonce())? {
             Authorize::Send { header, .. } => out.push(header),
             other => anyhow::bail!("nonce held, yet {other:?}"),
         }
