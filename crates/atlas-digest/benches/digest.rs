@@ -31,7 +31,8 @@ use sha2::{Digest, Sha256};
 const MD5_CHALLENGE: &str = r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=MD5, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#;
 const SHA_CHALLENGE: &str = r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=SHA-256, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#;
 const NONCE: &str = "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v";
-const CNONCE: &str = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+/// 48 hex digits, the length atlas-transport sends.
+const CNONCE: &str = "8c1f0e9d2b7a46e3915cd0f47a2b6e81d93c5a07f1e24b68";
 const URI: &str =
     "/api/atlas/v1.0/groups/5e2211c17a3e5a48f5497de3/clusters/c0/backup/tenant/snapshots";
 

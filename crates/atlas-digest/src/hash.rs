@@ -211,6 +211,14 @@ pub(crate) struct Hex {
 }
 
 impl Hex {
+    /// A value whose first `len` bytes of `buf` are lowercase hex digits.
+    pub(crate) fn from_parts(buf: [u8; 64], len: usize) -> Hex {
+        Hex {
+            buf,
+            len: len.min(64) as u8,
+        }
+    }
+
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.buf[..usize::from(self.len)]
     }
@@ -312,10 +320,7 @@ fn hash_parts<D: Digest>(parts: &[&[u8]]) -> Hex {
     let mut buf = [0u8; 64];
     let len = (digest.len() * 2).min(64);
     hex_into(&digest, &mut buf[..len]);
-    Hex {
-        buf,
-        len: len as u8,
-    }
+    Hex::from_parts(buf, len)
 }
 
 /// Constant-time equality of two byte strings.

@@ -1,7 +1,7 @@
 //! Typed views of the three Digest headers, with parsing and formatting that round-trip.
 
 use std::borrow::Cow;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::str::FromStr;
 
 use crate::hash::{Algorithm, Qop};
@@ -600,11 +600,7 @@ impl<'a> AuthenticationInfoRef<'a> {
         let [nextnonce, qop, rspauth, cnonce, nc] = v;
         let qop = match qop {
             None => None,
-            Some(q) => Some(
-                q.trim()
-                    .parse::<Qop>()
-                    .map_err(|_| semantic("`qop` auth or auth-int"))?,
-            ),
+            Some(q) => Some(Qop::from_wire(&q).ok_or_else(|| semantic("`qop` auth or auth-int"))?),
         };
         let nc = match nc {
             None => None,
@@ -653,11 +649,4 @@ impl fmt::Display for AuthenticationInfo {
         }
         Ok(())
     }
-}
-
-/// Formats `value` into a fresh `String` (helper for the few places that need an owned header).
-pub(crate) fn to_string_sized<T: fmt::Display>(value: &T, capacity: usize) -> String {
-    let mut s = String::with_capacity(capacity);
-    let _ = write!(s, "{value}");
-    s
 }

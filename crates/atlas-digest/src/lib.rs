@@ -161,6 +161,7 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod absorbed;
 mod client;
 #[cfg(feature = "rand")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rand")))]
@@ -168,6 +169,7 @@ mod cnonce;
 mod compute;
 mod credentials;
 mod error;
+mod ha2_cache;
 mod hash;
 mod header;
 #[cfg(feature = "http")]

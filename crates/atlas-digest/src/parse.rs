@@ -528,11 +528,22 @@ fn quote_stop(b: &[u8], from: usize) -> usize {
     i
 }
 
-/// True if any byte of `s` satisfies `pred`. Branch-free over the whole input (a fold, not `any`), so
-/// that the compiler vectorizes it: header values are short and usually contain no such byte.
+/// True if any byte of `s` satisfies `pred`. Branch-free within each 16-byte chunk (a fold over a
+/// fixed length, which the compiler vectorizes), one branch per chunk: header values are short and
+/// usually contain no such byte.
 #[inline]
 pub(crate) fn any_byte(s: &[u8], pred: impl Fn(u8) -> bool) -> bool {
-    s.iter().fold(0u8, |acc, &b| acc | u8::from(pred(b))) != 0
+    let mut chunks = s.chunks_exact(16);
+    for c in &mut chunks {
+        if c.iter().fold(0u8, |acc, &b| acc | u8::from(pred(b))) != 0 {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .fold(0u8, |acc, &b| acc | u8::from(pred(b)))
+        != 0
 }
 
 /// True if `s` can be written inside a quoted-string (after escaping `"` and `\`): no control

@@ -14,6 +14,7 @@ pub use config::{AuthInt, ClientConfig, DEFAULT_NC_SPAN, Downgrade, Md5, Rfc2069
 pub use lease::{NcLease, NcWait};
 pub use saved::{ImportError, MAX_SAVED_SESSION_LEN, NcBlock, SavedSession, SessionTextError};
 
+use crate::absorbed::Absorbed;
 use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
 use crate::hash::{Algorithm, Qop, constant_time_eq_hex};
@@ -23,31 +24,32 @@ use crate::target::{Origin, Target, classify};
 use lease::{Shared, Slot};
 use session::Session;
 
-fn validate_request(req: &RequestFacts<'_>) -> Result<(), DigestError> {
+/// Checks the method and request-target; returns the target's form (classified once per request).
+fn validate_request<'r>(req: &RequestFacts<'r>) -> Result<Target<'r>, DigestError> {
     if !is_token(req.method) {
         return Err(DigestError::InvalidInput(InvalidInput::Method));
     }
     let uri = req.uri;
-    if uri.is_empty()
-        || any_byte(uri.as_bytes(), |b| (b <= 0x20) | (b == 0x7f))
-        || classify(uri).is_none()
-    {
+    if uri.is_empty() || any_byte(uri.as_bytes(), |b| (b <= 0x20) | (b == 0x7f)) {
         return Err(DigestError::InvalidInput(InvalidInput::Uri));
     }
-    Ok(())
+    classify(uri).ok_or(DigestError::InvalidInput(InvalidInput::Uri))
 }
 
 /// The origin a request states: [`RequestFacts::origin`], else the absolute-form target's.
-fn request_origin(req: &RequestFacts<'_>) -> Result<Option<Origin>, DigestError> {
+fn request_origin(
+    req: &RequestFacts<'_>,
+    target: Target<'_>,
+) -> Result<Option<Origin>, DigestError> {
     if let Some(o) = req.origin {
         return Origin::parse(o)
             .map(Some)
             .ok_or(DigestError::InvalidInput(InvalidInput::Origin));
     }
-    Ok(match classify(req.uri) {
-        Some(Target::Absolute {
+    Ok(match target {
+        Target::Absolute {
             scheme, authority, ..
-        }) => Some(Origin::from_parts(scheme, authority)),
+        } => Some(Origin::from_parts(scheme, authority)),
         _ => None,
     })
 }
@@ -111,6 +113,8 @@ struct Sent {
     /// The request-target followed by the cnonce sent, in one allocation.
     uri_cnonce: String,
     uri_len: usize,
+    /// The hash state up to H(A2): `rspauth` is one finish away.
+    state: Absorbed,
 }
 
 impl Sent {
@@ -484,8 +488,8 @@ impl DigestClient {
         req: &RequestFacts<'_>,
         cnonce: &str,
     ) -> Result<Authorize, DigestError> {
-        validate_request(req)?;
-        let requested = request_origin(req)?;
+        let target = validate_request(req)?;
+        let requested = request_origin(req, target)?;
         state.body_known = req.body.is_some();
         let slot = {
             let mut g = self.shared.lock();
@@ -536,23 +540,27 @@ impl DigestClient {
                 state.seen_epoch = Some(epoch);
                 match session.authorize(req, cnonce, nc) {
                     Ok(a) => {
-                        let cnonce_sent = a.cnonce_sent.as_deref().unwrap_or_default();
+                        let cnonce_sent = a.cnonce_sent.unwrap_or_default();
                         let mut uri_cnonce =
                             String::with_capacity(req.uri.len() + cnonce_sent.len());
                         uri_cnonce.push_str(req.uri);
                         uri_cnonce.push_str(cnonce_sent);
+                        let session::Authorized {
+                            header,
+                            qop,
+                            state: hashed,
+                            ..
+                        } = a;
                         state.sent = Some(Sent {
                             session,
                             epoch,
                             nc,
-                            qop: a.qop,
+                            qop,
                             uri_cnonce,
                             uri_len: req.uri.len(),
+                            state: hashed,
                         });
-                        Ok(Authorize::Send {
-                            header: a.header,
-                            lease,
-                        })
+                        Ok(Authorize::Send { header, lease })
                     }
                     // The held challenge offers only auth-int and the body is unknown: send without
                     // credentials for a fresh challenge (issue 11, defect 6); the lease drops here.
@@ -688,13 +696,9 @@ impl DigestClient {
                 if sent.qop == Some(Qop::AuthInt) && response_body.is_none() {
                     return Err(DigestError::BodyRequired);
                 }
-                let expected = sent.session.expected_rspauth(
-                    sent.nc,
-                    sent.qop,
-                    sent.cnonce(),
-                    sent.uri(),
-                    response_body,
-                );
+                let expected =
+                    sent.session
+                        .expected_rspauth(&sent.state, sent.qop, sent.uri(), response_body);
                 if !constant_time_eq_hex(expected.as_bytes(), rspauth.trim().as_bytes()) {
                     return Err(DigestError::RspauthMismatch);
                 }

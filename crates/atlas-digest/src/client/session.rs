@@ -2,14 +2,16 @@
 //! `Authorization` value, the qop choice and, for `-sess`, the session cnonce.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use zeroize::Zeroize;
 
+use crate::absorbed::Absorbed;
 use crate::client::config::{AuthInt, ClientConfig, Md5, Rfc2069};
 use crate::compute::{self, QopInputs};
 use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
+use crate::ha2_cache::Ha2Cache;
 use crate::hash::{Algorithm, Hex, Qop, nc_hex};
 use crate::header::{DigestChallenge, needs_extended};
 use crate::parse::{encode_ext_value, is_quotable, push_quoted};
@@ -19,6 +21,8 @@ use crate::parse::{encode_ext_value, is_quotable, push_quoted};
 struct SessKey {
     cnonce: String,
     ha1: Hex,
+    /// `H(A1) ":" nonce ":"` absorbed, with this key's H(A1).
+    prefix: Absorbed,
 }
 
 impl Drop for SessKey {
@@ -38,7 +42,11 @@ pub(crate) struct Session {
     pub(crate) rfc2069: bool,
     auth_int: AuthInt,
     ha1_base: Hex,
+    /// `H(A1) ":" nonce ":"` absorbed, with `ha1_base` (unused for `-sess`, whose key has its own).
+    prefix: Absorbed,
     sess: OnceLock<SessKey>,
+    /// H(A2) of recent requests (and of their `rspauth`), shared by the sessions of one challenge.
+    ha2: Arc<Ha2Cache>,
     /// The constant parts of the `Authorization` value, in one allocation:
     /// `Digest <username>, realm="..", uri=` | `, algorithm=X, nonce=".."` |
     /// `, userhash=true, opaque=".."` (either part optional), split at `uri_at` and `nc_at`.
@@ -102,12 +110,17 @@ pub(crate) fn summarise(c: &DigestChallenge) -> String {
 }
 
 /// The `Authorization` value of one request and what `rspauth` verification needs.
-pub(crate) struct Authorized {
+pub(crate) struct Authorized<'s> {
     pub(crate) header: String,
     pub(crate) qop: Option<Qop>,
     /// The cnonce actually sent (the session cnonce for `-sess`).
-    pub(crate) cnonce_sent: Option<String>,
+    pub(crate) cnonce_sent: Option<&'s str>,
+    /// The hash state up to H(A2) ([`compute::request_state`]), which `rspauth` continues.
+    pub(crate) state: Absorbed,
 }
+
+/// Slots of a client's H(A2) cache: a client repeats a few URIs (and each has an `rspauth` twin).
+const HA2_SLOTS: usize = 16;
 
 impl Session {
     pub(crate) fn new(
@@ -136,6 +149,7 @@ impl Session {
             push_quoted(&mut username_param, username);
         }
         let ha1_base = compute::ha1_base(c.algorithm, username, &c.realm, credentials.password());
+        let prefix = compute::nonce_prefix(c.algorithm, &ha1_base, &c.nonce);
         let mut s = Session {
             algorithm: c.algorithm,
             nonce: c.nonce.clone(),
@@ -147,7 +161,9 @@ impl Session {
             rfc2069: c.qop.is_none(),
             auth_int: config.auth_int(),
             ha1_base,
+            prefix,
             sess: OnceLock::new(),
+            ha2: Arc::new(Ha2Cache::new(HA2_SLOTS)),
             rendered: String::new(),
             username_end: 0,
             uri_at: 0,
@@ -205,7 +221,9 @@ impl Session {
             rfc2069: self.rfc2069,
             auth_int: self.auth_int,
             ha1_base: self.ha1_base,
+            prefix: compute::nonce_prefix(self.algorithm, &self.ha1_base, nonce),
             sess: OnceLock::new(),
+            ha2: self.ha2.clone(),
             rendered: String::new(),
             username_end: 0,
             uri_at: 0,
@@ -233,50 +251,55 @@ impl Session {
         Err(DigestError::BodyRequired)
     }
 
-    /// H(A1) and the cnonce to send: for `-sess` the session's (fixed by the first request), else
-    /// `H(A1)` itself and the caller's cnonce.
-    fn key<'s>(&'s self, cnonce: &'s str) -> (Hex, &'s str) {
+    /// The absorbed `H(A1) ":" nonce ":"` and the cnonce to send: for `-sess` the session's (fixed
+    /// by the first request), else those of `H(A1)` itself and the caller's cnonce.
+    fn key<'s>(&'s self, cnonce: &'s str) -> (&'s Absorbed, &'s str) {
         if !self.algorithm.is_session() {
-            return (self.ha1_base, cnonce);
+            return (&self.prefix, cnonce);
         }
-        let k = self.sess.get_or_init(|| SessKey {
-            cnonce: cnonce.to_owned(),
-            ha1: compute::session_ha1(self.algorithm, &self.ha1_base, &self.nonce, cnonce),
+        let k = self.sess.get_or_init(|| {
+            let ha1 = compute::session_ha1(self.algorithm, &self.ha1_base, &self.nonce, cnonce);
+            SessKey {
+                cnonce: cnonce.to_owned(),
+                prefix: compute::nonce_prefix(self.algorithm, &ha1, &self.nonce),
+                ha1,
+            }
         });
-        (k.ha1, k.cnonce.as_str())
+        (&k.prefix, k.cnonce.as_str())
     }
 
     /// Computes the `Authorization` value for `req` (already validated) with this `cnonce` and `nc`.
-    pub(crate) fn authorize(
-        &self,
+    pub(crate) fn authorize<'s>(
+        &'s self,
         req: &RequestFacts<'_>,
-        cnonce: &str,
+        cnonce: &'s str,
         nc: u32,
-    ) -> Result<Authorized, DigestError> {
+    ) -> Result<Authorized<'s>, DigestError> {
         let qop = self.choose_qop(req.body)?;
         if qop.is_some() && (cnonce.is_empty() || !is_quotable(cnonce)) {
             return Err(DigestError::InvalidInput(InvalidInput::Cnonce));
         }
         let nc8 = nc_hex(nc);
-        let (ha1, cnonce) = if qop.is_some() {
+        let (prefix, cnonce) = if qop.is_some() {
             self.key(cnonce)
         } else {
-            (self.ha1_base, "")
+            (&self.prefix, "")
         };
         let inputs = qop.map(|qop| QopInputs {
             qop,
             nc: &nc8,
             cnonce,
         });
-        let response = compute::response(
+        let state = compute::request_state(prefix, inputs);
+        let ha2 = compute::ha2(
+            &self.ha2,
             self.algorithm,
-            &ha1,
-            &self.nonce,
-            inputs,
+            qop,
             req.method,
             req.uri,
             req.body,
         );
+        let response = compute::finish(&state, &ha2);
         let mut out =
             String::with_capacity(self.rendered.len() + req.uri.len() + cnonce.len() + 64 + 64);
         out.push_str(self.part(0, self.uri_at));
@@ -298,37 +321,21 @@ impl Session {
         Ok(Authorized {
             header: out,
             qop,
-            cnonce_sent: qop.map(|_| cnonce.to_owned()),
+            cnonce_sent: qop.map(|_| cnonce),
+            state,
         })
     }
 
-    /// The `rspauth` the server must send for a request authorized with these values.
+    /// The `rspauth` the server must send for a request authorized with `state`
+    /// ([`Authorized::state`]) and this qop and uri.
     pub(crate) fn expected_rspauth(
         &self,
-        nc: u32,
+        state: &Absorbed,
         qop: Option<Qop>,
-        cnonce: &str,
         uri: &str,
         response_body: Option<&[u8]>,
     ) -> Hex {
-        let nc8 = nc_hex(nc);
-        let ha1 = match (qop, self.algorithm.is_session()) {
-            (Some(_), true) => self.key(cnonce).0,
-            _ => self.ha1_base,
-        };
-        let inputs = qop.map(|qop| QopInputs {
-            qop,
-            nc: &nc8,
-            cnonce,
-        });
-        compute::response(
-            self.algorithm,
-            &ha1,
-            &self.nonce,
-            inputs,
-            "",
-            uri,
-            response_body,
-        )
+        let ha2 = compute::ha2(&self.ha2, self.algorithm, qop, "", uri, response_body);
+        compute::finish(state, &ha2)
     }
 }

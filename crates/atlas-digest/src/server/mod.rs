@@ -10,7 +10,7 @@ mod window;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use zeroize::Zeroize;
@@ -23,9 +23,11 @@ pub use config::{
 pub use store::{CredentialStore, InMemoryCredentials, StoredSecret};
 pub use verified::Verified;
 
+use crate::absorbed::Absorbed;
 use crate::compute::{self, QopInputs};
 use crate::credentials::RequestFacts;
 use crate::error::VerifyError;
+use crate::ha2_cache::Ha2Cache;
 use crate::hash::{Algorithm, Hex, Qop, base64_encode, constant_time_eq_hex, hmac_sha256, nc_hex};
 use crate::header::{AuthorizationRef, DigestChallenge};
 use crate::parse::ParseError;
@@ -67,7 +69,12 @@ pub struct DigestServer {
     instance: OnceLock<(u64, u16)>,
     opaque: String,
     tracker: Mutex<Tracker>,
+    /// H(A2) of recent (method, uri) pairs and their `rspauth` twins, bounded.
+    ha2: Arc<Ha2Cache>,
 }
+
+/// Slots of the server's H(A2) cache (each at most [`crate::ha2_cache::MAX_INPUT`] bytes).
+const HA2_SLOTS: usize = 256;
 
 impl fmt::Debug for DigestServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -111,6 +118,7 @@ impl DigestServer {
             instance: OnceLock::new(),
             opaque,
             tracker: Mutex::new(Tracker::default()),
+            ha2: Arc::new(Ha2Cache::new(HA2_SLOTS)),
         }
     }
 
@@ -245,7 +253,7 @@ impl DigestServer {
             .lookup_borrowed(&username, cfg.realm())
             .ok_or(VerifyError::UnknownUser)?;
         let cnonce = h.cnonce.as_deref().unwrap_or_default();
-        let known = if foreign {
+        let mut known = if foreign {
             None
         } else {
             Some(
@@ -282,28 +290,34 @@ impl DigestServer {
             nc: &nc8,
             cnonce,
         });
-        let expected = |ha1: &Hex| {
-            compute::response(
-                h.algorithm,
-                ha1,
-                &h.nonce,
-                inputs,
-                req.method,
-                &h.uri,
-                req.body,
-            )
-        };
+        let ha2 = compute::ha2(&self.ha2, h.algorithm, h.qop, req.method, &h.uri, req.body);
+        // The hash state up to H(A2) for an H(A1): the response finishes it with `ha2`, and
+        // `rspauth` (in `Verified`) with its own H(A2).
+        let state_for = |prefix: &Absorbed| compute::request_state(prefix, inputs);
         let session = known.as_ref().and_then(|k| k.session);
         let mut ha1 = match session {
             Some(s) => s,
             None => compute::session_ha1(h.algorithm, &base, &h.nonce, cnonce),
         };
-        let mut ok = constant_time_eq_hex(expected(&ha1).as_bytes(), h.response.as_bytes());
+        let mut prefix = match known.as_mut().and_then(|k| k.prefix.take()) {
+            Some(p) => p,
+            None => compute::nonce_prefix(h.algorithm, &ha1, &h.nonce),
+        };
+        let mut state = state_for(&prefix);
+        let mut ok = constant_time_eq_hex(
+            compute::finish(&state, &ha2).as_bytes(),
+            h.response.as_bytes(),
+        );
         if !ok && h.algorithm.is_session() {
             // RFC 7616 section 3.4.2 clients keep the H(A1) of the first request on the nonce while
             // sending fresh cnonces.
             if let Some(first) = known.as_ref().and_then(|k| k.first_session) {
-                ok = constant_time_eq_hex(expected(&first).as_bytes(), h.response.as_bytes());
+                prefix = compute::nonce_prefix(h.algorithm, &first, &h.nonce);
+                state = state_for(&prefix);
+                ok = constant_time_eq_hex(
+                    compute::finish(&state, &ha2).as_bytes(),
+                    h.response.as_bytes(),
+                );
                 ha1 = first;
             }
         }
@@ -332,6 +346,7 @@ impl DigestServer {
                     secret: secret.clone().into_owned(),
                     base,
                     session: h.algorithm.is_session().then(|| (cnonce.to_owned(), ha1)),
+                    prefix,
                 },
             )
         };
@@ -347,8 +362,7 @@ impl DigestServer {
             NextNonce::HalfLifetime => age >= cfg.nonce_lifetime() / 2,
         };
         let nextnonce = renew.then(|| self.new_nonce(now));
-        let mut buf = String::with_capacity(h.nonce.len() + cnonce.len() + h.uri.len());
-        buf.push_str(&h.nonce);
+        let mut buf = String::with_capacity(cnonce.len() + h.uri.len());
         buf.push_str(cnonce);
         buf.push_str(&h.uri);
         Ok(Verified {
@@ -357,9 +371,9 @@ impl DigestServer {
             qop: h.qop,
             nc: h.nc,
             rsp: RspauthInputs {
-                ha1,
+                state,
+                ha2: self.ha2.clone(),
                 buf,
-                nonce_len: h.nonce.len(),
                 cnonce_len: cnonce.len(),
                 nextnonce,
             },

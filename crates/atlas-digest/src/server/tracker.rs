@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use zeroize::Zeroize;
 
+use crate::absorbed::Absorbed;
 use crate::hash::{Algorithm, Hex, constant_time_eq};
 use crate::server::nonce::{NonceKey, RawNonce};
 use crate::server::store::StoredSecret;
@@ -29,6 +30,10 @@ pub(crate) struct Ha1Cache {
     pub(crate) base: Hex,
     /// For `-sess`: the cnonce of the first request on the nonce and the session H(A1) it gave.
     pub(crate) session: Option<(String, Hex)>,
+    /// `H(A1) ":" nonce ":"` absorbed with the H(A1) in use (`base`, or for `-sess` the session's).
+    /// The nonce's text is canonical (whole base64 groups, no padding), so the tracked bytes stand
+    /// for exactly one nonce string.
+    pub(crate) prefix: Absorbed,
 }
 
 impl Drop for Ha1Cache {
@@ -55,6 +60,8 @@ pub(crate) struct Known {
     /// user, algorithm and secret are the ones of this request.
     pub(crate) base: Option<Hex>,
     pub(crate) session: Option<Hex>,
+    /// The absorbed `H(A1) ":" nonce ":"` of `base` (plain algorithms) or `session` (`-sess`).
+    pub(crate) prefix: Option<Absorbed>,
     /// For `-sess`: the session H(A1) cached for another cnonce (RFC 7616 clients that keep H(A1) but
     /// vary the cnonce).
     pub(crate) first_session: Option<Hex>,
@@ -105,6 +112,7 @@ impl Tracker {
             authentic: false,
             base: None,
             session: None,
+            prefix: None,
             first_session: None,
         };
         let Some(e) = self.nonces.get(&raw.key()) else {
@@ -117,12 +125,13 @@ impl Tracker {
         if let Some(c) = &e.ha1 {
             if c.algorithm == algorithm && c.username == username && c.secret.ct_eq(secret) {
                 known.base = Some(c.base);
-                if let Some((first, h)) = &c.session {
-                    if first == cnonce {
+                match &c.session {
+                    Some((first, h)) if first == cnonce => {
                         known.session = Some(*h);
-                    } else {
-                        known.first_session = Some(*h);
+                        known.prefix = Some(c.prefix.clone());
                     }
+                    Some((_, h)) => known.first_session = Some(*h),
+                    None => known.prefix = Some(c.prefix.clone()),
                 }
             }
         }

@@ -1,12 +1,13 @@
 //! A successful verification and the `Authentication-Info` it allows.
 
 use std::fmt;
+use std::sync::Arc;
 
-use zeroize::Zeroize;
-
-use crate::compute::{self, QopInputs};
-use crate::hash::{Algorithm, Hex, Qop, nc_hex};
-use crate::header::AuthenticationInfo;
+use crate::absorbed::Absorbed;
+use crate::compute;
+use crate::ha2_cache::Ha2Cache;
+use crate::hash::{Algorithm, Qop, nc_hex};
+use crate::parse::push_quoted;
 
 /// A successful verification ([`crate::DigestServer::verify`]). `Debug` shows no secret; the H(A1)
 /// it keeps for `rspauth` is zeroized on drop.
@@ -23,37 +24,24 @@ pub struct Verified {
     pub(crate) rsp: RspauthInputs,
 }
 
-/// What `rspauth` needs: H(A1), and nonce, cnonce and uri in one buffer.
+/// What `rspauth` needs: the hash state the verified response ended with up to H(A2) (wiped on
+/// drop), the server's H(A2) cache, and cnonce and uri in one buffer.
 pub(crate) struct RspauthInputs {
-    pub(crate) ha1: Hex,
-    /// nonce ‖ cnonce ‖ uri.
+    pub(crate) state: Absorbed,
+    pub(crate) ha2: Arc<Ha2Cache>,
+    /// cnonce ‖ uri.
     pub(crate) buf: String,
-    pub(crate) nonce_len: usize,
     pub(crate) cnonce_len: usize,
     pub(crate) nextnonce: Option<String>,
 }
 
-impl Drop for RspauthInputs {
-    fn drop(&mut self) {
-        self.ha1.zeroize();
-    }
-}
-
 impl RspauthInputs {
-    fn nonce(&self) -> &str {
-        self.buf.get(..self.nonce_len).unwrap_or_default()
-    }
-
     fn cnonce(&self) -> &str {
-        self.buf
-            .get(self.nonce_len..self.nonce_len + self.cnonce_len)
-            .unwrap_or_default()
+        self.buf.get(..self.cnonce_len).unwrap_or_default()
     }
 
     fn uri(&self) -> &str {
-        self.buf
-            .get(self.nonce_len + self.cnonce_len..)
-            .unwrap_or_default()
+        self.buf.get(self.cnonce_len..).unwrap_or_default()
     }
 }
 
@@ -75,7 +63,8 @@ impl Verified {
     /// With qop `auth-int`, `rspauth` covers the response body: this is the value for an empty body,
     /// use [`Verified::authentication_info_for_body`] otherwise.
     ///
-    /// Computed on demand (two hash calls): a server that sends no `Authentication-Info` pays nothing.
+    /// Computed on demand (one hash finish from the state `verify` kept, H(A2) from the server's
+    /// cache): a server that sends no `Authentication-Info` pays nothing.
     pub fn authentication_info(&self) -> String {
         self.authentication_info_for_body(b"")
     }
@@ -84,33 +73,97 @@ impl Verified {
     /// [`Verified::authentication_info`] when qop is `auth-int`, where `rspauth` covers the body).
     pub fn authentication_info_for_body(&self, response_body: &[u8]) -> String {
         let rsp = &self.rsp;
-        let nc8 = nc_hex(self.nc.unwrap_or(0));
-        let inputs = self.qop.map(|qop| QopInputs {
-            qop,
-            nc: &nc8,
-            cnonce: rsp.cnonce(),
-        });
-        let rspauth = compute::response(
+        let ha2 = compute::ha2(
+            &rsp.ha2,
             self.algorithm,
-            &rsp.ha1,
-            rsp.nonce(),
-            inputs,
+            self.qop,
             "",
             rsp.uri(),
             Some(response_body),
         );
-        let info = AuthenticationInfo {
-            nextnonce: rsp.nextnonce.clone(),
-            qop: self.qop,
-            rspauth: Some(rspauth.as_str().to_owned()),
-            cnonce: self.qop.map(|_| rsp.cnonce().to_owned()),
-            nc: self.qop.and(self.nc),
-        };
-        crate::header::to_string_sized(&info, 200)
+        let rspauth = compute::finish(&rsp.state, &ha2);
+        // What `AuthenticationInfo`'s `Display` writes for these fields (qop, rspauth, cnonce, nc,
+        // nextnonce), straight into one allocation.
+        let cnonce = rsp.cnonce();
+        let nextnonce = rsp.nextnonce.as_deref();
+        let mut out = String::with_capacity(
+            48 + rspauth.as_bytes().len()
+                + 2 * cnonce.len()
+                + nextnonce.map_or(0, |n| 16 + 2 * n.len()),
+        );
+        if let Some(q) = self.qop {
+            out.push_str("qop=");
+            out.push_str(q.as_str());
+            out.push_str(", ");
+        }
+        out.push_str("rspauth=\"");
+        out.push_str(rspauth.as_str());
+        out.push('"');
+        if self.qop.is_some() {
+            out.push_str(", cnonce=");
+            push_quoted(&mut out, cnonce);
+            if let Some(nc) = self.nc {
+                out.push_str(", nc=");
+                out.push_str(std::str::from_utf8(&nc_hex(nc)).unwrap_or("00000000"));
+            }
+        }
+        if let Some(n) = nextnonce {
+            out.push_str(", nextnonce=");
+            push_quoted(&mut out, n);
+        }
+        out
     }
 
     /// The `nextnonce` this verification hands out, if any.
     pub fn nextnonce(&self) -> Option<&str> {
         self.rsp.nextnonce.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use crate::header::AuthenticationInfo;
+    use crate::{
+        Credentials, DigestServer, InMemoryCredentials, NextNonce, Qop, RequestFacts, ServerConfig,
+        Stale,
+    };
+
+    /// The value written by hand is the one `AuthenticationInfo`'s `Display` writes.
+    #[test]
+    fn authentication_info_is_what_display_writes() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_750_000_000);
+        for qop in [Some(Qop::Auth), Some(Qop::AuthInt), None] {
+            for next in [NextNonce::Never, NextNonce::Always] {
+                let config = ServerConfig::new("r")
+                    .with_qop(qop.map(|q| vec![q]).unwrap_or_default())
+                    .with_next_nonce(next);
+                let server = DigestServer::new(config, [1; 32]);
+                let mut users = InMemoryCredentials::new();
+                users.insert("u", "p");
+                let challenge = server.challenge_for(
+                    crate::Algorithm::Md5,
+                    server.new_nonce(now),
+                    Stale::False,
+                );
+                let facts = RequestFacts::new("GET", "/x").with_body(b"b");
+                let header = challenge
+                    .respond(&Credentials::new("u", "p"), &facts, "c\"n\\o", 7)
+                    .unwrap();
+                let v = server.verify(&header, &facts, now, &users).unwrap();
+                let got = v.authentication_info_for_body(b"body");
+                let parsed: AuthenticationInfo = got.parse().unwrap();
+                let want = AuthenticationInfo {
+                    nextnonce: v.nextnonce().map(str::to_owned),
+                    qop,
+                    rspauth: parsed.rspauth.clone(),
+                    cnonce: qop.map(|_| "c\"n\\o".to_owned()),
+                    nc: qop.map(|_| 7),
+                };
+                assert_eq!(got, want.to_string(), "{qop:?} {next:?}");
+                assert_eq!(parsed, want);
+            }
+        }
     }
 }
