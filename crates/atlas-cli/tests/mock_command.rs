@@ -315,14 +315,20 @@ fn sigterm_drains_within_the_bound_and_says_so() {
     let (code, err) = sigterm(&mut child);
     assert_eq!(code, 0, "{err}");
     let said: Vec<String> = rest.iter().collect();
+    assert_eq!(said.len(), 2, "{said:?}");
     assert_eq!(
-        said,
-        [
-            "atlas-mock: SIGTERM received, shutting down: draining open connections (at most 1s)",
-            "atlas-mock: stopped (0 connection(s) drained, 1 cut after the drain timeout)",
-        ],
-        "{said:?}"
+        said[0],
+        "atlas-mock: SIGTERM received, shutting down: draining open connections (at most 1s)"
     );
+    // The stuck connection is cut on every run. The last stats poll's connection may still be
+    // counted when the signal lands (curl has closed it; the mock has not seen the close yet), and
+    // is then drained at once: how many were drained depends on that race, how many were cut
+    // does not.
+    let drained = said[1]
+        .strip_prefix("atlas-mock: stopped (")
+        .and_then(|r| r.strip_suffix(" connection(s) drained, 1 cut after the drain timeout)"))
+        .and_then(|n| n.parse::<u32>().ok());
+    assert!(drained.is_some_and(|n| n <= 1), "{said:?}");
     drop(stuck);
 }
 
