@@ -39,19 +39,7 @@ fn last_seq(mock: &TestMock) -> u64 {
 }
 
 fn session_files(mock: &TestMock) -> Vec<PathBuf> {
-    let dir = mock
-        .config_home
-        .path()
-        .join(".cache/atlas-snapshots/digest");
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = rd
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "session"))
-        .collect();
-    v.sort();
-    v
+    mock.cache_files("digest", "session")
 }
 
 fn assert_no_pair_twice(mock: &TestMock) {

@@ -44,19 +44,7 @@ fn token_requests(mock: &TestMock) -> usize {
 
 /// The cache files (not locks) under `$HOME/.cache/atlas-snapshots/tokens`.
 fn cache_files(mock: &TestMock) -> Vec<PathBuf> {
-    let dir = mock
-        .config_home
-        .path()
-        .join(".cache/atlas-snapshots/tokens");
-    let Ok(rd) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<PathBuf> = rd
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    v.sort();
-    v
+    mock.cache_files("tokens", "json")
 }
 
 #[test]

@@ -97,6 +97,25 @@ impl TestMock {
             "application/json",
         )
     }
+
+    /// The files ending in `.{ext}` (not the locks) under `$HOME/.cache/atlas-snapshots/{kind}`,
+    /// sorted; none if the directory does not exist.
+    pub fn cache_files(&self, kind: &str, ext: &str) -> Vec<PathBuf> {
+        let dir = self
+            .config_home
+            .path()
+            .join(".cache/atlas-snapshots")
+            .join(kind);
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut v: Vec<PathBuf> = rd
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == ext))
+            .collect();
+        v.sort();
+        v
+    }
 }
 
 /// The binary with a clean environment and `config_home` as `XDG_CONFIG_HOME` and `HOME`.
