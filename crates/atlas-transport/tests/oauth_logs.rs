@@ -4,43 +4,14 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use atlas_transport::oauth::ClientCredentials;
 use atlas_transport::{Client, ProxyConfig};
 use support::oauth_app::{CLIENT_ID, CLIENT_SECRET, OAuthApp};
 use support::{TestServer, get, guarded};
 
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn no_secret_and_no_token_in_the_log() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = support::logs::capture();
     guarded(async {
         let app = OAuthApp::new(Some(3600));
         let server = TestServer::plain(app.handler()).await;
@@ -60,7 +31,7 @@ async fn no_secret_and_no_token_in_the_log() {
         tracing::debug!(client = ?c, "done");
     })
     .await;
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(log.contains("got an access token"), "{log}");
     assert!(log.contains(CLIENT_ID), "the id is not a secret: {log}");
     for secret in [CLIENT_SECRET, "super", "tok-1", "tok-2", "eyJ"] {

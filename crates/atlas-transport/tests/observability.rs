@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::sync::Arc;
-
 use atlas_transport::{Client, ProxyConfig, RetryPolicy};
 use support::{DigestApp, TestServer, get, guarded};
 
@@ -21,37 +19,9 @@ fn client_for(password: &str) -> Client {
         .expect("client")
 }
 
-/// A `MakeWriter` that appends everything to a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn spans_carry_the_request_facts_and_never_the_secrets() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = support::logs::capture();
     guarded(async {
         let app = DigestApp::new(USER, PASSWORD);
         let server = TestServer::plain(app.handler()).await;
@@ -66,7 +36,7 @@ async fn spans_carry_the_request_facts_and_never_the_secrets() {
         assert!(!debug.contains(PASSWORD) && !debug.contains("another-secret-password"));
     })
     .await;
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(log.contains("request{method=GET path=\"/logged\""), "{log}");
     assert!(log.contains("status=200"), "{log}");
     assert!(log.contains("challenged=true"), "{log}");

@@ -21,6 +21,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 mod digest_app;
+pub mod logs;
 pub mod oauth_app;
 #[allow(unused_imports)]
 pub use digest_app::{DigestApp, Seen, param};
