@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use atlas_mock::{MockAtlas, MockHandle, seed};
 use atlas_model::{ClusterName, GroupId, SnapshotId, SnapshotStatus};
-use atlas_snapshots::{AtlasClient, ProxyConfig, Stats, WaitEvent};
+use atlas_snapshots::{AtlasClient, AtlasClientBuilder, ProxyConfig, Stats, WaitEvent};
 
 use crate::cli::DemoArgs;
 use crate::duration::format_elapsed;
@@ -41,6 +41,32 @@ fn delta(after: Option<Stats>, before: Option<Stats>) -> (u64, u64, u64) {
         (Some(a), None) => (a.requests, a.round_trips, a.challenges),
         _ => (0, 0, 0),
     }
+}
+
+/// What the demo's error messages say it talked to: the embedded mock, the seed cluster.
+fn demo_target(mock: &MockHandle, method: crate::credentials::Method) -> Target {
+    Target {
+        base_url: mock.base_url().to_owned(),
+        base_url_source: crate::config::Source::Default,
+        scope: crate::failure::Scope::Lookup,
+        public_key_source: None,
+        private_key_source: None,
+        group: None,
+        cluster: Some(seed::CLUSTER_NAME.to_owned()),
+        method,
+    }
+}
+
+/// A client builder for the embedded mock, credentials still to be chosen.
+fn demo_client(mock: &MockHandle) -> AtlasClientBuilder {
+    AtlasClient::builder()
+        .base_url(mock.base_url())
+        .user_agent_suffix(format!(
+            "atlas-snapshots-cli/{} demo",
+            env!("CARGO_PKG_VERSION")
+        ))
+        // The mock is on loopback: a proxy from the environment (HTTP_PROXY) must not be used.
+        .proxy(ProxyConfig::none())
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
@@ -106,25 +132,9 @@ pub(super) async fn run(args: DemoArgs, ui: Ui) -> Result<Exit, CliError> {
         mock.public_key(),
     ))?;
 
-    let target = Target {
-        base_url: mock.base_url().to_owned(),
-        base_url_source: crate::config::Source::Default,
-        scope: crate::failure::Scope::Lookup,
-        public_key_source: None,
-        private_key_source: None,
-        group: None,
-        cluster: Some(seed::CLUSTER_NAME.to_owned()),
-        method: crate::credentials::Method::ApiKey,
-    };
-    let client = AtlasClient::builder()
-        .base_url(mock.base_url())
+    let target = demo_target(&mock, crate::credentials::Method::ApiKey);
+    let client = demo_client(&mock)
         .credentials(mock.public_key(), mock.private_key())
-        .user_agent_suffix(format!(
-            "atlas-snapshots-cli/{} demo",
-            env!("CARGO_PKG_VERSION")
-        ))
-        // The mock is on loopback: a proxy from the environment (HTTP_PROXY) must not be used.
-        .proxy(ProxyConfig::none())
         .build()
         .map_err(|e| describe(&e, &target))?;
 
@@ -259,24 +269,9 @@ async fn service_account_step(
 ) -> Result<(), CliError> {
     let sa = mock.service_account();
     crate::logging::register_secret(sa.client_secret());
-    let target = Target {
-        base_url: mock.base_url().to_owned(),
-        base_url_source: crate::config::Source::Default,
-        scope: crate::failure::Scope::Lookup,
-        public_key_source: None,
-        private_key_source: None,
-        group: None,
-        cluster: Some(seed::CLUSTER_NAME.to_owned()),
-        method: crate::credentials::Method::ServiceAccount,
-    };
-    let client = AtlasClient::builder()
-        .base_url(mock.base_url())
+    let target = demo_target(mock, crate::credentials::Method::ServiceAccount);
+    let client = demo_client(mock)
         .service_account(sa.client_id(), sa.client_secret())
-        .user_agent_suffix(format!(
-            "atlas-snapshots-cli/{} demo",
-            env!("CARGO_PKG_VERSION")
-        ))
-        .proxy(ProxyConfig::none())
         .build()
         .map_err(|e| describe(&e, &target))?;
     let (group, cluster, snapshot) = ids(seed::SNAPSHOT_ID)?;
