@@ -39,6 +39,9 @@ pub(crate) struct Target {
     uri: Uri,
     scheme: Scheme,
     port: u16,
+    /// Where the host sits in the URI's authority (found once: `Uri::host` re-parses the
+    /// authority on every call, and the session table looks the host up on every request).
+    host: std::ops::Range<usize>,
 }
 
 impl Target {
@@ -49,11 +52,22 @@ impl Target {
             Some(_) => return Err(invalid(&uri, "unsupported scheme (only http and https)")),
             None => return Err(invalid(&uri, "the URI must be absolute")),
         };
-        if uri.host().is_none_or(str::is_empty) {
+        let (Some(authority), Some(host)) = (uri.authority(), uri.host()) else {
+            return Err(invalid(&uri, "no host"));
+        };
+        if host.is_empty() {
             return Err(invalid(&uri, "no host"));
         }
+        // `Uri::host` is a slice of the authority's text.
+        let start = host.as_ptr().addr() - authority.as_str().as_ptr().addr();
+        let host = start..start + host.len();
         let port = uri.port_u16().unwrap_or(scheme.default_port());
-        Ok(Target { uri, scheme, port })
+        Ok(Target {
+            uri,
+            scheme,
+            port,
+            host,
+        })
     }
 
     /// Whether this is plain `http://` to a host that is not this machine.
@@ -75,7 +89,10 @@ impl Target {
     }
 
     pub(crate) fn host(&self) -> &str {
-        self.uri.host().unwrap_or_default()
+        self.uri
+            .authority()
+            .and_then(|a| a.as_str().get(self.host.clone()))
+            .unwrap_or_default()
     }
 
     /// The request-target as sent on the request line: path and query.
@@ -261,9 +278,45 @@ mod tests {
             );
         }
         let t = target("https://u:p@h.example/a?b=1");
+        assert_eq!(t.host(), "h.example");
         assert_eq!(t.path_and_query(), "/a?b=1");
+        for (uri, host) in [
+            ("http://[::1]:8080/", "[::1]"),
+            ("https://h.example:443", "h.example"),
+            ("https://@x.example/", "x.example"),
+            ("http://127.0.0.1:9/p", "127.0.0.1"),
+        ] {
+            assert_eq!(target(uri).host(), host, "{uri}");
+            assert_eq!(
+                target(uri).host(),
+                uri.parse::<Uri>().unwrap().host().unwrap()
+            );
+        }
         assert_eq!(t.url(), "https://h.example/a?b=1");
         assert_eq!(target("http://h.example").path_and_query(), "/");
+    }
+
+    proptest::proptest! {
+        /// The host found once agrees with `Uri::host` for any URI that parses.
+        #[test]
+        fn the_cached_host_is_the_uris_host(
+            scheme in "(?i)https?",
+            user in proptest::option::of("[a-z0-9:%]{0,8}"),
+            host in "([a-zA-Z0-9.-]{1,20}|\\[[0-9a-f:]{2,12}\\])",
+            port in proptest::option::of(0u16..),
+            path in "(/[a-z0-9%?=&]{0,10}){0,3}",
+        ) {
+            let user = user.map(|u| format!("{u}@")).unwrap_or_default();
+            let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+            let Ok(uri) = format!("{scheme}://{user}{host}{port}{path}").parse::<Uri>() else {
+                return Ok(());
+            };
+            let expected = uri.host().map(str::to_owned);
+            match Target::new(uri) {
+                Ok(t) => proptest::prop_assert_eq!(Some(t.host().to_owned()), expected),
+                Err(_) => proptest::prop_assert!(expected.is_none_or(|h| h.is_empty())),
+            }
+        }
     }
 
     #[test]

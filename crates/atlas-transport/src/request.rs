@@ -150,9 +150,15 @@ fn build(
     let mut req = Request::new(Full::new(body.clone()));
     *req.method_mut() = method.clone();
     *req.uri_mut() = target.uri().clone();
-    *req.headers_mut() = headers.clone();
-    if let Some(a) = authorization {
-        req.headers_mut().insert(AUTHORIZATION, a);
+    // Sized for the caller's headers, the credentials and the `Host` that hyper-util adds: a
+    // clone has no room to spare, and each insertion into it would grow (and move) its tables.
+    let mut h = HeaderMap::with_capacity(headers.len() + 2);
+    for (name, value) in headers {
+        h.append(name.clone(), value.clone());
     }
+    if let Some(a) = authorization {
+        h.insert(AUTHORIZATION, a);
+    }
+    *req.headers_mut() = h;
     req
 }

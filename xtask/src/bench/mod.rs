@@ -25,6 +25,7 @@
 mod cli;
 mod digest_cache;
 mod download;
+mod instructions;
 mod micro;
 mod procs;
 mod report;
@@ -54,13 +55,14 @@ pub(crate) struct Sizes {
     pub(crate) downloads_only: bool,
     /// Only the digest session cache section.
     pub(crate) digest_cache_only: bool,
+    /// Only the instruction counts (callgrind).
+    pub(crate) instructions_only: bool,
 }
 
 /// `get` processes per series of the digest session cache section (the 20).
 const DIGEST_CACHE_RUNS: usize = 20;
 
-const USAGE: &str =
-    "usage: cargo xtask bench [--rounds N] [--quick] [--downloads-only] [--digest-cache-only]";
+const USAGE: &str = "usage: cargo xtask bench [--rounds N] [--quick] [--downloads-only] [--digest-cache-only] [--instructions-only]";
 
 fn parse(args: &[String]) -> Result<Sizes> {
     let mut sizes = Sizes {
@@ -74,6 +76,7 @@ fn parse(args: &[String]) -> Result<Sizes> {
         quick: false,
         downloads_only: false,
         digest_cache_only: false,
+        instructions_only: false,
     };
     let mut rounds = None;
     let mut it = args.iter();
@@ -88,6 +91,7 @@ fn parse(args: &[String]) -> Result<Sizes> {
             }
             "--downloads-only" => sizes.downloads_only = true,
             "--digest-cache-only" => sizes.digest_cache_only = true,
+            "--instructions-only" => sizes.instructions_only = true,
             "--quick" => {
                 sizes = Sizes {
                     rounds: 3,
@@ -100,6 +104,7 @@ fn parse(args: &[String]) -> Result<Sizes> {
                     quick: true,
                     downloads_only: sizes.downloads_only,
                     digest_cache_only: sizes.digest_cache_only,
+                    instructions_only: sizes.instructions_only,
                 };
             }
             other => bail!("unknown argument `{other}`; {USAGE}"),
@@ -147,7 +152,27 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         eprintln!("xtask bench: digest session cache only; docs/benchmarks.md left as it was");
         return Ok(());
     }
+    let loops = if sizes.quick {
+        instructions::Loops {
+            short: 100,
+            long: 500,
+        }
+    } else {
+        instructions::Loops {
+            short: 500,
+            long: 2500,
+        }
+    };
+    if sizes.instructions_only {
+        let i = instructions::run(&release, loops)?;
+        let mut text = String::new();
+        i.render(&mut text);
+        println!("{text}");
+        eprintln!("xtask bench: instructions only; docs/benchmarks.md left as it was");
+        return Ok(());
+    }
     let mut report = Report::new(&root, sizes)?;
+    report.instructions = instructions::run(&release, loops)?;
     report.micro = micro::run(&root, Placement::Split.client_cpu(), sizes.quick)?;
     report.floor_ratios = micro::floor_ratios(&root, Placement::Split.client_cpu())?;
 

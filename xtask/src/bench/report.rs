@@ -11,6 +11,7 @@ use anyhow::Result;
 use super::cli::Cli;
 use super::digest_cache::DigestCache;
 use super::download::Downloads;
+use super::instructions::Instructions;
 use super::micro::{Micro, human_ns, ratios};
 use super::procs::{Auth, Placement, Sample};
 use super::stats::{Direction, Spread, Verdict};
@@ -30,6 +31,7 @@ pub(crate) struct Report {
     pub(crate) cli: Cli,
     pub(crate) downloads: Downloads,
     pub(crate) digest_cache: DigestCache,
+    pub(crate) instructions: Instructions,
 }
 
 /// The largest `f` over `v`.
@@ -106,6 +108,7 @@ impl Report {
             cli: Cli::default(),
             downloads: Downloads::default(),
             digest_cache: DigestCache::default(),
+            instructions: Instructions::default(),
         })
     }
 
@@ -260,6 +263,7 @@ impl Report {
         );
         self.render_targets(&mut s);
         self.render_throughput(&mut s);
+        self.instructions.render(&mut s);
         self.render_peers(&mut s);
         self.render_challenges(&mut s);
         self.render_micro(&mut s);
@@ -540,6 +544,7 @@ mod tests {
             cli: Cli::default(),
             downloads: Downloads::default(),
             digest_cache: DigestCache::default(),
+            instructions: Instructions::default(),
         }
     }
 
