@@ -5,6 +5,12 @@
 //! the CPU time of the whole process (every thread, user and system) spent during the loop
 //! (`CLOCK_PROCESS_CPUTIME_ID`), so the start-up (runtime, TLS roots, building the client) is
 //! not counted.
+//!
+//! In the paired form ([`drive_paired`]) one program holds an authenticated client and a floor
+//! client and alternates between them block by block (in ABBA order, so that a drift in the
+//! machine's speed hits both kinds alike); it prints one such line per kind, `kind=auth` and
+//! `kind=floor`, each with `server_cpu_s=`, the server's CPU time during that kind's blocks, read
+//! from `/proc/<pid>/task/*/schedstat` between blocks.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -18,6 +24,31 @@ pub fn process_cpu() -> Duration {
         u64::try_from(t.tv_sec).unwrap_or(0),
         u32::try_from(t.tv_nsec).unwrap_or(0),
     )
+}
+
+/// CPU time used so far by every live thread of process `pid` (the kernel's run-time accounting
+/// in `/proc/<pid>/task/*/schedstat`, nanoseconds).
+pub fn other_process_cpu(pid: u32) -> std::io::Result<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let path = task?.path().join("schedstat");
+        // A thread that ended since the listing has nothing more to add.
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let ns = text
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: `{}`", path.display(), text.trim()),
+                )
+            })?;
+        total += ns;
+    }
+    Ok(Duration::from_nanos(total))
 }
 
 /// What one load run did.
@@ -84,6 +115,84 @@ where
     }
 }
 
+/// One kind's share of a paired run: its blocks' totals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedOutcome {
+    /// Requests, wall time and client CPU over this kind's blocks.
+    pub outcome: Outcome,
+    /// The server's CPU time over this kind's blocks.
+    pub server_cpu: Duration,
+}
+
+impl PairedOutcome {
+    /// The summary line of kind `kind` (`auth` or `floor`).
+    pub fn line(&self, kind: &str, round_trips: u64, challenges: u64) -> String {
+        format!(
+            "kind={kind} {} server_cpu_s={:.6}",
+            self.outcome.line(round_trips, challenges),
+            self.server_cpu.as_secs_f64()
+        )
+    }
+}
+
+/// `count` calls of `a` and `count` of `b`, in alternating blocks of `block` calls
+/// (`concurrency` at a time within a block; pairs of blocks in the order ab, ba, ab, ...), with
+/// the CPU time of the server process `server_pid` read between blocks. The two totals, `a`'s
+/// first.
+pub async fn drive_paired<A, AF, B, BF>(
+    count: u64,
+    block: u64,
+    concurrency: u64,
+    server_pid: u32,
+    a: A,
+    b: B,
+) -> std::io::Result<[PairedOutcome; 2]>
+where
+    A: Fn() -> AF + Clone + Send + 'static,
+    AF: Future<Output = bool> + Send,
+    B: Fn() -> BF + Clone + Send + 'static,
+    BF: Future<Output = bool> + Send,
+{
+    let block = block.max(1);
+    let zero = Outcome {
+        ok: 0,
+        failed: 0,
+        elapsed: Duration::ZERO,
+        cpu: Duration::ZERO,
+    };
+    let mut totals = [PairedOutcome {
+        outcome: zero,
+        server_cpu: Duration::ZERO,
+    }; 2];
+    let mut left = [count, count];
+    let mut pair = 0u64;
+    while left[0] > 0 || left[1] > 0 {
+        let order = if pair % 2 == 0 { [0, 1] } else { [1, 0] };
+        for kind in order {
+            let n = left[kind].min(block);
+            if n == 0 {
+                continue;
+            }
+            left[kind] -= n;
+            let server0 = other_process_cpu(server_pid)?;
+            let out = if kind == 0 {
+                drive(n, concurrency, a.clone()).await
+            } else {
+                drive(n, concurrency, b.clone()).await
+            };
+            let server1 = other_process_cpu(server_pid)?;
+            let t = &mut totals[kind];
+            t.outcome.ok += out.ok;
+            t.outcome.failed += out.failed;
+            t.outcome.elapsed += out.elapsed;
+            t.outcome.cpu += out.cpu;
+            t.server_cpu += server1.saturating_sub(server0);
+        }
+        pair += 1;
+    }
+    Ok(totals)
+}
+
 /// Parses a positive count argument or exits with status 2 and the usage.
 pub fn number(arg: Option<&String>, name: &str, usage: &str) -> u64 {
     match arg.map(|a| a.parse::<u64>()) {
@@ -119,6 +228,76 @@ mod tests {
         .unwrap();
         // The thread has exited; its CPU time still counts.
         assert!(process_cpu() - before >= spent, "{spent:?}");
+    }
+
+    #[test]
+    fn another_process_clock_counts_its_live_threads() {
+        let thread_cpu = || {
+            let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+            Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+        };
+        let pid = std::process::id();
+        let before = other_process_cpu(pid).unwrap();
+        let (spun, done) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let t = std::thread::spawn(move || {
+            let t0 = thread_cpu();
+            let mut x = 1u64;
+            while thread_cpu() - t0 < Duration::from_millis(30) {
+                x = std::hint::black_box(x.wrapping_mul(3));
+            }
+            spun.0.send(thread_cpu() - t0).unwrap();
+            // Alive until the reading is taken: an ended thread leaves the task list.
+            let _ = done.1.recv();
+        });
+        let spent = spun.1.recv().unwrap();
+        let after = other_process_cpu(pid).unwrap();
+        drop(done.0);
+        t.join().unwrap();
+        assert!(after - before >= spent, "{:?} < {spent:?}", after - before);
+        // A process that is gone has no task list.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = child.id();
+        child.wait().unwrap();
+        assert!(other_process_cpu(gone).is_err());
+    }
+
+    #[tokio::test]
+    async fn paired_blocks_alternate_and_count_every_request() {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (la, lb) = (log.clone(), log.clone());
+        let pid = std::process::id();
+        let [a, b] = drive_paired(
+            10,
+            4,
+            1,
+            pid,
+            move || {
+                let l = la.clone();
+                async move {
+                    l.lock().unwrap().push('a');
+                    true
+                }
+            },
+            move || {
+                let l = lb.clone();
+                async move {
+                    l.lock().unwrap().push('b');
+                    false
+                }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!((a.outcome.ok, a.outcome.failed), (10, 0));
+        assert_eq!((b.outcome.ok, b.outcome.failed), (0, 10));
+        let order: String = log.lock().unwrap().iter().collect();
+        assert_eq!(order, "aaaabbbbbbbbaaaaaabb");
+        let line = a.line("auth", 11, 1);
+        assert!(
+            line.starts_with("kind=auth ok=10 failed=0 round_trips=11 challenges=1 "),
+            "{line}"
+        );
+        assert!(line.contains(" server_cpu_s="), "{line}");
     }
 
     #[tokio::test]

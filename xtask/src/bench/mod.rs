@@ -37,7 +37,9 @@ use std::process::Command;
 use anyhow::{Context, Result, bail, ensure};
 
 use crate::util::{cargo, exec_in, root};
-use procs::{Auth, Mock, PASSWORD, Placement, Sample, USER, measure, measure_silent, pinned};
+use procs::{
+    Auth, Mock, PASSWORD, Placement, Sample, USER, measure, measure_paired, measure_silent, pinned,
+};
 use report::Report;
 
 /// The sizes of one bench run.
@@ -187,13 +189,16 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         for placement in [Placement::OneCpu, Placement::Split] {
             for (in_flight, count) in [(1, sizes.sequential), (64, sizes.concurrent)] {
                 for client in [Ours::Transport, Ours::Library] {
-                    // Authenticated and floor back to back, so that drift hits both.
-                    for auth in [Auth::Digest, Auth::Floor] {
-                        let cmd =
-                            client.command(&release, &mock, placement, auth, count, in_flight);
-                        let s = measure(&mut mock, cmd, count, false, true)?;
-                        report.ours.push(((client, placement, in_flight, auth), s));
-                    }
+                    // Authenticated and floor in one process, block by block, so that drift
+                    // hits both alike.
+                    let cmd = client.paired_command(&release, &mock, placement, count, in_flight);
+                    let (authed, floor) = measure_paired(cmd, count)?;
+                    report
+                        .ours
+                        .push(((client, placement, in_flight, Auth::Digest), authed));
+                    report
+                        .ours
+                        .push(((client, placement, in_flight, Auth::Floor), floor));
                 }
                 let s = peer_diqwest(&mut mock, &peers_bin, placement, count, in_flight)?;
                 report
@@ -285,6 +290,36 @@ impl Ours {
         }
     }
 
+    /// The paired form of the program: authenticated and floor clients in alternating blocks
+    /// (see `atlas_integration_tests::bench::drive_paired`), `count` requests of each.
+    fn paired_command(
+        self,
+        release: &Path,
+        mock: &Mock,
+        placement: Placement,
+        count: u64,
+        in_flight: u64,
+    ) -> Command {
+        let (bin, authed, floor) = match self {
+            Ours::Transport => (
+                "atlas-bench-transport",
+                mock.url(Auth::Digest),
+                mock.url(Auth::Floor),
+            ),
+            Ours::Library => (
+                "atlas-bench-client",
+                mock.base.clone(),
+                format!("{}/noauth", mock.base),
+            ),
+        };
+        let mut cmd = pinned(placement.client_cpu(), release.join(bin));
+        cmd.arg("--paired").arg(floor);
+        cmd.args([paired_block(count).to_string(), mock.pid().to_string()]);
+        cmd.args([authed, count.to_string(), in_flight.to_string()]);
+        cmd.args([USER, PASSWORD]);
+        cmd
+    }
+
     fn command(
         self,
         release: &Path,
@@ -312,6 +347,14 @@ impl Ours {
         cmd
     }
 }
+
+/// The block of a paired run of `count` requests per kind: 20 blocks of each kind.
+fn paired_block(count: u64) -> u64 {
+    count.div_ceil(PAIRED_BLOCKS).max(1)
+}
+
+/// Blocks of each kind in a paired run.
+const PAIRED_BLOCKS: u64 = 20;
 
 /// The peers on the same server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -418,6 +461,9 @@ mod tests {
         assert_eq!(parse(&args(&["--runs", "8"])).unwrap().rounds, 8);
         assert!(parse(&args(&["--rounds", "0"])).is_err());
         assert!(parse(&args(&["--bogus"])).is_err());
+        assert_eq!(paired_block(5_000), 250);
+        assert_eq!(paired_block(20_001), 1_001);
+        assert_eq!(paired_block(3), 1);
         assert!(
             parse(&args(&["--digest-cache-only"]))
                 .unwrap()

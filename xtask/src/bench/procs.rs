@@ -104,6 +104,11 @@ impl Mock {
         }
     }
 
+    /// The server's process id (`taskset` runs it in its own place).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The server's process CPU seconds so far (it answers `cpu` on its stdin).
     pub(crate) fn cpu(&mut self) -> Result<f64> {
         let stdin = self.stdin.as_mut().context("mock stdin closed")?;
@@ -241,6 +246,50 @@ pub(crate) fn measure(
     })
 }
 
+/// Runs a paired program (ours with `--paired`): its `kind=auth` and `kind=floor` lines, each
+/// with the server's CPU time over that kind's blocks as the program read it. `(auth, floor)`.
+pub(crate) fn measure_paired(mut cmd: Command, requests: u64) -> Result<(Sample, Sample)> {
+    let name = cmd.get_args().nth(2).map_or_else(
+        || cmd.get_program().to_string_lossy().into_owned(),
+        |a| a.to_string_lossy().into_owned(),
+    );
+    let out = cmd.output().with_context(|| format!("running {name}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    ensure!(
+        out.status.success(),
+        "{name} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kind = |k: &str| -> Result<Sample> {
+        let line = stdout
+            .lines()
+            .find(|l| fields(l).get("kind") == Some(&k))
+            .with_context(|| format!("{name} printed no kind={k} line: {stdout}"))?;
+        paired_sample(line, requests).with_context(|| format!("{name}: `{line}`"))
+    };
+    Ok((kind("auth")?, kind("floor")?))
+}
+
+/// One `kind=` line of a paired program.
+fn paired_sample(line: &str, requests: u64) -> Result<Sample> {
+    let f = fields(line);
+    let num = |k: &str| -> Result<f64> {
+        f.get(k)
+            .and_then(|v| v.parse::<f64>().ok())
+            .with_context(|| format!("no {k}="))
+    };
+    Ok(Sample {
+        requests,
+        failed: num("failed")? as u64,
+        wall_s: num("elapsed_s")?,
+        client_cpu_s: Some(num("cpu_s")?),
+        server_cpu_s: num("server_cpu_s")?,
+        round_trips: num("round_trips")?,
+        challenges: Some(num("challenges")? as u64),
+    })
+}
+
 /// A peer without a summary line (curl): its wall time, round trips counted by the server.
 pub(crate) fn measure_silent(
     mock: &mut Mock,
@@ -290,6 +339,23 @@ mod tests {
             (Some(&"1"), Some(&"x"), None)
         );
         assert_eq!(Placement::OneCpu.client_cpu(), SERVER_CPU);
+        let p = paired_sample(
+            "kind=auth ok=10 failed=0 round_trips=11 challenges=1 elapsed_s=0.5 cpu_s=0.25 server_cpu_s=0.125",
+            10,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                p.failed,
+                p.wall_s,
+                p.client_cpu_s,
+                p.server_cpu_s,
+                p.round_trips,
+                p.challenges
+            ),
+            (0, 0.5, Some(0.25), 0.125, 11.0, Some(1))
+        );
+        assert!(paired_sample("kind=auth ok=10", 10).is_err());
         assert_ne!(Placement::Split.client_cpu(), SERVER_CPU);
     }
 }
