@@ -1078,12 +1078,11 @@ mod tests {
     /// escapes is borrowed.
     fn agree(input: &str) -> Result<(), proptest::test_runner::TestCaseError> {
         use proptest::prop_assert_eq;
-        let new = collect(|f| for_each_list_param(input, |n, v, at| f(n, v, at)));
-        let old = collect(|f| oracle::for_each_list_param(input, |n, v, at| f(n, v, at)));
+        let new = collect(|f| for_each_list_param(input, f));
+        let old = collect(|f| oracle::for_each_list_param(input, f));
         prop_assert_eq!(new, old, "list {:?}", input);
-        let new = collect(|f| for_each_credential_param(input, "Digest", |n, v, at| f(n, v, at)));
-        let old =
-            collect(|f| oracle::for_each_credential_param(input, "Digest", |n, v, at| f(n, v, at)));
+        let new = collect(|f| for_each_credential_param(input, "Digest", f));
+        let old = collect(|f| oracle::for_each_credential_param(input, "Digest", f));
         prop_assert_eq!(new, old, "credentials {:?}", input);
         let mut borrowed_ok = true;
         let _ = for_each_list_param(input, |_, v, at| {
