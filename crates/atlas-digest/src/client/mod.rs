@@ -19,21 +19,18 @@ use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
 use crate::hash::{Algorithm, Qop, constant_time_eq_hex};
 use crate::header::{AuthenticationInfoRef, DigestChallenge};
-use crate::parse::{any_byte, is_token};
-use crate::target::{Origin, Target, classify};
+use crate::parse::is_token;
+use crate::target::{self, Checked, Origin, Target};
 use lease::{Shared, Slot};
 use session::Session;
 
-/// Checks the method and request-target; returns the target's form (classified once per request).
-fn validate_request<'r>(req: &RequestFacts<'r>) -> Result<Target<'r>, DigestError> {
+/// Checks the method and request-target; returns the target's form and whether it needs escaping
+/// (one pass over the target per request).
+fn validate_request<'r>(req: &RequestFacts<'r>) -> Result<Checked<'r>, DigestError> {
     if !is_token(req.method) {
         return Err(DigestError::InvalidInput(InvalidInput::Method));
     }
-    let uri = req.uri;
-    if uri.is_empty() || any_byte(uri.as_bytes(), |b| (b <= 0x20) | (b == 0x7f)) {
-        return Err(DigestError::InvalidInput(InvalidInput::Uri));
-    }
-    classify(uri).ok_or(DigestError::InvalidInput(InvalidInput::Uri))
+    target::check(req.uri).ok_or(DigestError::InvalidInput(InvalidInput::Uri))
 }
 
 /// The origin a request states: [`RequestFacts::origin`], else the absolute-form target's.
@@ -98,9 +95,11 @@ impl DigestChallenge {
         if nc == 0 {
             return Err(DigestError::InvalidInput(InvalidInput::NcZero));
         }
-        validate_request(req)?;
+        let checked = validate_request(req)?;
         let session = Session::new(self, credentials, config)?;
-        session.authorize(req, cnonce, nc).map(|a| a.header)
+        session
+            .authorize(req, checked.quoting, cnonce, nc)
+            .map(|a| a.header)
     }
 }
 
@@ -488,8 +487,8 @@ impl DigestClient {
         req: &RequestFacts<'_>,
         cnonce: &str,
     ) -> Result<Authorize, DigestError> {
-        let target = validate_request(req)?;
-        let requested = request_origin(req, target)?;
+        let checked = validate_request(req)?;
+        let requested = request_origin(req, checked.target)?;
         state.body_known = req.body.is_some();
         let slot = {
             let mut g = self.shared.lock();
@@ -538,7 +537,7 @@ impl DigestClient {
                     nc,
                 };
                 state.seen_epoch = Some(epoch);
-                match session.authorize(req, cnonce, nc) {
+                match session.authorize(req, checked.quoting, cnonce, nc) {
                     Ok(a) => {
                         let cnonce_sent = a.cnonce_sent.unwrap_or_default();
                         let mut uri_cnonce =
