@@ -17,7 +17,7 @@ pub use saved::{ImportError, MAX_SAVED_SESSION_LEN, NcBlock, SavedSession, Sessi
 use crate::absorbed::Absorbed;
 use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
-use crate::hash::{Algorithm, Qop, constant_time_eq_hex};
+use crate::hash::{Algorithm, Hex, Qop, constant_time_eq_hex};
 use crate::header::{AuthenticationInfoRef, DigestChallenge};
 use crate::parse::is_token;
 use crate::target::{self, Checked, Origin, Target};
@@ -114,6 +114,8 @@ struct Sent {
     uri_len: usize,
     /// The hash state up to H(A2): `rspauth` is one finish away.
     state: Absorbed,
+    /// `rspauth`'s H(A2) (`None` for `auth-int`, whose `rspauth` covers the response body).
+    rspauth_ha2: Option<Hex>,
 }
 
 impl Sent {
@@ -548,6 +550,7 @@ impl DigestClient {
                             header,
                             qop,
                             state: hashed,
+                            rspauth_ha2,
                             ..
                         } = a;
                         state.sent = Some(Sent {
@@ -558,6 +561,7 @@ impl DigestClient {
                             uri_cnonce,
                             uri_len: req.uri.len(),
                             state: hashed,
+                            rspauth_ha2,
                         });
                         Ok(Authorize::Send { header, lease })
                     }
@@ -695,9 +699,12 @@ impl DigestClient {
                 if sent.qop == Some(Qop::AuthInt) && response_body.is_none() {
                     return Err(DigestError::BodyRequired);
                 }
-                let expected =
-                    sent.session
-                        .expected_rspauth(&sent.state, sent.qop, sent.uri(), response_body);
+                let expected = sent.session.expected_rspauth(
+                    &sent.state,
+                    sent.rspauth_ha2.as_ref(),
+                    sent.uri(),
+                    response_body,
+                );
                 if !constant_time_eq_hex(expected.as_bytes(), rspauth.trim().as_bytes()) {
                     return Err(DigestError::RspauthMismatch);
                 }
