@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::parse::any_byte;
+
 /// The four forms of a request-target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Target<'a> {
@@ -40,59 +42,17 @@ pub(crate) fn classify(t: &str) -> Option<Target<'_>> {
     classify_without_fragment(t)
 }
 
-/// Whether a checked request-target holds `"` or `\\` (escaped in the `uri` quoted-string).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Quoting {
-    /// Neither: the target goes into the quoted-string as it is.
-    Plain,
-    /// At least one of them.
-    Escapes,
-}
-
-/// A request-target that a client may send: its form and whether it needs escaping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Checked<'a> {
-    pub(crate) target: Target<'a>,
-    pub(crate) quoting: Quoting,
-}
-
-/// Bit 0: a byte a request-target must not hold (space, control, DEL, `#`); bit 1: `"` or `\\`.
-/// Branch-free, so that the fold over 16 bytes compiles to a few vector compares.
-#[inline(always)]
-fn target_byte_class(acc: u8, &x: &u8) -> u8 {
-    acc | u8::from(((x ^ b'#').min(x ^ 0x7f) == 0) | (x <= 0x20))
-        | (u8::from((x ^ b'"').min(x ^ b'\\') == 0) << 1)
-}
-
 /// Checks and classifies a client's request-target in one pass over its bytes: `None` when it is
 /// empty, holds a space, a control character, DEL or a fragment (`#`), or has no valid form
 /// (exactly what the separate checks and [`classify`] refuse).
-pub(crate) fn check(t: &str) -> Option<Checked<'_>> {
-    let b = t.as_bytes();
-    if b.is_empty() {
+pub(crate) fn check(t: &str) -> Option<Target<'_>> {
+    // `min` of the XORs is zero exactly for `#` and DEL: branch-free, so the 16-byte test stays
+    // a few vector compares.
+    let refused = |x: u8| ((x ^ b'#').min(x ^ 0x7f) == 0) | (x <= 0x20);
+    if t.is_empty() || any_byte(t.as_bytes(), refused) {
         return None;
     }
-    let mut chunks = b.chunks_exact(16);
-    let mut found = 0u8;
-    for c in &mut chunks {
-        found |= c.iter().fold(0, target_byte_class);
-    }
-    // The tail padded with a harmless byte, so that it takes the same vector path.
-    let rest = chunks.remainder();
-    let mut last = [b'a'; 16];
-    last[..rest.len()].copy_from_slice(rest);
-    found |= last.iter().fold(0, target_byte_class);
-    if found & 1 != 0 {
-        return None;
-    }
-    Some(Checked {
-        target: classify_without_fragment(t)?,
-        quoting: if found & 2 != 0 {
-            Quoting::Escapes
-        } else {
-            Quoting::Plain
-        },
-    })
+    classify_without_fragment(t)
 }
 
 /// [`classify`] for a target known to hold no `#`.
@@ -278,7 +238,7 @@ mod tests {
         assert_eq!(classify("relative/path"), None);
     }
 
-    /// One pass refuses exactly what the separate checks refused and says when escaping is needed.
+    /// One pass refuses exactly what the separate checks and `classify` refused.
     #[test]
     fn check_agrees_with_the_separate_checks() {
         fn old(t: &str) -> Option<Target<'_>> {
@@ -314,12 +274,7 @@ mod tests {
             }
         }
         for t in &cases {
-            let got = check(t);
-            assert_eq!(got.map(|c| c.target), old(t), "{t:?}");
-            if let Some(c) = got {
-                let escapes = t.contains(['"', '\\']);
-                assert_eq!(c.quoting == Quoting::Escapes, escapes, "{t:?}");
-            }
+            assert_eq!(check(t), old(t), "{t:?}");
         }
     }
 

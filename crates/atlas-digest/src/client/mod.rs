@@ -20,13 +20,12 @@ use crate::error::{DigestError, InvalidInput};
 use crate::hash::{Algorithm, Hex, Qop, constant_time_eq_hex};
 use crate::header::{AuthenticationInfoRef, DigestChallenge};
 use crate::parse::is_token;
-use crate::target::{self, Checked, Origin, Target};
+use crate::target::{self, Origin, Target};
 use lease::{Shared, Slot};
 use session::Session;
 
-/// Checks the method and request-target; returns the target's form and whether it needs escaping
-/// (one pass over the target per request).
-fn validate_request<'r>(req: &RequestFacts<'r>) -> Result<Checked<'r>, DigestError> {
+/// Checks the method and request-target; returns the target's form (one pass over the target).
+fn validate_request<'r>(req: &RequestFacts<'r>) -> Result<Target<'r>, DigestError> {
     if !is_token(req.method) {
         return Err(DigestError::InvalidInput(InvalidInput::Method));
     }
@@ -95,11 +94,9 @@ impl DigestChallenge {
         if nc == 0 {
             return Err(DigestError::InvalidInput(InvalidInput::NcZero));
         }
-        let checked = validate_request(req)?;
+        validate_request(req)?;
         let session = Session::new(self, credentials, config)?;
-        session
-            .authorize(req, checked.quoting, cnonce, nc)
-            .map(|a| a.header)
+        session.authorize(req, cnonce, nc).map(|a| a.header)
     }
 }
 
@@ -489,8 +486,8 @@ impl DigestClient {
         req: &RequestFacts<'_>,
         cnonce: &str,
     ) -> Result<Authorize, DigestError> {
-        let checked = validate_request(req)?;
-        let requested = request_origin(req, checked.target)?;
+        let target = validate_request(req)?;
+        let requested = request_origin(req, target)?;
         state.body_known = req.body.is_some();
         let slot = {
             let mut g = self.shared.lock();
@@ -539,7 +536,7 @@ impl DigestClient {
                     nc,
                 };
                 state.seen_epoch = Some(epoch);
-                match session.authorize(req, checked.quoting, cnonce, nc) {
+                match session.authorize(req, cnonce, nc) {
                     Ok(a) => {
                         let cnonce_sent = a.cnonce_sent.unwrap_or_default();
                         let mut uri_cnonce =

@@ -15,7 +15,6 @@ use crate::ha2_cache::Ha2Cache;
 use crate::hash::{Algorithm, Hex, Qop, nc_hex};
 use crate::header::{DigestChallenge, needs_extended};
 use crate::parse::{encode_ext_value, is_quotable, push_quoted};
-use crate::target::Quoting;
 
 /// The `-sess` session: the cnonce of the first request on the nonce and the H(A1) it fixes
 /// (RFC 7616 section 3.4.2). Every request on the nonce sends that cnonce.
@@ -271,12 +270,10 @@ impl Session {
         (&k.prefix, k.cnonce.as_str())
     }
 
-    /// Computes the `Authorization` value for `req` (already validated: `uri_quoting` says whether
-    /// its target needs escaping) with this `cnonce` and `nc`.
+    /// Computes the `Authorization` value for `req` (already validated) with this `cnonce` and `nc`.
     pub(crate) fn authorize<'s>(
         &'s self,
         req: &RequestFacts<'_>,
-        uri_quoting: Quoting,
         cnonce: &'s str,
         nc: u32,
     ) -> Result<Authorized<'s>, DigestError> {
@@ -308,14 +305,7 @@ impl Session {
         let mut out =
             String::with_capacity(self.rendered.len() + req.uri.len() + cnonce.len() + 64 + 64);
         out.push_str(self.part(0, self.uri_at));
-        match uri_quoting {
-            Quoting::Plain => {
-                out.push('"');
-                out.push_str(req.uri);
-                out.push('"');
-            }
-            Quoting::Escapes => push_quoted(&mut out, req.uri),
-        }
+        push_quoted(&mut out, req.uri);
         out.push_str(self.part(self.uri_at, self.nc_at));
         if let Some(q) = qop {
             out.push_str(", nc=");
