@@ -505,15 +505,21 @@ fn is_quote_stop(b: u8) -> bool {
 
 /// The index of the first byte at or after `from` that ends plain quoted text (see [`QUOTE_STOP`]),
 /// or `b.len()`. Tests 16 bytes at a time (a fixed-length fold the compiler turns into a few
-/// vector compares and one branch), then finds the byte in the chunk that has one.
+/// vector compares and one branch), then finds the byte in the chunk that has one with a SWAR test
+/// of its two words ([`first_flagged`]); an HTAB found first is stepped over byte by byte.
 fn quote_stop(b: &[u8], from: usize) -> usize {
     let mut at = from;
     if let Some(rest) = b.get(from..) {
-        for c in rest.chunks_exact(16) {
+        for c in rest.chunks_exact(16).filter_map(<[u8]>::first_chunk::<16>) {
             if c.iter()
                 .fold(0u8, |acc, &x| acc | u8::from(is_quote_stop(x)))
                 != 0
             {
+                at += first_flagged(c);
+                if b.get(at) != Some(&b'\t') {
+                    return at;
+                }
+                at += 1;
                 break;
             }
             at += 16;
@@ -523,6 +529,29 @@ fn quote_stop(b: &[u8], from: usize) -> usize {
         at += 1;
     }
     at
+}
+
+/// The index in `c` of the first byte equal to `"`, `\` or DEL, or below 0x20 (HTAB included), 16
+/// if none. SWAR per word: borrows only run upwards, so the lowest flagged byte is exact.
+#[inline(always)]
+fn first_flagged(c: &[u8; 16]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let flags = |word: &[u8; 8]| {
+        let w = u64::from_le_bytes(*word);
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
+            | zero(w ^ (ONES * 0x7f))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+    };
+    let (lo, hi) = c.split_at(8);
+    let lo = flags(lo.first_chunk::<8>().unwrap_or(&[b'a'; 8]));
+    if lo != 0 {
+        return (lo.trailing_zeros() / 8) as usize;
+    }
+    let hi = flags(hi.first_chunk::<8>().unwrap_or(&[b'a'; 8]));
+    8 + (hi.trailing_zeros() / 8) as usize
 }
 
 /// The end of the token starting at `i`: the first byte at or after `i` that is not a `tchar`.
