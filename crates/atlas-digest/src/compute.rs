@@ -66,7 +66,9 @@ pub(crate) fn request_state(prefix: &Absorbed, qop: Option<QopInputs<'_>>) -> Ab
     }
 }
 
-/// H(A2) = H(method ":" uri), from `cache`; for `auth-int` H(method ":" uri ":" H(body)), computed.
+/// The request's H(A2) = H(method ":" uri) and its `rspauth`'s H(":" uri), both from one lookup in
+/// `cache`; for `auth-int` the request's H(method ":" uri ":" H(body)), computed, and no `rspauth`
+/// half (it covers the response body: [`ha2_int`] once that is known).
 pub(crate) fn ha2(
     cache: &Ha2Cache,
     algorithm: Algorithm,
@@ -74,16 +76,25 @@ pub(crate) fn ha2(
     method: &str,
     uri: &str,
     body: Option<&[u8]>,
-) -> Hex {
+) -> (Hex, Option<Hex>) {
     if qop == Some(Qop::AuthInt) {
-        let hbody = hash_hex(algorithm, &[body.unwrap_or_default()]);
-        hash_hex(
-            algorithm,
-            &[method.as_bytes(), uri.as_bytes(), hbody.as_bytes()],
+        (
+            ha2_int(algorithm, method, uri, body.unwrap_or_default()),
+            None,
         )
     } else {
-        cache.get(algorithm, method, uri)
+        let pair = cache.get(algorithm, method, uri);
+        (pair.request, Some(pair.rspauth))
     }
+}
+
+/// The `auth-int` H(A2): H(method ":" uri ":" H(body)) (an empty method for `rspauth`).
+pub(crate) fn ha2_int(algorithm: Algorithm, method: &str, uri: &str, body: &[u8]) -> Hex {
+    let hbody = hash_hex(algorithm, &[body]);
+    hash_hex(
+        algorithm,
+        &[method.as_bytes(), uri.as_bytes(), hbody.as_bytes()],
+    )
 }
 
 /// The response (or `rspauth`) from a [`request_state`] and the H(A2) that ends it.
@@ -207,8 +218,13 @@ mod tests {
                 let nc8 = crate::hash::nc_hex(*nc);
                 let inputs = qop.map(|qop| QopInputs { qop, nc: &nc8, cnonce });
                 let state = request_state(&prefixes[at].1, inputs);
-                for (m, b) in [(method.as_str(), body.as_slice()), ("", &b"response body"[..])] {
-                    let ha2 = super::ha2(&cache, alg, qop, m, uri, Some(b));
+                let (request_ha2, rspauth_ha2) = super::ha2(&cache, alg, qop, method, uri, Some(body));
+                let rspauth_ha2 = rspauth_ha2
+                    .unwrap_or_else(|| ha2_int(alg, "", uri, b"response body"));
+                for (m, b, ha2) in [
+                    (method.as_str(), body.as_slice(), request_ha2),
+                    ("", &b"response body"[..], rspauth_ha2),
+                ] {
                     let got = finish(&state, &ha2);
                     let scratch = response(alg, &ha1, &nonce, inputs, m, uri, Some(b));
                     let want_ha2 = if qop == Some(Qop::AuthInt) {

@@ -1,8 +1,9 @@
 //! [`Ha2Cache`]: `H(A2) = H(method ":" uri)` does not depend on the nonce, so it is kept in a small,
-//! bounded cache (the client repeats its URIs; `rspauth`'s `H(":" uri)` is the same function with an
-//! empty method). Each key has two candidate slots (from two parts of its hash): it is looked for in
-//! both and goes into a free one, else replaces its second, so two hot keys that share one slot (a
-//! request's H(A2) and its `rspauth` twin, say) do not evict each other. `qop=auth-int`'s H(A2) covers the body and is never cached.
+//! bounded cache (the client repeats its URIs), together with `rspauth`'s `H(":" uri)` (the same
+//! function with an empty method): one lookup per request yields both ([`Ha2Pair`]). Each key has
+//! two candidate slots (from two parts of its hash): it is looked for in both and goes into a free
+//! one, else replaces its second, so two hot keys that share one slot do not evict each other.
+//! `qop=auth-int`'s H(A2) covers the body and is never cached.
 //!
 //! Thread-safe without contention on the hot path: each slot has its own lock, taken with
 //! `try_lock`; a request that finds its slot busy hashes without the cache instead of waiting.
@@ -17,26 +18,34 @@ use crate::hash::{Algorithm, Hex, hash_hex};
 /// The longest `method ":" uri` kept in a slot.
 pub(crate) const MAX_INPUT: usize = 1024;
 
+/// The H(A2) of a request and that of its `rspauth` (`H(":" uri)`).
+#[derive(Clone, Copy)]
+pub(crate) struct Ha2Pair {
+    pub(crate) request: Hex,
+    pub(crate) rspauth: Hex,
+}
+
 #[derive(Default)]
 struct Slot {
     /// The hash function (`Algorithm::base`), `None` while empty.
     algorithm: Option<Algorithm>,
-    /// `method ":" uri`, exactly the bytes hashed (two keys with the same joined bytes have the
-    /// same H(A2), so the joined form is the key).
+    /// `method ":" uri`, exactly the bytes of the request's H(A2).
     input: String,
-    ha2: Option<Hex>,
+    /// Where the method ends in `input` (the rspauth half hashes what follows it).
+    method_len: usize,
+    pair: Option<Ha2Pair>,
 }
 
 impl Slot {
-    fn holds(&self, algorithm: Algorithm, method: &str, uri: &str) -> Option<Hex> {
+    fn holds(&self, algorithm: Algorithm, method: &str, uri: &str) -> Option<Ha2Pair> {
         let m = method.len();
         let i = self.input.as_bytes();
         let hit = self.algorithm == Some(algorithm)
+            && self.method_len == m
             && i.len() == m + 1 + uri.len()
             && &i[..m] == method.as_bytes()
-            && i[m] == b':'
             && &i[m + 1..] == uri.as_bytes();
-        if hit { self.ha2 } else { None }
+        if hit { self.pair } else { None }
     }
 }
 
@@ -116,10 +125,14 @@ impl Ha2Cache {
         }
     }
 
-    /// `H(method ":" uri)` with `algorithm`'s hash function, from the cache or computed (and kept).
-    pub(crate) fn get(&self, algorithm: Algorithm, method: &str, uri: &str) -> Hex {
+    /// `H(method ":" uri)` and `H(":" uri)` with `algorithm`'s hash function, from the cache or
+    /// computed (and kept).
+    pub(crate) fn get(&self, algorithm: Algorithm, method: &str, uri: &str) -> Ha2Pair {
         let algorithm = algorithm.base();
-        let compute = || hash_hex(algorithm, &[method.as_bytes(), uri.as_bytes()]);
+        let compute = || Ha2Pair {
+            request: hash_hex(algorithm, &[method.as_bytes(), uri.as_bytes()]),
+            rspauth: hash_hex(algorithm, &[b"", uri.as_bytes()]),
+        };
         if method.len() + 1 + uri.len() > MAX_INPUT {
             return compute();
         }
@@ -150,7 +163,8 @@ impl Ha2Cache {
             slot.input.push_str(method);
             slot.input.push(':');
             slot.input.push_str(uri);
-            slot.ha2 = Some(value);
+            slot.method_len = method.len();
+            slot.pair = Some(value);
         }
         value
     }
@@ -185,9 +199,13 @@ mod tests {
                 let uri = format!("/r/{i}");
                 for method in ["GET", ""] {
                     let want = hash_hex(alg, &[method.as_bytes(), uri.as_bytes()]);
+                    let rsp = hash_hex(alg, &[b"", uri.as_bytes()]);
                     // Twice: once computed, once (usually) from the cache; always the same value.
-                    assert_eq!(c.get(alg, method, &uri).as_str(), want.as_str());
-                    assert_eq!(c.get(alg, method, &uri).as_str(), want.as_str());
+                    for _ in 0..2 {
+                        let got = c.get(alg, method, &uri);
+                        assert_eq!(got.request.as_str(), want.as_str());
+                        assert_eq!(got.rspauth.as_str(), rsp.as_str());
+                    }
                 }
             }
         }
@@ -196,17 +214,27 @@ mod tests {
             n <= 8 && bytes <= 8 * MAX_INPUT,
             "{n} entries, {bytes} bytes"
         );
-        // Same joined bytes, same H(A2): ("a:b", "c") and ("a", "b:c").
+        // Same joined bytes, same H(A2), but not the same rspauth half: ("a:b", "c") and
+        // ("a", "b:c") are two keys.
+        let (x, y) = (
+            c.get(Algorithm::Md5, "a:b", "c"),
+            c.get(Algorithm::Md5, "a", "b:c"),
+        );
+        assert_eq!(x.request.as_str(), y.request.as_str());
         assert_eq!(
-            c.get(Algorithm::Md5, "a:b", "c").as_str(),
-            c.get(Algorithm::Md5, "a", "b:c").as_str()
+            x.rspauth.as_str(),
+            hash_hex(Algorithm::Md5, &[b"", b"c"]).as_str()
+        );
+        assert_eq!(
+            y.rspauth.as_str(),
+            hash_hex(Algorithm::Md5, &[b"", b"b:c"]).as_str()
         );
         // Long inputs are never kept.
         let long = "x".repeat(MAX_INPUT);
         let c = Ha2Cache::new(1);
         let want = hash_hex(Algorithm::Sha256, &[b"GET", long.as_bytes()]);
         assert_eq!(
-            c.get(Algorithm::Sha256, "GET", &long).as_str(),
+            c.get(Algorithm::Sha256, "GET", &long).request.as_str(),
             want.as_str()
         );
         assert_eq!(c.held(), (0, 0));
@@ -214,19 +242,19 @@ mod tests {
 
     #[test]
     fn two_keys_that_share_a_slot_both_stay() {
-        // A request's H(A2) and its rspauth twin, in caches of 2 to 16 slots: after both are looked
-        // up once both are held (each key's two slots differ, so the second key always finds one).
+        // Two methods on one URI, in caches of 2 to 16 slots: after both are looked up once both
+        // are held (each key's two slots differ, so the second key always finds one).
         for slots in [2usize, 4, 16] {
             for i in 0..200 {
                 let uri =
                     format!("/api/atlas/v1.0/groups/{i:024x}/clusters/c0/backup/tenant/snapshots");
                 let c = Ha2Cache::new(slots);
                 c.get(Algorithm::Md5, "GET", &uri);
-                c.get(Algorithm::Md5, "", &uri);
+                c.get(Algorithm::Md5, "POST", &uri);
                 let before = c.held();
                 // Hits change nothing.
                 c.get(Algorithm::Md5, "GET", &uri);
-                c.get(Algorithm::Md5, "", &uri);
+                c.get(Algorithm::Md5, "POST", &uri);
                 assert_eq!(c.held(), before);
                 assert_eq!(before.0, 2, "{slots} slots, uri {i}");
             }
@@ -254,7 +282,7 @@ mod tests {
                     for i in 0..3000 {
                         let (alg, m, u) = &keys[(i * 7 + t) % keys.len()];
                         let want = hash_hex(*alg, &[m.as_bytes(), u.as_bytes()]);
-                        assert_eq!(c.get(*alg, m, u).as_str(), want.as_str());
+                        assert_eq!(c.get(*alg, m, u).request.as_str(), want.as_str());
                     }
                 })
             })
@@ -271,6 +299,9 @@ mod tests {
         let c = Ha2Cache::new(1);
         let _held = c.slots[0].lock().unwrap();
         let want = hash_hex(Algorithm::Md5, &[b"GET", b"/x"]);
-        assert_eq!(c.get(Algorithm::Md5, "GET", "/x").as_str(), want.as_str());
+        assert_eq!(
+            c.get(Algorithm::Md5, "GET", "/x").request.as_str(),
+            want.as_str()
+        );
     }
 }

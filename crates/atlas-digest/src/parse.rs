@@ -16,6 +16,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
+#[cfg(test)]
+mod oracle;
+
 /// The longest header value the parsers accept (bytes), like Apache's default `LimitRequestFieldSize`.
 /// Longer input is [`ParseErrorKind::TooLong`] before any parsing.
 pub const MAX_HEADER_LEN: usize = 8192;
@@ -492,58 +495,108 @@ fn is_bare_value_char(b: u8) -> bool {
     class(b, BARE)
 }
 
+/// True for a byte that ends plain quoted-string text (see [`QUOTE_STOP`]). Branch-free: the
+/// minimum of the three XORs is zero exactly for `"`, `\` and DEL, a form the compiler keeps as
+/// byte-wise vector compares (a chain of `==` becomes a jump table instead).
+#[inline(always)]
+fn is_quote_stop(b: u8) -> bool {
+    ((b ^ b'"').min(b ^ b'\\').min(b ^ 0x7f) == 0) | ((b < 0x20) & (b != b'\t'))
+}
+
 /// The index of the first byte at or after `from` that ends plain quoted text (see [`QUOTE_STOP`]),
-/// or `b.len()`. Scans a 64-bit word at a time (SWAR: bytes equal to `"`, `\` or 0x7f, or below
-/// 0x20; borrows only run upwards, so the lowest flagged byte is exactly the first match; HTAB,
-/// allowed, is stepped over), then bytewise in the last partial word.
+/// or `b.len()`. Tests 16 bytes at a time (a fixed-length fold the compiler turns into a few
+/// vector compares and one branch), then finds the byte in the chunk that has one with a SWAR test
+/// of its two words ([`first_flagged`]); an HTAB found first is stepped over byte by byte.
 fn quote_stop(b: &[u8], from: usize) -> usize {
+    let mut at = from;
+    if let Some(rest) = b.get(from..) {
+        for c in rest.chunks_exact(16).filter_map(<[u8]>::first_chunk::<16>) {
+            if c.iter()
+                .fold(0u8, |acc, &x| acc | u8::from(is_quote_stop(x)))
+                != 0
+            {
+                at += first_flagged(c);
+                if b.get(at) != Some(&b'\t') {
+                    return at;
+                }
+                at += 1;
+                break;
+            }
+            at += 16;
+        }
+    }
+    while at < b.len() && !class(b[at], QUOTE_STOP) {
+        at += 1;
+    }
+    at
+}
+
+/// The index in `c` of the first byte equal to `"`, `\` or DEL, or below 0x20 (HTAB included), 16
+/// if none. SWAR per word: borrows only run upwards, so the lowest flagged byte is exact.
+#[inline(always)]
+fn first_flagged(c: &[u8; 16]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    #[inline]
-    fn has_zero(w: u64) -> u64 {
-        w.wrapping_sub(ONES) & !w & HIGH
+    let flags = |word: &[u8; 8]| {
+        let w = u64::from_le_bytes(*word);
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
+            | zero(w ^ (ONES * 0x7f))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+    };
+    let (lo, hi) = c.split_at(8);
+    let lo = flags(lo.first_chunk::<8>().unwrap_or(&[b'a'; 8]));
+    if lo != 0 {
+        return (lo.trailing_zeros() / 8) as usize;
     }
-    let mut i = from;
+    let hi = flags(hi.first_chunk::<8>().unwrap_or(&[b'a'; 8]));
+    8 + (hi.trailing_zeros() / 8) as usize
+}
+
+/// The end of the token starting at `i`: the first byte at or after `i` that is not a `tchar`.
+/// Parameter names are nearly always lowercase ASCII letters, so runs of those are skipped eight
+/// bytes at a time (SWAR: with the high bits cleared, adding `0x80 - 0x61` sets a byte's high bit
+/// exactly when it is at least `a`, adding `0x80 - 0x7b` when it is past `z`; no carry crosses a
+/// byte); any other tchar continues byte by byte.
+fn token_end(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(word) = b.get(i..i + 8) {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(word);
         let w = u64::from_le_bytes(bytes);
-        let hit = has_zero(w ^ (ONES * u64::from(b'"')))
-            | has_zero(w ^ (ONES * u64::from(b'\\')))
-            | has_zero(w ^ (ONES * 0x7f))
-            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
-        if hit == 0 {
-            i += 8;
-            continue;
+        let x = w & !HIGH;
+        let lower = x.wrapping_add(ONES * (0x80 - 0x61)) & !x.wrapping_add(ONES * (0x80 - 0x7b));
+        let other = !(lower & !w) & HIGH;
+        if other != 0 {
+            i += (other.trailing_zeros() / 8) as usize;
+            break;
         }
-        let at = i + (hit.trailing_zeros() / 8) as usize;
-        if b[at] != b'\t' {
-            return at;
-        }
-        i = at + 1;
+        i += 8;
     }
-    while i < b.len() && !class(b[i], QUOTE_STOP) {
+    while i < b.len() && is_tchar(b[i]) {
         i += 1;
     }
     i
 }
 
 /// True if any byte of `s` satisfies `pred`. Branch-free within each 16-byte chunk (a fold over a
-/// fixed length, which the compiler vectorizes), one branch per chunk: header values are short and
-/// usually contain no such byte.
+/// fixed length, which the compiler vectorizes), one branch per chunk; the tail is the last 16
+/// bytes again (overlapping the previous chunk) rather than a byte-by-byte loop, which would cost
+/// more than all the chunks of a typical header value.
 #[inline]
 pub(crate) fn any_byte(s: &[u8], pred: impl Fn(u8) -> bool) -> bool {
-    let mut chunks = s.chunks_exact(16);
-    for c in &mut chunks {
-        if c.iter().fold(0u8, |acc, &b| acc | u8::from(pred(b))) != 0 {
+    let any = |c: &[u8]| c.iter().fold(0u8, |acc, &b| acc | u8::from(pred(b))) != 0;
+    if s.len() < 16 {
+        return any(s);
+    }
+    for c in s.chunks_exact(16) {
+        if any(c) {
             return true;
         }
     }
-    chunks
-        .remainder()
-        .iter()
-        .fold(0u8, |acc, &b| acc | u8::from(pred(b)))
-        != 0
+    any(&s[s.len() - 16..])
 }
 
 /// True if `s` can be written inside a quoted-string (after escaping `"` and `\`): no control
@@ -570,7 +623,8 @@ pub(crate) fn write_quoted<W: fmt::Write>(out: &mut W, value: &str) -> fmt::Resu
 /// Appends `value` as a quoted-string to a `String`.
 pub(crate) fn push_quoted(out: &mut String, value: &str) {
     out.push('"');
-    if any_byte(value.as_bytes(), |b| (b == b'"') | (b == b'\\')) {
+    // `min` of the XORs is zero exactly for `"` and `\`: branch-free, so it stays vectorized.
+    if any_byte(value.as_bytes(), |b| (b ^ b'"').min(b ^ b'\\') == 0) {
         for c in value.chars() {
             if c == '"' || c == '\\' {
                 out.push('\\');
@@ -693,9 +747,7 @@ impl<'a> Parser<'a> {
 
     fn token(&mut self, expected: &'static str) -> Result<&'a str, ParseError> {
         let start = self.pos;
-        while self.peek().is_some_and(is_tchar) {
-            self.pos += 1;
-        }
+        self.pos = token_end(self.b, start);
         if self.pos == start {
             return Err(self.err(expected));
         }
@@ -760,38 +812,35 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A quoted-string with escapes, unescaped; plain runs between escapes are copied whole.
     fn quoted_string(&mut self) -> Result<String, ParseError> {
         // Caller checked the opening quote.
         self.pos += 1;
         let mut out = String::new();
-        let mut seg = self.pos;
         loop {
-            let Some(b) = self.peek() else {
-                return Err(self.err("closing `\"` of quoted-string"));
-            };
-            match b {
-                b'"' => {
+            let seg = self.pos;
+            self.pos = quote_stop(self.b, seg);
+            match self.peek() {
+                None => return Err(self.err("closing `\"` of quoted-string")),
+                Some(b'"') => {
                     out.push_str(&self.s[seg..self.pos]);
                     self.pos += 1;
                     return Ok(out);
                 }
-                b'\\' => {
+                Some(b'\\') => {
                     out.push_str(&self.s[seg..self.pos]);
                     self.pos += 1;
                     match self.peek() {
                         Some(c) if c == b'\t' || (0x20..0x7f).contains(&c) => {
                             out.push(char::from(c));
                             self.pos += 1;
-                            seg = self.pos;
                         }
                         // obs-text: keep the (multi-byte) character itself.
-                        Some(c) if c >= 0x80 => seg = self.pos,
+                        Some(c) if c >= 0x80 => {}
                         _ => return Err(self.err("escaped character after `\\`")),
                     }
                 }
-                b'\t' => self.pos += 1,
-                c if c < 0x20 || c == 0x7f => return Err(self.err("qdtext")),
-                _ => self.pos += 1,
+                Some(_) => return Err(self.err("qdtext")),
             }
         }
     }
@@ -834,10 +883,7 @@ impl<'a> Parser<'a> {
         };
         loop {
             let at = self.pos;
-            let mut eq = at;
-            while eq < b.len() && is_tchar(b[eq]) {
-                eq += 1;
-            }
+            let mut eq = token_end(b, at);
             if eq == at {
                 return Err(self.err("auth-param name"));
             }
@@ -1040,6 +1086,149 @@ mod tests {
         assert!(parsed("a=\"unterminated and long enough").is_err());
         assert!(parsed("a=1 b=2").is_err());
         assert!(parsed("a =1,b= \"2\",, c=3 ,").is_ok());
+    }
+
+    type Collected = Result<Vec<(String, String, usize)>, ParseError>;
+
+    fn collect(
+        run: impl FnOnce(
+            &mut dyn FnMut(&str, Cow<'_, str>, usize) -> Result<bool, ParseError>,
+        ) -> Result<(), ParseError>,
+    ) -> Collected {
+        let mut got = Vec::new();
+        run(&mut |n, v, at| {
+            got.push((n.to_owned(), v.into_owned(), at));
+            Ok(true)
+        })
+        .map(|()| got)
+    }
+
+    /// The new parser and the old one (kept in `oracle`) on one input: the same parameters (names,
+    /// unescaped values, offsets) or the same error, for both entry points; and a value without
+    /// escapes is borrowed.
+    fn agree(input: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        use proptest::prop_assert_eq;
+        let new = collect(|f| for_each_list_param(input, f));
+        let old = collect(|f| oracle::for_each_list_param(input, f));
+        prop_assert_eq!(new, old, "list {:?}", input);
+        let new = collect(|f| for_each_credential_param(input, "Digest", f));
+        let old = collect(|f| oracle::for_each_credential_param(input, "Digest", f));
+        prop_assert_eq!(new, old, "credentials {:?}", input);
+        let mut borrowed_ok = true;
+        let _ = for_each_list_param(input, |_, v, at| {
+            let escaped = input[at..].split_once('=').is_some_and(|(_, rest)| {
+                rest.trim_start_matches([' ', '\t']).starts_with('"')
+                    && rest.trim_start_matches([' ', '\t'])[1..]
+                        .split('"')
+                        .next()
+                        .is_some_and(|q| q.contains('\\'))
+            });
+            if !escaped && matches!(v, Cow::Owned(_)) {
+                borrowed_ok = false;
+            }
+            Ok(true)
+        });
+        proptest::prop_assert!(
+            borrowed_ok,
+            "a value without escapes was copied: {:?}",
+            input
+        );
+        Ok(())
+    }
+
+    /// Structured inputs: parameter lists with every separator, quoting and escape form, plus
+    /// arbitrary junk between them, so that both parsers get deep into the grammar.
+    fn structured() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let name = prop_oneof![
+            Just("username".to_owned()),
+            Just("username*".to_owned()),
+            Just("nc".to_owned()),
+            Just("NoNcE".to_owned()),
+            Just("algorithm".to_owned()),
+            "[a-zA-Z0-9!#$%&'*+.^_`|~-]{0,12}",
+        ];
+        let value = prop_oneof![
+            "[a-zA-Z0-9/+=:._-]{0,20}",
+            "\"[ -~\t\u{e9}\u{65e5}]{0,40}\"",
+            "\"[a-z\t\u{0}-\u{1f}\u{7f}]{0,40}\"",
+            "\"([a-z0-9 ]{0,6}\\\\[ -~\u{e9}\u{1}]){0,4}[a-z]{0,4}\"",
+            "\"[a-z0-9]{0,30}",
+            "[\u{0}-\u{7f}\u{e9}]{0,6}",
+        ];
+        let sep = prop_oneof![
+            Just(", ".to_owned()),
+            Just(",".to_owned()),
+            Just(" , ,\t".to_owned()),
+            Just(" ".to_owned()),
+            "[ ,\t;=\"]{0,3}",
+        ];
+        let eq = prop_oneof![
+            Just("=".to_owned()),
+            Just(" = ".to_owned()),
+            Just("\t=".to_owned()),
+            "[ =]{0,2}"
+        ];
+        (
+            prop_oneof![
+                Just("Digest ".to_owned()),
+                Just("".to_owned()),
+                "[A-Za-z ,]{0,8}"
+            ],
+            proptest::collection::vec((name, eq, value, sep), 0..8),
+        )
+            .prop_map(|(head, params)| {
+                let mut s = head;
+                for (n, e, v, sep) in params {
+                    s.push_str(&n);
+                    s.push_str(&e);
+                    s.push_str(&v);
+                    s.push_str(&sep);
+                }
+                s
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn byte_scanning_parser_agrees_with_the_old_one_on_structured_input(input in structured()) {
+            agree(&input)?;
+        }
+
+        #[test]
+        fn byte_scanning_parser_agrees_with_the_old_one_on_arbitrary_input(
+            input in "[a-zA-Z0-9 \t,=\"\\\\*#\u{0}-\u{1f}\u{7f}\u{80}-\u{ff}\u{65e5}-]{0,64}",
+        ) {
+            agree(&input)?;
+        }
+
+        #[test]
+        fn byte_scanning_parser_agrees_with_the_old_one_on_any_string(input in ".{0,80}") {
+            agree(&input)?;
+        }
+    }
+
+    /// Scans across the 16-byte chunks and 8-byte words at every alignment: a stop byte (or a
+    /// non-lowercase name byte) at each position of a long value is found exactly where the old
+    /// parser finds it.
+    #[test]
+    fn chunk_boundaries_agree_with_the_old_parser() {
+        for len in 0..40 {
+            for at in 0..=len {
+                for stop in [
+                    "\"", "\\", "\u{0}", "\u{1}", "\u{1f}", "\u{7f}", "\t", "\u{e9}", " ", "Z",
+                    "*", "=", ",",
+                ] {
+                    let mut v = "x".repeat(len);
+                    v.insert_str(at, stop);
+                    agree(&format!("a=\"{v}\", b=1")).unwrap();
+                    agree(&format!("{v}=\"{v}\"")).unwrap();
+                    agree(&format!("Digest {v}={v}, {v}\"")).unwrap();
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::parse::any_byte;
+
 /// The four forms of a request-target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Target<'a> {
@@ -37,6 +39,24 @@ pub(crate) fn classify(t: &str) -> Option<Target<'_>> {
     if t.contains('#') {
         return None;
     }
+    classify_without_fragment(t)
+}
+
+/// Checks and classifies a client's request-target in one pass over its bytes: `None` when it is
+/// empty, holds a space, a control character, DEL or a fragment (`#`), or has no valid form
+/// (exactly what the separate checks and [`classify`] refuse).
+pub(crate) fn check(t: &str) -> Option<Target<'_>> {
+    // `min` of the XORs is zero exactly for `#` and DEL: branch-free, so the 16-byte test stays
+    // a few vector compares.
+    let refused = |x: u8| ((x ^ b'#').min(x ^ 0x7f) == 0) | (x <= 0x20);
+    if t.is_empty() || any_byte(t.as_bytes(), refused) {
+        return None;
+    }
+    classify_without_fragment(t)
+}
+
+/// [`classify`] for a target known to hold no `#`.
+fn classify_without_fragment(t: &str) -> Option<Target<'_>> {
     if t.starts_with('/') {
         return Some(Target::Origin(t));
     }
@@ -216,6 +236,46 @@ mod tests {
         assert_eq!(classify("http://h/#f"), None);
         assert_eq!(classify("1http://h/"), None);
         assert_eq!(classify("relative/path"), None);
+    }
+
+    /// One pass refuses exactly what the separate checks and `classify` refused.
+    #[test]
+    fn check_agrees_with_the_separate_checks() {
+        fn old(t: &str) -> Option<Target<'_>> {
+            let bad = t.is_empty() || t.bytes().any(|b| b <= 0x20 || b == 0x7f);
+            if bad { None } else { classify(t) }
+        }
+        let mut cases: Vec<String> = [
+            "/a?b",
+            "*",
+            "h:443",
+            "http://h/x",
+            "http://h/#f",
+            "/a b",
+            "/a\u{7f}",
+            "",
+            "/\"q\"",
+            "/a\\b",
+            "relative",
+            "/\u{e9}t\u{e9}",
+            "http://user@h/",
+            "/\t",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for len in 0..40 {
+            for at in 0..=len {
+                for c in ["#", " ", "\u{1}", "\u{7f}", "\"", "\\", "\u{e9}"] {
+                    let mut t = format!("/{}", "x".repeat(len));
+                    t.insert_str(at + 1, c);
+                    cases.push(t);
+                }
+            }
+        }
+        for t in &cases {
+            assert_eq!(check(t), old(t), "{t:?}");
+        }
     }
 
     #[test]

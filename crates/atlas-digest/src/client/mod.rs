@@ -17,23 +17,19 @@ pub use saved::{ImportError, MAX_SAVED_SESSION_LEN, NcBlock, SavedSession, Sessi
 use crate::absorbed::Absorbed;
 use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
-use crate::hash::{Algorithm, Qop, constant_time_eq_hex};
+use crate::hash::{Algorithm, Hex, Qop, constant_time_eq_hex};
 use crate::header::{AuthenticationInfoRef, DigestChallenge};
-use crate::parse::{any_byte, is_token};
-use crate::target::{Origin, Target, classify};
+use crate::parse::is_token;
+use crate::target::{self, Origin, Target};
 use lease::{Shared, Slot};
 use session::Session;
 
-/// Checks the method and request-target; returns the target's form (classified once per request).
+/// Checks the method and request-target; returns the target's form (one pass over the target).
 fn validate_request<'r>(req: &RequestFacts<'r>) -> Result<Target<'r>, DigestError> {
     if !is_token(req.method) {
         return Err(DigestError::InvalidInput(InvalidInput::Method));
     }
-    let uri = req.uri;
-    if uri.is_empty() || any_byte(uri.as_bytes(), |b| (b <= 0x20) | (b == 0x7f)) {
-        return Err(DigestError::InvalidInput(InvalidInput::Uri));
-    }
-    classify(uri).ok_or(DigestError::InvalidInput(InvalidInput::Uri))
+    target::check(req.uri).ok_or(DigestError::InvalidInput(InvalidInput::Uri))
 }
 
 /// The origin a request states: [`RequestFacts::origin`], else the absolute-form target's.
@@ -110,20 +106,42 @@ struct Sent {
     epoch: u64,
     nc: u32,
     qop: Option<Qop>,
-    /// The request-target followed by the cnonce sent, in one allocation.
-    uri_cnonce: String,
-    uri_len: usize,
+    /// The cnonce sent, compared with the one `Authentication-Info` echoes.
+    cnonce: Echo,
+    /// The request-target, kept for `auth-int` only (whose `rspauth` H(A2) is computed from it
+    /// and the response body; the others have `rspauth_ha2`).
+    uri: Option<String>,
     /// The hash state up to H(A2): `rspauth` is one finish away.
     state: Absorbed,
+    /// `rspauth`'s H(A2) (`None` for `auth-int`, whose `rspauth` covers the response body).
+    rspauth_ha2: Option<Hex>,
 }
 
-impl Sent {
-    fn uri(&self) -> &str {
-        self.uri_cnonce.get(..self.uri_len).unwrap_or_default()
+/// A short copy of a string kept inline (no allocation per request for the usual cnonce of at
+/// most 64 bytes), else on the heap.
+enum Echo {
+    Inline { buf: [u8; 64], len: u8 },
+    Heap(String),
+}
+
+impl Echo {
+    fn new(s: &str) -> Echo {
+        let b = s.as_bytes();
+        match u8::try_from(b.len()) {
+            Ok(len) if b.len() <= 64 => {
+                let mut buf = [0u8; 64];
+                buf[..b.len()].copy_from_slice(b);
+                Echo::Inline { buf, len }
+            }
+            _ => Echo::Heap(s.to_owned()),
+        }
     }
 
-    fn cnonce(&self) -> &str {
-        self.uri_cnonce.get(self.uri_len..).unwrap_or_default()
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Echo::Inline { buf, len } => buf.get(..usize::from(*len)).unwrap_or_default(),
+            Echo::Heap(s) => s.as_bytes(),
+        }
     }
 }
 
@@ -540,15 +558,12 @@ impl DigestClient {
                 state.seen_epoch = Some(epoch);
                 match session.authorize(req, cnonce, nc) {
                     Ok(a) => {
-                        let cnonce_sent = a.cnonce_sent.unwrap_or_default();
-                        let mut uri_cnonce =
-                            String::with_capacity(req.uri.len() + cnonce_sent.len());
-                        uri_cnonce.push_str(req.uri);
-                        uri_cnonce.push_str(cnonce_sent);
+                        let cnonce = Echo::new(a.cnonce_sent.unwrap_or_default());
                         let session::Authorized {
                             header,
                             qop,
                             state: hashed,
+                            rspauth_ha2,
                             ..
                         } = a;
                         state.sent = Some(Sent {
@@ -556,9 +571,10 @@ impl DigestClient {
                             epoch,
                             nc,
                             qop,
-                            uri_cnonce,
-                            uri_len: req.uri.len(),
+                            cnonce,
+                            uri: (qop == Some(Qop::AuthInt)).then(|| req.uri.to_owned()),
                             state: hashed,
+                            rspauth_ha2,
                         });
                         Ok(Authorize::Send { header, lease })
                     }
@@ -696,13 +712,19 @@ impl DigestClient {
                 if sent.qop == Some(Qop::AuthInt) && response_body.is_none() {
                     return Err(DigestError::BodyRequired);
                 }
-                let expected =
-                    sent.session
-                        .expected_rspauth(&sent.state, sent.qop, sent.uri(), response_body);
+                let expected = sent.session.expected_rspauth(
+                    &sent.state,
+                    sent.rspauth_ha2.as_ref(),
+                    sent.uri.as_deref().unwrap_or_default(),
+                    response_body,
+                );
                 if !constant_time_eq_hex(expected.as_bytes(), rspauth.trim().as_bytes()) {
                     return Err(DigestError::RspauthMismatch);
                 }
-                if info.cnonce.as_deref().is_some_and(|c| c != sent.cnonce())
+                if info
+                    .cnonce
+                    .as_deref()
+                    .is_some_and(|c| c.as_bytes() != sent.cnonce.as_bytes())
                     || info.nc.is_some_and(|nc| nc != sent.nc)
                 {
                     return Err(DigestError::AuthenticationInfoMismatch);

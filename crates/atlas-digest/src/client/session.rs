@@ -117,6 +117,8 @@ pub(crate) struct Authorized<'s> {
     pub(crate) cnonce_sent: Option<&'s str>,
     /// The hash state up to H(A2) ([`compute::request_state`]), which `rspauth` continues.
     pub(crate) state: Absorbed,
+    /// `rspauth`'s H(A2), found with the request's (`None` for `auth-int`: it covers the body).
+    pub(crate) rspauth_ha2: Option<Hex>,
 }
 
 /// Slots of a client's H(A2) cache: a client repeats a few URIs (and each has an `rspauth` twin).
@@ -291,7 +293,7 @@ impl Session {
             cnonce,
         });
         let state = compute::request_state(prefix, inputs);
-        let ha2 = compute::ha2(
+        let (ha2, rspauth_ha2) = compute::ha2(
             &self.ha2,
             self.algorithm,
             qop,
@@ -323,19 +325,24 @@ impl Session {
             qop,
             cnonce_sent: qop.map(|_| cnonce),
             state,
+            rspauth_ha2,
         })
     }
 
     /// The `rspauth` the server must send for a request authorized with `state`
-    /// ([`Authorized::state`]) and this qop and uri.
+    /// ([`Authorized::state`]) and this qop and uri: finished with the H(A2) found when the request
+    /// was authorized ([`Authorized::rspauth_ha2`]), or for `auth-int` with the response body's.
     pub(crate) fn expected_rspauth(
         &self,
         state: &Absorbed,
-        qop: Option<Qop>,
+        rspauth_ha2: Option<&Hex>,
         uri: &str,
         response_body: Option<&[u8]>,
     ) -> Hex {
-        let ha2 = compute::ha2(&self.ha2, self.algorithm, qop, "", uri, response_body);
+        let ha2 = match rspauth_ha2 {
+            Some(h) => *h,
+            None => compute::ha2_int(self.algorithm, "", uri, response_body.unwrap_or_default()),
+        };
         compute::finish(state, &ha2)
     }
 }

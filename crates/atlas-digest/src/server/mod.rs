@@ -290,7 +290,8 @@ impl DigestServer {
             nc: &nc8,
             cnonce,
         });
-        let ha2 = compute::ha2(&self.ha2, h.algorithm, h.qop, req.method, &h.uri, req.body);
+        let (ha2, rspauth_ha2) =
+            compute::ha2(&self.ha2, h.algorithm, h.qop, req.method, &h.uri, req.body);
         // The hash state up to H(A2) for an H(A1): the response finishes it with `ha2`, and
         // `rspauth` (in `Verified`) with its own H(A2).
         let state_for = |prefix: &Absorbed| compute::request_state(prefix, inputs);
@@ -372,7 +373,7 @@ impl DigestServer {
             nc: h.nc,
             rsp: RspauthInputs {
                 state,
-                ha2: self.ha2.clone(),
+                ha2: rspauth_ha2,
                 buf,
                 cnonce_len: cnonce.len(),
                 nextnonce,

@@ -1,12 +1,10 @@
 //! A successful verification and the `Authentication-Info` it allows.
 
 use std::fmt;
-use std::sync::Arc;
 
 use crate::absorbed::Absorbed;
 use crate::compute;
-use crate::ha2_cache::Ha2Cache;
-use crate::hash::{Algorithm, Qop, nc_hex};
+use crate::hash::{Algorithm, Hex, Qop, nc_hex};
 use crate::parse::push_quoted;
 
 /// A successful verification ([`crate::DigestServer::verify`]). `Debug` shows no secret; the H(A1)
@@ -25,10 +23,11 @@ pub struct Verified {
 }
 
 /// What `rspauth` needs: the hash state the verified response ended with up to H(A2) (wiped on
-/// drop), the server's H(A2) cache, and cnonce and uri in one buffer.
+/// drop), `rspauth`'s H(A2) (found with the request's; `None` for `auth-int`, whose H(A2) covers
+/// the response body), and cnonce and uri in one buffer.
 pub(crate) struct RspauthInputs {
     pub(crate) state: Absorbed,
-    pub(crate) ha2: Arc<Ha2Cache>,
+    pub(crate) ha2: Option<Hex>,
     /// cnonce ‖ uri.
     pub(crate) buf: String,
     pub(crate) cnonce_len: usize,
@@ -63,8 +62,9 @@ impl Verified {
     /// With qop `auth-int`, `rspauth` covers the response body: this is the value for an empty body,
     /// use [`Verified::authentication_info_for_body`] otherwise.
     ///
-    /// Computed on demand (one hash finish from the state `verify` kept, H(A2) from the server's
-    /// cache): a server that sends no `Authentication-Info` pays nothing.
+    /// Computed on demand (one hash finish from the state `verify` kept, with the H(A2) `verify`
+    /// looked up beside the request's): a server that sends no `Authentication-Info` pays no
+    /// finish for it.
     pub fn authentication_info(&self) -> String {
         self.authentication_info_for_body(b"")
     }
@@ -73,14 +73,10 @@ impl Verified {
     /// [`Verified::authentication_info`] when qop is `auth-int`, where `rspauth` covers the body).
     pub fn authentication_info_for_body(&self, response_body: &[u8]) -> String {
         let rsp = &self.rsp;
-        let ha2 = compute::ha2(
-            &rsp.ha2,
-            self.algorithm,
-            self.qop,
-            "",
-            rsp.uri(),
-            Some(response_body),
-        );
+        let ha2 = match &rsp.ha2 {
+            Some(h) => *h,
+            None => compute::ha2_int(self.algorithm, "", rsp.uri(), response_body),
+        };
         let rspauth = compute::finish(&rsp.state, &ha2);
         // What `AuthenticationInfo`'s `Display` writes for these fields (qop, rspauth, cnonce, nc,
         // nextnonce), straight into one allocation.
