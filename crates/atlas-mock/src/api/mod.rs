@@ -39,12 +39,12 @@ use std::time::Duration;
 
 use atlas_digest::Stale;
 use bytes::Bytes;
-use http::header::{self, HeaderName};
+use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::access::canonical_ip;
-use crate::auth::AuthOutcome;
+use crate::auth::{Check, Failure};
 use crate::faults::{Fault, Stage};
 use crate::journal::{JournalEntry, cut};
 use crate::oauth::tokens::Refusal;
@@ -81,7 +81,7 @@ pub(crate) trait Endpoint: Send + Sync {
         true
     }
     /// Headers every answer of this route carries (e.g. `Deprecation`, `Sunset`), errors included.
-    fn headers(&self, _shared: &Shared) -> Vec<(HeaderName, String)> {
+    fn headers(&self, _shared: &Shared) -> Vec<(HeaderName, HeaderValue)> {
         Vec::new()
     }
     /// The answer.
@@ -250,26 +250,43 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
                 respond_authenticated(req, endpoint.as_deref(), principal.as_ref(), None, entry)
                     .await;
             if let (Outcome::Reply(r), Some(e)) = (&mut reply, &endpoint) {
-                for (name, value) in e.headers(shared) {
-                    r.push_header(name, &value);
-                }
+                r.headers.extend(e.headers(shared));
             }
             return reply;
         }
-        if shared.auth.needs_body(authz, &shared.keys) {
-            match req.body.read().await {
-                Ok(b) => body = Some(b),
-                Err(e) => return Outcome::Reply(body_error(e, shared.limits.max_body_bytes)),
-            }
-        }
-        match shared.auth.verify(
+        let method = req.parts.method.as_str();
+        let checked = shared.auth.check(
             authz,
-            req.parts.method.as_str(),
+            method,
             uri,
-            body.as_deref(),
             shared.clock.system_time(),
-        ) {
-            AuthOutcome::Ok(v) => {
+            &shared.keys,
+        );
+        entry.auth = Some(checked.summary);
+        let verdict = match checked.check {
+            Check::Ok(v) => Ok(v),
+            Check::Fail(f) => Err(f),
+            Check::NeedsBody { then } => {
+                let b = match req.body.read().await {
+                    Ok(b) => b,
+                    Err(e) => return Outcome::Reply(body_error(e, shared.limits.max_body_bytes)),
+                };
+                let verdict = match then {
+                    Some(f) => Err(f),
+                    None => shared.auth.verify_with_body(
+                        authz,
+                        method,
+                        uri,
+                        &b,
+                        shared.clock.system_time(),
+                    ),
+                };
+                body = Some(b);
+                verdict
+            }
+        };
+        match verdict {
+            Ok(v) => {
                 principal = shared
                     .keys
                     .iter()
@@ -278,7 +295,7 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
                 entry.key = Some(v.username.clone());
                 verified = Some(v);
             }
-            AuthOutcome::Fail { stale, reason } => {
+            Err(Failure { stale, reason }) => {
                 entry.error = Some(cut(&reason, 256));
                 return Outcome::Reply(challenge(shared, stale));
             }
@@ -289,9 +306,7 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
     if let Outcome::Reply(r) = &mut reply {
         r.verified = verified;
         if let Some(e) = &endpoint {
-            for (name, value) in e.headers(shared) {
-                r.push_header(name, &value);
-            }
+            r.headers.extend(e.headers(shared));
         }
     }
     reply

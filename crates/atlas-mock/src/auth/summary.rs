@@ -1,0 +1,220 @@
+//! What the journal records of an `Authorization` header ([`AuthSummary`]): the scheme, and for
+//! Digest the username, algorithm, qop, nc, nonce and whether an opaque came back. Never the
+//! response hash or the cnonce.
+//!
+//! Three ways to the same summary: [`summarize`] parses the header; [`of_parsed`] takes a parse
+//! already made; [`of_verified`] takes what `DigestServer::verify` returned for the header, plus
+//! a borrowed scan for the nonce and the opaque (which `Verified` does not carry), so the
+//! request that authenticates parses its header once.
+
+use std::borrow::Cow;
+
+use atlas_digest::{AuthorizationHeader, Verified};
+
+use crate::journal::{AuthSummary, cut};
+
+/// Longest scheme kept.
+const MAX_SCHEME: usize = 32;
+/// Longest username or nonce kept.
+const MAX_VALUE: usize = 256;
+
+/// The summary of any `Authorization` value (parsing it as Digest when its scheme says so).
+pub(crate) fn summarize(authorization: &str) -> AuthSummary {
+    let parsed = if is_digest(authorization) {
+        authorization.parse::<AuthorizationHeader>().ok()
+    } else {
+        None
+    };
+    of_parsed(authorization, parsed.as_ref())
+}
+
+/// The summary of `authorization`, given its parse as Digest (`None`: it did not parse).
+pub(crate) fn of_parsed(authorization: &str, parsed: Option<&AuthorizationHeader>) -> AuthSummary {
+    let mut out = AuthSummary {
+        scheme: scheme(authorization),
+        ..AuthSummary::default()
+    };
+    if let Some(h) = parsed.filter(|_| is_digest(authorization)) {
+        out.username = Some(cut(&h.username, MAX_VALUE));
+        out.algorithm = Some(h.algorithm.as_str().to_owned());
+        out.qop = h.qop.map(|q| q.as_str().to_owned());
+        out.nc = h.nc;
+        out.nonce = Some(cut(&h.nonce, MAX_VALUE));
+        out.opaque = h.opaque.is_some();
+    }
+    out
+}
+
+/// The summary of an `authorization` value that `DigestServer::verify` accepted, from what it
+/// returned: algorithm, qop and nc as parsed, the username (which is the one sent unless a
+/// `userhash` came, then the header is parsed again), nonce and opaque from [`scan`].
+pub(crate) fn of_verified(authorization: &str, v: &Verified) -> AuthSummary {
+    let Some(seen) = scan(authorization) else {
+        return summarize(authorization);
+    };
+    let out = AuthSummary {
+        scheme: scheme(authorization),
+        username: Some(cut(&v.username, MAX_VALUE)),
+        algorithm: Some(v.algorithm.as_str().to_owned()),
+        qop: v.qop.map(|q| q.as_str().to_owned()),
+        nc: v.nc,
+        nonce: Some(cut(&seen.nonce, MAX_VALUE)),
+        opaque: seen.opaque,
+    };
+    // The crate's own tests (every digest request of every test server) check the shortcut
+    // against the full parse.
+    #[cfg(test)]
+    assert_eq!(out, summarize(authorization), "{authorization:?}");
+    out
+}
+
+/// The scheme as sent: the first word, cut at [`MAX_SCHEME`] bytes.
+fn scheme(authorization: &str) -> String {
+    authorization
+        .split_whitespace()
+        .next()
+        .map(|s| cut(s, MAX_SCHEME))
+        .unwrap_or_default()
+}
+
+fn is_digest(authorization: &str) -> bool {
+    authorization
+        .split_whitespace()
+        .next()
+        .is_some_and(|s| s.eq_ignore_ascii_case("digest"))
+}
+
+/// What [`scan`] finds.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) struct Scanned<'a> {
+    /// The `nonce` value (unquoted, escapes resolved).
+    pub(super) nonce: Cow<'a, str>,
+    /// Whether an `opaque` parameter came (even empty).
+    pub(super) opaque: bool,
+}
+
+/// The nonce and the presence of an opaque in a Digest credentials value that parses (what
+/// `DigestServer::verify` accepted): one pass over the parameters, borrowing unless the nonce
+/// holds escapes. `None` when the value carries a `userhash` parameter (the username sent is then
+/// not the one verified) or does not have the expected shape (then the caller parses it fully).
+pub(super) fn scan(authorization: &str) -> Option<Scanned<'_>> {
+    let b = authorization.as_bytes();
+    let ows = |mut i: usize| {
+        while matches!(b.get(i), Some(b' ' | b'\t')) {
+            i += 1;
+        }
+        i
+    };
+    let tchars = |mut i: usize| {
+        while b.get(i).copied().is_some_and(is_tchar) {
+            i += 1;
+        }
+        i
+    };
+    // The scheme.
+    let mut i = tchars(ows(0));
+    let mut nonce = None;
+    let mut opaque = false;
+    loop {
+        while matches!(b.get(i), Some(b' ' | b'\t' | b',')) {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let start = i;
+        i = tchars(i);
+        let name = &authorization[start..i];
+        if name.is_empty() {
+            return None;
+        }
+        i = ows(i);
+        if b.get(i) != Some(&b'=') {
+            return None;
+        }
+        i = ows(i + 1);
+        let value = if b.get(i) == Some(&b'"') {
+            let (v, end) = quoted(authorization, i + 1)?;
+            i = end;
+            v
+        } else {
+            let start = i;
+            while b.get(i).copied().is_some_and(is_bare_value_char) {
+                i += 1;
+            }
+            Cow::Borrowed(&authorization[start..i])
+        };
+        if name.eq_ignore_ascii_case("nonce") {
+            nonce = Some(value);
+        } else if name.eq_ignore_ascii_case("opaque") {
+            opaque = true;
+        } else if name.eq_ignore_ascii_case("userhash") {
+            return None;
+        }
+    }
+    Some(Scanned {
+        nonce: nonce?,
+        opaque,
+    })
+}
+
+/// The quoted-string whose text starts at `from` (after the opening quote): its value and the
+/// index after the closing quote. An escape gives the escaped character (`\` before a non-ASCII
+/// character is dropped, the character kept, as the digest parser reads it).
+fn quoted(s: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
+    let b = s.as_bytes();
+    let mut i = quote_or_escape(b, from);
+    if b.get(i) == Some(&b'"') {
+        return Some((Cow::Borrowed(&s[from..i]), i + 1));
+    }
+    let mut out = String::with_capacity(i - from + 16);
+    let mut seg = from;
+    loop {
+        match *b.get(i)? {
+            b'"' => {
+                out.push_str(&s[seg..i]);
+                return Some((Cow::Owned(out), i + 1));
+            }
+            _ => {
+                // A backslash.
+                out.push_str(&s[seg..i]);
+                let c = *b.get(i + 1)?;
+                if c.is_ascii() {
+                    out.push(char::from(c));
+                    seg = i + 2;
+                } else {
+                    seg = i + 1;
+                }
+                i = quote_or_escape(b, seg);
+            }
+        }
+    }
+}
+
+/// The index of the first `"` or `\` at or after `from` (or `b.len()`): sixteen bytes at a time
+/// (a fold the compiler vectorizes), then bytewise in the chunk that holds one.
+fn quote_or_escape(b: &[u8], from: usize) -> usize {
+    let stop = |c: u8| c == b'"' || c == b'\\';
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 16) {
+        if chunk.iter().fold(false, |acc, &c| acc | stop(c)) {
+            break;
+        }
+        i += 16;
+    }
+    while i < b.len() && !stop(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// `tchar` of RFC 9110 section 5.6.2.
+fn is_tchar(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
+}
+
+/// Unquoted parameter value characters as the digest parser reads them: any visible ASCII or
+/// non-ASCII byte except `,`, `"` and `\`.
+fn is_bare_value_char(c: u8) -> bool {
+    (c > 0x20 && c != 0x7f && c != b',' && c != b'"' && c != b'\\') || c >= 0x80
+}
