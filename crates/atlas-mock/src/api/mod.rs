@@ -255,13 +255,10 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
             return reply;
         }
         let method = req.parts.method.as_str();
-        let checked = shared.auth.check(
-            authz,
-            method,
-            uri,
-            shared.clock.system_time(),
-            &shared.keys,
-        );
+        let checked =
+            shared
+                .auth
+                .check(authz, method, uri, shared.clock.system_time(), &shared.keys);
         entry.auth = Some(checked.summary);
         let verdict = match checked.check {
             Check::Ok(v) => Ok(v),
@@ -286,13 +283,14 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
             }
         };
         match verdict {
-            Ok(v) => {
+            Ok(mut v) => {
                 principal = shared
                     .keys
                     .iter()
                     .find(|k| k.public_key() == v.username)
                     .map(Principal::from_key);
-                entry.key = Some(v.username.clone());
+                // `Authentication-Info` does not need the username: the journal takes it.
+                entry.key = Some(std::mem::take(&mut v.username));
                 verified = Some(v);
             }
             Err(Failure { stale, reason }) => {
@@ -314,9 +312,15 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
 
 /// The token of `Authorization: Bearer TOKEN` (any case of the scheme), if that is the scheme.
 fn bearer_token(authz: &str) -> Option<&str> {
-    let (scheme, token) = authz.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    let authz = authz.trim_start();
+    // The scheme is the text before the first space: `Bearer` is 6 bytes (a quick test first,
+    // so other schemes cost nothing more).
+    let (scheme, rest) = (authz.get(..6)?, authz.get(6..)?);
+    if !scheme.eq_ignore_ascii_case("bearer") || !rest.starts_with(' ') {
+        return None;
+    }
+    let token = rest.trim();
+    (!token.is_empty()).then_some(token)
 }
 
 /// The 401 of the digest handshake, as Atlas sends it: the challenge(s), a pretty-printed body with
@@ -528,4 +532,41 @@ pub(crate) fn injected_status(s: u16) -> Reply {
         r = r.header(header::RETRY_AFTER, "1");
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::bearer_token;
+
+    /// The definition `bearer_token` implements without searching the whole value.
+    fn by_definition(authz: &str) -> Option<&str> {
+        let (scheme, token) = authz.trim().split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        for (v, want) in [
+            ("Bearer abc", Some("abc")),
+            ("  bEaReR   abc  ", Some("abc")),
+            ("Bearer", None),
+            ("Bearer ", None),
+            ("Bearer\tabc", None),
+            ("Bearerx abc", None),
+            ("Digest username=\"u\"", None),
+            ("é", None),
+        ] {
+            assert_eq!(bearer_token(v), want, "{v:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn bearer_token_is_the_definition(v in "[ \t]{0,2}(Bearer|bearer|BEARER|Bear|Digest|é)?[ \t]{0,3}[a-zé. \t]{0,12}") {
+            prop_assert_eq!(bearer_token(&v), by_definition(&v));
+        }
+    }
 }

@@ -219,7 +219,10 @@ mod tests {
     #[test]
     fn the_deprecation_dates_are_what_the_formatter_writes() {
         let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
-        assert_eq!(TENANT_DEPRECATED, atlas_http_date(t("2024-11-13T00:00:00Z")));
+        assert_eq!(
+            TENANT_DEPRECATED,
+            atlas_http_date(t("2024-11-13T00:00:00Z"))
+        );
         assert_eq!(TENANT_SUNSET, atlas_http_date(t("2026-01-22T00:00:00Z")));
     }
 }

@@ -144,12 +144,11 @@ pub(super) fn scan(authorization: &str) -> Option<Scanned<'_>> {
             }
             Cow::Borrowed(&authorization[start..i])
         };
-        if name.eq_ignore_ascii_case("nonce") {
-            nonce = Some(value);
-        } else if name.eq_ignore_ascii_case("opaque") {
-            opaque = true;
-        } else if name.eq_ignore_ascii_case("userhash") {
-            return None;
+        match name.len() {
+            5 if name.eq_ignore_ascii_case("nonce") => nonce = Some(value),
+            6 if name.eq_ignore_ascii_case("opaque") => opaque = true,
+            8 if name.eq_ignore_ascii_case("userhash") => return None,
+            _ => {}
         }
     }
     Some(Scanned {
@@ -191,30 +190,81 @@ fn quoted(s: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
     }
 }
 
-/// The index of the first `"` or `\` at or after `from` (or `b.len()`): sixteen bytes at a time
-/// (a fold the compiler vectorizes), then bytewise in the chunk that holds one.
+/// The index of the first `"` or `\` at or after `from` (or `b.len()`): eight bytes at a time
+/// (SWAR: a byte equal to either sets its high bit; borrows only run upwards, so the lowest flagged
+/// byte is exactly the first match), then bytewise in the last partial word.
 fn quote_or_escape(b: &[u8], from: usize) -> usize {
-    let stop = |c: u8| c == b'"' || c == b'\\';
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
     let mut i = from;
-    while let Some(chunk) = b.get(i..i + 16) {
-        if chunk.iter().fold(false, |acc, &c| acc | stop(c)) {
-            break;
+    while let Some(word) = b.get(i..i + 8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let w = u64::from_le_bytes(bytes);
+        let hit =
+            zero_byte(w ^ (ONES * u64::from(b'"'))) | zero_byte(w ^ (ONES * u64::from(b'\\')));
+        if hit != 0 {
+            return i + (hit.trailing_zeros() / 8) as usize;
         }
-        i += 16;
+        i += 8;
     }
-    while i < b.len() && !stop(b[i]) {
+    while i < b.len() && b[i] != b'"' && b[i] != b'\\' {
         i += 1;
     }
     i
 }
 
-/// `tchar` of RFC 9110 section 5.6.2.
+/// Byte classes, one lookup per byte.
+const TCHAR: u8 = 1;
+const BARE: u8 = 2;
+
+const CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut class = 0;
+        // `tchar` of RFC 9110 section 5.6.2.
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            )
+        {
+            class |= TCHAR;
+        }
+        // Unquoted parameter value characters as the digest parser reads them: any visible
+        // ASCII or non-ASCII byte except `,`, `"` and `\`.
+        if (c > 0x20 && c != 0x7f && c != b',' && c != b'"' && c != b'\\') || c >= 0x80 {
+            class |= BARE;
+        }
+        t[i] = class;
+        i += 1;
+    }
+    t
+};
+
 fn is_tchar(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
+    CLASSES[usize::from(c)] & TCHAR != 0
 }
 
-/// Unquoted parameter value characters as the digest parser reads them: any visible ASCII or
-/// non-ASCII byte except `,`, `"` and `\`.
 fn is_bare_value_char(c: u8) -> bool {
-    (c > 0x20 && c != 0x7f && c != b',' && c != b'"' && c != b'\\') || c >= 0x80
+    CLASSES[usize::from(c)] & BARE != 0
 }
+
+#[cfg(test)]
+mod tests;

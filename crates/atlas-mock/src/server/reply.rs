@@ -223,7 +223,8 @@ pub(crate) fn finish(
             h.insert(X_ERROR_CODE, v);
         }
     }
-    if let Some(v) = auth_info.and_then(|i| HeaderValue::from_str(&i).ok()) {
+    // The value's own buffer becomes the header's (no copy).
+    if let Some(v) = auth_info.and_then(|i| HeaderValue::from_maybe_shared(Bytes::from(i)).ok()) {
         h.insert(HeaderName::from_static("authentication-info"), v);
     }
     record(shared, &resp, status, entry);
