@@ -94,89 +94,104 @@ pub(super) struct Scanned<'a> {
 }
 
 /// The nonce and the presence of an opaque in a Digest credentials value that parses (what
-/// `DigestServer::verify` accepted): one pass over the parameters, borrowing unless the nonce
-/// holds escapes. `None` when the value carries a `userhash` parameter (the username sent is then
-/// not the one verified) or does not have the expected shape (then the caller parses it fully).
+/// `DigestServer::verify` accepted): one pass over the bytes of the parameters, borrowing unless
+/// the nonce holds escapes. `None` when the value carries a `userhash` parameter (the username
+/// sent is then not the one verified) or does not have the expected shape (then the caller parses
+/// it fully).
 pub(super) fn scan(authorization: &str) -> Option<Scanned<'_>> {
     let b = authorization.as_bytes();
-    let ows = |mut i: usize| {
-        while matches!(b.get(i), Some(b' ' | b'\t')) {
-            i += 1;
-        }
-        i
-    };
-    let tchars = |mut i: usize| {
-        while b.get(i).copied().is_some_and(is_tchar) {
-            i += 1;
-        }
-        i
-    };
+    let n = b.len();
+    let mut i = 0;
+    while i < n && matches!(b[i], b' ' | b'\t') {
+        i += 1;
+    }
     // The scheme.
-    let mut i = tchars(ows(0));
+    while i < n && is_tchar(b[i]) {
+        i += 1;
+    }
     let mut nonce = None;
     let mut opaque = false;
     loop {
-        while matches!(b.get(i), Some(b' ' | b'\t' | b',')) {
+        while i < n && matches!(b[i], b' ' | b'\t' | b',') {
             i += 1;
         }
-        if i >= b.len() {
+        if i >= n {
             break;
         }
         let start = i;
-        i = tchars(i);
-        let name = &authorization[start..i];
+        while i < n && is_tchar(b[i]) {
+            i += 1;
+        }
+        let name = &b[start..i];
         if name.is_empty() {
             return None;
         }
-        i = ows(i);
-        if b.get(i) != Some(&b'=') {
+        while i < n && matches!(b[i], b' ' | b'\t') {
+            i += 1;
+        }
+        if i >= n || b[i] != b'=' {
             return None;
         }
-        i = ows(i + 1);
-        let value = if b.get(i) == Some(&b'"') {
-            let (v, end) = quoted(authorization, i + 1)?;
-            i = end;
-            v
+        i += 1;
+        while i < n && matches!(b[i], b' ' | b'\t') {
+            i += 1;
+        }
+        let value = if i < n && b[i] == b'"' {
+            let open = i + 1;
+            i = quote_or_escape(b, open);
+            if i >= n {
+                return None;
+            }
+            if b[i] == b'\\' {
+                // Escapes: the general path (rare).
+                let (v, end) = unescape(authorization, open)?;
+                i = end;
+                Value::Owned(v)
+            } else {
+                i += 1;
+                Value::Range(open, i - 1)
+            }
         } else {
             let start = i;
-            while b.get(i).copied().is_some_and(is_bare_value_char) {
+            while i < n && is_bare_value_char(b[i]) {
                 i += 1;
             }
-            Cow::Borrowed(&authorization[start..i])
+            Value::Range(start, i)
         };
         match name.len() {
-            5 if name.eq_ignore_ascii_case("nonce") => nonce = Some(value),
-            6 if name.eq_ignore_ascii_case("opaque") => opaque = true,
-            8 if name.eq_ignore_ascii_case("userhash") => return None,
+            5 if name.eq_ignore_ascii_case(b"nonce") => nonce = Some(value),
+            6 if name.eq_ignore_ascii_case(b"opaque") => opaque = true,
+            8 if name.eq_ignore_ascii_case(b"userhash") => return None,
             _ => {}
         }
     }
-    Some(Scanned {
-        nonce: nonce?,
-        opaque,
-    })
+    let nonce = match nonce? {
+        Value::Range(a, z) => Cow::Borrowed(authorization.get(a..z)?),
+        Value::Owned(s) => Cow::Owned(s),
+    };
+    Some(Scanned { nonce, opaque })
 }
 
-/// The quoted-string whose text starts at `from` (after the opening quote): its value and the
-/// index after the closing quote. An escape gives the escaped character (`\` before a non-ASCII
-/// character is dropped, the character kept, as the digest parser reads it).
-fn quoted(s: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
+/// A parameter value: where it is in the input, or (with escapes) its text.
+enum Value {
+    Range(usize, usize),
+    Owned(String),
+}
+
+/// The quoted-string whose text starts at `from` (after the opening quote) and holds escapes: its
+/// value and the index after the closing quote. An escape gives the escaped character (`\` before
+/// a non-ASCII character is dropped, the character kept, as the digest parser reads it).
+fn unescape(s: &str, from: usize) -> Option<(String, usize)> {
     let b = s.as_bytes();
-    let mut i = quote_or_escape(b, from);
-    if b.get(i) == Some(&b'"') {
-        return Some((Cow::Borrowed(&s[from..i]), i + 1));
-    }
-    let mut out = String::with_capacity(i - from + 16);
+    let mut out = String::new();
     let mut seg = from;
+    let mut i = quote_or_escape(b, from);
     loop {
+        out.push_str(s.get(seg..i)?);
         match *b.get(i)? {
-            b'"' => {
-                out.push_str(&s[seg..i]);
-                return Some((Cow::Owned(out), i + 1));
-            }
+            b'"' => return Some((out, i + 1)),
             _ => {
                 // A backslash.
-                out.push_str(&s[seg..i]);
                 let c = *b.get(i + 1)?;
                 if c.is_ascii() {
                     out.push(char::from(c));
