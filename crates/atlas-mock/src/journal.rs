@@ -1,5 +1,6 @@
 //! The request journal: what the mock was asked and what it answered, bounded in entries and in bytes.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -143,6 +144,15 @@ pub(crate) fn cut(s: &str, max: usize) -> String {
     format!("{}...[+{} bytes]", &s[..end], s.len() - end)
 }
 
+/// A header value as text: borrowed when it is UTF-8 (the usual case, checked with the standard
+/// library's fast path), else with U+FFFD for the bad bytes (`String::from_utf8_lossy`).
+pub(crate) fn text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
 /// Header pairs for the journal: lower-case names, values cut, at most [`JOURNAL_MAX_HEADERS`];
 /// returns the pairs and how many were left out.
 pub(crate) fn header_pairs<'a>(
@@ -158,7 +168,7 @@ pub(crate) fn header_pairs<'a>(
             dropped += 1;
             continue;
         }
-        let v = String::from_utf8_lossy(v.as_bytes());
+        let v = text(v.as_bytes());
         out.push((k.as_str().to_owned(), cut(&v, JOURNAL_MAX_HEADER_VALUE)));
     }
     (out, dropped)

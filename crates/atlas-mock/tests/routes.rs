@@ -1021,3 +1021,98 @@ async fn shutdown_with_open_connections_and_drop() -> Result<()> {
     assert!(closed, "listener still open 60 s after drop");
     Ok(())
 }
+
+/// The body decision of qop `auth-int` and what the journal records of each answer: the header is
+/// summarized the same whether it authenticated, failed, or waited for its body.
+#[tokio::test]
+async fn auth_int_body_decisions_and_their_journal() -> Result<()> {
+    use atlas_digest::{Algorithm, Credentials, DigestChallenge, Qop, RequestFacts};
+    use bytes::Bytes;
+
+    let target = v1_snapshot(G, C, seed::SNAPSHOT_ID);
+    // An auth-int answer to a nonce of `mock`, from `user`, over `body`, in `realm`.
+    async fn answer(
+        mock: &MockHandle,
+        user: (&str, &str),
+        realm: &str,
+        target: &str,
+        body: &[u8],
+    ) -> Result<String> {
+        let mut conn = Conn::open(mock).await?;
+        let r = conn.send(Method::GET, target, &[], None).await?;
+        let www = r.header("www-authenticate").unwrap_or_default().to_owned();
+        let nonce = www
+            .split("nonce=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        let mut ch = DigestChallenge::new(realm, nonce, Algorithm::Md5);
+        ch.qop = Some(vec![Qop::AuthInt]);
+        let facts = RequestFacts::new("POST", target).with_body(body);
+        Ok(ch.respond(&Credentials::new(user.0, user.1), &facts, &cnonce(), 1)?)
+    }
+    async fn post(mock: &MockHandle, target: &str, authz: &str, body: Vec<u8>) -> Result<Resp> {
+        let mut conn = Conn::open(mock).await?;
+        conn.send_body(Method::POST, target, &[], Some(authz), Bytes::from(body))
+            .await
+    }
+
+    // A server offering only `auth`, with a small body limit: an auth-int answer from a known key
+    // has its body read first (it would be hashed), so a body over the limit is the answer, as
+    // before; within the limit, the qop is refused.
+    let mock = MockAtlas::builder()
+        .limits(atlas_mock::Limits::default().with_max_body_bytes(16))
+        .start()
+        .await?;
+    let key = (mock.public_key().to_owned(), mock.private_key().to_owned());
+    let big = vec![b'x'; 64];
+    let a = answer(&mock, (&key.0, &key.1), atlas_mock::REALM, &target, &big).await?;
+    let r = post(&mock, &target, &a, big.clone()).await?;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert_eq!(r.error_code(), "INVALID_REQUEST_BODY");
+    let a = answer(&mock, (&key.0, &key.1), atlas_mock::REALM, &target, b"{}").await?;
+    let r = post(&mock, &target, &a, b"{}".to_vec()).await?;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let e = mock.journal().pop().unwrap();
+    assert_eq!(e.error.as_deref(), Some("digest: qop not offered"));
+    let s = e.auth.unwrap();
+    assert_eq!(
+        (
+            s.scheme.as_str(),
+            s.username.as_deref(),
+            s.qop.as_deref(),
+            s.nc
+        ),
+        ("Digest", Some(key.0.as_str()), Some("auth-int"), Some(1))
+    );
+    assert!(a.contains(&format!("nonce=\"{}\"", s.nonce.unwrap())));
+    mock.shutdown().await;
+
+    // A server offering auth-int: an unknown key's body is never read (refused as before, with the
+    // reason the digest server gives without it); a known key's is, and it authenticates.
+    let mock = MockAtlas::builder()
+        .digest(DigestSettings::default().qop([Qop::AuthInt]))
+        .start()
+        .await?;
+    let key = (mock.public_key().to_owned(), mock.private_key().to_owned());
+    let a = answer(&mock, ("nobody", "x"), atlas_mock::REALM, &target, &big).await?;
+    let r = post(&mock, &target, &a, big.clone()).await?;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let e = mock.journal().pop().unwrap();
+    assert_eq!(
+        e.error.as_deref(),
+        Some("digest: qop=auth-int needs the request body")
+    );
+    assert_eq!(e.auth.unwrap().username.as_deref(), Some("nobody"));
+    // Wrong realm from a known key: the body is read, then the realm refused.
+    let a = answer(&mock, (&key.0, &key.1), "elsewhere", &target, b"{}").await?;
+    let r = post(&mock, &target, &a, b"{}".to_vec()).await?;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        mock.journal().pop().unwrap().error.as_deref(),
+        Some("digest: wrong realm")
+    );
+    mock.shutdown().await;
+    Ok(())
+}

@@ -39,12 +39,12 @@ use std::time::Duration;
 
 use atlas_digest::Stale;
 use bytes::Bytes;
-use http::header::{self, HeaderName};
+use http::header::{self, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::access::canonical_ip;
-use crate::auth::AuthOutcome;
+use crate::auth::{Check, Failure};
 use crate::faults::{Fault, Stage};
 use crate::journal::{JournalEntry, cut};
 use crate::oauth::tokens::Refusal;
@@ -81,7 +81,7 @@ pub(crate) trait Endpoint: Send + Sync {
         true
     }
     /// Headers every answer of this route carries (e.g. `Deprecation`, `Sunset`), errors included.
-    fn headers(&self, _shared: &Shared) -> Vec<(HeaderName, String)> {
+    fn headers(&self, _shared: &Shared) -> Vec<(HeaderName, HeaderValue)> {
         Vec::new()
     }
     /// The answer.
@@ -250,35 +250,50 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
                 respond_authenticated(req, endpoint.as_deref(), principal.as_ref(), None, entry)
                     .await;
             if let (Outcome::Reply(r), Some(e)) = (&mut reply, &endpoint) {
-                for (name, value) in e.headers(shared) {
-                    r.push_header(name, &value);
-                }
+                r.headers.extend(e.headers(shared));
             }
             return reply;
         }
-        if shared.auth.needs_body(authz, &shared.keys) {
-            match req.body.read().await {
-                Ok(b) => body = Some(b),
-                Err(e) => return Outcome::Reply(body_error(e, shared.limits.max_body_bytes)),
+        let method = req.parts.method.as_str();
+        let checked =
+            shared
+                .auth
+                .check(authz, method, uri, shared.clock.system_time(), &shared.keys);
+        entry.auth = Some(checked.summary);
+        let verdict = match checked.check {
+            Check::Ok(v) => Ok(v),
+            Check::Fail(f) => Err(f),
+            Check::NeedsBody { then } => {
+                let b = match req.body.read().await {
+                    Ok(b) => b,
+                    Err(e) => return Outcome::Reply(body_error(e, shared.limits.max_body_bytes)),
+                };
+                let verdict = match then {
+                    Some(f) => Err(f),
+                    None => shared.auth.verify_with_body(
+                        authz,
+                        method,
+                        uri,
+                        &b,
+                        shared.clock.system_time(),
+                    ),
+                };
+                body = Some(b);
+                verdict
             }
-        }
-        match shared.auth.verify(
-            authz,
-            req.parts.method.as_str(),
-            uri,
-            body.as_deref(),
-            shared.clock.system_time(),
-        ) {
-            AuthOutcome::Ok(v) => {
+        };
+        match verdict {
+            Ok(mut v) => {
                 principal = shared
                     .keys
                     .iter()
                     .find(|k| k.public_key() == v.username)
                     .map(Principal::from_key);
-                entry.key = Some(v.username.clone());
+                // `Authentication-Info` does not need the username: the journal takes it.
+                entry.key = Some(std::mem::take(&mut v.username));
                 verified = Some(v);
             }
-            AuthOutcome::Fail { stale, reason } => {
+            Err(Failure { stale, reason }) => {
                 entry.error = Some(cut(&reason, 256));
                 return Outcome::Reply(challenge(shared, stale));
             }
@@ -289,9 +304,7 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
     if let Outcome::Reply(r) = &mut reply {
         r.verified = verified;
         if let Some(e) = &endpoint {
-            for (name, value) in e.headers(shared) {
-                r.push_header(name, &value);
-            }
+            r.headers.extend(e.headers(shared));
         }
     }
     reply
@@ -299,9 +312,15 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
 
 /// The token of `Authorization: Bearer TOKEN` (any case of the scheme), if that is the scheme.
 fn bearer_token(authz: &str) -> Option<&str> {
-    let (scheme, token) = authz.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    let authz = authz.trim_start();
+    // The scheme is the text before the first space: `Bearer` is 6 bytes (a quick test first,
+    // so other schemes cost nothing more).
+    let (scheme, rest) = (authz.get(..6)?, authz.get(6..)?);
+    if !scheme.eq_ignore_ascii_case("bearer") || !rest.starts_with(' ') {
+        return None;
+    }
+    let token = rest.trim();
+    (!token.is_empty()).then_some(token)
 }
 
 /// The 401 of the digest handshake, as Atlas sends it: the challenge(s), a pretty-printed body with
@@ -513,4 +532,41 @@ pub(crate) fn injected_status(s: u16) -> Reply {
         r = r.header(header::RETRY_AFTER, "1");
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::bearer_token;
+
+    /// The definition `bearer_token` implements without searching the whole value.
+    fn by_definition(authz: &str) -> Option<&str> {
+        let (scheme, token) = authz.trim().split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        for (v, want) in [
+            ("Bearer abc", Some("abc")),
+            ("  bEaReR   abc  ", Some("abc")),
+            ("Bearer", None),
+            ("Bearer ", None),
+            ("Bearer\tabc", None),
+            ("Bearerx abc", None),
+            ("Digest username=\"u\"", None),
+            ("é", None),
+        ] {
+            assert_eq!(bearer_token(v), want, "{v:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn bearer_token_is_the_definition(v in "[ \t]{0,2}(Bearer|bearer|BEARER|Bear|Digest|é)?[ \t]{0,3}[a-zé. \t]{0,12}") {
+            prop_assert_eq!(bearer_token(&v), by_definition(&v));
+        }
+    }
 }

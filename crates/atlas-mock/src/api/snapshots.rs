@@ -8,9 +8,8 @@
 //! (see [`crate::ClusterKind`]), and `404 BACKUP_SNAPSHOT_NOT_FOUND`.
 
 use atlas_model::{ClusterName, GroupId, SnapshotId};
-use chrono::{DateTime, Utc};
 use http::StatusCode;
-use http::header::HeaderName;
+use http::header::{HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
 use super::lookup::{Api, check_group, check_permission, find_cluster, negotiate, parse_id};
@@ -20,17 +19,14 @@ use crate::roles::Permission;
 use crate::route::{self, Matched, RouteKind};
 use crate::server::Shared;
 use crate::server::query::{self, Paging};
-use crate::server::reply::{JSON, Reply, atlas_http_date, boxed_error};
+use crate::server::reply::{JSON, Reply, boxed_error};
 
-/// When the tenant endpoints were deprecated: the day the flex replacement (resource version
-/// 2024-11-13) appeared.
-const TENANT_DEPRECATED: &str = "2024-11-13T00:00:00Z";
-/// When the tenant endpoints were sunset (OpenAPI `x-sunset: 2026-01-22`).
-const TENANT_SUNSET: &str = "2026-01-22T00:00:00Z";
-
-fn date(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap_or_default()
-}
+/// `Deprecation` of the tenant endpoints, as Atlas writes dates (see `atlas_http_date`):
+/// 2024-11-13, the day the flex replacement (resource version 2024-11-13) appeared. A constant,
+/// not formatted per request; the tests check it against the formatter.
+const TENANT_DEPRECATED: &str = "Wed, 13 Nov 2024 00:00:00 GMT";
+/// `Sunset` of the tenant endpoints (OpenAPI `x-sunset: 2026-01-22`), written the same way.
+const TENANT_SUNSET: &str = "Thu, 22 Jan 2026 00:00:00 GMT";
 
 /// The tenant and flex snapshot routes.
 pub(crate) struct Snapshots;
@@ -52,16 +48,16 @@ impl Endpoint for SnapshotRoute<'_> {
         self.0.kind.is_v2()
     }
 
-    fn headers(&self, shared: &Shared) -> Vec<(HeaderName, String)> {
+    fn headers(&self, shared: &Shared) -> Vec<(HeaderName, HeaderValue)> {
         if self.0.kind.is_tenant() && !shared.sunset() {
             vec![
                 (
                     HeaderName::from_static("deprecation"),
-                    atlas_http_date(date(TENANT_DEPRECATED)),
+                    HeaderValue::from_static(TENANT_DEPRECATED),
                 ),
                 (
                     HeaderName::from_static("sunset"),
-                    atlas_http_date(date(TENANT_SUNSET)),
+                    HeaderValue::from_static(TENANT_SUNSET),
                 ),
             ]
         } else {
@@ -211,4 +207,22 @@ pub(crate) fn fuzz_request_target(path: &str, query: Option<&str>, accept: &str)
         }
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::{TENANT_DEPRECATED, TENANT_SUNSET};
+    use crate::server::reply::atlas_http_date;
+
+    #[test]
+    fn the_deprecation_dates_are_what_the_formatter_writes() {
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            TENANT_DEPRECATED,
+            atlas_http_date(t("2024-11-13T00:00:00Z"))
+        );
+        assert_eq!(TENANT_SUNSET, atlas_http_date(t("2026-01-22T00:00:00Z")));
+    }
 }

@@ -28,7 +28,7 @@ use super::query::{self, query_pairs};
 use super::reply::{api_error, finish};
 use crate::api::{self, ApiRequest, Outcome};
 use crate::body::MockBody;
-use crate::journal::{JOURNAL_MAX_TARGET, JournalEntry, cut, header_pairs};
+use crate::journal::{JOURNAL_MAX_TARGET, JournalEntry, cut, header_pairs, text};
 
 /// Returned from the service to make hyper drop the connection without an answer.
 #[derive(Debug, thiserror::Error)]
@@ -105,12 +105,9 @@ impl BodySlot {
 /// The largest unread body [`BodySlot::drain_small`] reads to keep a connection alive.
 const DRAIN_MAX: u64 = 64 * 1024;
 
-/// The journal entry of a request, before it is answered.
+/// The journal entry of a request, before it is answered. Its `auth` summary is left to
+/// [`summarize_auth`]: the API surface fills it from its digest verification.
 fn entry_for(shared: &Shared, peer: SocketAddr, parts: &http::request::Parts) -> JournalEntry {
-    let authz = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let (request_headers, dropped) = header_pairs(parts.headers.iter());
     JournalEntry {
         seq: shared.journal.next_seq(),
@@ -119,8 +116,8 @@ fn entry_for(shared: &Shared, peer: SocketAddr, parts: &http::request::Parts) ->
         method: cut(parts.method.as_str(), 32),
         path: cut(parts.uri.path(), JOURNAL_MAX_TARGET),
         query: parts.uri.query().map(|q| cut(q, JOURNAL_MAX_TARGET)),
-        had_credentials: authz.is_some(),
-        auth: authz.as_deref().map(crate::auth::summarize),
+        had_credentials: parts.headers.contains_key(header::AUTHORIZATION),
+        auth: None,
         key: None,
         request_headers,
         status: 0,
@@ -129,6 +126,16 @@ fn entry_for(shared: &Shared, peer: SocketAddr, parts: &http::request::Parts) ->
         headers_dropped: dropped,
         error: None,
         fault: None,
+    }
+}
+
+/// Sets `entry.auth` from the request's `Authorization` header, unless a surface already did.
+fn summarize_auth(entry: &mut JournalEntry, parts: &http::request::Parts) {
+    if entry.auth.is_none() {
+        entry.auth = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .map(|v| crate::auth::summarize(&text(v.as_bytes())));
     }
 }
 
@@ -147,9 +154,11 @@ pub(crate) async fn handle(
     shared.clock.on_request();
     let mut entry = entry_for(shared, peer, &parts);
     if path.starts_with(crate::downloads::PREFIX) {
+        summarize_auth(&mut entry, &parts);
         return crate::downloads::serve::respond(shared, peer, &parts, entry).await;
     }
     if path.starts_with("/api/oauth/") {
+        summarize_auth(&mut entry, &parts);
         let body = BodySlot::new(body, &parts.headers, shared);
         return crate::oauth::respond(shared, peer, &parts, body, entry).await;
     }
@@ -163,6 +172,7 @@ pub(crate) async fn handle(
         None
     };
     let Some((api_path, authenticated)) = surface else {
+        summarize_auth(&mut entry, &parts);
         let r = api_error(
             404,
             "RESOURCE_NOT_FOUND",
@@ -182,7 +192,9 @@ pub(crate) async fn handle(
         flag_error,
         body: BodySlot::new(body, &parts.headers, shared),
     };
-    match api::respond(req, &mut entry).await {
+    let outcome = api::respond(req, &mut entry).await;
+    summarize_auth(&mut entry, &parts);
+    match outcome {
         Outcome::Reply(r) => Ok(finish(shared, r, flags, entry)),
         Outcome::Drop => {
             entry.status = 0;

@@ -4,7 +4,6 @@
 
 use atlas_model::{ApiError, BadRequestDetail, FieldViolation};
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
 use http::header::{self, HeaderName, HeaderValue};
 use http::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -154,8 +153,10 @@ pub(crate) fn invalid_param(code: &str, field: &str, value: &str, why: &str) -> 
 }
 
 /// An HTTP date the way Atlas writes `Deprecation` and `Sunset`: like IMF-fixdate but with the day
-/// of the month unpadded (`Mon, 5 Aug 2024 00:00:00 GMT`).
-pub(crate) fn atlas_http_date(t: DateTime<Utc>) -> String {
+/// of the month unpadded (`Mon, 5 Aug 2024 00:00:00 GMT`). The dates the mock sends are constants
+/// (`api::snapshots`), checked against this in the tests, so nothing is formatted per request.
+#[cfg(test)]
+pub(crate) fn atlas_http_date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%a, %-d %b %Y %H:%M:%S GMT").to_string()
 }
 
@@ -222,7 +223,8 @@ pub(crate) fn finish(
             h.insert(X_ERROR_CODE, v);
         }
     }
-    if let Some(v) = auth_info.and_then(|i| HeaderValue::from_str(&i).ok()) {
+    // The value's own buffer becomes the header's (no copy).
+    if let Some(v) = auth_info.and_then(|i| HeaderValue::from_maybe_shared(Bytes::from(i)).ok()) {
         h.insert(HeaderName::from_static("authentication-info"), v);
     }
     record(shared, &resp, status, entry);
@@ -245,6 +247,8 @@ pub(crate) fn record(
 
 #[cfg(test)]
 mod tests {
+    use chrono::{DateTime, Utc};
+
     use super::*;
 
     #[test]

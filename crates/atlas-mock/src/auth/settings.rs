@@ -1,18 +1,13 @@
-//! Digest authentication, the way Atlas does it, on top of `atlas_digest::DigestServer`.
+//! The digest settings of the mock ([`DigestSettings`]) and their JSON form.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use atlas_digest::{
-    Algorithm, AuthorizationHeader, DigestServer, InMemoryCredentials, NextNonce, NonceFormat,
-    Opaque, Qop, QopParam, RequestFacts, ServerConfig, Stale, Userhash, Verified,
+    Algorithm, NextNonce, NonceFormat, Opaque, Qop, QopParam, ServerConfig, Userhash,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::journal::AuthSummary;
-use crate::{ApiKey, MockError};
-
-/// The realm Atlas uses.
-pub const REALM: &str = "MMS Public API";
+use crate::MockError;
 
 /// Digest settings. The default is exactly what Atlas sends (from `ServerConfig::mongodb_atlas()`):
 ///
@@ -272,130 +267,38 @@ impl From<DigestSettings> for DigestWire {
     }
 }
 
-/// What verification concluded.
-#[derive(Debug)]
-pub(crate) enum AuthOutcome {
-    Ok(Box<Verified>),
-    Fail { stale: Stale, reason: String },
-}
-
-/// The digest server plus the key table.
-#[derive(Debug)]
-pub(crate) struct Auth {
-    server: DigestServer,
-    store: InMemoryCredentials,
-}
-
-impl Auth {
-    pub(crate) fn new(settings: &DigestSettings, keys: &[ApiKey]) -> Result<Self, MockError> {
-        if settings.algorithms.is_empty() {
+impl DigestSettings {
+    /// The digest server's configuration: Atlas's shape (realm, `domain=""`, no charset,
+    /// `stale=false` rendered), then these settings. Errors when no algorithm is offered or the
+    /// nonce lifetime is zero.
+    pub(super) fn server_config(&self) -> Result<ServerConfig, MockError> {
+        if self.algorithms.is_empty() {
             return Err(MockError::InvalidConfig(
                 "digest needs at least one algorithm".into(),
             ));
         }
-        if settings.nonce_lifetime.is_zero() {
+        if self.nonce_lifetime.is_zero() {
             return Err(MockError::InvalidConfig(
                 "digest nonce lifetime must be positive".into(),
             ));
         }
-        // Atlas's shape (realm, `domain=""`, no charset, `stale=false` rendered), then the settings.
-        let config = ServerConfig::mongodb_atlas()
-            .with_algorithms(settings.algorithms.clone())
-            .with_qop(settings.qop.clone())
-            .with_nonce_lifetime(settings.nonce_lifetime)
-            .with_next_nonce(match settings.next_nonce_after {
+        Ok(ServerConfig::mongodb_atlas()
+            .with_algorithms(self.algorithms.clone())
+            .with_qop(self.qop.clone())
+            .with_nonce_lifetime(self.nonce_lifetime)
+            .with_next_nonce(match self.next_nonce_after {
                 None => NextNonce::Never,
                 Some(d) => NextNonce::After(d),
             })
-            .with_userhash(if settings.userhash {
+            .with_userhash(if self.userhash {
                 Userhash::Offered
             } else {
                 Userhash::Off
             })
-            .with_replay_window(settings.replay_window)
-            .with_max_tracked_nonces(settings.max_tracked_nonces)
-            .with_opaque(settings.opaque)
-            .with_qop_param(settings.qop_param)
-            .with_nonce_format(settings.nonce_format);
-        let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).map_err(|e| MockError::Random(e.to_string()))?;
-        let mut store = InMemoryCredentials::new();
-        for k in keys {
-            store.insert(k.public_key(), k.private_key());
-        }
-        Ok(Self {
-            server: DigestServer::new(config, secret),
-            store,
-        })
+            .with_replay_window(self.replay_window)
+            .with_max_tracked_nonces(self.max_tracked_nonces)
+            .with_opaque(self.opaque)
+            .with_qop_param(self.qop_param)
+            .with_nonce_format(self.nonce_format))
     }
-
-    /// `WWW-Authenticate` values for mock-clock time `now`. Like Atlas, they always carry `stale`
-    /// (`stale=false` too).
-    pub(crate) fn challenges(&self, stale: Stale, now: SystemTime) -> Vec<String> {
-        self.server.challenges(now, stale)
-    }
-
-    /// Verifies `authorization` at mock-clock time `now`. `body` is the request body when it was read
-    /// (only for `qop=auth-int`, see [`Auth::needs_body`]).
-    pub(crate) fn verify(
-        &self,
-        authorization: &str,
-        method: &str,
-        uri: &str,
-        body: Option<&[u8]>,
-        now: SystemTime,
-    ) -> AuthOutcome {
-        let mut facts = RequestFacts::new(method, uri);
-        if let Some(b) = body {
-            facts = facts.with_body(b);
-        }
-        match self.server.verify(authorization, &facts, now, &self.store) {
-            Ok(v) => AuthOutcome::Ok(Box::new(v)),
-            Err(e) => AuthOutcome::Fail {
-                stale: e.stale(),
-                reason: format!("digest: {e}"),
-            },
-        }
-    }
-
-    /// Whether verifying `authorization` needs the request body: only a Digest `qop=auth-int` answer
-    /// from a known key. Every other request is authenticated before its body is read.
-    pub(crate) fn needs_body(&self, authorization: &str, keys: &[ApiKey]) -> bool {
-        authorization.parse::<AuthorizationHeader>().is_ok_and(|h| {
-            h.qop == Some(Qop::AuthInt) && keys.iter().any(|k| k.public_key() == h.username)
-        })
-    }
-
-    /// (nonces tracked now, most that will be tracked).
-    pub(crate) fn table_sizes(&self) -> (usize, usize) {
-        (
-            self.server.tracked_nonces(),
-            self.server.config().max_tracked_nonces(),
-        )
-    }
-}
-
-/// What the journal records of an `Authorization` header: the scheme, and for Digest the username,
-/// algorithm, qop, nc, nonce and whether an opaque came back. Never the response hash or the cnonce.
-pub(crate) fn summarize(authorization: &str) -> AuthSummary {
-    let scheme = authorization
-        .split_whitespace()
-        .next()
-        .map(|s| crate::journal::cut(s, 32))
-        .unwrap_or_default();
-    let mut out = AuthSummary {
-        scheme,
-        ..AuthSummary::default()
-    };
-    if out.scheme.eq_ignore_ascii_case("digest") {
-        if let Ok(h) = authorization.parse::<AuthorizationHeader>() {
-            out.username = Some(crate::journal::cut(&h.username, 256));
-            out.algorithm = Some(h.algorithm.to_string());
-            out.qop = h.qop.map(|q| q.to_string());
-            out.nc = h.nc;
-            out.nonce = Some(crate::journal::cut(&h.nonce, 256));
-            out.opaque = h.opaque.is_some();
-        }
-    }
-    out
 }

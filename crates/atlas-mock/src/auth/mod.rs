@@ -1,0 +1,158 @@
+//! Digest authentication, the way Atlas does it, on top of `atlas_digest::DigestServer`: the
+//! settings (`settings.rs`), the verification of one request with its body decision (here), and
+//! what the journal keeps of the header (`summary.rs`).
+//!
+//! A request's `Authorization` value is parsed once on the path that succeeds: by
+//! `DigestServer::verify`, whose [`Verified`] also gives the journal's summary (with a borrowed
+//! scan of the now validated value for the two fields `Verified` lacks, the nonce and whether an
+//! opaque came). The body decision needs no parse there: an answer that needs the body (qop
+//! `auth-int`) cannot verify without it. A refused request is parsed once more, for both the
+//! summary and the body decision.
+
+mod settings;
+mod summary;
+
+use std::time::SystemTime;
+
+use atlas_digest::{
+    AuthorizationHeader, DigestServer, InMemoryCredentials, Qop, RequestFacts, Stale, Verified,
+    VerifyError,
+};
+
+pub use settings::DigestSettings;
+pub(crate) use summary::summarize;
+
+use crate::journal::AuthSummary;
+use crate::{ApiKey, MockError};
+
+/// The realm Atlas uses.
+pub const REALM: &str = "MMS Public API";
+
+/// Why a request did not authenticate: the `stale` flag of the new challenge, and the journal's
+/// `error`.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) stale: Stale,
+    pub(crate) reason: String,
+}
+
+impl Failure {
+    fn of(e: &VerifyError) -> Self {
+        Failure {
+            stale: e.stale(),
+            reason: format!("digest: {e}"),
+        }
+    }
+}
+
+/// What the first look at a request's credentials concluded.
+#[derive(Debug)]
+pub(crate) enum Check {
+    /// Authenticated; no body was needed.
+    Ok(Box<Verified>),
+    /// Refused.
+    Fail(Failure),
+    /// A `qop=auth-int` answer from a known key, whose hash covers the body: read the body, then
+    /// answer `then` if the credentials already failed for a reason the body cannot change, or
+    /// call [`Auth::verify_with_body`].
+    NeedsBody { then: Option<Failure> },
+}
+
+/// [`Check`] and what the journal records of the header.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    pub(crate) check: Check,
+    pub(crate) summary: AuthSummary,
+}
+
+/// The digest server plus the key table.
+#[derive(Debug)]
+pub(crate) struct Auth {
+    server: DigestServer,
+    store: InMemoryCredentials,
+}
+
+impl Auth {
+    pub(crate) fn new(settings: &DigestSettings, keys: &[ApiKey]) -> Result<Self, MockError> {
+        let config = settings.server_config()?;
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| MockError::Random(e.to_string()))?;
+        let mut store = InMemoryCredentials::new();
+        for k in keys {
+            store.insert(k.public_key(), k.private_key());
+        }
+        Ok(Self {
+            server: DigestServer::new(config, secret),
+            store,
+        })
+    }
+
+    /// `WWW-Authenticate` values for mock-clock time `now`. Like Atlas, they always carry `stale`
+    /// (`stale=false` too).
+    pub(crate) fn challenges(&self, stale: Stale, now: SystemTime) -> Vec<String> {
+        self.server.challenges(now, stale)
+    }
+
+    /// Checks `authorization` for a request (`method`, `uri`) at mock-clock time `now`, before its
+    /// body is read. Only a Digest `qop=auth-int` answer from one of `keys` asks for the body
+    /// ([`Check::NeedsBody`]); every other request is authenticated (or refused) here.
+    pub(crate) fn check(
+        &self,
+        authorization: &str,
+        method: &str,
+        uri: &str,
+        now: SystemTime,
+        keys: &[ApiKey],
+    ) -> Checked {
+        let facts = RequestFacts::new(method, uri);
+        let e = match self.server.verify(authorization, &facts, now, &self.store) {
+            Ok(v) => {
+                return Checked {
+                    summary: summary::of_verified(authorization, &v),
+                    check: Check::Ok(Box::new(v)),
+                };
+            }
+            Err(e) => e,
+        };
+        // Refused (or waiting for the body): one full parse for the summary and the body decision.
+        let parsed = authorization.parse::<AuthorizationHeader>().ok();
+        let summary = summary::of_parsed(authorization, parsed.as_ref());
+        let needs_body = parsed.is_some_and(|h| {
+            h.qop == Some(Qop::AuthInt) && keys.iter().any(|k| k.public_key() == h.username)
+        });
+        // Without a body, an auth-int answer fails either with `BodyRequired` or, earlier, for a
+        // reason of its own (realm, algorithm, qop), which the body does not change.
+        let check = match (needs_body, e) {
+            (true, VerifyError::BodyRequired) => Check::NeedsBody { then: None },
+            (true, e) => Check::NeedsBody {
+                then: Some(Failure::of(&e)),
+            },
+            (false, e) => Check::Fail(Failure::of(&e)),
+        };
+        Checked { check, summary }
+    }
+
+    /// Verifies `authorization` with the request `body` (after [`Check::NeedsBody`]).
+    pub(crate) fn verify_with_body(
+        &self,
+        authorization: &str,
+        method: &str,
+        uri: &str,
+        body: &[u8],
+        now: SystemTime,
+    ) -> Result<Box<Verified>, Failure> {
+        let facts = RequestFacts::new(method, uri).with_body(body);
+        self.server
+            .verify(authorization, &facts, now, &self.store)
+            .map(Box::new)
+            .map_err(|e| Failure::of(&e))
+    }
+
+    /// (nonces tracked now, most that will be tracked).
+    pub(crate) fn table_sizes(&self) -> (usize, usize) {
+        (
+            self.server.tracked_nonces(),
+            self.server.config().max_tracked_nonces(),
+        )
+    }
+}
