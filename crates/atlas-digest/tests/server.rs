@@ -595,3 +595,31 @@ fn replay_tracking_survives_a_clock_that_steps_back() {
         );
     }
 }
+
+#[test]
+fn verified_says_which_nonce_and_whether_an_opaque_came() {
+    for opaque in [atlas_digest::Opaque::Send, atlas_digest::Opaque::Omit] {
+        let server = DigestServer::new(
+            ServerConfig::new("atlas")
+                .with_algorithms([Algorithm::Sha256])
+                .with_opaque(opaque),
+            SECRET,
+        );
+        let nonce = server.new_nonce(t0());
+        let header = with_nonce(&server, &nonce, 1, "c0ffee");
+        let v = server
+            .verify(&header, &facts(), t0(), &users())
+            .expect("verifies");
+        assert_eq!(v.nonce(), nonce);
+        let sent = header.parse::<AuthorizationHeader>().unwrap().opaque;
+        assert_eq!(v.opaque_sent(), sent.is_some(), "{header}");
+        assert_eq!(
+            v.opaque_sent(),
+            opaque == atlas_digest::Opaque::Send,
+            "{header}"
+        );
+        // The rspauth inputs sharing the buffer are untouched.
+        let info: AuthenticationInfo = v.authentication_info().parse().unwrap();
+        assert_eq!(info.cnonce.as_deref(), Some("c0ffee"));
+    }
+}

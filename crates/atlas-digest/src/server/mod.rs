@@ -363,9 +363,10 @@ impl DigestServer {
             NextNonce::HalfLifetime => age >= cfg.nonce_lifetime() / 2,
         };
         let nextnonce = renew.then(|| self.new_nonce(now));
-        let mut buf = String::with_capacity(cnonce.len() + h.uri.len());
+        let mut buf = String::with_capacity(cnonce.len() + h.uri.len() + h.nonce.len());
         buf.push_str(cnonce);
         buf.push_str(&h.uri);
+        buf.push_str(&h.nonce);
         Ok(Verified {
             username,
             algorithm: h.algorithm,
@@ -376,8 +377,10 @@ impl DigestServer {
                 ha2: rspauth_ha2,
                 buf,
                 cnonce_len: cnonce.len(),
+                uri_len: h.uri.len(),
                 nextnonce,
             },
+            opaque_sent: h.opaque.is_some(),
         })
     }
 

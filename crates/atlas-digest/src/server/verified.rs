@@ -20,6 +20,8 @@ pub struct Verified {
     /// The nonce count used.
     pub nc: Option<u32>,
     pub(crate) rsp: RspauthInputs,
+    /// Whether the credentials carried an `opaque` parameter (even an empty one).
+    pub(crate) opaque_sent: bool,
 }
 
 /// What `rspauth` needs: the hash state the verified response ended with up to H(A2) (wiped on
@@ -28,9 +30,10 @@ pub struct Verified {
 pub(crate) struct RspauthInputs {
     pub(crate) state: Absorbed,
     pub(crate) ha2: Option<Hex>,
-    /// cnonce ‖ uri.
+    /// cnonce ‖ uri ‖ nonce.
     pub(crate) buf: String,
     pub(crate) cnonce_len: usize,
+    pub(crate) uri_len: usize,
     pub(crate) nextnonce: Option<String>,
 }
 
@@ -40,7 +43,15 @@ impl RspauthInputs {
     }
 
     fn uri(&self) -> &str {
-        self.buf.get(self.cnonce_len..).unwrap_or_default()
+        self.buf
+            .get(self.cnonce_len..self.cnonce_len + self.uri_len)
+            .unwrap_or_default()
+    }
+
+    fn nonce(&self) -> &str {
+        self.buf
+            .get(self.cnonce_len + self.uri_len..)
+            .unwrap_or_default()
     }
 }
 
@@ -57,6 +68,18 @@ impl fmt::Debug for Verified {
 }
 
 impl Verified {
+    /// The nonce the credentials answered (for logs and journals: it is no secret, the server
+    /// sent it).
+    pub fn nonce(&self) -> &str {
+        self.rsp.nonce()
+    }
+
+    /// Whether the credentials carried an `opaque` parameter (even an empty one). `verify` has
+    /// checked its value against the configuration's [`crate::Opaque`] policy.
+    pub fn opaque_sent(&self) -> bool {
+        self.opaque_sent
+    }
+
     /// The `Authentication-Info` value to send with the response: `rspauth` (mutual authentication),
     /// the echoed `qop`, `cnonce` and `nc`, and a `nextnonce` when the configuration asks for one.
     /// With qop `auth-int`, `rspauth` covers the response body: this is the value for an empty body,
