@@ -2,7 +2,8 @@
 //! work on the machine cannot move.
 //!
 //! CPU time per request on a shared 2-vCPU machine moves by several microseconds from round to
-//! round, more than the authentication costs; an instruction count does not. For each of our two
+//! round, more than the authentication costs; an instruction count does not (beyond a few percent:
+//! thread wake-ups and the allocator's paths still differ between runs). For each of our two
 //! clients, authenticated and against the `/noauth` floor, callgrind counts the user-space
 //! instructions of
 //! - the client: the program run under callgrind twice, with a short and a long loop; the
@@ -62,24 +63,20 @@ pub(crate) fn run(release: &Path, loops: Loops) -> Result<Instructions> {
     ensure!(loops.long > loops.short, "the long loop must be longer");
     let dir = release.join("callgrind");
     std::fs::create_dir_all(&dir)?;
+    let span = (loops.long - loops.short) as f64;
     let mut rows = Vec::new();
     for client in [Ours::Transport, Ours::Library] {
-        let mut sides = [(0.0, 0.0); 2];
-        for (i, auth) in [Auth::Digest, Auth::Floor].into_iter().enumerate() {
-            let per = |counts: (u64, u64)| {
-                counts.1.saturating_sub(counts.0) as f64 / (loops.long - loops.short) as f64
-            };
-            let mut client_counts = (0, 0);
-            let mut server_counts = (0, 0);
+        // (client, server) instructions per request of one kind.
+        let per_request = |auth: Auth| -> Result<(f64, f64)> {
+            let (mut on_client, mut on_server) = ([0u64; 2], [0u64; 2]);
             for (j, n) in [loops.short, loops.long].into_iter().enumerate() {
                 eprintln!(
-                    "xtask bench: callgrind, {} {:?}, {n} requests",
-                    client.label(),
-                    auth
+                    "xtask bench: callgrind, {} {auth:?}, {n} requests",
+                    client.label()
                 );
                 // The client counted, against a native server.
                 let mock = Served::start(release, None)?;
-                let c = counted(client_command(release, client, &mock.base, auth, n), &dir)?;
+                on_client[j] = counted(client_command(release, client, &mock.base, auth, n), &dir)?;
                 drop(mock);
                 // The server counted, serving a native client.
                 let log = dir.join("server.log");
@@ -88,27 +85,17 @@ pub(crate) fn run(release: &Path, loops: Loops) -> Result<Instructions> {
                     .stdout(Stdio::null())
                     .status()?;
                 ensure!(status.success(), "{} failed ({status})", client.label());
-                let s = mock.stop_and_count(&log)?;
-                if j == 0 {
-                    client_counts.0 = c;
-                    server_counts.0 = s;
-                } else {
-                    client_counts.1 = c;
-                    server_counts.1 = s;
-                }
+                on_server[j] = mock.stop_and_count(&log)?;
             }
-            if i == 0 {
-                sides[0].0 = per(client_counts);
-                sides[1].0 = per(server_counts);
-            } else {
-                sides[0].1 = per(client_counts);
-                sides[1].1 = per(server_counts);
-            }
-        }
+            let per = |c: [u64; 2]| c[1].saturating_sub(c[0]) as f64 / span;
+            Ok((per(on_client), per(on_server)))
+        };
+        let (client_auth, server_auth) = per_request(Auth::Digest)?;
+        let (client_floor, server_floor) = per_request(Auth::Floor)?;
         rows.push(Row {
             client,
-            client_side: sides[0],
-            server_side: sides[1],
+            client_side: (client_auth, client_floor),
+            server_side: (server_auth, server_floor),
         });
     }
     Ok(Instructions {
@@ -118,26 +105,11 @@ pub(crate) fn run(release: &Path, loops: Loops) -> Result<Instructions> {
     })
 }
 
-/// `client`'s bench program, `n` sequential requests to the mock at `base`.
+/// `client`'s bench program, `n` sequential requests to the mock at `base` (not pinned: callgrind
+/// runs one thread at a time anyway).
 fn client_command(release: &Path, client: Ours, base: &str, auth: Auth, n: u64) -> Command {
-    let (bin, target) = match client {
-        Ours::Transport => (
-            "atlas-bench-transport",
-            match auth {
-                Auth::Digest => format!("{base}{}", super::procs::SEED_PATH),
-                Auth::Floor => format!("{base}/noauth{}", super::procs::SEED_PATH),
-            },
-        ),
-        Ours::Library => (
-            "atlas-bench-client",
-            match auth {
-                Auth::Digest => base.to_owned(),
-                Auth::Floor => format!("{base}/noauth"),
-            },
-        ),
-    };
-    let mut cmd = Command::new(release.join(bin));
-    cmd.args([target, n.to_string(), "1".into()]);
+    let mut cmd = Command::new(release.join(client.program()));
+    cmd.args([client.url(base, auth), n.to_string(), "1".into()]);
     if auth == Auth::Digest {
         cmd.args([USER, PASSWORD]);
     }
@@ -254,7 +226,7 @@ impl Instructions {
         let Some(loops) = self.loops else { return };
         let _ = writeln!(
             s,
-            "Counted, not timed: the one whole-stack figure that other work on the machine cannot move. Each side is run under callgrind for a loop of {} and of {} sequential requests (the other side native); the difference over {} requests leaves start-up, the first challenge and exit out. User space only (the kernel's TCP work is not counted), and an instruction is not a unit of time: for where the work goes, not for the time targets.\n",
+            "Counted, not timed: the one whole-stack figure that other work on the machine cannot move (the same build still moves by a few percent between runs: thread wake-ups and the allocator's paths differ). Each side is run under callgrind for a loop of {} and of {} sequential requests (the other side native); the difference over {} requests leaves start-up, the first challenge and exit out. User space only (the kernel's TCP work is not counted), and an instruction is not a unit of time: for where the work goes, not for the time targets.\n",
             loops.short,
             loops.long,
             loops.long - loops.short

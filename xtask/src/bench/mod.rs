@@ -290,6 +290,27 @@ impl Ours {
         }
     }
 
+    /// The bench program (in the release directory).
+    pub(crate) fn program(self) -> &'static str {
+        match self {
+            Ours::Transport => "atlas-bench-transport",
+            Ours::Library => "atlas-bench-client",
+        }
+    }
+
+    /// What the program is pointed at on the mock at `base`: the seed snapshot's URL for the
+    /// transport, the base URL for the library (each under `/noauth` for the floor).
+    pub(crate) fn url(self, base: &str, auth: Auth) -> String {
+        let floor = match auth {
+            Auth::Digest => "",
+            Auth::Floor => "/noauth",
+        };
+        match self {
+            Ours::Transport => format!("{base}{floor}{}", procs::SEED_PATH),
+            Ours::Library => format!("{base}{floor}"),
+        }
+    }
+
     /// The paired form of the program: authenticated and floor clients in alternating blocks
     /// (see `atlas_integration_tests::bench::drive_paired`), `count` requests of each.
     fn paired_command(
@@ -300,18 +321,11 @@ impl Ours {
         count: u64,
         in_flight: u64,
     ) -> Command {
-        let (bin, authed, floor) = match self {
-            Ours::Transport => (
-                "atlas-bench-transport",
-                mock.url(Auth::Digest),
-                mock.url(Auth::Floor),
-            ),
-            Ours::Library => (
-                "atlas-bench-client",
-                mock.base.clone(),
-                format!("{}/noauth", mock.base),
-            ),
-        };
+        let bin = self.program();
+        let (authed, floor) = (
+            self.url(&mock.base, Auth::Digest),
+            self.url(&mock.base, Auth::Floor),
+        );
         let mut cmd = pinned(placement.client_cpu(), release.join(bin));
         cmd.arg("--paired").arg(floor);
         cmd.args([paired_block(count).to_string(), mock.pid().to_string()]);
@@ -329,16 +343,7 @@ impl Ours {
         count: u64,
         in_flight: u64,
     ) -> Command {
-        let (bin, target) = match self {
-            Ours::Transport => ("atlas-bench-transport", mock.url(auth)),
-            Ours::Library => (
-                "atlas-bench-client",
-                match auth {
-                    Auth::Digest => mock.base.clone(),
-                    Auth::Floor => format!("{}/noauth", mock.base),
-                },
-            ),
-        };
+        let (bin, target) = (self.program(), self.url(&mock.base, auth));
         let mut cmd = pinned(placement.client_cpu(), release.join(bin));
         cmd.args([target, count.to_string(), in_flight.to_string()]);
         if auth == Auth::Digest {
