@@ -301,13 +301,10 @@ impl Ours {
     /// What the program is pointed at on the mock at `base`: the seed snapshot's URL for the
     /// transport, the base URL for the library (each under `/noauth` for the floor).
     pub(crate) fn url(self, base: &str, auth: Auth) -> String {
-        let floor = match auth {
-            Auth::Digest => "",
-            Auth::Floor => "/noauth",
-        };
-        match self {
-            Ours::Transport => format!("{base}{floor}{}", procs::SEED_PATH),
-            Ours::Library => format!("{base}{floor}"),
+        match (self, auth) {
+            (Ours::Transport, _) => procs::seed_url(base, auth),
+            (Ours::Library, Auth::Digest) => base.to_owned(),
+            (Ours::Library, Auth::Floor) => format!("{base}/noauth"),
         }
     }
 

@@ -16,6 +16,14 @@ pub(crate) const SEED_PATH: &str = "/api/atlas/v1.0/groups/5b69d0349b15c62cdfc38
 pub(crate) const USER: &str = "bench";
 pub(crate) const PASSWORD: &str = "bench-secret";
 
+/// The seed snapshot's URL on the mock at `base` (under `/noauth` for the floor).
+pub(crate) fn seed_url(base: &str, auth: Auth) -> String {
+    match auth {
+        Auth::Digest => format!("{base}{SEED_PATH}"),
+        Auth::Floor => format!("{base}/noauth{SEED_PATH}"),
+    }
+}
+
 /// The CPU the server is pinned to.
 const SERVER_CPU: &str = "0";
 
@@ -98,10 +106,7 @@ impl Mock {
     }
 
     pub(crate) fn url(&self, auth: Auth) -> String {
-        match auth {
-            Auth::Digest => format!("{}{SEED_PATH}", self.base),
-            Auth::Floor => format!("{}/noauth{SEED_PATH}", self.base),
-        }
+        seed_url(&self.base, auth)
     }
 
     /// The server's process id (`taskset` runs it in its own place).

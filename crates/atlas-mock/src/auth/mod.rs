@@ -4,9 +4,9 @@
 //!
 //! A request's `Authorization` value is parsed once on the path that succeeds: by
 //! `DigestServer::verify`, whose [`Verified`] also gives the journal's summary (nonce and whether
-//! an opaque came included). The body decision needs no parse there: an answer that needs the body (qop
-//! `auth-int`) cannot verify without it. A refused request is parsed once more, for both the
-//! summary and the body decision.
+//! an opaque came included). The body decision needs no parse there: an answer that needs the
+//! body (qop `auth-int`) cannot verify without it. A refused request is parsed once more, for both
+//! the summary and the body decision.
 
 mod settings;
 mod summary;
