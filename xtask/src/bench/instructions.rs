@@ -12,6 +12,10 @@
 //! - the server: `atlas-bench-mock` run under callgrind, serving the same two loops (the client
 //!   runs natively), the same difference.
 //!
+//! Both clients are counted against the mock as Atlas answers (no `Authentication-Info`), and the
+//! transport once more against the mock sending `Authentication-Info` (`rspauth`), the work a
+//! server that sends it adds on both sides.
+//!
 //! Instructions are not time (a cache miss or an MD5 round costs more than a move), and the
 //! kernel's share of the work (TCP on loopback) is not counted: this says where user-space work
 //! goes and whether a change added or removed some, never whether a time target is met.
@@ -34,10 +38,38 @@ pub(crate) struct Loops {
     pub(crate) long: u64,
 }
 
+/// What the mock sends on an authenticated answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MockMode {
+    /// As Atlas: no `Authentication-Info`.
+    Atlas,
+    /// `Authentication-Info` with `rspauth` on every authenticated answer.
+    AuthenticationInfo,
+}
+
+impl MockMode {
+    /// `atlas-bench-mock`'s arguments for this mode.
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            MockMode::Atlas => &[],
+            MockMode::AuthenticationInfo => &["0", "--authentication-info"],
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            MockMode::Atlas => "none (as Atlas)",
+            MockMode::AuthenticationInfo => "`Authentication-Info`",
+        }
+    }
+}
+
 /// One client's counts, per request.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Row {
     pub(crate) client: Ours,
+    /// What the mock sent.
+    pub(crate) mock: MockMode,
     /// (authenticated, floor) on the client.
     pub(crate) client_side: (f64, f64),
     /// (authenticated, floor) on the server.
@@ -65,7 +97,11 @@ pub(crate) fn run(release: &Path, loops: Loops) -> Result<Instructions> {
     std::fs::create_dir_all(&dir)?;
     let span = (loops.long - loops.short) as f64;
     let mut rows = Vec::new();
-    for client in [Ours::Transport, Ours::Library] {
+    for (client, mode) in [
+        (Ours::Transport, MockMode::Atlas),
+        (Ours::Library, MockMode::Atlas),
+        (Ours::Transport, MockMode::AuthenticationInfo),
+    ] {
         // (client, server) instructions per request of one kind.
         let per_request = |auth: Auth| -> Result<(f64, f64)> {
             let (mut on_client, mut on_server) = ([0u64; 2], [0u64; 2]);
@@ -75,12 +111,12 @@ pub(crate) fn run(release: &Path, loops: Loops) -> Result<Instructions> {
                     client.label()
                 );
                 // The client counted, against a native server.
-                let mock = Served::start(release, None)?;
+                let mock = Served::start(release, mode, None)?;
                 on_client[j] = counted(client_command(release, client, &mock.base, auth, n), &dir)?;
                 drop(mock);
                 // The server counted, serving a native client.
                 let log = dir.join("server.log");
-                let mock = Served::start(release, Some(&log))?;
+                let mock = Served::start(release, mode, Some(&log))?;
                 let status = client_command(release, client, &mock.base, auth, n)
                     .stdout(Stdio::null())
                     .status()?;
@@ -94,6 +130,7 @@ pub(crate) fn run(release: &Path, loops: Loops) -> Result<Instructions> {
         let (client_floor, server_floor) = per_request(Auth::Floor)?;
         rows.push(Row {
             client,
+            mock: mode,
             client_side: (client_auth, client_floor),
             server_side: (server_auth, server_floor),
         });
@@ -164,7 +201,7 @@ struct Served {
 }
 
 impl Served {
-    fn start(release: &Path, callgrind_log: Option<&PathBuf>) -> Result<Served> {
+    fn start(release: &Path, mode: MockMode, callgrind_log: Option<&PathBuf>) -> Result<Served> {
         let bin = release.join("atlas-bench-mock");
         let mut cmd = match callgrind_log {
             Some(log) => {
@@ -176,6 +213,7 @@ impl Served {
             None => Command::new(&bin),
         };
         let mut child = cmd
+            .args(mode.args())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -231,7 +269,7 @@ impl Instructions {
             loops.long,
             loops.long - loops.short
         );
-        s.push_str("| client | side | authenticated | floor | authentication | authenticated / floor |\n|---|---|---|---|---|---|\n");
+        s.push_str("| client | mock sends | side | authenticated | floor | authentication | authenticated / floor |\n|---|---|---|---|---|---|---|\n");
         for r in &self.rows {
             for (side, (auth, floor)) in [
                 ("client", r.client_side),
@@ -239,8 +277,9 @@ impl Instructions {
             ] {
                 let _ = writeln!(
                     s,
-                    "| {} | {side} | {:.0} | {:.0} | {:.0} | {:.2} |",
+                    "| {} | {} | {side} | {:.0} | {:.0} | {:.0} | {:.2} |",
                     r.client.label(),
+                    r.mock.label(),
                     auth,
                     floor,
                     auth - floor,
@@ -248,13 +287,15 @@ impl Instructions {
                 );
             }
         }
-        if let Some(both) = self.rows.first() {
+        s.push('\n');
+        for both in self.rows.iter().filter(|r| r.client == Ours::Transport) {
             let auth = both.client_side.0 + both.server_side.0;
             let floor = both.client_side.1 + both.server_side.1;
             let _ = writeln!(
                 s,
-                "\n{}, both sides: {:.0} instructions per authenticated request against {:.0} on the floor (floor / authenticated {:.3}: the user-space share of the one-CPU throughput ratio).",
+                "- {}, mock sending {}, both sides: {:.0} instructions per authenticated request against {:.0} on the floor (floor / authenticated {:.3}: the user-space share of the one-CPU throughput ratio).",
                 both.client.label(),
+                both.mock.label(),
                 auth,
                 floor,
                 floor / auth.max(1.0)
@@ -281,6 +322,7 @@ mod tests {
         Instructions {
             rows: vec![Row {
                 client: Ours::Transport,
+                mock: MockMode::Atlas,
                 client_side: (54_000.0, 41_000.0),
                 server_side: (97_000.0, 68_000.0),
             }],
@@ -292,12 +334,14 @@ mod tests {
         }
         .render(&mut s);
         assert!(
-            s.contains("| atlas-transport | client | 54000 | 41000 | 13000 | 1.32 |"),
+            s.contains(
+                "| atlas-transport | none (as Atlas) | client | 54000 | 41000 | 13000 | 1.32 |"
+            ),
             "{s}"
         );
         assert!(
             s.contains(
-                "| atlas-transport | server (atlas-bench-mock) | 97000 | 68000 | 29000 | 1.43 |"
+                "| atlas-transport | none (as Atlas) | server (atlas-bench-mock) | 97000 | 68000 | 29000 | 1.43 |"
             ),
             "{s}"
         );

@@ -92,7 +92,7 @@ impl Report {
         )
         .unwrap_or_default();
         let header = format!(
-            "- date: {}\n- commit: {commit}{dirty}\n- machine: {cpu}, {cores} cores, {mem}; {}\n- everything on loopback against `atlas-bench-mock` (release builds); the machine is shared with other work, which pinning does not keep away: load average at the start {}",
+            "- date: {}\n- commit: {commit}{dirty}\n- machine: {cpu}, {cores} cores, {mem}; {}\n- everything on loopback against `atlas-bench-mock` (release builds), which answers as Atlas does: no `Authentication-Info` on an authenticated answer (the callgrind section also counts a mock that sends it); the machine is shared with other work, which pinning does not keep away: load average at the start {}",
             date.trim(),
             rustc.trim(),
             load_average()
@@ -324,9 +324,26 @@ impl Report {
                 2,
             );
         }
-        // The same two targets in isolation (criterion, one thread, no network).
+        // The same two targets in isolation (criterion, one thread, no network): the work against
+        // Atlas, which sends no `Authentication-Info`, and against a server that sends it.
         for alg in self.micro_algorithms() {
             let one = |v: Option<f64>| v.and_then(|x| Spread::of([x]));
+            row(
+                "client authentication CPU <= 1.0 µs per request",
+                format!("criterion {alg}: `authorize` (as Atlas: no `Authentication-Info`)"),
+                one(self.micro_us(&format!("authorization/{alg}"), "client_steady_state")),
+                None,
+                (1.0, Direction::AtMost),
+                2,
+            );
+            row(
+                "server authentication CPU <= 1.5 µs per request",
+                format!("criterion {alg}: `verify` (as Atlas: no `Authentication-Info`)"),
+                one(self.micro_us(&format!("verify/{alg}"), "server_verify_known_nonce")),
+                None,
+                (1.5, Direction::AtMost),
+                2,
+            );
             let client = self
                 .micro_us(&format!("authorization/{alg}"), "client_steady_state")
                 .zip(self.micro_us(
@@ -602,6 +619,7 @@ mod tests {
                 400.0,
             ),
             micro("verify/md5_auth", "verify_and_authentication_info", 1400.0),
+            micro("verify/md5_auth", "server_verify_known_nonce", 1600.0),
         ];
         let text = r.render();
         let line = |needle: &str| {
@@ -610,12 +628,25 @@ mod tests {
                 .unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
                 .to_owned()
         };
-        let client = line("criterion md5_auth: `authorize`");
+        let client = line("criterion md5_auth: `authorize` + `on_authentication_info`");
         assert!(
             client.contains("1.10 (1.10-1.10)") && client.contains("**missed**"),
             "{client}"
         );
-        assert!(line("criterion md5_auth: `verify`").contains("met (every round)"));
+        let alone = line("criterion md5_auth: `authorize` (as Atlas");
+        assert!(
+            alone.contains("0.70 (0.70-0.70)") && alone.contains("met (every round)"),
+            "{alone}"
+        );
+        assert!(
+            line("criterion md5_auth: `verify` + `authentication_info`")
+                .contains("met (every round)")
+        );
+        let alone = line("criterion md5_auth: `verify` (as Atlas");
+        assert!(
+            alone.contains("1.60 (1.60-1.60)") && alone.contains("**missed**"),
+            "{alone}"
+        );
         // Not measured is said too, never left blank.
         assert!(
             line("1.3x reqwest + diqwest | one CPU (both on 0), 1 in flight")
