@@ -37,11 +37,7 @@ fn main() -> ExitCode {
 
     let result = match cli.command {
         Command::Completions(args) => commands::completions(&args),
-        command => match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        {
+        command => match runtime_for(&command) {
             Ok(rt) => rt.block_on(commands::run(command, ui)),
             Err(e) => Err(CliError::new(
                 Exit::Api,
@@ -56,5 +52,21 @@ fn main() -> ExitCode {
             let _ = std::io::stderr().lock().write_all(text.as_bytes());
             err.exit.into()
         }
+    }
+}
+
+/// The runtime a command runs on. A client command is one task talking to one server: on one
+/// thread, a response body's chunks reach the task that reads them without a wake-up of another
+/// thread (on a 2-worker runtime every chunk of a download crossed threads twice). `mock` and
+/// `demo` serve connections, so they get worker threads.
+fn runtime_for(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
+    match command {
+        Command::Mock(_) | Command::Demo(_) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
     }
 }
