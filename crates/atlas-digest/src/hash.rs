@@ -405,7 +405,7 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
 }
 
 /// Decoding table: the 6-bit value of each base64 character, or `0xff`.
-const B64_DECODE: [u8; 256] = {
+pub(crate) const B64_DECODE: [u8; 256] = {
     let mut t = [0xffu8; 256];
     let mut i = 0;
     while i < 64 {
@@ -418,6 +418,9 @@ const B64_DECODE: [u8; 256] = {
 /// Decodes standard base64 (padded, or unpadded when the length needs no padding) into `out`;
 /// returns the number of bytes written, `None` on any deviation or if `out` is too short.
 /// Table lookups, no allocation.
+/// (Tests only: the server decodes its nonces with the whole-group decoder of `server::nonce`,
+/// checked against this.)
+#[cfg(test)]
 pub(crate) fn base64_decode_into(input: &[u8], out: &mut [u8]) -> Option<usize> {
     if input.len() % 4 != 0 {
         return None;

@@ -579,6 +579,10 @@ fn token_end(b: &[u8], mut i: usize) -> usize {
         let other = !(lower & !w) & HIGH;
         if other != 0 {
             i += (other.trailing_zeros() / 8) as usize;
+            // Nearly always the name ends at its `=`: no tchar to continue with.
+            if b[i] == b'=' {
+                return i;
+            }
             break;
         }
         i += 8;

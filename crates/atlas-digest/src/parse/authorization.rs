@@ -96,14 +96,14 @@ struct Slots<'a> {
     userhash: Option<Cow<'a, str>>,
     /// Names of unknown parameters seen so far (duplicates of those are refused too); empty, and so
     /// never allocated, for the headers real clients send.
-    others: Vec<&'a str>,
+    others: Vec<&'a [u8]>,
 }
 
 impl<'a> Slots<'a> {
     /// Stores the value of the parameter named `name` (at byte `at`), refusing a second occurrence.
     #[inline(always)]
-    fn put(&mut self, name: &'a str, value: Cow<'a, str>, at: usize) -> Result<(), ParseError> {
-        let Some(f) = field(name.as_bytes()) else {
+    fn put(&mut self, name: &'a [u8], value: Cow<'a, str>, at: usize) -> Result<(), ParseError> {
+        let Some(f) = field(name) else {
             if self.others.iter().any(|o| o.eq_ignore_ascii_case(name)) {
                 return Err(ParseError::duplicate(at));
             }
@@ -227,7 +227,8 @@ fn params<'a>(p: &mut Parser<'a>, slots: &mut Slots<'a>) -> Result<(), ParseErro
         if eq == at {
             return Err(p.err("auth-param name"));
         }
-        let name = &p.s[at..eq];
+        // A token is ASCII: matched as bytes, never needed as text.
+        let name = &b[at..eq];
         if b.get(eq) != Some(&b'=') {
             eq = skip_ows(eq);
             if b.get(eq) != Some(&b'=') {

@@ -374,7 +374,7 @@ impl DigestServer {
             NextNonce::HalfLifetime => age >= cfg.nonce_lifetime() / 2,
         };
         let nextnonce = renew.then(|| self.new_nonce(now));
-        let buf = Joined::new([cnonce, &h.uri, &h.nonce]);
+        let buf = Joined::new([&h.nonce, cnonce, &h.uri]);
         Ok(Verified {
             username,
             algorithm: h.algorithm,
@@ -384,8 +384,8 @@ impl DigestServer {
                 state,
                 ha2: rspauth_ha2,
                 buf,
+                nonce_len: h.nonce.len(),
                 cnonce_len: cnonce.len(),
-                uri_len: h.uri.len(),
                 nextnonce,
             },
             opaque_sent: h.opaque.is_some(),

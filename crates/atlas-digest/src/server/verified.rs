@@ -31,23 +31,32 @@ pub struct Verified {
 pub(crate) struct RspauthInputs {
     pub(crate) state: Absorbed,
     pub(crate) ha2: Option<Hex>,
-    /// cnonce ‖ uri ‖ nonce.
+    /// nonce ‖ cnonce ‖ uri.
     pub(crate) buf: Joined,
+    pub(crate) nonce_len: usize,
     pub(crate) cnonce_len: usize,
-    pub(crate) uri_len: usize,
     pub(crate) nextnonce: Option<String>,
 }
 
-/// Bytes of cnonce ‖ uri ‖ nonce held inside [`Verified`] itself: Atlas's requests (a 16- to
+/// Bytes of nonce ‖ cnonce ‖ uri held inside [`Verified`] itself: Atlas's requests (a 16- to
 /// 32-character cnonce, API paths of about 110 bytes, a 32-character nonce) fit, so `verify` does
 /// not allocate for what only `authentication_info` reads; longer ones go to the heap.
 const INLINE: usize = 200;
 
 /// Strings joined, inline when they fit in [`INLINE`] bytes, else in a `String`.
+///
+/// Reading a part back as text validates it as UTF-8 (the crate has no `unsafe`); the standard
+/// validation takes ASCII 16 bytes at a time only from an aligned address, so the bytes are
+/// 8-aligned and the nonce goes first: it starts at 0, and the cnonce after it at 32 or 48 (the
+/// two lengths of the nonces this server issues, the only ones `verify` accepts).
 pub(crate) enum Joined {
-    Inline { bytes: [u8; INLINE], len: u8 },
+    Inline { bytes: Aligned, len: u8 },
     Heap(String),
 }
+
+/// [`INLINE`] bytes at an 8-aligned address.
+#[repr(align(8))]
+pub(crate) struct Aligned([u8; INLINE]);
 
 impl Joined {
     /// `parts` concatenated.
@@ -61,10 +70,10 @@ impl Joined {
             }
             return Joined::Heap(s);
         }
-        let mut bytes = [0u8; INLINE];
+        let mut bytes = Aligned([0u8; INLINE]);
         let mut at = 0;
         for p in parts {
-            bytes[at..at + p.len()].copy_from_slice(p.as_bytes());
+            bytes.0[at..at + p.len()].copy_from_slice(p.as_bytes());
             at += p.len();
         }
         Joined::Inline {
@@ -77,7 +86,7 @@ impl Joined {
     /// character boundaries; empty if not).
     fn get(&self, range: std::ops::Range<usize>) -> &str {
         match self {
-            Joined::Inline { bytes, len } => bytes[..usize::from(*len)]
+            Joined::Inline { bytes, len } => bytes.0[..usize::from(*len)]
                 .get(range)
                 .and_then(|b| std::str::from_utf8(b).ok())
                 .unwrap_or_default(),
@@ -94,17 +103,18 @@ impl Joined {
 }
 
 impl RspauthInputs {
+    fn nonce(&self) -> &str {
+        self.buf.get(0..self.nonce_len)
+    }
+
     fn cnonce(&self) -> &str {
-        self.buf.get(0..self.cnonce_len)
+        self.buf
+            .get(self.nonce_len..self.nonce_len + self.cnonce_len)
     }
 
     fn uri(&self) -> &str {
         self.buf
-            .get(self.cnonce_len..self.cnonce_len + self.uri_len)
-    }
-
-    fn nonce(&self) -> &str {
-        self.buf.get(self.cnonce_len + self.uri_len..self.buf.len())
+            .get(self.nonce_len + self.cnonce_len..self.buf.len())
     }
 }
 
