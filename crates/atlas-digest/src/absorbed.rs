@@ -131,6 +131,17 @@ impl Absorbed {
         next
     }
 
+    /// This state, having also absorbed `p1 ":" ... pn ":"`: [`Absorbed::extended`] without the
+    /// copy, for a state the caller owns.
+    pub(crate) fn extend(mut self, parts: &[&[u8]]) -> Absorbed {
+        match &mut self {
+            Absorbed::Md5(h) => absorb(h, parts, true),
+            Absorbed::Sha256(h) => absorb(h, parts, true),
+            Absorbed::Sha512_256(h) => absorb(&mut **h, parts, true),
+        }
+        self
+    }
+
     /// The hex digest of everything absorbed followed by `p1 ":" ... pn` (this state is unchanged).
     pub(crate) fn finish(&self, parts: &[&[u8]]) -> Hex {
         match self {
@@ -157,6 +168,11 @@ mod tests {
                 let state = Absorbed::new(algorithm, &[a]);
                 assert_eq!(
                     state.extended(&[b"mid"]).finish(&[b]).as_str(),
+                    whole.as_str(),
+                    "{algorithm} split {split}"
+                );
+                assert_eq!(
+                    state.clone().extend(&[b"mid"]).finish(&[b]).as_str(),
                     whole.as_str(),
                     "{algorithm} split {split}"
                 );

@@ -66,6 +66,14 @@ pub(crate) fn request_state(prefix: &Absorbed, qop: Option<QopInputs<'_>>) -> Ab
     }
 }
 
+/// [`request_state`] continuing a prefix the caller owns (one cached for the nonce), in place.
+pub(crate) fn request_state_from(prefix: Absorbed, qop: Option<QopInputs<'_>>) -> Absorbed {
+    match qop {
+        Some(q) => prefix.extend(&[q.nc, q.cnonce.as_bytes(), q.qop.as_str().as_bytes()]),
+        None => prefix,
+    }
+}
+
 /// The request's H(A2) = H(method ":" uri) and its `rspauth`'s H(":" uri), both from one lookup in
 /// `cache`; for `auth-int` the request's H(method ":" uri ":" H(body)), computed, and no `rspauth`
 /// half (it covers the response body: [`ha2_int`] once that is known).

@@ -274,10 +274,18 @@ pub(crate) fn hex_into(bytes: &[u8], out: &mut [u8]) {
 }
 
 /// Formats a nonce count as the 8 lowercase hex digits the protocol uses (`00000001`).
+///
+/// In one 64-bit word: the nibbles are spread one per byte (most significant in the highest),
+/// then each becomes its digit at once (`+ 6` carries into bit 4 exactly for 10..=15, which get
+/// the 39 between `'9' + 1` and `'a'`); no byte overflows, so no carry crosses bytes.
 pub(crate) fn nc_hex(nc: u32) -> [u8; 8] {
-    let mut out = [0u8; 8];
-    hex_into(&nc.to_be_bytes(), &mut out);
-    out
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let x = u64::from(nc);
+    let mut s = ((x & 0xffff_0000) << 16) | (x & 0xffff);
+    s = ((s & 0x0000_ff00_0000_ff00) << 8) | (s & 0x0000_00ff_0000_00ff);
+    s = ((s & 0x00f0_00f0_00f0_00f0) << 4) | (s & 0x000f_000f_000f_000f);
+    let letters = ((s + ONES * 6) >> 4) & ONES;
+    (s + ONES * u64::from(b'0') + letters * 39).to_be_bytes()
 }
 
 /// H(p1:p2:...) as lowercase hex.
@@ -397,7 +405,7 @@ pub(crate) fn base64_encode(data: &[u8]) -> String {
 }
 
 /// Decoding table: the 6-bit value of each base64 character, or `0xff`.
-const B64_DECODE: [u8; 256] = {
+pub(crate) const B64_DECODE: [u8; 256] = {
     let mut t = [0xffu8; 256];
     let mut i = 0;
     while i < 64 {
@@ -410,6 +418,9 @@ const B64_DECODE: [u8; 256] = {
 /// Decodes standard base64 (padded, or unpadded when the length needs no padding) into `out`;
 /// returns the number of bytes written, `None` on any deviation or if `out` is too short.
 /// Table lookups, no allocation.
+/// (Tests only: the server decodes its nonces with the whole-group decoder of `server::nonce`,
+/// checked against this.)
+#[cfg(test)]
 pub(crate) fn base64_decode_into(input: &[u8], out: &mut [u8]) -> Option<usize> {
     if input.len() % 4 != 0 {
         return None;
@@ -472,6 +483,35 @@ pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    /// The word-at-a-time `nc_hex` writes what formatting with `{:08x}` writes.
+    #[test]
+    fn nc_hex_is_lowercase_eight_digits() {
+        let mut n = 0u32;
+        let check = |nc: u32| assert_eq!(super::nc_hex(nc), *format!("{nc:08x}").as_bytes());
+        for nc in [
+            0,
+            1,
+            9,
+            10,
+            15,
+            16,
+            0xa5a5_5a5a,
+            0x0f0f_f0f0,
+            u32::MAX,
+            u32::MAX - 1,
+        ] {
+            check(nc);
+        }
+        for _ in 0..100_000 {
+            // An LCG walk over the whole range, plus every value below 2^16.
+            n = n.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            check(n);
+        }
+        for nc in 0..=0xffff {
+            check(nc);
+        }
+    }
+
     use super::*;
 
     #[test]

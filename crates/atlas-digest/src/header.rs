@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use crate::hash::{Algorithm, Qop};
 use crate::parse::{
-    Challenge, ParseError, decode_ext_value, encode_ext_value, for_each_credential_param,
-    for_each_list_param, is_quotable, parse_credentials, write_quoted,
+    Challenge, ParseError, encode_ext_value, for_each_list_param, is_quotable, parse_credentials,
+    write_quoted,
 };
 
 /// A `Digest` challenge ([RFC 7616 section 3.3](https://www.rfc-editor.org/rfc/rfc7616#section-3.3)).
@@ -255,7 +255,7 @@ pub(crate) fn needs_extended(username: &str) -> bool {
 }
 
 /// `nc`: exactly 8 hex digits (RFC 7616 section 3.4: `nc-value = 8LHEX`; uppercase accepted).
-fn parse_nc(v: &str) -> Option<u32> {
+pub(crate) fn parse_nc(v: &str) -> Option<u32> {
     let b: &[u8; 8] = v.as_bytes().try_into().ok()?;
     let mut n = 0u32;
     let mut bad = false;
@@ -361,7 +361,9 @@ fn exactly<const N: usize>(name: &[u8], want: &[u8; N], slot: usize) -> Option<u
 }
 
 /// Slots of the `Authorization` parameters (lowercase name -> index): the length and first byte
-/// pick the one candidate, a single compare confirms it.
+/// pick the one candidate, a single compare confirms it (the oracle's table; the server's parser
+/// matches names itself).
+#[cfg(test)]
 #[inline(always)]
 fn authorization_slot(name: &[u8]) -> Option<usize> {
     match (name.len(), *name.first()?) {
@@ -399,11 +401,22 @@ impl<'a> AuthorizationRef<'a> {
     /// `response`, an unsupported algorithm, an `nc` that is not 8 hex digits, a malformed
     /// `username*`, both `username` and `username*`, a duplicate parameter, or qop without `nc` and
     /// `cnonce` are errors.
+    ///
+    /// The typed one-pass parser of [`crate::parse`]; [`AuthorizationRef::parse_generic`] is the
+    /// generic path it replaced, kept as its oracle in tests.
+    #[inline]
     pub(crate) fn parse(s: &'a str) -> Result<AuthorizationRef<'a>, ParseError> {
+        crate::parse::parse_authorization(s)
+    }
+
+    /// The generic path: every parameter through `for_each_credential_param` and a name table,
+    /// then the same checks. The oracle of [`AuthorizationRef::parse`].
+    #[cfg(test)]
+    pub(crate) fn parse_generic(s: &'a str) -> Result<AuthorizationRef<'a>, ParseError> {
         let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
         let mut seen = Seen::new(authorization_slot);
         let mut v: [Option<Cow<'a, str>>; 12] = Default::default();
-        for_each_credential_param(s, "Digest", |name, value, at| {
+        crate::parse::for_each_credential_param(s, "Digest", |name, value, at| {
             Ok(match seen.see(name, at)? {
                 Some(i) => {
                     v[i] = Some(value);
@@ -433,7 +446,7 @@ impl<'a> AuthorizationRef<'a> {
             (Some(u), None) => (u, false),
             (None, Some(ext)) => (
                 Cow::Owned(
-                    decode_ext_value(ext.trim())
+                    crate::parse::decode_ext_value(ext.trim())
                         .ok_or_else(|| semantic("a valid RFC 8187 `username*` value"))?,
                 ),
                 true,

@@ -33,7 +33,7 @@ use crate::header::{AuthorizationRef, DigestChallenge};
 use crate::parse::ParseError;
 use nonce::NonceCodec;
 use tracker::{Ha1Cache, Record, Tracker};
-use verified::RspauthInputs;
+use verified::{Joined, RspauthInputs};
 
 /// A Digest server for one realm; `Send + Sync`, every method takes `&self`.
 ///
@@ -300,11 +300,18 @@ impl DigestServer {
             Some(s) => s,
             None => compute::session_ha1(h.algorithm, &base, &h.nonce, cnonce),
         };
-        let mut prefix = match known.as_mut().and_then(|k| k.prefix.take()) {
-            Some(p) => p,
-            None => compute::nonce_prefix(h.algorithm, &ha1, &h.nonce),
+        // A prefix cached for the nonce is continued in place; a fresh one is also kept for the
+        // tracker.
+        let mut prefix = None;
+        let mut state = match known.as_mut().and_then(|k| k.prefix.take()) {
+            Some(cached) => compute::request_state_from(cached, inputs),
+            None => {
+                let fresh = compute::nonce_prefix(h.algorithm, &ha1, &h.nonce);
+                let state = state_for(&fresh);
+                prefix = Some(fresh);
+                state
+            }
         };
-        let mut state = state_for(&prefix);
         let mut ok = constant_time_eq_hex(
             compute::finish(&state, &ha2).as_bytes(),
             h.response.as_bytes(),
@@ -313,8 +320,9 @@ impl DigestServer {
             // RFC 7616 section 3.4.2 clients keep the H(A1) of the first request on the nonce while
             // sending fresh cnonces.
             if let Some(first) = known.as_ref().and_then(|k| k.first_session) {
-                prefix = compute::nonce_prefix(h.algorithm, &first, &h.nonce);
-                state = state_for(&prefix);
+                let fresh = compute::nonce_prefix(h.algorithm, &first, &h.nonce);
+                state = state_for(&fresh);
+                prefix = Some(fresh);
                 ok = constant_time_eq_hex(
                     compute::finish(&state, &ha2).as_bytes(),
                     h.response.as_bytes(),
@@ -347,7 +355,10 @@ impl DigestServer {
                     secret: secret.clone().into_owned(),
                     base,
                     session: h.algorithm.is_session().then(|| (cnonce.to_owned(), ha1)),
-                    prefix,
+                    // Called only when no H(A1) is cached for the nonce: nearly always when the
+                    // prefix is fresh; if the cached one was evicted meanwhile, absorbed again.
+                    prefix: prefix
+                        .unwrap_or_else(|| compute::nonce_prefix(h.algorithm, &ha1, &h.nonce)),
                 },
             )
         };
@@ -363,10 +374,7 @@ impl DigestServer {
             NextNonce::HalfLifetime => age >= cfg.nonce_lifetime() / 2,
         };
         let nextnonce = renew.then(|| self.new_nonce(now));
-        let mut buf = String::with_capacity(cnonce.len() + h.uri.len() + h.nonce.len());
-        buf.push_str(cnonce);
-        buf.push_str(&h.uri);
-        buf.push_str(&h.nonce);
+        let buf = Joined::new([&h.nonce, cnonce, &h.uri]);
         Ok(Verified {
             username,
             algorithm: h.algorithm,
@@ -376,8 +384,8 @@ impl DigestServer {
                 state,
                 ha2: rspauth_ha2,
                 buf,
+                nonce_len: h.nonce.len(),
                 cnonce_len: cnonce.len(),
-                uri_len: h.uri.len(),
                 nextnonce,
             },
             opaque_sent: h.opaque.is_some(),

@@ -12,7 +12,7 @@
 //! stale; a nonce whose tag collides with this instance's but that another instance issued fails
 //! the MAC (the full instance is in it) and is refused. Either way it is never accepted.
 
-use crate::hash::{base64_decode_into, base64_encode, hmac_sha256};
+use crate::hash::{B64_DECODE, base64_encode, hmac_sha256};
 use crate::server::config::NonceFormat;
 
 /// Bytes before the MAC.
@@ -114,8 +114,7 @@ impl NonceCodec {
             return None;
         }
         let mut bytes = [0u8; MAX_RAW];
-        let n = base64_decode_into(nonce.as_bytes(), &mut bytes)?;
-        (n == len).then_some(RawNonce { bytes, len })
+        decode_groups(nonce.as_bytes(), &mut bytes[..len]).then_some(RawNonce { bytes, len })
     }
 
     /// True if the MAC of `raw` is right for `instance` (constant time).
@@ -123,6 +122,26 @@ impl NonceCodec {
         let mac = self.mac(&raw.bytes[..HEADER], instance);
         crate::hash::constant_time_eq(&mac[..raw.len - HEADER], raw.mac())
     }
+}
+
+/// Decodes base64 made of whole groups only (`input` is `out.len() / 3 * 4` characters, no `=`: the
+/// shape of every nonce we issue) into `out`; false if any character is outside the alphabet
+/// (`=` included). What the general `base64_decode_into` gives for such input, without its padding
+/// logic: a nonce of the right length with padding decodes to fewer bytes there and is refused.
+#[inline]
+fn decode_groups(input: &[u8], out: &mut [u8]) -> bool {
+    let mut bad = 0u8;
+    for (g, d) in input.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
+        let v = |i: usize| B64_DECODE[usize::from(g[i])];
+        let (a, b, c, e) = (v(0), v(1), v(2), v(3));
+        bad |= a | b | c | e;
+        let n = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(e);
+        d[0] = (n >> 16) as u8;
+        d[1] = (n >> 8) as u8;
+        d[2] = n as u8;
+    }
+    // Valid characters decode to 0..=63; only the 0xff of an invalid one sets the high bit.
+    bad & 0x80 == 0
 }
 
 #[cfg(test)]
@@ -171,6 +190,60 @@ mod tests {
                 NonceFormat::Base64x32
             });
             assert!(c.decode(&other.issue(1, 1, 77, tag)).is_none());
+        }
+    }
+
+    /// The whole-group decoder accepts and decodes exactly what the general one does for input
+    /// of a nonce's length: same bytes, or both refuse (padding, characters outside the alphabet).
+    #[test]
+    fn whole_group_decoding_agrees_with_the_general_decoder() {
+        use proptest::prelude::*;
+        let general = |s: &[u8], len: usize| {
+            let mut out = [0u8; MAX_RAW];
+            crate::hash::base64_decode_into(s, &mut out)
+                .filter(|&n| n == len)
+                .map(|_| out[..len].to_vec())
+        };
+        let ours = |s: &[u8], len: usize| {
+            let mut out = [0u8; MAX_RAW];
+            decode_groups(s, &mut out[..len]).then(|| out[..len].to_vec())
+        };
+        let mut runner = proptest::test_runner::TestRunner::default();
+        for chars in [32usize, 48] {
+            let len = chars / 4 * 3;
+            let text =
+                proptest::string::string_regex(&format!("[A-Za-z0-9+/]{{{chars}}}")).unwrap();
+            let edits = proptest::collection::vec(
+                (
+                    0..chars,
+                    prop_oneof![
+                        Just(b'='),
+                        Just(b'-'),
+                        Just(b'_'),
+                        Just(0u8),
+                        Just(0x80u8),
+                        Just(0xffu8),
+                        any::<u8>()
+                    ],
+                ),
+                0..3,
+            );
+            runner
+                .run(&(text, edits), |(t, edits)| {
+                    let mut b = t.into_bytes();
+                    for (at, c) in edits {
+                        b[at] = c;
+                    }
+                    prop_assert_eq!(ours(&b, len), general(&b, len));
+                    Ok(())
+                })
+                .unwrap();
+            // Trailing padding in place of the last characters: refused by both.
+            let mut b = vec![b'A'; chars];
+            b[chars - 1] = b'=';
+            assert_eq!(ours(&b, len), None);
+            b[chars - 2] = b'=';
+            assert_eq!(ours(&b, len), general(&b, len));
         }
     }
 

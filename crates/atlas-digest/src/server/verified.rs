@@ -26,32 +26,95 @@ pub struct Verified {
 
 /// What `rspauth` needs: the hash state the verified response ended with up to H(A2) (wiped on
 /// drop), `rspauth`'s H(A2) (found with the request's; `None` for `auth-int`, whose H(A2) covers
-/// the response body), and cnonce and uri in one buffer.
+/// the response body), and cnonce, uri and nonce in one buffer that needs no allocation for the
+/// usual lengths ([`Joined`]).
 pub(crate) struct RspauthInputs {
     pub(crate) state: Absorbed,
     pub(crate) ha2: Option<Hex>,
-    /// cnonce ‖ uri ‖ nonce.
-    pub(crate) buf: String,
+    /// nonce ‖ cnonce ‖ uri.
+    pub(crate) buf: Joined,
+    pub(crate) nonce_len: usize,
     pub(crate) cnonce_len: usize,
-    pub(crate) uri_len: usize,
     pub(crate) nextnonce: Option<String>,
 }
 
+/// Bytes of nonce ‖ cnonce ‖ uri held inside [`Verified`] itself: Atlas's requests (a 16- to
+/// 32-character cnonce, API paths of about 110 bytes, a 32-character nonce) fit, so `verify` does
+/// not allocate for what only `authentication_info` reads; longer ones go to the heap.
+const INLINE: usize = 200;
+
+/// Strings joined, inline when they fit in [`INLINE`] bytes, else in a `String`.
+///
+/// Reading a part back as text validates it as UTF-8 (the crate has no `unsafe`); the standard
+/// validation takes ASCII 16 bytes at a time only from an aligned address, so the bytes are
+/// 8-aligned and the nonce goes first: it starts at 0, and the cnonce after it at 32 or 48 (the
+/// two lengths of the nonces this server issues, the only ones `verify` accepts).
+pub(crate) enum Joined {
+    Inline { bytes: Aligned, len: u8 },
+    Heap(String),
+}
+
+/// [`INLINE`] bytes at an 8-aligned address.
+#[repr(align(8))]
+pub(crate) struct Aligned([u8; INLINE]);
+
+impl Joined {
+    /// `parts` concatenated.
+    #[inline]
+    pub(crate) fn new(parts: [&str; 3]) -> Joined {
+        let total: usize = parts.iter().map(|p| p.len()).sum();
+        if total > INLINE {
+            let mut s = String::with_capacity(total);
+            for p in parts {
+                s.push_str(p);
+            }
+            return Joined::Heap(s);
+        }
+        let mut bytes = Aligned([0u8; INLINE]);
+        let mut at = 0;
+        for p in parts {
+            bytes.0[at..at + p.len()].copy_from_slice(p.as_bytes());
+            at += p.len();
+        }
+        Joined::Inline {
+            bytes,
+            len: u8::try_from(at).unwrap_or(u8::MAX),
+        }
+    }
+
+    /// The text in `range` (a range that starts and ends where one of the parts does, so on
+    /// character boundaries; empty if not).
+    fn get(&self, range: std::ops::Range<usize>) -> &str {
+        match self {
+            Joined::Inline { bytes, len } => bytes.0[..usize::from(*len)]
+                .get(range)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or_default(),
+            Joined::Heap(s) => s.get(range).unwrap_or_default(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Joined::Inline { len, .. } => usize::from(*len),
+            Joined::Heap(s) => s.len(),
+        }
+    }
+}
+
 impl RspauthInputs {
+    fn nonce(&self) -> &str {
+        self.buf.get(0..self.nonce_len)
+    }
+
     fn cnonce(&self) -> &str {
-        self.buf.get(..self.cnonce_len).unwrap_or_default()
+        self.buf
+            .get(self.nonce_len..self.nonce_len + self.cnonce_len)
     }
 
     fn uri(&self) -> &str {
         self.buf
-            .get(self.cnonce_len..self.cnonce_len + self.uri_len)
-            .unwrap_or_default()
-    }
-
-    fn nonce(&self) -> &str {
-        self.buf
-            .get(self.cnonce_len + self.uri_len..)
-            .unwrap_or_default()
+            .get(self.nonce_len + self.cnonce_len..self.buf.len())
     }
 }
 
@@ -148,6 +211,54 @@ mod tests {
         Credentials, DigestServer, InMemoryCredentials, NextNonce, Qop, RequestFacts, ServerConfig,
         Stale,
     };
+
+    /// The inputs kept for `rspauth` read back whole on both sides of the inline limit (and at
+    /// it), with a non-ASCII cnonce: the nonce, the echoed cnonce and an `rspauth` equal to the
+    /// one computed from scratch.
+    #[test]
+    fn rspauth_inputs_inline_and_on_the_heap() {
+        use crate::hash::{Algorithm, nc_hex};
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_750_000_000);
+        let server = DigestServer::new(ServerConfig::new("r"), [2; 32]);
+        let mut users = InMemoryCredentials::new();
+        users.insert("u", "p");
+        let nonce = server.new_nonce(now);
+        let cnonce = "c\u{e9}n";
+        let fixed = cnonce.len() + nonce.len();
+        for uri_len in [
+            1,
+            100,
+            super::INLINE - fixed - 1,
+            super::INLINE - fixed,
+            super::INLINE - fixed + 1,
+            600,
+        ] {
+            let uri = format!("/{}", "x".repeat(uri_len - 1));
+            let challenge = server.challenge_for(Algorithm::Md5, nonce.clone(), Stale::False);
+            let facts = RequestFacts::new("GET", &uri);
+            let nc = u32::try_from(uri_len).unwrap();
+            let header = challenge
+                .respond(&Credentials::new("u", "p"), &facts, cnonce, nc)
+                .unwrap();
+            let v = server.verify(&header, &facts, now, &users).unwrap();
+            let inline = matches!(v.rsp.buf, super::Joined::Inline { .. });
+            assert_eq!(inline, fixed + uri_len <= super::INLINE, "{uri_len}");
+            assert_eq!(v.nonce(), nonce);
+            assert_eq!(v.rsp.uri(), uri);
+            let info: AuthenticationInfo = v.authentication_info().parse().unwrap();
+            assert_eq!(info.cnonce.as_deref(), Some(cnonce));
+            let ha1 = crate::compute::ha1_base(Algorithm::Md5, "u", "r", "p");
+            let nc8 = nc_hex(nc);
+            let inputs = Some(crate::compute::QopInputs {
+                qop: Qop::Auth,
+                nc: &nc8,
+                cnonce,
+            });
+            let want =
+                crate::compute::response(Algorithm::Md5, &ha1, &nonce, inputs, "", &uri, None);
+            assert_eq!(info.rspauth.as_deref(), Some(want.as_str()), "{uri_len}");
+        }
+    }
 
     /// The value written by hand is the one `AuthenticationInfo`'s `Display` writes.
     #[test]
