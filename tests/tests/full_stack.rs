@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use atlas_digest::{Algorithm, Qop};
-use atlas_mock::{DigestSettings, MockAtlas, MockHandle, seed};
+use atlas_mock::{AuthenticationInfo, DigestSettings, MockAtlas, MockHandle, seed};
 use atlas_model::{ClusterName, GroupId, SnapshotId, SnapshotStatus};
 use atlas_snapshots::AtlasClient;
 
@@ -34,8 +34,14 @@ fn journal_counts(mock: &MockHandle) -> (usize, usize) {
     )
 }
 
-async fn get_twice_and_check(settings: DigestSettings, label: &str) {
-    let mock = MockAtlas::builder().digest(settings).start().await.unwrap();
+/// Two gets with `settings`, the mock sending `Authentication-Info` as `info` says: our client
+/// works either way (Atlas sends none; when sent, the transport verifies its `rspauth`).
+async fn get_twice_and_check(settings: DigestSettings, info: AuthenticationInfo, label: &str) {
+    let mock = MockAtlas::builder()
+        .digest(settings.authentication_info(info))
+        .start()
+        .await
+        .unwrap();
     let client = client_for(&mock);
     let (g, c, s) = ids();
     for _ in 0..2 {
@@ -54,6 +60,14 @@ async fn get_twice_and_check(settings: DigestSettings, label: &str) {
         "{label}: the first get pays one challenge, the second none"
     );
     assert_eq!(journal_counts(&mock), (1, 2), "{label}");
+    let sent: Vec<bool> = mock
+        .journal()
+        .iter()
+        .filter(|e| e.status == 200)
+        .map(|e| e.response_header("authentication-info").is_some())
+        .collect();
+    let want = info == AuthenticationInfo::Send;
+    assert_eq!(sent, vec![want, want], "{label}: {info:?}");
     mock.shutdown().await;
 }
 
@@ -90,7 +104,9 @@ async fn every_algorithm_qop_and_userhash_the_mock_offers() {
         (DigestSettings::default().qop([]), "RFC 2069 (no qop)"),
     ];
     for (settings, label) in cases {
-        get_twice_and_check(settings, label).await;
+        for info in [AuthenticationInfo::Omit, AuthenticationInfo::Send] {
+            get_twice_and_check(settings.clone(), info, label).await;
+        }
     }
 }
 

@@ -220,6 +220,11 @@ fn curl_drives_faults_sunset_and_limits_through_the_ready_file() {
         text.to_lowercase().contains("ratelimit-remaining: 0"),
         "{text}"
     );
+    // As Atlas: no Authentication-Info on the authenticated answer.
+    assert!(
+        !text.to_lowercase().contains("authentication-info:"),
+        "{text}"
+    );
     // The bucket (2, refilled at 1 a minute) is empty: a whole token is 60 s away, on the mock clock.
     let (code, text) = digest(flex, FLEX);
     assert_eq!(code, 429, "{text}");
@@ -274,6 +279,39 @@ fn curl_drives_faults_sunset_and_limits_through_the_ready_file() {
     let (code, err) = sigterm(&mut child);
     assert_eq!(code, 0, "{err}");
     assert!(!ready.exists(), "the ready file is removed on a clean stop");
+}
+
+#[test]
+fn digest_authentication_info_flag_sends_rspauth() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready.json");
+    let (mut child, _banner, _rest) = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--ready-file",
+        ready.to_str().unwrap(),
+        "--digest-authentication-info",
+    ]);
+    let info: Value = serde_json::from_str(&std::fs::read_to_string(&ready).unwrap()).unwrap();
+    let user = format!(
+        "{}:{}",
+        info["publicKey"].as_str().unwrap(),
+        info["privateKey"].as_str().unwrap()
+    );
+    let (code, text) = curl(&[
+        "--digest",
+        "--user",
+        &user,
+        info["tenant"]["url"].as_str().unwrap(),
+    ]);
+    assert_eq!(code, 200, "{text}");
+    let answer = text.rsplit("HTTP/1.1 ").next().unwrap().to_lowercase();
+    assert!(
+        answer.contains("authentication-info: qop=auth, rspauth=\""),
+        "{text}"
+    );
+    let (status, _) = sigterm(&mut child);
+    assert_eq!(status, 0);
 }
 
 #[test]

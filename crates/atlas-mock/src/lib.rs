@@ -110,7 +110,7 @@ pub use access::IpAccessList;
 /// The digest types [`DigestSettings`] takes, re-exported so that users of the mock need no direct
 /// dependency on `atlas-digest`.
 pub use atlas_digest::{Algorithm, NonceFormat, Opaque, Qop, QopParam};
-pub use auth::{DigestSettings, REALM};
+pub use auth::{AuthenticationInfo, DigestSettings, REALM};
 pub use builder::MockBuilder;
 pub use clock::{ClockMode, MockClock};
 pub use config::MockConfig;

@@ -4,7 +4,7 @@
 mod common;
 
 use anyhow::Result;
-use atlas_mock::{ClockMode, MockAtlas, seed};
+use atlas_mock::{AuthenticationInfo, ClockMode, DigestSettings, MockAtlas, seed};
 use common::*;
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -179,8 +179,12 @@ async fn faults_and_sunset_change_at_run_time() -> Result<()> {
 
 #[tokio::test]
 async fn the_journal_shows_headers_filters_and_resets() -> Result<()> {
-    let mock = MockAtlas::builder().start().await?;
-    let mut c = Client::new(&mock).await?;
+    // With `Authentication-Info` sent, to see that the journal keeps it among the response headers.
+    let mock = MockAtlas::builder()
+        .digest(DigestSettings::default().authentication_info(AuthenticationInfo::Send))
+        .start()
+        .await?;
+    let mut c = Client::new(&mock).await?.expect_authentication_info();
     c.get_with(
         &flex_list(G, seed::FLEX_CLUSTER_NAME),
         &[V2_FLEX, ("user-agent", "pytest-like/1.0")],

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use atlas_mock::{
-    ClockMode, DigestSettings, Fault, FaultPlan, FaultRule, MockAtlas, MockHandle, RouteKind, seed,
+    AuthenticationInfo, ClockMode, DigestSettings, Fault, FaultPlan, FaultRule, MockAtlas,
+    MockHandle, RouteKind, seed,
 };
 use common::*;
 use serde_json::Value;
@@ -100,6 +101,82 @@ async fn curl_digest() -> Result<()> {
     let j = mock.journal();
     assert!(j.iter().any(|e| e.status == 401 && e.had_credentials));
     mock.shutdown().await;
+    Ok(())
+}
+
+/// The header block of each answer curl saw (`--dump-header -`), in order, names lower-cased.
+fn curl_header_blocks(args: &[&str]) -> Result<Vec<Vec<(String, String)>>> {
+    let tool = require_tool("curl")?;
+    let out = run(Command::new(tool)
+        .args([
+            "--silent",
+            "--show-error",
+            "--dump-header",
+            "-",
+            "--output",
+            "/dev/null",
+        ])
+        .args(args))?;
+    if !out.status.success() {
+        bail!(
+            "curl failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = String::from_utf8(out.stdout)?;
+    Ok(text
+        .split("\r\n\r\n")
+        .filter(|b| b.starts_with("HTTP/"))
+        .map(|b| {
+            b.lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+                .collect()
+        })
+        .collect())
+}
+
+/// curl's `--digest` answer from the default mock carries no `Authentication-Info` (Atlas sends
+/// none); with `AuthenticationInfo::Send` it does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_digest_gets_no_authentication_info_by_default() -> Result<()> {
+    for info in [AuthenticationInfo::Omit, AuthenticationInfo::Send] {
+        let mock = MockAtlas::builder()
+            .digest(DigestSettings::default().authentication_info(info))
+            .start()
+            .await?;
+        let u = user(&mock);
+        let blocks = curl_header_blocks(&["--digest", "--user", &u, &mock.seed_snapshot_url()])?;
+        assert_eq!(
+            blocks.len(),
+            2,
+            "the challenge, then the answer: {blocks:?}"
+        );
+        let names =
+            |b: &Vec<(String, String)>| b.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        assert!(names(&blocks[0]).contains(&"www-authenticate".to_owned()));
+        let answer = &blocks[1];
+        let auth_info = answer.iter().find(|(k, _)| k == "authentication-info");
+        match info {
+            AuthenticationInfo::Omit => {
+                assert_eq!(auth_info, None, "{answer:?}");
+                // Headers the seed document's 200 shows too.
+                for h in ["content-type", "content-length", "date"] {
+                    assert!(names(answer).contains(&h.to_owned()), "{h}: {answer:?}");
+                }
+            }
+            AuthenticationInfo::Send => {
+                assert!(
+                    auth_info.is_some_and(|(_, v)| v.contains("rspauth=\"")),
+                    "{answer:?}"
+                );
+            }
+        }
+        assert_eq!(mock.journal().iter().filter(|e| e.status == 200).count(), 1);
+        mock.shutdown().await;
+    }
     Ok(())
 }
 
@@ -312,10 +389,18 @@ for i in range(int(os.environ["N"])):
 print(json.dumps({"codes": codes, "last": last, "auth_info": r.headers.get("Authentication-Info")}))
 "#;
 
-async fn requests_session(tls: bool) -> Result<()> {
-    let mock = MockAtlas::builder().tls(tls).start().await?;
-    let dir =
-        std::env::temp_dir().join(format!("atlas-mock-requests-{}-{tls}", std::process::id()));
+/// Python requests, `n` gets on one session, with the mock sending `Authentication-Info` as
+/// `info` says (requests ignores it either way).
+async fn requests_session(tls: bool, info: AuthenticationInfo) -> Result<()> {
+    let mock = MockAtlas::builder()
+        .tls(tls)
+        .digest(DigestSettings::default().authentication_info(info))
+        .start()
+        .await?;
+    let dir = std::env::temp_dir().join(format!(
+        "atlas-mock-requests-{}-{tls}-{info:?}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir)?;
     let ca = dir.join("ca.pem");
     if let Some(pem) = mock.ca_pem() {
@@ -343,11 +428,15 @@ async fn requests_session(tls: bool) -> Result<()> {
     assert_eq!(codes.len(), n);
     assert!(codes.iter().all(|c| c == 200), "{codes:?}");
     assert_eq!(out["last"]["id"], seed::SNAPSHOT_ID);
-    assert!(
-        out["auth_info"]
-            .as_str()
-            .is_some_and(|a| a.contains("rspauth"))
-    );
+    match info {
+        AuthenticationInfo::Omit => assert!(out["auth_info"].is_null(), "{out}"),
+        AuthenticationInfo::Send => assert!(
+            out["auth_info"]
+                .as_str()
+                .is_some_and(|a| a.contains("rspauth")),
+            "{out}"
+        ),
+    }
     // Nonce reuse accepted: one challenge, then every request authorized up front with nc + 1.
     let j = mock.journal();
     assert_eq!(j.iter().filter(|e| e.status == 401).count(), 1, "{j:#?}");
@@ -360,12 +449,17 @@ async fn requests_session(tls: bool) -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_requests_session_reuses_the_nonce() -> Result<()> {
-    requests_session(false).await
+    requests_session(false, AuthenticationInfo::Omit).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_requests_session_with_authentication_info() -> Result<()> {
+    requests_session(false, AuthenticationInfo::Send).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn python_requests_session_over_tls() -> Result<()> {
-    requests_session(true).await
+    requests_session(true, AuthenticationInfo::Omit).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -151,7 +151,11 @@ async fn concurrent_requests_on_one_nonce_are_accepted() -> Result<()> {
         let conn = Conn::open(&mock).await?;
         let target = target.clone();
         tasks.spawn(async move {
-            let mut c = Client { conn, digest };
+            let mut c = Client {
+                conn,
+                digest,
+                info: atlas_mock::AuthenticationInfo::Omit,
+            };
             let mut statuses = Vec::new();
             for _ in 0..8 {
                 statuses.push(c.get(&target).await?.status);

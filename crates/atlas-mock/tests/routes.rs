@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use anyhow::Result;
 use atlas_mock::{
-    ApiKey, Dataset, DigestSettings, Fault, FaultPlan, FaultRule, IpAccessList, Lifecycle,
-    MockAtlas, MockHandle, Outcome, RateLimit, RouteKind, seed,
+    ApiKey, AuthenticationInfo, Dataset, DigestSettings, Fault, FaultPlan, FaultRule, IpAccessList,
+    Lifecycle, MockAtlas, MockHandle, Outcome, RateLimit, RouteKind, seed,
 };
 use common::*;
 use http::{Method, StatusCode};
@@ -17,10 +17,16 @@ const G: &str = seed::GROUP_ID;
 const C: &str = seed::CLUSTER_NAME;
 const F: &str = seed::FLEX_CLUSTER_NAME;
 
-async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
+/// Every route and error with our client, which checks each authenticated answer for
+/// `Authentication-Info` as `info` says: none (Atlas), or one whose `rspauth` verifies.
+async fn every_route_and_error(mock: &MockHandle, info: AuthenticationInfo) -> Result<()> {
     let mut c = Client::new(mock).await?;
+    if info == AuthenticationInfo::Send {
+        c = c.expect_authentication_info();
+    }
 
-    // v1.0 get: the seed document, exactly; JSON content type; deprecation headers; rspauth checked.
+    // v1.0 get: the seed document, exactly; JSON content type; deprecation headers;
+    // `Authentication-Info` as configured (rspauth checked when sent).
     let r = c
         .get(&format!(
             "{}?pretty=true",
@@ -32,10 +38,13 @@ async fn every_route_and_error(mock: &MockHandle) -> Result<()> {
     assert_eq!(r.header("content-type"), Some("application/json"));
     assert_eq!(r.header("sunset"), Some("Thu, 22 Jan 2026 00:00:00 GMT"));
     assert!(r.header("deprecation").is_some());
-    assert!(
-        r.header("authentication-info")
-            .is_some_and(|v| v.contains("rspauth="))
-    );
+    match info {
+        AuthenticationInfo::Send => assert!(
+            r.header("authentication-info")
+                .is_some_and(|v| v.contains("rspauth="))
+        ),
+        AuthenticationInfo::Omit => assert_eq!(r.header("authentication-info"), None),
+    }
     let compact = c.get(&v1_snapshot(G, C, seed::SNAPSHOT_ID)).await?;
     assert_eq!(
         compact.text(),
@@ -378,7 +387,18 @@ async fn every_route_and_error_over_http() -> Result<()> {
     let mock = MockAtlas::builder().start().await?;
     assert!(mock.base_url().starts_with("http://127.0.0.1:"));
     assert!(mock.ca_pem().is_none());
-    every_route_and_error(&mock).await?;
+    every_route_and_error(&mock, AuthenticationInfo::Omit).await?;
+    mock.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_route_and_error_with_authentication_info() -> Result<()> {
+    let mock = MockAtlas::builder()
+        .digest(DigestSettings::default().authentication_info(AuthenticationInfo::Send))
+        .start()
+        .await?;
+    every_route_and_error(&mock, AuthenticationInfo::Send).await?;
     mock.shutdown().await;
     Ok(())
 }
@@ -392,7 +412,7 @@ async fn every_route_and_error_over_tls() -> Result<()> {
             .unwrap()
             .starts_with("-----BEGIN CERTIFICATE-----")
     );
-    every_route_and_error(&mock).await?;
+    every_route_and_error(&mock, AuthenticationInfo::Omit).await?;
     let r = Client::new(&mock).await?.get(&v1_list(G, C)).await?;
     assert_eq!(r.header("strict-transport-security"), Some("max-age=300"));
     mock.shutdown().await;
@@ -943,10 +963,14 @@ async fn admin_route_creates_snapshots_with_a_lifecycle_from_creation() -> Resul
 async fn auth_int_only_server() -> Result<()> {
     use atlas_digest::{Qop, RequestFacts};
     let mock = MockAtlas::builder()
-        .digest(DigestSettings::default().qop([Qop::AuthInt]))
+        .digest(
+            DigestSettings::default()
+                .qop([Qop::AuthInt])
+                .authentication_info(AuthenticationInfo::Send),
+        )
         .start()
         .await?;
-    let mut c = Client::new(&mock).await?;
+    let mut c = Client::new(&mock).await?.expect_authentication_info();
     let target = v1_snapshot(G, C, seed::SNAPSHOT_ID);
     // The GET has an empty body; auth-int hashes it, and rspauth covers the response body.
     let mut state = c.digest.start();

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use atlas_mock::{
-    Algorithm, Announce, ApiKey, ClockMode, DigestSettings, DownloadSettings, Fault, FaultPlan,
-    FaultRule, IpAccessList, Limits, MockError, OAuthSettings, Opaque, PathPattern, Qop, QopParam,
-    RateLimit, Role, RouteKind, ServeOptions, ServiceAccount,
+    Algorithm, Announce, ApiKey, AuthenticationInfo, ClockMode, DigestSettings, DownloadSettings,
+    Fault, FaultPlan, FaultRule, IpAccessList, Limits, MockError, OAuthSettings, Opaque,
+    PathPattern, Qop, QopParam, RateLimit, Role, RouteKind, ServeOptions, ServiceAccount,
 };
 use clap::Args;
 
@@ -105,6 +105,9 @@ pub(crate) struct MockFlags {
     /// Challenge with the seed document's literal op="auth" instead of qop="auth".
     #[arg(long)]
     pub(crate) digest_op_quirk: bool,
+    /// Send Authentication-Info (rspauth) on authenticated answers (Atlas sends none).
+    #[arg(long)]
+    pub(crate) digest_authentication_info: bool,
     /// Most journal entries kept (default 10000).
     #[arg(long, value_name = "N")]
     pub(crate) journal_capacity: Option<usize>,
@@ -423,7 +426,8 @@ fn options(args: MockFlags) -> Result<ServeOptions, MockError> {
         || args.nonce_lifetime.is_some()
         || args.replay_window.is_some()
         || args.digest_opaque
-        || args.digest_op_quirk;
+        || args.digest_op_quirk
+        || args.digest_authentication_info;
     if digest_flags {
         let mut d = DigestSettings::default();
         if !args.digest_algorithms.is_empty() {
@@ -443,6 +447,9 @@ fn options(args: MockFlags) -> Result<ServeOptions, MockError> {
         }
         if args.digest_op_quirk {
             d = d.qop_param(QopParam::Op);
+        }
+        if args.digest_authentication_info {
+            d = d.authentication_info(AuthenticationInfo::Send);
         }
         opts.digest = Some(d);
     }

@@ -18,7 +18,7 @@ use atlas_digest::{
     VerifyError,
 };
 
-pub use settings::DigestSettings;
+pub use settings::{AuthenticationInfo, DigestSettings};
 pub(crate) use summary::summarize;
 
 use crate::journal::AuthSummary;
@@ -69,6 +69,7 @@ pub(crate) struct Checked {
 pub(crate) struct Auth {
     server: DigestServer,
     store: InMemoryCredentials,
+    info: AuthenticationInfo,
 }
 
 impl Auth {
@@ -83,6 +84,21 @@ impl Auth {
         Ok(Self {
             server: DigestServer::new(config, secret),
             store,
+            info: settings.sends_authentication_info(),
+        })
+    }
+
+    /// The `Authentication-Info` value for an answer to `v` with `body`, if one is sent: always
+    /// with [`AuthenticationInfo::Send`]; with [`AuthenticationInfo::Omit`] (Atlas) only to carry
+    /// a due `nextnonce`, which has no other way to the client.
+    pub(crate) fn authentication_info(&self, v: &Verified, body: &[u8]) -> Option<String> {
+        if self.info == AuthenticationInfo::Omit && v.nextnonce().is_none() {
+            return None;
+        }
+        Some(if v.qop == Some(Qop::AuthInt) {
+            v.authentication_info_for_body(body)
+        } else {
+            v.authentication_info()
         })
     }
 

@@ -9,6 +9,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::MockError;
 
+/// Whether a digest-authenticated answer carries `Authentication-Info` (RFC 7616 section 3.5:
+/// `rspauth`, the echoed `qop`, `cnonce` and `nc`). Atlas sends none, so the default is
+/// [`AuthenticationInfo::Omit`].
+///
+/// A `nextnonce` can only travel in `Authentication-Info`: when
+/// [`DigestSettings::next_nonce_after`] is set and a nextnonce is due, the header is sent even
+/// with `Omit`. `qop=auth-int` follows the same rule as `auth` (nothing else depends on the
+/// header: it only lets a client check `rspauth`, which Atlas never lets it do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AuthenticationInfo {
+    /// No `Authentication-Info` unless a `nextnonce` is due (Atlas sends none).
+    #[default]
+    Omit,
+    /// `Authentication-Info` on every digest-authenticated answer (mutual authentication).
+    Send,
+}
+
 /// Digest settings. The default is exactly what Atlas sends (from `ServerConfig::mongodb_atlas()`):
 ///
 /// ```text
@@ -16,14 +33,17 @@ use crate::MockError;
 /// ```
 ///
 /// no `opaque` (credentials must then carry none, or an empty one), nonces valid 300 s (on the mock
-/// clock), no `nextnonce`, no userhash, a replay window of 64. [`DigestSettings::opaque`] adds an
+/// clock), no `nextnonce`, no userhash, a replay window of 64, and no `Authentication-Info` on
+/// authenticated answers (Atlas sends none; [`DigestSettings::authentication_info`] with
+/// [`AuthenticationInfo::Send`] adds it). [`DigestSettings::opaque`] adds an
 /// `opaque` (and requires it back); [`DigestSettings::qop_param`] with [`QopParam::Op`] gives the
 /// seed document's literal `op="auth"` form, to which clients answer RFC 2069 style.
 ///
 /// JSON form (data file `digest`; every member optional):
 /// `{"algorithms": ["MD5", "SHA-256"], "qop": ["auth"], "nonceLifetimeSeconds": 300,
 ///   "nextNonceAfterSeconds": 150, "userhash": false, "replayWindow": 64, "maxTrackedNonces": 10000,
-///   "opaque": "omit" | "send", "qopParam": "qop" | "op", "nonceFormat": "base64x32" | "base64x48"}`.
+///   "opaque": "omit" | "send", "qopParam": "qop" | "op", "nonceFormat": "base64x32" | "base64x48",
+///   "authenticationInfo": "omit" | "send"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "DigestWire", into = "DigestWire")]
 pub struct DigestSettings {
@@ -37,6 +57,7 @@ pub struct DigestSettings {
     opaque: Opaque,
     qop_param: QopParam,
     nonce_format: NonceFormat,
+    authentication_info: AuthenticationInfo,
 }
 
 impl Default for DigestSettings {
@@ -53,6 +74,7 @@ impl Default for DigestSettings {
             opaque: atlas.opaque(),
             qop_param: atlas.qop_param(),
             nonce_format: atlas.nonce_format(),
+            authentication_info: AuthenticationInfo::Omit,
         }
     }
 }
@@ -79,6 +101,14 @@ impl DigestSettings {
         self
     }
 
+    /// Whether authenticated answers carry `Authentication-Info` (default
+    /// [`AuthenticationInfo::Omit`]: Atlas sends none). A due `nextnonce` (see
+    /// [`DigestSettings::next_nonce_after`]) is sent in it even with `Omit`.
+    pub fn authentication_info(mut self, send: AuthenticationInfo) -> Self {
+        self.authentication_info = send;
+        self
+    }
+
     /// Algorithms offered, one challenge each (strongest first on the wire). Must not be empty.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.algorithms = algorithms.into_iter().collect();
@@ -97,7 +127,9 @@ impl DigestSettings {
         self
     }
 
-    /// Send `nextnonce` in `Authentication-Info` once a nonce is this old (Atlas does not; default `None`).
+    /// Send `nextnonce` in `Authentication-Info` once a nonce is this old (Atlas does not; default
+    /// `None`). A due `nextnonce` is sent even with [`AuthenticationInfo::Omit`]: that header is
+    /// its only way to the client.
     pub fn next_nonce_after(mut self, d: Option<Duration>) -> Self {
         self.next_nonce_after = d;
         self
@@ -125,6 +157,12 @@ impl DigestSettings {
     pub fn lifetime(&self) -> Duration {
         self.nonce_lifetime
     }
+
+    /// Whether authenticated answers carry `Authentication-Info` (see
+    /// [`DigestSettings::authentication_info`]).
+    pub(super) fn sends_authentication_info(&self) -> AuthenticationInfo {
+        self.authentication_info
+    }
 }
 
 /// JSON form of [`DigestSettings`].
@@ -151,6 +189,8 @@ struct DigestWire {
     qop_param: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nonce_format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    authentication_info: Option<String>,
 }
 
 fn seconds(field: &str, v: f64) -> Result<Duration, MockError> {
@@ -228,6 +268,13 @@ impl TryFrom<DigestWire> for DigestSettings {
                 _ => return Err(bad("nonceFormat", &n, "\"base64x32\", \"base64x48\"")),
             };
         }
+        if let Some(a) = w.authentication_info {
+            d.authentication_info = match a.as_str() {
+                "omit" => AuthenticationInfo::Omit,
+                "send" => AuthenticationInfo::Send,
+                _ => return Err(bad("authenticationInfo", &a, "\"omit\", \"send\"")),
+            };
+        }
         Ok(d)
     }
 }
@@ -260,6 +307,13 @@ impl From<DigestSettings> for DigestWire {
                 match d.nonce_format {
                     NonceFormat::Base64x48 => "base64x48",
                     _ => "base64x32",
+                }
+                .into(),
+            ),
+            authentication_info: Some(
+                match d.authentication_info {
+                    AuthenticationInfo::Send => "send",
+                    AuthenticationInfo::Omit => "omit",
                 }
                 .into(),
             ),
@@ -300,5 +354,54 @@ impl DigestSettings {
             .with_opaque(self.opaque)
             .with_qop_param(self.qop_param)
             .with_nonce_format(self.nonce_format))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authentication_info_defaults_to_omit_as_atlas() {
+        assert_eq!(AuthenticationInfo::default(), AuthenticationInfo::Omit);
+        let d = DigestSettings::default();
+        assert_eq!(d.sends_authentication_info(), AuthenticationInfo::Omit);
+        let from_json: DigestSettings = serde_json::from_str("{}").unwrap();
+        assert_eq!(from_json, d);
+    }
+
+    #[test]
+    fn authentication_info_json_round_trips_and_bad_values_are_typed_errors() {
+        for (text, want) in [
+            ("omit", AuthenticationInfo::Omit),
+            ("send", AuthenticationInfo::Send),
+        ] {
+            let d: DigestSettings =
+                serde_json::from_str(&format!(r#"{{"authenticationInfo": "{text}"}}"#)).unwrap();
+            assert_eq!(d, DigestSettings::default().authentication_info(want));
+            let back = serde_json::to_value(&d).unwrap();
+            assert_eq!(back["authenticationInfo"], text);
+            assert_eq!(serde_json::from_value::<DigestSettings>(back).unwrap(), d);
+        }
+        for bad in [r#""Send""#, r#""always""#, "true", "1"] {
+            let e = serde_json::from_str::<DigestSettings>(&format!(
+                r#"{{"authenticationInfo": {bad}}}"#
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(
+                e.contains("authenticationInfo") || e.contains("invalid type"),
+                "{bad}: {e}"
+            );
+        }
+        let e = serde_json::from_str::<DigestSettings>(r#"{"authenticationInfo": "always"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(r#"digest authenticationInfo "always" is not one of "omit", "send""#),
+            "{e}"
+        );
+        // Unknown members are still refused.
+        assert!(serde_json::from_str::<DigestSettings>(r#"{"authInfo": "send"}"#).is_err());
     }
 }

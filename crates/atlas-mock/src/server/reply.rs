@@ -1,6 +1,7 @@
 //! Answers the way Atlas writes them: `ApiError` bodies with `reason` and an `X-Error-Code` header,
-//! `pretty` and `envelope` applied to every answer, `Authentication-Info` over the final body, and the
-//! journal entry completed with what was sent.
+//! `pretty` and `envelope` applied to every answer, `Authentication-Info` over the final body (when
+//! the digest settings send one: Atlas sends none), and the journal entry completed with what was
+//! sent.
 
 use atlas_model::{ApiError, BadRequestDetail, FieldViolation};
 use bytes::Bytes;
@@ -53,7 +54,8 @@ pub(crate) struct Reply {
     pub(crate) cut_after: Option<u64>,
     /// A `204 No Content`: no body, no `Content-Type`.
     pub(crate) no_content: bool,
-    /// Successful digest verification: `Authentication-Info` is added when the body is known.
+    /// Successful digest verification: `Authentication-Info` is added when the body is known, if
+    /// the settings send it (or a `nextnonce` is due).
     pub(crate) verified: Option<Box<atlas_digest::Verified>>,
 }
 
@@ -185,13 +187,9 @@ pub(crate) fn finish(
         ReplyBody::Raw(raw) => raw,
     };
     entry.status = status.as_u16();
-    let auth_info = r.verified.map(|v| {
-        if v.qop == Some(atlas_digest::Qop::AuthInt) {
-            v.authentication_info_for_body(&body)
-        } else {
-            v.authentication_info()
-        }
-    });
+    let auth_info = r
+        .verified
+        .and_then(|v| shared.auth.authentication_info(&v, &body));
     let mut resp = Response::new(match r.cut_after {
         _ if r.truncate => MockBody::truncated(body),
         Some(n) => MockBody::cut_after(body, usize::try_from(n).unwrap_or(usize::MAX)),
