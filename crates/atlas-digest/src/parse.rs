@@ -632,11 +632,38 @@ pub(crate) fn write_quoted<W: fmt::Write>(out: &mut W, value: &str) -> fmt::Resu
     out.write_char('"')
 }
 
+/// How many bytes of `value` a quoted-string escapes (`"` and `\`); 0 after one vectorized scan
+/// when there are none (the usual case).
+pub(crate) fn quote_escapes(value: &str) -> usize {
+    // `min` of the XORs is zero exactly for `"` and `\`: branch-free, so it stays vectorized.
+    let escaped = |b: u8| (b ^ b'"').min(b ^ b'\\') == 0;
+    if any_byte(value.as_bytes(), escaped) {
+        value.bytes().filter(|&b| escaped(b)).count()
+    } else {
+        0
+    }
+}
+
+/// `None` if `s` cannot be written inside a quoted-string ([`is_quotable`]), else how many bytes
+/// quoting escapes ([`quote_escapes`]): one vectorized scan when there is nothing to escape.
+pub(crate) fn quotable_escapes(s: &str) -> Option<usize> {
+    let control = |b: u8| (b < 0x20 && b != b'\t') || b == 0x7f;
+    let escaped = |b: u8| (b ^ b'"').min(b ^ b'\\') == 0;
+    if !any_byte(s.as_bytes(), |b| control(b) | escaped(b)) {
+        return Some(0);
+    }
+    is_quotable(s).then(|| quote_escapes(s))
+}
+
 /// Appends `value` as a quoted-string to a `String`.
 pub(crate) fn push_quoted(out: &mut String, value: &str) {
+    push_quoted_counted(out, value, quote_escapes(value));
+}
+
+/// [`push_quoted`] with `escapes` = [`quote_escapes`]`(value)` already known (no second scan).
+pub(crate) fn push_quoted_counted(out: &mut String, value: &str, escapes: usize) {
     out.push('"');
-    // `min` of the XORs is zero exactly for `"` and `\`: branch-free, so it stays vectorized.
-    if any_byte(value.as_bytes(), |b| (b ^ b'"').min(b ^ b'\\') == 0) {
+    if escapes > 0 {
         for c in value.chars() {
             if c == '"' || c == '\\' {
                 out.push('\\');

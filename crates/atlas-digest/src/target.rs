@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::parse::any_byte;
+use crate::parse::{any_byte, quote_escapes};
 
 /// The four forms of a request-target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,14 +45,29 @@ pub(crate) fn classify(t: &str) -> Option<Target<'_>> {
 /// Checks and classifies a client's request-target in one pass over its bytes: `None` when it is
 /// empty, holds a space, a control character, DEL or a fragment (`#`), or has no valid form
 /// (exactly what the separate checks and [`classify`] refuse).
+#[cfg(test)]
 pub(crate) fn check(t: &str) -> Option<Target<'_>> {
-    // `min` of the XORs is zero exactly for `#` and DEL: branch-free, so the 16-byte test stays
-    // a few vector compares.
+    check_for_quoting(t).map(|(target, _)| target)
+}
+
+/// [`check`], and how many bytes of `t` a quoted-string escapes ([`quote_escapes`]), from the same
+/// pass over its bytes when there are none (the usual case: `"` and `\` are not URI characters).
+pub(crate) fn check_for_quoting(t: &str) -> Option<(Target<'_>, usize)> {
+    // `min` of the XORs is zero exactly for `#` and DEL (and for `"` and `\`): branch-free, so
+    // the 16-byte test stays a few vector compares.
     let refused = |x: u8| ((x ^ b'#').min(x ^ 0x7f) == 0) | (x <= 0x20);
-    if t.is_empty() || any_byte(t.as_bytes(), refused) {
+    let escaped = |x: u8| (x ^ b'"').min(x ^ b'\\') == 0;
+    if t.is_empty() {
         return None;
     }
-    classify_without_fragment(t)
+    let mut escapes = 0;
+    if any_byte(t.as_bytes(), |x| refused(x) | escaped(x)) {
+        if any_byte(t.as_bytes(), refused) {
+            return None;
+        }
+        escapes = quote_escapes(t);
+    }
+    classify_without_fragment(t).map(|target| (target, escapes))
 }
 
 /// [`classify`] for a target known to hold no `#`.
@@ -275,6 +290,10 @@ mod tests {
         }
         for t in &cases {
             assert_eq!(check(t), old(t), "{t:?}");
+            if let Some((_, escapes)) = check_for_quoting(t) {
+                let want = t.bytes().filter(|&b| b == b'"' || b == b'\\').count();
+                assert_eq!(escapes, want, "{t:?}");
+            }
         }
     }
 

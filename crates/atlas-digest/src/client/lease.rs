@@ -155,8 +155,11 @@ pub(crate) struct Guard<'a> {
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
         drop(self.inner.take());
-        for w in self.wake.drain(..) {
-            w.wake();
+        // Most guards wake nobody: skip building the drain.
+        if !self.wake.is_empty() {
+            for w in self.wake.drain(..) {
+                w.wake();
+            }
         }
     }
 }
@@ -207,6 +210,10 @@ impl Guard<'_> {
         let Some(inner) = inner.as_deref_mut() else {
             return;
         };
+        // Every waiter already holds its grant (or none waits): nothing to hand out.
+        if inner.granted >= inner.queue.len() {
+            return;
+        }
         let limit = match &inner.current {
             Some(book) => Self::free(book, inner.span),
             None if inner.probe.is_none() => 1,

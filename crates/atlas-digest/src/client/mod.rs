@@ -24,12 +24,13 @@ use crate::target::{self, Origin, Target};
 use lease::{Shared, Slot};
 use session::Session;
 
-/// Checks the method and request-target; returns the target's form (one pass over the target).
-fn validate_request<'r>(req: &RequestFacts<'r>) -> Result<Target<'r>, DigestError> {
+/// Checks the method and request-target; returns the target's form and how many of its bytes a
+/// quoted-string escapes (one pass over the target).
+fn validate_request<'r>(req: &RequestFacts<'r>) -> Result<(Target<'r>, usize), DigestError> {
     if !is_token(req.method) {
         return Err(DigestError::InvalidInput(InvalidInput::Method));
     }
-    target::check(req.uri).ok_or(DigestError::InvalidInput(InvalidInput::Uri))
+    target::check_for_quoting(req.uri).ok_or(DigestError::InvalidInput(InvalidInput::Uri))
 }
 
 /// The origin a request states: [`RequestFacts::origin`], else the absolute-form target's.
@@ -94,9 +95,11 @@ impl DigestChallenge {
         if nc == 0 {
             return Err(DigestError::InvalidInput(InvalidInput::NcZero));
         }
-        validate_request(req)?;
+        let (_, uri_escapes) = validate_request(req)?;
         let session = Session::new(self, credentials, config)?;
-        session.authorize(req, cnonce, nc).map(|a| a.header)
+        session
+            .authorize(req, uri_escapes, cnonce, nc)
+            .map(|a| a.header)
     }
 }
 
@@ -506,7 +509,7 @@ impl DigestClient {
         req: &RequestFacts<'_>,
         cnonce: &str,
     ) -> Result<Authorize, DigestError> {
-        let target = validate_request(req)?;
+        let (target, uri_escapes) = validate_request(req)?;
         let requested = request_origin(req, target)?;
         state.body_known = req.body.is_some();
         let slot = {
@@ -556,7 +559,7 @@ impl DigestClient {
                     nc,
                 };
                 state.seen_epoch = Some(epoch);
-                match session.authorize(req, cnonce, nc) {
+                match session.authorize(req, uri_escapes, cnonce, nc) {
                     Ok(a) => {
                         let cnonce = Echo::new(a.cnonce_sent.unwrap_or_default());
                         let session::Authorized {

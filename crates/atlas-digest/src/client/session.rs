@@ -14,7 +14,10 @@ use crate::error::{DigestError, InvalidInput};
 use crate::ha2_cache::Ha2Cache;
 use crate::hash::{Algorithm, Hex, Qop, nc_hex};
 use crate::header::{DigestChallenge, needs_extended};
-use crate::parse::{encode_ext_value, is_quotable, push_quoted};
+use crate::parse::{
+    encode_ext_value, is_quotable, push_quoted, push_quoted_counted, quotable_escapes,
+    quote_escapes,
+};
 
 /// The `-sess` session: the cnonce of the first request on the nonce and the H(A1) it fixes
 /// (RFC 7616 section 3.4.2). Every request on the nonce sends that cnonce.
@@ -270,23 +273,35 @@ impl Session {
         (&k.prefix, k.cnonce.as_str())
     }
 
-    /// Computes the `Authorization` value for `req` (already validated) with this `cnonce` and `nc`.
+    /// Computes the `Authorization` value for `req` (already validated; `uri_escapes` is
+    /// [`quote_escapes`] of its uri, found by the validation) with this `cnonce` and `nc`.
     pub(crate) fn authorize<'s>(
         &'s self,
         req: &RequestFacts<'_>,
+        uri_escapes: usize,
         cnonce: &'s str,
         nc: u32,
     ) -> Result<Authorized<'s>, DigestError> {
         let qop = self.choose_qop(req.body)?;
-        if qop.is_some() && (cnonce.is_empty() || !is_quotable(cnonce)) {
-            return Err(DigestError::InvalidInput(InvalidInput::Cnonce));
+        let cnonce_escapes = match qop {
+            Some(_) if cnonce.is_empty() => None,
+            Some(_) => quotable_escapes(cnonce),
+            None => Some(0),
         }
+        .ok_or(DigestError::InvalidInput(InvalidInput::Cnonce))?;
         let nc8 = nc_hex(nc);
-        let (prefix, cnonce) = if qop.is_some() {
+        let (prefix, sent) = if qop.is_some() {
             self.key(cnonce)
         } else {
             (&self.prefix, "")
         };
+        // `-sess` sends the session cnonce (checked when its first request was authorized).
+        let cnonce_escapes = if std::ptr::eq(sent, cnonce) {
+            cnonce_escapes
+        } else {
+            quote_escapes(sent)
+        };
+        let cnonce = sent;
         let inputs = qop.map(|qop| QopInputs {
             qop,
             nc: &nc8,
@@ -302,17 +317,36 @@ impl Session {
             req.body,
         );
         let response = compute::finish(&state, &ha2);
-        let mut out =
-            String::with_capacity(self.rendered.len() + req.uri.len() + cnonce.len() + 64 + 64);
+        // Sized exactly, so that the buffer becomes a `Bytes` (and a header value) without a
+        // second allocation or a copy (`Bytes::from` a `Vec` whose length is its capacity).
+        let qop_len = qop.map_or(0, |q| {
+            ", nc=".len()
+                + nc8.len()
+                + ", cnonce=".len()
+                + cnonce.len()
+                + 2
+                + cnonce_escapes
+                + ", qop=".len()
+                + q.as_str().len()
+        });
+        let len = self.rendered.len()
+            + req.uri.len()
+            + 2
+            + uri_escapes
+            + qop_len
+            + ", response=\"".len()
+            + response.as_bytes().len()
+            + 1;
+        let mut out = String::with_capacity(len);
         out.push_str(self.part(0, self.uri_at));
-        push_quoted(&mut out, req.uri);
+        push_quoted_counted(&mut out, req.uri, uri_escapes);
         out.push_str(self.part(self.uri_at, self.nc_at));
         if let Some(q) = qop {
             out.push_str(", nc=");
             // nc8 is ASCII hex.
             out.push_str(std::str::from_utf8(&nc8).unwrap_or("00000000"));
             out.push_str(", cnonce=");
-            push_quoted(&mut out, cnonce);
+            push_quoted_counted(&mut out, cnonce, cnonce_escapes);
             out.push_str(", qop=");
             out.push_str(q.as_str());
         }
@@ -320,6 +354,7 @@ impl Session {
         out.push_str(", response=\"");
         out.push_str(response.as_str());
         out.push('"');
+        debug_assert_eq!(out.len(), len, "the Authorization value is sized exactly");
         Ok(Authorized {
             header: out,
             qop,
@@ -344,5 +379,78 @@ impl Session {
             None => compute::ha2_int(self.algorithm, "", uri, response_body.unwrap_or_default()),
         };
         compute::finish(state, &ha2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::AuthorizationHeader;
+    use proptest::prelude::*;
+
+    fn text(max: usize) -> impl Strategy<Value = String> {
+        proptest::string::string_regex(&format!("[ -~]{{1,{max}}}")).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// The `Authorization` value is sized exactly (its buffer becomes a header value without
+        /// a second allocation) whatever needs escaping, and parses back to what was sent.
+        #[test]
+        fn the_authorization_value_is_sized_exactly_and_parses_back(
+            uri in text(120),
+            cnonce in text(64),
+            later_cnonce in text(64),
+            nonce in text(80),
+            realm in text(20),
+            opaque in proptest::option::of(text(20)),
+            qop in prop_oneof![Just("auth"), Just("auth-int"), Just("")],
+            alg in proptest::sample::select(vec!["MD5", "SHA-256", "SHA-512-256-sess"]),
+            userhash in any::<bool>(),
+            nc in 1u32..=u32::MAX,
+        ) {
+            let mut c = String::new();
+            c.push_str("Digest realm=");
+            push_quoted(&mut c, &realm);
+            c.push_str(", nonce=");
+            push_quoted(&mut c, &nonce);
+            if !qop.is_empty() {
+                c.push_str(", qop=\"");
+                c.push_str(qop);
+                c.push('"');
+            }
+            c.push_str(", algorithm=");
+            c.push_str(alg);
+            if let Some(o) = &opaque {
+                c.push_str(", opaque=");
+                push_quoted(&mut c, o);
+            }
+            if userhash {
+                c.push_str(", userhash=true");
+            }
+            let challenge: DigestChallenge = c.parse().unwrap();
+            let config = ClientConfig::default()
+                .with_rfc2069(Rfc2069::Allow)
+                .with_md5(Md5::Allow);
+            let Ok(session) = Session::new(&challenge, &Credentials::new("user \"q\"", "pw"), &config)
+            else {
+                // Not answerable under this config (no qop with -sess): nothing to size.
+                return Ok(());
+            };
+            let req = RequestFacts::new("GET", &uri).with_body(b"body");
+            let escapes = crate::parse::quote_escapes(&uri);
+            // Two requests: with `-sess` the second sends the first one's cnonce, not its own.
+            for cnonce in [&cnonce, &later_cnonce] {
+                let a = session.authorize(&req, escapes, cnonce, nc).unwrap();
+                prop_assert_eq!(a.header.len(), a.header.capacity());
+                let parsed: AuthorizationHeader = a.header.parse().unwrap();
+                prop_assert_eq!(&parsed.uri, &uri);
+                prop_assert_eq!(parsed.nonce.as_str(), challenge.nonce.as_str());
+                if a.qop.is_some() {
+                    prop_assert_eq!(parsed.cnonce.as_deref(), a.cnonce_sent);
+                }
+            }
+        }
     }
 }
