@@ -50,6 +50,98 @@ pub struct AuthSummary {
     pub opaque: bool,
 }
 
+/// What the journal keeps of a verified Digest `Authorization` header until someone reads the
+/// journal: the scheme, username and nonce (each already cut as [`AuthSummary`] cuts them) in one
+/// string, the algorithm and qop as values. [`AuthRecord::into_summary`] builds the
+/// [`AuthSummary`] the old code built per request; the journal does it on first read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CompactAuth {
+    /// scheme ‖ username ‖ nonce.
+    text: String,
+    scheme_end: usize,
+    username_end: usize,
+    algorithm: atlas_digest::Algorithm,
+    qop: Option<atlas_digest::Qop>,
+    nc: Option<u32>,
+    opaque: bool,
+}
+
+impl CompactAuth {
+    /// The record of `scheme`, `username` and `nonce` cut at `max_scheme` and `max_value` bytes
+    /// (as [`cut`] cuts them), with the rest as given.
+    pub(crate) fn new(
+        (scheme, max_scheme): (&str, usize),
+        (username, nonce, max_value): (&str, &str, usize),
+        algorithm: atlas_digest::Algorithm,
+        qop: Option<atlas_digest::Qop>,
+        nc: Option<u32>,
+        opaque: bool,
+    ) -> Self {
+        let mut text = String::with_capacity(
+            scheme.len().min(max_scheme)
+                + username.len().min(max_value)
+                + nonce.len().min(max_value)
+                + 3 * CUT_MARK_MAX,
+        );
+        push_cut(&mut text, scheme, max_scheme);
+        let scheme_end = text.len();
+        push_cut(&mut text, username, max_value);
+        let username_end = text.len();
+        push_cut(&mut text, nonce, max_value);
+        CompactAuth {
+            text,
+            scheme_end,
+            username_end,
+            algorithm,
+            qop,
+            nc,
+            opaque,
+        }
+    }
+
+    /// Bytes [`JournalEntry::cost`] counts for the summary this record becomes (the same figure).
+    fn cost(&self) -> usize {
+        64 + self.text.len()
+            + self.algorithm.as_str().len()
+            + self.qop.map_or(0, |q| q.as_str().len())
+    }
+
+    fn into_summary(self) -> AuthSummary {
+        let text = self.text.as_str();
+        AuthSummary {
+            scheme: text[..self.scheme_end].to_owned(),
+            username: Some(text[self.scheme_end..self.username_end].to_owned()),
+            algorithm: Some(self.algorithm.as_str().to_owned()),
+            qop: self.qop.map(|q| q.as_str().to_owned()),
+            nc: self.nc,
+            nonce: Some(text[self.username_end..].to_owned()),
+            opaque: self.opaque,
+        }
+    }
+}
+
+/// What a request's entry records of its `Authorization` header: a summary built now, or a
+/// compact record the journal turns into one when it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AuthRecord {
+    /// Built already (refused credentials, other schemes, a `userhash`).
+    Summary(AuthSummary),
+    /// A verified Digest header.
+    Compact(CompactAuth),
+}
+
+impl AuthRecord {
+    /// The [`AuthSummary`] the journal shows (the journal itself materializes
+    /// [`CompactAuth`] in place; the tests compare through this).
+    #[cfg(test)]
+    pub(crate) fn into_summary(self) -> AuthSummary {
+        match self {
+            AuthRecord::Summary(s) => s,
+            AuthRecord::Compact(c) => c.into_summary(),
+        }
+    }
+}
+
 /// One request as the mock saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -87,6 +179,10 @@ pub struct JournalEntry {
     pub error: Option<String>,
     /// The injected fault, if one was applied.
     pub fault: Option<String>,
+    /// A verified Digest header's record, turned into `auth` when the journal is read (never set
+    /// in an entry handed out).
+    #[serde(skip)]
+    pub(crate) auth_deferred: Option<CompactAuth>,
 }
 
 impl JournalEntry {
@@ -98,6 +194,32 @@ impl JournalEntry {
     /// The first response header named `name` (any case).
     pub fn response_header(&self, name: &str) -> Option<&str> {
         header(&self.response_headers, name)
+    }
+
+    /// Records what the `Authorization` header said.
+    pub(crate) fn set_auth(&mut self, record: AuthRecord) {
+        match record {
+            AuthRecord::Summary(s) => {
+                self.auth = Some(s);
+                self.auth_deferred = None;
+            }
+            AuthRecord::Compact(c) => {
+                self.auth = None;
+                self.auth_deferred = Some(c);
+            }
+        }
+    }
+
+    /// Whether [`JournalEntry::set_auth`] (or `auth`) recorded the header already.
+    pub(crate) fn has_auth(&self) -> bool {
+        self.auth.is_some() || self.auth_deferred.is_some()
+    }
+
+    /// Turns a deferred record into `auth`.
+    fn materialize(&mut self) {
+        if let Some(c) = self.auth_deferred.take() {
+            self.auth = Some(c.into_summary());
+        }
     }
 
     /// Approximate memory the entry holds: what the byte bound counts.
@@ -115,6 +237,7 @@ impl JournalEntry {
                     + a.qop.as_ref().map_or(0, String::len)
                     + a.nonce.as_ref().map_or(0, String::len)
             })
+            + self.auth_deferred.as_ref().map_or(0, CompactAuth::cost)
             + self
                 .request_headers
                 .iter()
@@ -135,13 +258,29 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// Cuts `s` to at most `max` bytes (on a character boundary) and appends `...[+N bytes]`.
 pub(crate) fn cut(s: &str, max: usize) -> String {
     if s.len() <= max {
+        // The common case: one allocation of the exact size.
         return s.to_owned();
+    }
+    let mut out = String::with_capacity(max + CUT_MARK_MAX);
+    push_cut(&mut out, s, max);
+    out
+}
+
+/// Longest marker [`cut`] appends (`...[+N bytes]` with a 20-digit N).
+const CUT_MARK_MAX: usize = 32;
+
+/// Appends [`cut`]`(s, max)` to `out`.
+fn push_cut(out: &mut String, s: &str, max: usize) {
+    if s.len() <= max {
+        out.push_str(s);
+        return;
     }
     let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}...[+{} bytes]", &s[..end], s.len() - end)
+    use std::fmt::Write as _;
+    let _ = write!(out, "{}...[+{} bytes]", &s[..end], s.len() - end);
 }
 
 /// A header value as text: borrowed when it is UTF-8 (the usual case, checked with the standard
@@ -238,14 +377,21 @@ impl Journal {
     }
 
     /// The entries with `seq > since`, oldest first (shared, not copied).
+    /// Deferred auth records are turned into summaries here, once per entry (an entry is only
+    /// shared after that, so it is changed in place).
     pub(crate) fn since(&self, since: u64) -> Vec<Arc<JournalEntry>> {
-        let inner = self.lock();
+        let mut inner = self.lock();
         let start = inner.entries.partition_point(|(_, e)| e.seq <= since);
         inner
             .entries
-            .iter()
+            .iter_mut()
             .skip(start)
-            .map(|(_, e)| e.clone())
+            .map(|(_, e)| {
+                if e.auth_deferred.is_some() {
+                    Arc::make_mut(e).materialize();
+                }
+                e.clone()
+            })
             .collect()
     }
 
@@ -298,6 +444,7 @@ pub(crate) fn test_entry(path: &str) -> JournalEntry {
         headers_dropped: 0,
         error: None,
         fault: None,
+        auth_deferred: None,
     }
 }
 
@@ -358,6 +505,71 @@ mod tests {
         j.push(ea);
         let seqs: Vec<u64> = j.since(0).iter().map(|e| e.seq).collect();
         assert_eq!(seqs, [1, 2]);
+    }
+
+    /// What the old code built per request for a verified header.
+    fn old_summary(
+        scheme: &str,
+        username: &str,
+        nonce: &str,
+        algorithm: atlas_digest::Algorithm,
+        qop: Option<atlas_digest::Qop>,
+        nc: Option<u32>,
+        opaque: bool,
+    ) -> AuthSummary {
+        AuthSummary {
+            scheme: cut(scheme, 32),
+            username: Some(cut(username, 256)),
+            algorithm: Some(algorithm.as_str().to_owned()),
+            qop: qop.map(|q| q.as_str().to_owned()),
+            nc,
+            nonce: Some(cut(nonce, 256)),
+            opaque,
+        }
+    }
+
+    proptest::proptest! {
+        /// The compact record becomes exactly the old summary (long and non-ASCII values cut on
+        /// character boundaries, with the same marker), counts the same bytes, and the journal
+        /// hands it out materialized.
+        #[test]
+        fn the_compact_record_materializes_to_the_old_summary(
+            scheme in "\\PC{0,40}",
+            username in "\\PC{0,300}",
+            nonce in "[A-Za-z0-9+/=é]{0,300}",
+            alg in 0usize..6,
+            qop in proptest::option::of(proptest::bool::ANY),
+            nc in proptest::option::of(proptest::num::u32::ANY),
+            opaque in proptest::bool::ANY,
+        ) {
+            use atlas_digest::{Algorithm, Qop};
+            let algorithm = [
+                Algorithm::Md5, Algorithm::Md5Sess, Algorithm::Sha256, Algorithm::Sha256Sess,
+                Algorithm::Sha512_256, Algorithm::Sha512_256Sess,
+            ][alg];
+            let qop = qop.map(|i| if i { Qop::AuthInt } else { Qop::Auth });
+            let old = old_summary(&scheme, &username, &nonce, algorithm, qop, nc, opaque);
+            let c = CompactAuth::new((&scheme, 32), (&username, &nonce, 256), algorithm, qop, nc, opaque);
+            let mut deferred = test_entry("/");
+            deferred.set_auth(AuthRecord::Compact(c.clone()));
+            let mut built = test_entry("/");
+            built.received_at = deferred.received_at;
+            built.set_auth(AuthRecord::Summary(old.clone()));
+            proptest::prop_assert_eq!(deferred.cost(), built.cost());
+            proptest::prop_assert!(deferred.has_auth() && deferred.auth.is_none());
+            proptest::prop_assert_eq!(AuthRecord::Compact(c).into_summary(), old);
+            let j = Journal::new(4, usize::MAX);
+            deferred.seq = j.next_seq();
+            j.push(deferred);
+            let out = j.since(0);
+            proptest::prop_assert_eq!(&*out[0], &built_with_seq(built, 1));
+            proptest::prop_assert_eq!(j.bytes(), out[0].cost());
+        }
+    }
+
+    fn built_with_seq(mut e: JournalEntry, seq: u64) -> JournalEntry {
+        e.seq = seq;
+        e
     }
 
     #[test]

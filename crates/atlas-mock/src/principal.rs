@@ -1,6 +1,8 @@
 //! Who a request authenticated as: an API key (HTTP Digest) or a service account (a bearer token),
 //! and what it may reach: groups, its IP access list, its roles.
 
+use std::borrow::Cow;
+
 use atlas_model::GroupId;
 
 use crate::ApiKey;
@@ -16,25 +18,26 @@ pub(crate) enum Scheme {
     Bearer,
 }
 
-/// The authenticated caller of an API request.
+/// The authenticated caller of an API request: borrowed from the mock's key table for an API key
+/// (nothing is copied per request), owned for a service account (whose table is behind a lock).
 #[derive(Debug, Clone)]
-pub(crate) struct Principal {
+pub(crate) struct Principal<'a> {
     pub(crate) scheme: Scheme,
     /// The public key or the client id (journal `key`, rate-limit bucket).
-    pub(crate) id: String,
-    pub(crate) groups: Option<Vec<GroupId>>,
-    pub(crate) access_list: Option<IpAccessList>,
-    pub(crate) roles: Option<Vec<Role>>,
+    pub(crate) id: Cow<'a, str>,
+    pub(crate) groups: Option<Cow<'a, [GroupId]>>,
+    pub(crate) access_list: Option<Cow<'a, IpAccessList>>,
+    pub(crate) roles: Option<Cow<'a, [Role]>>,
 }
 
-impl Principal {
-    pub(crate) fn from_key(k: &ApiKey) -> Self {
+impl<'a> Principal<'a> {
+    pub(crate) fn from_key(k: &'a ApiKey) -> Self {
         Self {
             scheme: Scheme::Digest,
-            id: k.public_key().to_owned(),
-            groups: k.group_restriction().map(<[GroupId]>::to_vec),
-            access_list: k.ip_access_list().cloned(),
-            roles: k.role_restriction().map(<[Role]>::to_vec),
+            id: Cow::Borrowed(k.public_key()),
+            groups: k.group_restriction().map(Cow::Borrowed),
+            access_list: k.ip_access_list().map(Cow::Borrowed),
+            roles: k.role_restriction().map(Cow::Borrowed),
         }
     }
 

@@ -103,7 +103,7 @@ pub(crate) struct ApiCtx<'a> {
     pub(crate) path: &'a str,
     pub(crate) pairs: &'a [(String, String)],
     /// Who authenticated (`None` on the `/noauth` twin).
-    pub(crate) principal: Option<&'a Principal>,
+    pub(crate) principal: Option<&'a Principal<'a>>,
     /// Mock-clock time of the request.
     pub(crate) now: Duration,
     /// The request body, for routes with [`Endpoint::reads_body`] (downloads, restore jobs,
@@ -208,7 +208,7 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
 
     // 3. Digest authentication.
     let mut verified = None;
-    let mut principal: Option<Principal> = None;
+    let mut principal: Option<Principal<'_>> = None;
     let mut body: Option<Bytes> = None;
     if req.authenticated {
         let uri = req
@@ -227,7 +227,7 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
         if let Some(token) = bearer_token(authz) {
             match shared.oauth.verify_bearer(token, shared.clock.elapsed()) {
                 Ok(p) => {
-                    entry.key = Some(p.id.clone());
+                    entry.key = Some(p.id.clone().into_owned());
                     principal = Some(p);
                 }
                 Err(why) => {
@@ -259,7 +259,7 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
             shared
                 .auth
                 .check(authz, method, uri, shared.clock.system_time(), &shared.keys);
-        entry.auth = Some(checked.summary);
+        entry.set_auth(checked.summary);
         let verdict = match checked.check {
             Check::Ok(v) => Ok(v),
             Check::Fail(f) => Err(f),
@@ -291,7 +291,11 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
                     .map(Principal::from_key);
                 // `Authentication-Info` does not need the username: the journal takes it.
                 entry.key = Some(std::mem::take(&mut v.username));
-                verified = Some(v);
+                // Kept (boxed: the reply moves around) only when an `Authentication-Info` will
+                // be sent; Atlas sends none.
+                if shared.auth.sends_info(&v) {
+                    verified = Some(Box::new(v));
+                }
             }
             Err(Failure { stale, reason }) => {
                 entry.error = Some(cut(&reason, 256));
@@ -347,7 +351,7 @@ fn challenge(shared: &Shared, stale: Stale) -> Reply {
 async fn respond_authenticated(
     req: &mut ApiRequest<'_>,
     endpoint: Option<&(dyn Endpoint + '_)>,
-    principal: Option<&Principal>,
+    principal: Option<&Principal<'_>>,
     early_body: Option<Bytes>,
     entry: &mut JournalEntry,
 ) -> Outcome {
@@ -356,7 +360,7 @@ async fn respond_authenticated(
     let ip = canonical_ip(req.peer.ip());
     let lists = [
         shared.ip_list.as_ref(),
-        principal.and_then(|p| p.access_list.as_ref()),
+        principal.and_then(|p| p.access_list.as_deref()),
     ];
     if lists.into_iter().flatten().any(|list| !list.contains(ip)) {
         return Outcome::Reply(api_error(
@@ -369,7 +373,7 @@ async fn respond_authenticated(
     // 5. Rate limit, per key.
     let mut rate_headers = None;
     if let Some(limiter) = &shared.limiter {
-        let bucket = principal.map_or("<unauthenticated>", |p| p.id.as_str());
+        let bucket = principal.map_or("<unauthenticated>", |p| p.id.as_ref());
         let limit = limiter.limit();
         let show = endpoint.is_some_and(|e| e.rate_limit_headers());
         match limiter.take(bucket, shared.clock.elapsed()) {
@@ -438,7 +442,7 @@ fn with_rate_headers(r: Reply, capacity: u32, remaining: u32) -> Reply {
 async fn respond_route(
     req: &mut ApiRequest<'_>,
     endpoint: Option<&(dyn Endpoint + '_)>,
-    principal: Option<&Principal>,
+    principal: Option<&Principal<'_>>,
     early_body: Option<Bytes>,
     entry: &mut JournalEntry,
 ) -> Outcome {

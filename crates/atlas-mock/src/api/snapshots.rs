@@ -49,16 +49,13 @@ impl Endpoint for SnapshotRoute<'_> {
     }
 
     fn headers(&self, shared: &Shared) -> Vec<(HeaderName, HeaderValue)> {
+        // Validated once, at compile time: a clone of a static value copies two words.
+        static DEPRECATION: HeaderValue = HeaderValue::from_static(TENANT_DEPRECATED);
+        static SUNSET: HeaderValue = HeaderValue::from_static(TENANT_SUNSET);
         if self.0.kind.is_tenant() && !shared.sunset() {
             vec![
-                (
-                    HeaderName::from_static("deprecation"),
-                    HeaderValue::from_static(TENANT_DEPRECATED),
-                ),
-                (
-                    HeaderName::from_static("sunset"),
-                    HeaderValue::from_static(TENANT_SUNSET),
-                ),
+                (HeaderName::from_static("deprecation"), DEPRECATION.clone()),
+                (HeaderName::from_static("sunset"), SUNSET.clone()),
             ]
         } else {
             Vec::new()

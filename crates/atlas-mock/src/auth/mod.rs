@@ -21,7 +21,7 @@ use atlas_digest::{
 pub use settings::{AuthenticationInfo, DigestSettings};
 pub(crate) use summary::summarize;
 
-use crate::journal::AuthSummary;
+use crate::journal::AuthRecord;
 use crate::{ApiKey, MockError};
 
 /// The realm Atlas uses.
@@ -46,9 +46,15 @@ impl Failure {
 
 /// What the first look at a request's credentials concluded.
 #[derive(Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "returned once per request and matched at once: moving ~300 bytes costs less than \
+              the malloc and free a Box did, and the answer keeps a boxed copy only when it \
+              sends Authentication-Info"
+)]
 pub(crate) enum Check {
     /// Authenticated; no body was needed.
-    Ok(Box<Verified>),
+    Ok(Verified),
     /// Refused.
     Fail(Failure),
     /// A `qop=auth-int` answer from a known key, whose hash covers the body: read the body, then
@@ -61,7 +67,7 @@ pub(crate) enum Check {
 #[derive(Debug)]
 pub(crate) struct Checked {
     pub(crate) check: Check,
-    pub(crate) summary: AuthSummary,
+    pub(crate) summary: AuthRecord,
 }
 
 /// The digest server plus the key table.
@@ -88,11 +94,17 @@ impl Auth {
         })
     }
 
+    /// Whether the answer to `v` carries `Authentication-Info` (see
+    /// [`Auth::authentication_info`]): when not, the reply need not keep `v`.
+    pub(crate) fn sends_info(&self, v: &Verified) -> bool {
+        self.info == AuthenticationInfo::Send || v.nextnonce().is_some()
+    }
+
     /// The `Authentication-Info` value for an answer to `v` with `body`, if one is sent: always
     /// with [`AuthenticationInfo::Send`]; with [`AuthenticationInfo::Omit`] (Atlas) only to carry
     /// a due `nextnonce`, which has no other way to the client.
     pub(crate) fn authentication_info(&self, v: &Verified, body: &[u8]) -> Option<String> {
-        if self.info == AuthenticationInfo::Omit && v.nextnonce().is_none() {
+        if !self.sends_info(v) {
             return None;
         }
         Some(if v.qop == Some(Qop::AuthInt) {
@@ -124,14 +136,14 @@ impl Auth {
             Ok(v) => {
                 return Checked {
                     summary: summary::of_verified(authorization, &v),
-                    check: Check::Ok(Box::new(v)),
+                    check: Check::Ok(v),
                 };
             }
             Err(e) => e,
         };
         // Refused (or waiting for the body): one full parse for the summary and the body decision.
         let parsed = authorization.parse::<AuthorizationHeader>().ok();
-        let summary = summary::of_parsed(authorization, parsed.as_ref());
+        let summary = AuthRecord::Summary(summary::of_parsed(authorization, parsed.as_ref()));
         let needs_body = parsed.is_some_and(|h| {
             h.qop == Some(Qop::AuthInt) && keys.iter().any(|k| k.public_key() == h.username)
         });
@@ -155,11 +167,10 @@ impl Auth {
         uri: &str,
         body: &[u8],
         now: SystemTime,
-    ) -> Result<Box<Verified>, Failure> {
+    ) -> Result<Verified, Failure> {
         let facts = RequestFacts::new(method, uri).with_body(body);
         self.server
             .verify(authorization, &facts, now, &self.store)
-            .map(Box::new)
             .map_err(|e| Failure::of(&e))
     }
 

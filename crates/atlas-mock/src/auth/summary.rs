@@ -8,7 +8,7 @@
 
 use atlas_digest::{AuthorizationHeader, Verified};
 
-use crate::journal::{AuthSummary, cut};
+use crate::journal::{AuthRecord, AuthSummary, CompactAuth, cut};
 
 /// Longest scheme kept.
 const MAX_SCHEME: usize = 32;
@@ -42,38 +42,43 @@ pub(crate) fn of_parsed(authorization: &str, parsed: Option<&AuthorizationHeader
     out
 }
 
-/// The summary of an `authorization` value that `DigestServer::verify` accepted, from what it
+/// The record of an `authorization` value that `DigestServer::verify` accepted, from what it
 /// returned: algorithm, qop, nc, nonce and whether an opaque came, as parsed, and the username
-/// (which is the one sent unless a `userhash` came; then the header is parsed again).
-pub(crate) fn of_verified(authorization: &str, v: &Verified) -> AuthSummary {
+/// (which is the one sent unless a `userhash` came; then the header is parsed again). A compact
+/// record (one allocation) that becomes the summary when the journal is read.
+pub(crate) fn of_verified(authorization: &str, v: &Verified) -> AuthRecord {
     // With a `userhash` the verified username is not the one sent: parse the header for it (any
     // mention of the word, even inside a value, only costs that parse).
     if authorization.contains("userhash") {
-        return summarize(authorization);
+        return AuthRecord::Summary(summarize(authorization));
     }
-    let out = AuthSummary {
-        scheme: scheme(authorization),
-        username: Some(cut(&v.username, MAX_VALUE)),
-        algorithm: Some(v.algorithm.as_str().to_owned()),
-        qop: v.qop.map(|q| q.as_str().to_owned()),
-        nc: v.nc,
-        nonce: Some(cut(v.nonce(), MAX_VALUE)),
-        opaque: v.opaque_sent(),
-    };
+    let out = AuthRecord::Compact(CompactAuth::new(
+        (first_word(authorization), MAX_SCHEME),
+        (&v.username, v.nonce(), MAX_VALUE),
+        v.algorithm,
+        v.qop,
+        v.nc,
+        v.opaque_sent(),
+    ));
     // The crate's own tests (every digest request of every test server) check the shortcut
     // against the full parse.
     #[cfg(test)]
-    assert_eq!(out, summarize(authorization), "{authorization:?}");
+    assert_eq!(
+        out.clone().into_summary(),
+        summarize(authorization),
+        "{authorization:?}"
+    );
     out
 }
 
 /// The scheme as sent: the first word, cut at [`MAX_SCHEME`] bytes.
 fn scheme(authorization: &str) -> String {
-    authorization
-        .split_whitespace()
-        .next()
-        .map(|s| cut(s, MAX_SCHEME))
-        .unwrap_or_default()
+    cut(first_word(authorization), MAX_SCHEME)
+}
+
+/// The first whitespace-separated word (empty if none).
+fn first_word(authorization: &str) -> &str {
+    authorization.split_whitespace().next().unwrap_or_default()
 }
 
 fn is_digest(authorization: &str) -> bool {

@@ -30,6 +30,7 @@
 pub(crate) mod accounts;
 pub(crate) mod tokens;
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -122,15 +123,19 @@ impl OAuth {
     }
 
     /// The principal behind a bearer token at mock-clock time `now`.
-    pub(crate) fn verify_bearer(&self, token: &str, now: Duration) -> Result<Principal, Refusal> {
+    pub(crate) fn verify_bearer(
+        &self,
+        token: &str,
+        now: Duration,
+    ) -> Result<Principal<'static>, Refusal> {
         let id = self.tokens.verify(token, now)?;
         let a = self.account(&id).ok_or(Refusal::Unknown)?;
         Ok(Principal {
             scheme: Scheme::Bearer,
-            id: a.client_id().to_owned(),
-            groups: a.group_restriction().map(<[_]>::to_vec),
-            access_list: a.ip_access_list().cloned(),
-            roles: a.role_restriction().map(<[_]>::to_vec),
+            id: a.client_id().to_owned().into(),
+            groups: a.group_restriction().map(|g| g.to_vec().into()),
+            access_list: a.ip_access_list().cloned().map(Cow::Owned),
+            roles: a.role_restriction().map(|r| r.to_vec().into()),
         })
     }
 }

@@ -126,12 +126,13 @@ fn entry_for(shared: &Shared, peer: SocketAddr, parts: &http::request::Parts) ->
         headers_dropped: dropped,
         error: None,
         fault: None,
+        auth_deferred: None,
     }
 }
 
 /// Sets `entry.auth` from the request's `Authorization` header, unless a surface already did.
 fn summarize_auth(entry: &mut JournalEntry, parts: &http::request::Parts) {
-    if entry.auth.is_none() {
+    if !entry.has_auth() {
         entry.auth = parts
             .headers
             .get(header::AUTHORIZATION)

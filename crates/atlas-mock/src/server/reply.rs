@@ -198,10 +198,7 @@ pub(crate) fn finish(
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     if !r.no_content {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(r.content_type),
-        );
+        h.insert(header::CONTENT_TYPE, content_type(r.content_type));
     }
     if shared.scheme == "https" {
         h.insert(
@@ -227,6 +224,16 @@ pub(crate) fn finish(
     }
     record(shared, &resp, status, entry);
     resp
+}
+
+/// The `Content-Type` value: the usual one validated at compile time, others when sent.
+fn content_type(ct: &'static str) -> HeaderValue {
+    static JSON_VALUE: HeaderValue = HeaderValue::from_static(JSON);
+    if ct == JSON {
+        JSON_VALUE.clone()
+    } else {
+        HeaderValue::from_static(ct)
+    }
 }
 
 /// Completes `entry` with what `resp` says and journals it.
