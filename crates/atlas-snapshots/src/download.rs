@@ -14,7 +14,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use crate::backoff::Jitter;
 use crate::endpoint::Target;
 use crate::error::excerpt;
-use crate::file_writer::FileWriter;
+use crate::file_writer::{FileWriter, FileWrites};
 use crate::{ApiResponse, AtlasClient, Error};
 
 /// The default number of failed attempts in a row [`ArchiveDownload`] makes before it gives up.
@@ -290,6 +290,7 @@ pub struct ArchiveDownload<'a> {
     url: SnapshotUrl,
     max_retries: u32,
     on_progress: Option<ProgressCallback<'a>>,
+    file_writes: FileWrites,
 }
 
 impl fmt::Debug for ArchiveDownload<'_> {
@@ -298,6 +299,7 @@ impl fmt::Debug for ArchiveDownload<'_> {
             .field("url", &self.url)
             .field("max_retries", &self.max_retries)
             .field("on_progress", &self.on_progress.is_some())
+            .field("file_writes", &self.file_writes)
             .finish_non_exhaustive()
     }
 }
@@ -311,6 +313,7 @@ impl AtlasClient {
             url: url.clone(),
             max_retries: DEFAULT_DOWNLOAD_RETRIES,
             on_progress: None,
+            file_writes: FileWrites::default(),
         }
     }
 }
@@ -333,7 +336,7 @@ impl<W: AsyncWrite + Unpin + Send> Sink for WriterSink<'_, W> {
     }
 }
 
-/// The `.part` file, written on a thread of its own from the body's chunks (no copy).
+/// The `.part` file, written from the body's chunks (no copy), as [`FileWrites`] says.
 struct FileSink(FileWriter);
 
 impl Sink for FileSink {
@@ -351,6 +354,13 @@ impl<'a> ArchiveDownload<'a> {
     /// never resumes.
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = n;
+        self
+    }
+
+    /// How [`to_file`](Self::to_file) writes (default [`FileWrites::WriterThread`]: the runtime's
+    /// threads never wait for the disk; [`FileWrites::Inline`] costs less CPU and blocks them).
+    pub fn file_writes(mut self, mode: FileWrites) -> Self {
+        self.file_writes = mode;
         self
     }
 
@@ -424,7 +434,10 @@ impl<'a> ArchiveDownload<'a> {
                     source,
                 })
             })?;
-        let mut sink = FileSink(FileWriter::new(file.into_std().await));
+        let mut sink = FileSink(FileWriter::with_mode(
+            file.into_std().await,
+            self.file_writes,
+        ));
         let result = async {
             let (bytes, resumes) = self.transfer(&mut sink).await?;
             sink.0.sync().await.map_err(write_err)?;

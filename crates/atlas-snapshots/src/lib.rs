@@ -278,6 +278,7 @@ pub use download::{
 };
 pub use endpoint::{ApiVersion, BaseUrlProblem, ClusterKind, DEDICATED_ACCEPT, FLEX_ACCEPT};
 pub use error::{Error, NotFoundResource};
+pub use file_writer::FileWrites;
 /// The `http` crate, whose types appear in this API ([`http::StatusCode`], [`http::HeaderMap`],
 /// an [`Executor`]'s `Request` and `Response`).
 pub use http;

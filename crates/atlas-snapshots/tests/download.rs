@@ -6,7 +6,9 @@ mod common;
 
 use std::sync::{Arc, Mutex};
 
-use atlas_snapshots::{AtlasClient, DownloadProblem, Error, Overwrite, RestoreJob, SnapshotUrl};
+use atlas_snapshots::{
+    AtlasClient, DownloadProblem, Error, FileWrites, Overwrite, RestoreJob, SnapshotUrl,
+};
 use common::object_store::{ObjectStore, StoreConfig, archive};
 use common::{Memory, ids, response};
 
@@ -160,6 +162,35 @@ async fn a_cut_transfer_resumes_with_range_and_the_file_is_whole() {
         .await
         .unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), data);
+}
+
+#[tokio::test]
+async fn inline_writes_resume_and_leave_the_same_whole_file() {
+    let data = archive(2 << 20);
+    let store = ObjectStore::start(
+        data.clone(),
+        StoreConfig {
+            cut_after: Some(700_000),
+            cuts: 2,
+            ..StoreConfig::default()
+        },
+    )
+    .await;
+    let (client, _) = client_for(&store);
+    let url = job_url(&client).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snap.tgz");
+    let done = client
+        .download_archive(&url)
+        .file_writes(FileWrites::Inline)
+        .to_file(&path, Overwrite::Refuse)
+        .await
+        .unwrap();
+    assert_eq!(done.resumes, 2);
+    assert_eq!(done.bytes, data.len() as u64);
+    assert_eq!(std::fs::read(&path).unwrap(), data);
+    assert!(!dir.path().join("snap.tgz.part").exists());
+    assert_eq!(store.requests().len(), 3);
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use atlas_snapshots::{DownloadProgress, DownloadSummary, Error, Overwrite, SnapshotId};
+use atlas_snapshots::{
+    DownloadProgress, DownloadSummary, Error, FileWrites, Overwrite, SnapshotId,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{DownloadArgs, KindArg};
@@ -116,6 +118,9 @@ pub(super) async fn run(args: DownloadArgs, ui: Ui) -> Result<Exit, CliError> {
             .client
             .download_archive(&url)
             .max_retries(args.retries)
+            // The CLI runs nothing else on its thread while it downloads: writing inline reuses
+            // the body's read buffer and wakes no writer thread per chunk (less CPU per byte).
+            .file_writes(FileWrites::Inline)
             .on_progress(move |p: &DownloadProgress| {
                 if let Some(bar) = &b {
                     if let Some(t) = p.total {
