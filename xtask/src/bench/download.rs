@@ -154,16 +154,18 @@ impl MockProcess {
 /// `argv` pinned to the client CPU under GNU time: (wall, user + system, peak RSS).
 fn timed(argv: &[String], env: &[(&str, &str)], dir: &Path) -> Result<Run> {
     let report = dir.join("time.txt");
+    let started = Instant::now();
     let out = pinned(CLIENT_CPU, "/usr/bin/time")
         .args(["-o"])
         .arg(&report)
-        .args(["-f", "%e %U %S %M"])
+        .args(["-f", "%U %S %M"])
         .args(argv)
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
         .with_context(|| format!("running {}", argv[0]))?;
+    let wall_s = started.elapsed().as_secs_f64();
     ensure!(
         out.status.success(),
         "{} failed: {}",
@@ -183,9 +185,9 @@ fn timed(argv: &[String], env: &[(&str, &str)], dir: &Path) -> Result<Run> {
             .with_context(|| format!("GNU time said `{text}`"))
     };
     Ok(Run {
-        wall_s: num(0)?,
-        cpu_s: num(1)? + num(2)?,
-        rss_kib: num(3)? as u64,
+        wall_s,
+        cpu_s: num(0)? + num(1)?,
+        rss_kib: num(2)? as u64,
     })
 }
 
@@ -347,7 +349,7 @@ impl Downloads {
         }
         let _ = writeln!(
             s,
-            "\n## Downloads: `atlas-snapshots download` against `curl -o`\n\n`atlas-snapshots mock --archive-size N` on CPU 0 serves the flex download route and the pre-signed link; both clients run on CPU 1, alternating (which goes first alternates too), writing to {}. Wall time, CPU (user + system) and peak RSS per run from GNU `time`; throughput = archive size / wall time. curl fetches a link asked for once (the bare transfer); the CLI's run includes its digest POST for a fresh link, the fsync and the rename. Ratio = our throughput / curl's, per round. Median (lowest-highest) over the rounds.\n\n| archive | client | MiB/s | wall s | CPU s | peak RSS MiB |\n|---|---|---|---|---|---|",
+            "\n## Downloads: `atlas-snapshots download` against `curl -o`\n\n`atlas-snapshots mock --archive-size N` on CPU 0 serves the flex download route and the pre-signed link; both clients run on CPU 1, alternating (which goes first alternates too), writing to {}. Wall time per run on the monotonic clock around the process (GNU `time`'s own has 10 ms steps, a sixth of a 64 MiB run), CPU (user + system, in 10 ms steps) and peak RSS from GNU `time`; throughput = archive size / wall time. curl fetches a link asked for once (the bare transfer); the CLI's run includes its digest POST for a fresh link, the fsync and the rename. Ratio = our throughput / curl's, per round. Median (lowest-highest) over the rounds.\n\n| archive | client | MiB/s | wall s | CPU s | peak RSS MiB |\n|---|---|---|---|---|---|",
             self.dir
         );
         for mib in self.sizes() {
