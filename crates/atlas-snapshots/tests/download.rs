@@ -96,18 +96,23 @@ async fn a_whole_archive_to_a_writer_with_progress() {
     assert_no_credentials(&store);
 }
 
-#[tokio::test]
-async fn a_cut_transfer_resumes_with_range_and_the_file_is_whole() {
-    let data = archive(2 << 20);
-    let store = ObjectStore::start(
-        data.clone(),
+/// An object store serving `data` that cuts the first two transfers after 700,000 bytes.
+async fn cut_twice(data: &[u8]) -> ObjectStore {
+    ObjectStore::start(
+        data.to_vec(),
         StoreConfig {
             cut_after: Some(700_000),
             cuts: 2,
             ..StoreConfig::default()
         },
     )
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn a_cut_transfer_resumes_with_range_and_the_file_is_whole() {
+    let data = archive(2 << 20);
+    let store = cut_twice(&data).await;
     let (client, _) = client_for(&store);
     let url = job_url(&client).await;
     let dir = tempfile::tempdir().unwrap();
@@ -167,15 +172,7 @@ async fn a_cut_transfer_resumes_with_range_and_the_file_is_whole() {
 #[tokio::test]
 async fn inline_writes_resume_and_leave_the_same_whole_file() {
     let data = archive(2 << 20);
-    let store = ObjectStore::start(
-        data.clone(),
-        StoreConfig {
-            cut_after: Some(700_000),
-            cuts: 2,
-            ..StoreConfig::default()
-        },
-    )
-    .await;
+    let store = cut_twice(&data).await;
     let (client, _) = client_for(&store);
     let url = job_url(&client).await;
     let dir = tempfile::tempdir().unwrap();
