@@ -157,12 +157,7 @@ async fn auth_int_get(mock: &MockHandle) -> Result<(Client, atlas_digest::Reques
             .send(Method::GET, &target, &[], authz.as_deref())
             .await?;
         if r.status == StatusCode::UNAUTHORIZED {
-            let values: Vec<&str> = r
-                .headers
-                .get_all("www-authenticate")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect();
+            let values = common::challenges(&r.headers);
             c.digest.on_unauthorized(&mut state, values)?;
             continue;
         }

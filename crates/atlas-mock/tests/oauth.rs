@@ -198,12 +198,7 @@ async fn tokens_expire_on_the_mock_clock_and_revoke() -> Result<()> {
     mock.clock().advance(Duration::from_secs(1));
     let r = bearer_get(&mock, &url, V2_FLEX, &t).await?;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let challenges: Vec<&str> = r
-        .headers
-        .get_all("www-authenticate")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
+    let challenges = common::challenges(&r.headers);
     assert!(
         challenges.iter().any(|c| c.starts_with("Digest ")),
         "{challenges:?}"

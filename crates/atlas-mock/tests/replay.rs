@@ -21,12 +21,7 @@ async fn authorizations(
     let r = conn.send(Method::GET, target, &[], None).await?;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let mut state = client.start();
-    let values: Vec<&str> = r
-        .headers
-        .get_all("www-authenticate")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
+    let values = common::challenges(&r.headers);
     client.on_unauthorized(&mut state, values)?;
     let mut out = Vec::new();
     // The request that fetched the challenge sends first on it (nc 1), then fresh ones.

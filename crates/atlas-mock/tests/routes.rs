@@ -983,12 +983,7 @@ async fn auth_int_only_server() -> Result<()> {
             .send(Method::GET, &target, &[], authz.as_deref())
             .await?;
         if r.status == StatusCode::UNAUTHORIZED {
-            let values: Vec<&str> = r
-                .headers
-                .get_all("www-authenticate")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect();
+            let values = common::challenges(&r.headers);
             assert!(
                 values.iter().all(|v| v.contains("qop=\"auth-int\"")),
                 "{values:?}"

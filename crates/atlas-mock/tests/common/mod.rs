@@ -234,12 +234,7 @@ impl Client {
             if resp.status == StatusCode::UNAUTHORIZED
                 && resp.headers.contains_key("www-authenticate")
             {
-                let values: Vec<&str> = resp
-                    .headers
-                    .get_all("www-authenticate")
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .collect();
+                let values = challenges(&resp.headers);
                 match self.digest.on_unauthorized(&mut state, values) {
                     Ok(()) => continue,
                     Err(DigestError::Rejected) => return Ok(resp),
@@ -380,4 +375,13 @@ pub async fn admin(
             .with_context(|| format!("admin answer is not JSON: {}", r.text()))?
     };
     Ok((r.status, v))
+}
+
+/// The `WWW-Authenticate` values of an answer (those that are text).
+pub fn challenges(headers: &HeaderMap) -> Vec<&str> {
+    headers
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect()
 }
