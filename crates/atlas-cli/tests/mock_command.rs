@@ -182,7 +182,7 @@ fn curl_drives_faults_sunset_and_limits_through_the_ready_file() {
         banner.contains("other key:   other (groups 5b69d0349b15c62cdfc38b79)"),
         "{banner}"
     );
-    let info: Value = serde_json::from_str(&std::fs::read_to_string(&ready).unwrap()).unwrap();
+    let info = ready_info(&ready);
     let url = info["url"].as_str().unwrap();
     let user = format!(
         "{}:{}",
@@ -292,7 +292,7 @@ fn digest_authentication_info_flag_sends_rspauth() {
         ready.to_str().unwrap(),
         "--digest-authentication-info",
     ]);
-    let info: Value = serde_json::from_str(&std::fs::read_to_string(&ready).unwrap()).unwrap();
+    let info = ready_info(&ready);
     let user = format!(
         "{}:{}",
         info["publicKey"].as_str().unwrap(),
