@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tracing::{Instrument, field};
 
 use crate::attempt::within;
-use crate::auth::{AttemptFacts, AuthRequest, Authenticator, Verdict};
+use crate::auth::{AttemptFacts, AuthRequest, Authenticator, Ready, Verdict};
 use crate::client::{Client, Inner, elapsed_ms};
 use crate::error::Error;
 use crate::origin::{Scheme, Target};
@@ -50,8 +50,13 @@ impl Client {
                 path_and_query: target.path_and_query(),
                 body: &body,
             };
-            let authorization =
-                within(deadline, auth.credentials(&facts, &target), &target).await??;
+            // At hand (no future, no timer), else waited for within the total deadline.
+            let authorization = match auth.credentials_now(&facts, &target)? {
+                Ready::Now(a) => a,
+                Ready::Later => {
+                    within(deadline, auth.credentials(&facts, &target), &target).await??
+                }
+            };
             let authorized = authorization.is_some();
             let req = build(&method, &target, &headers, &body, authorization);
 

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::header::HeaderValue;
 use http::{Response, StatusCode};
 
-use super::{AttemptFacts, AuthRequest, Authenticator, Verdict, rejected};
+use super::{AttemptFacts, AuthRequest, Authenticator, Ready, Verdict, rejected};
 use crate::error::Error;
 use crate::oauth::AccessToken;
 use crate::oauth::source::TokenSource;
@@ -77,6 +77,14 @@ fn header(token: &AccessToken) -> Result<HeaderValue, Error> {
 }
 
 impl AuthRequest for BearerRequest<'_> {
+    fn credentials_now(&mut self, _: &AttemptFacts<'_>, _: &Target) -> Result<Ready, Error> {
+        match &self.auth.source {
+            BearerSource::Fixed(t) => header(t).map(|v| Ready::Now(Some(v))),
+            // The token source may have to fetch a token.
+            BearerSource::Managed(_) => Ok(Ready::Later),
+        }
+    }
+
     async fn credentials(
         &mut self,
         _facts: &AttemptFacts<'_>,

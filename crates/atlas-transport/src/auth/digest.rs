@@ -10,13 +10,13 @@
 use std::sync::{Arc, OnceLock};
 
 use atlas_digest::{
-    Authorize, ClientConfig, Credentials, DigestClient, NcLease, RequestFacts, RequestState,
+    Authorize, ClientConfig, Credentials, DigestClient, NcLease, NcWait, RequestFacts, RequestState,
 };
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, WWW_AUTHENTICATE};
 use http::{Response, StatusCode};
 
-use super::{AttemptFacts, AuthRequest, Authenticator, Secret, Verdict, rejected};
+use super::{AttemptFacts, AuthRequest, Authenticator, Ready, Secret, Verdict, rejected};
 use crate::cnonce::Cnonce;
 use crate::digest_session::{DigestSessionKey, DigestSessionStore, SessionStoreError};
 use crate::error::Error;
@@ -175,6 +175,7 @@ impl Authenticator for DigestAuth {
         let state = origin.session.digest.start();
         Ok(DigestRequest {
             origin,
+            wait: None,
             state,
             lease: None,
         })
@@ -186,6 +187,9 @@ impl Authenticator for DigestAuth {
 #[derive(Debug)]
 pub(crate) struct DigestRequest {
     origin: Arc<Origin<DigestSession>>,
+    /// The place in the digest crate's queue found by [`AuthRequest::credentials_now`], awaited
+    /// by [`AuthRequest::credentials`] (dropped before the state, as a wait in a future was).
+    wait: Option<NcWait>,
     state: RequestState,
     /// The nc of the attempt under way, held until its answer arrives or it fails.
     lease: Option<NcLease>,
@@ -197,44 +201,70 @@ impl DigestRequest {
     }
 }
 
+impl DigestRequest {
+    /// One step of the digest crate's decision: credentials to send, a probe, or a wait (kept in
+    /// `self.wait` for [`AuthRequest::credentials`] to await; [`Ready::Later`]).
+    fn step(&mut self, facts: &AttemptFacts<'_>, target: &Target) -> Result<Ready, Error> {
+        let request = RequestFacts::new(facts.method, facts.path_and_query).with_body(facts.body);
+        let cnonce = Cnonce::new().map_err(|e| Error::Other {
+            url: Some(target.url()),
+            message: format!("system random generator failed: {e}"),
+        })?;
+        let next = self
+            .origin
+            .session
+            .digest
+            .authorize(&mut self.state, &request, cnonce.as_str())
+            .map_err(Error::Digest)?;
+        match next {
+            Authorize::Send { header, lease } => {
+                self.lease = Some(lease);
+                // The header's buffer becomes the value's: no copy.
+                let mut v = HeaderValue::from_maybe_shared(Bytes::from(header)).map_err(|_| {
+                    Error::Other {
+                        url: Some(target.url()),
+                        message: "invalid Authorization value".into(),
+                    }
+                })?;
+                v.set_sensitive(true);
+                Ok(Ready::Now(Some(v)))
+            }
+            Authorize::Probe => Ok(Ready::Now(None)),
+            Authorize::Wait(wait) => {
+                self.wait = Some(wait);
+                Ok(Ready::Later)
+            }
+        }
+    }
+}
+
 impl AuthRequest for DigestRequest {
+    fn credentials_now(
+        &mut self,
+        facts: &AttemptFacts<'_>,
+        target: &Target,
+    ) -> Result<Ready, Error> {
+        // An attempt that ended without feeding its answer back still holds its nc; a wait that
+        // was never awaited is given up (this step queues again if it must).
+        self.lease = None;
+        self.wait = None;
+        self.step(facts, target)
+    }
+
     async fn credentials(
         &mut self,
         facts: &AttemptFacts<'_>,
         target: &Target,
     ) -> Result<Option<HeaderValue>, Error> {
-        // An attempt that ended without feeding its answer back still holds its nc.
         self.lease = None;
-        let request = RequestFacts::new(facts.method, facts.path_and_query).with_body(facts.body);
         loop {
-            let cnonce = Cnonce::new().map_err(|e| Error::Other {
-                url: Some(target.url()),
-                message: format!("system random generator failed: {e}"),
-            })?;
-            let next = self
-                .origin
-                .session
-                .digest
-                .authorize(&mut self.state, &request, cnonce.as_str())
-                .map_err(Error::Digest)?;
-            match next {
-                Authorize::Send { header, lease } => {
-                    self.lease = Some(lease);
-                    // The header's buffer becomes the value's: no copy.
-                    let mut v =
-                        HeaderValue::from_maybe_shared(Bytes::from(header)).map_err(|_| {
-                            Error::Other {
-                                url: Some(target.url()),
-                                message: "invalid Authorization value".into(),
-                            }
-                        })?;
-                    v.set_sensitive(true);
-                    return Ok(Some(v));
-                }
-                Authorize::Probe => return Ok(None),
-                // FIFO, woken by the digest crate when a slot frees or a nonce is adopted; the
-                // caller bounds this by the total deadline, and dropping it leaves the queue.
-                Authorize::Wait(wait) => wait.await,
+            // FIFO, woken by the digest crate when a slot frees or a nonce is adopted; the
+            // caller bounds this by the total deadline, and dropping it leaves the queue.
+            if let Some(wait) = self.wait.take() {
+                wait.await;
+            }
+            if let Ready::Now(v) = self.step(facts, target)? {
+                return Ok(v);
             }
         }
     }

@@ -57,8 +57,29 @@ pub(crate) trait Authenticator: Send + Sync + fmt::Debug {
     fn begin<'a>(&'a self, target: &Target) -> Result<Self::Request<'a>, Error>;
 }
 
+/// What [`AuthRequest::credentials_now`] found.
+#[derive(Debug)]
+pub(crate) enum Ready {
+    /// The credentials of the next attempt (`None`: send it without).
+    Now(Option<HeaderValue>),
+    /// They need a wait: ask [`AuthRequest::credentials`], bounded by the total deadline.
+    Later,
+}
+
 /// The authentication of one logical request.
 pub(crate) trait AuthRequest: Send {
+    /// The credentials of the next attempt when they are at hand without waiting (the usual case:
+    /// a static key pair with a nonce held), else [`Ready::Later`]. The request path asks this
+    /// first, so that the common case builds, moves and polls no future and no timer; what it
+    /// starts (a digest wait) is what [`AuthRequest::credentials`] then waits for.
+    fn credentials_now(
+        &mut self,
+        _facts: &AttemptFacts<'_>,
+        _target: &Target,
+    ) -> Result<Ready, Error> {
+        Ok(Ready::Later)
+    }
+
     /// The `Authorization` value for the next attempt, or `None` to send it without. May wait
     /// (for a digest nc slot, or for another request's first challenge); the caller bounds the
     /// wait by the total deadline, and dropping the future gives up the wait.
@@ -90,6 +111,10 @@ impl Authenticator for Anonymous {
 }
 
 impl AuthRequest for Anonymous {
+    fn credentials_now(&mut self, _: &AttemptFacts<'_>, _: &Target) -> Result<Ready, Error> {
+        Ok(Ready::Now(None))
+    }
+
     async fn credentials(
         &mut self,
         _facts: &AttemptFacts<'_>,
