@@ -3,6 +3,7 @@
 
 mod config;
 mod lease;
+mod memo;
 mod pick;
 mod saved;
 mod session;
@@ -22,6 +23,7 @@ use crate::header::{AuthenticationInfoRef, DigestChallenge};
 use crate::parse::is_token;
 use crate::target::{self, Origin, Target};
 use lease::{Shared, Slot};
+use memo::{Known, LastTarget};
 use session::Session;
 
 /// Checks the method and request-target; returns the target's form and how many of its bytes a
@@ -98,7 +100,7 @@ impl DigestChallenge {
         let (_, uri_escapes) = validate_request(req)?;
         let session = Session::new(self, credentials, config)?;
         session
-            .authorize(req, uri_escapes, cnonce, nc)
+            .authorize(req, uri_escapes, None, cnonce, nc)
             .map(|a| a.header)
     }
 }
@@ -307,6 +309,8 @@ pub struct DigestClient {
     credentials: Credentials,
     config: ClientConfig,
     shared: Arc<Shared>,
+    /// The request-target authorized last, found valid, and its H(A2).
+    last: LastTarget,
 }
 
 impl fmt::Debug for DigestClient {
@@ -337,6 +341,7 @@ impl DigestClient {
             credentials,
             config,
             shared,
+            last: LastTarget::default(),
         }
     }
 
@@ -509,8 +514,17 @@ impl DigestClient {
         req: &RequestFacts<'_>,
         cnonce: &str,
     ) -> Result<Authorize, DigestError> {
-        let (target, uri_escapes) = validate_request(req)?;
-        let requested = request_origin(req, target)?;
+        // The target authorized last was found valid, in origin form, with these escapes.
+        let known = self.last.get(req);
+        let (uri_escapes, requested, origin_form) = match known {
+            Some(k) => (k.escapes, None, true),
+            None => {
+                let (target, uri_escapes) = validate_request(req)?;
+                let requested = request_origin(req, target)?;
+                let origin_form = matches!(target, Target::Origin(_));
+                (uri_escapes, requested, origin_form)
+            }
+        };
         state.body_known = req.body.is_some();
         let slot = {
             let mut g = self.shared.lock();
@@ -559,8 +573,20 @@ impl DigestClient {
                     nc,
                 };
                 state.seen_epoch = Some(epoch);
-                match session.authorize(req, uri_escapes, cnonce, nc) {
+                let known_ha2 = known.as_ref().and_then(|k| k.ha2.as_ref());
+                match session.authorize(req, uri_escapes, known_ha2, cnonce, nc) {
                     Ok(a) => {
+                        // Recorded when first seen, and when its H(A2) was looked up (the
+                        // one known had another hash function, or none was known).
+                        if origin_form && (known.is_none() || a.looked_up.is_some()) {
+                            self.last.put(
+                                req,
+                                Known {
+                                    escapes: uri_escapes,
+                                    ha2: a.looked_up.or_else(|| known_ha2.copied()),
+                                },
+                            );
+                        }
                         let cnonce = Echo::new(a.cnonce_sent.unwrap_or_default());
                         let session::Authorized {
                             header,

@@ -11,7 +11,7 @@ use crate::client::config::{AuthInt, ClientConfig, Md5, Rfc2069};
 use crate::compute::{self, QopInputs};
 use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
-use crate::ha2_cache::Ha2Cache;
+use crate::ha2_cache::{Ha2Cache, Ha2Pair};
 use crate::hash::{Algorithm, Hex, Qop, nc_hex};
 use crate::header::{DigestChallenge, needs_extended};
 use crate::parse::{
@@ -122,6 +122,9 @@ pub(crate) struct Authorized<'s> {
     pub(crate) state: Absorbed,
     /// `rspauth`'s H(A2), found with the request's (`None` for `auth-int`: it covers the body).
     pub(crate) rspauth_ha2: Option<Hex>,
+    /// The H(A2) pair looked up in the cache for this request, with its hash function (`None`
+    /// when the caller knew it, or for `auth-int`).
+    pub(crate) looked_up: Option<(Algorithm, Ha2Pair)>,
 }
 
 /// Slots of a client's H(A2) cache: a client repeats a few URIs (and each has an `rspauth` twin).
@@ -274,11 +277,14 @@ impl Session {
     }
 
     /// Computes the `Authorization` value for `req` (already validated; `uri_escapes` is
-    /// [`quote_escapes`] of its uri, found by the validation) with this `cnonce` and `nc`.
+    /// [`quote_escapes`] of its uri, found by the validation) with this `cnonce` and `nc`;
+    /// `known_ha2` is the H(A2) pair of its method and uri if the caller knows it (used when its
+    /// hash function is this session's, and the qop is not `auth-int`).
     pub(crate) fn authorize<'s>(
         &'s self,
         req: &RequestFacts<'_>,
         uri_escapes: usize,
+        known_ha2: Option<&(Algorithm, Ha2Pair)>,
         cnonce: &'s str,
         nc: u32,
     ) -> Result<Authorized<'s>, DigestError> {
@@ -308,14 +314,26 @@ impl Session {
             cnonce,
         });
         let state = compute::request_state(prefix, inputs);
-        let (ha2, rspauth_ha2) = compute::ha2(
-            &self.ha2,
-            self.algorithm,
-            qop,
-            req.method,
-            req.uri,
-            req.body,
-        );
+        let base = self.algorithm.base();
+        let mut looked_up = None;
+        let (ha2, rspauth_ha2) = match known_ha2 {
+            Some((alg, pair)) if *alg == base && qop != Some(Qop::AuthInt) => {
+                (pair.request, Some(pair.rspauth))
+            }
+            _ if qop == Some(Qop::AuthInt) => compute::ha2(
+                &self.ha2,
+                self.algorithm,
+                qop,
+                req.method,
+                req.uri,
+                req.body,
+            ),
+            _ => {
+                let pair = self.ha2.get(self.algorithm, req.method, req.uri);
+                looked_up = Some((base, pair));
+                (pair.request, Some(pair.rspauth))
+            }
+        };
         let response = compute::finish(&state, &ha2);
         // Sized exactly, so that the buffer becomes a `Bytes` (and a header value) without a
         // second allocation or a copy (`Bytes::from` a `Vec` whose length is its capacity).
@@ -361,6 +379,7 @@ impl Session {
             cnonce_sent: qop.map(|_| cnonce),
             state,
             rspauth_ha2,
+            looked_up,
         })
     }
 
@@ -442,7 +461,7 @@ mod tests {
             let escapes = crate::parse::quote_escapes(&uri);
             // Two requests: with `-sess` the second sends the first one's cnonce, not its own.
             for cnonce in [&cnonce, &later_cnonce] {
-                let a = session.authorize(&req, escapes, cnonce, nc).unwrap();
+                let a = session.authorize(&req, escapes, None, cnonce, nc).unwrap();
                 prop_assert_eq!(a.header.len(), a.header.capacity());
                 let parsed: AuthorizationHeader = a.header.parse().unwrap();
                 prop_assert_eq!(&parsed.uri, &uri);
