@@ -389,6 +389,7 @@ impl DigestServer {
                 nextnonce,
             },
             opaque_sent: h.opaque.is_some(),
+            userhash_sent: h.userhash,
         })
     }
 

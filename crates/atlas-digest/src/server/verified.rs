@@ -22,6 +22,8 @@ pub struct Verified {
     pub(crate) rsp: RspauthInputs,
     /// Whether the credentials carried an `opaque` parameter (even an empty one).
     pub(crate) opaque_sent: bool,
+    /// Whether the credentials named the user by its `userhash`.
+    pub(crate) userhash_sent: bool,
 }
 
 /// What `rspauth` needs: the hash state the verified response ended with up to H(A2) (wiped on
@@ -141,6 +143,13 @@ impl Verified {
     /// checked its value against the configuration's [`crate::Opaque`] policy.
     pub fn opaque_sent(&self) -> bool {
         self.opaque_sent
+    }
+
+    /// Whether the credentials named the user by its `userhash` (`userhash=true`): the
+    /// `username` they carried was the hash, and [`Verified::username`] is the user it resolved
+    /// to.
+    pub fn userhash_sent(&self) -> bool {
+        self.userhash_sent
     }
 
     /// The `Authentication-Info` value to send with the response: `rspauth` (mutual authentication),
