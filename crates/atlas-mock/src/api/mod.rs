@@ -255,12 +255,14 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
             return reply;
         }
         let method = req.parts.method.as_str();
-        let checked =
-            shared
-                .auth
-                .check(authz, method, uri, shared.clock.system_time(), &shared.keys);
-        entry.set_auth(checked.summary);
-        let verdict = match checked.check {
+        let check = shared.auth.check(
+            authz,
+            (method, uri),
+            shared.clock.system_time(),
+            &shared.keys,
+            entry,
+        );
+        let verdict = match check {
             Check::Ok(v) => Ok(v),
             Check::Fail(f) => Err(f),
             Check::NeedsBody { then } => {
@@ -283,19 +285,15 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
             }
         };
         match verdict {
-            Ok(mut v) => {
+            Ok(a) => {
                 principal = shared
                     .keys
                     .iter()
-                    .find(|k| k.public_key() == v.username)
+                    .find(|k| k.public_key() == a.username)
                     .map(Principal::from_key);
-                // `Authentication-Info` does not need the username: the journal takes it.
-                entry.key = Some(std::mem::take(&mut v.username));
-                // Kept (boxed: the reply moves around) only when an `Authentication-Info` will
-                // be sent; Atlas sends none.
-                if shared.auth.sends_info(&v) {
-                    verified = Some(Box::new(v));
-                }
+                entry.key = Some(a.username);
+                // Kept only when an `Authentication-Info` will be sent; Atlas sends none.
+                verified = a.verified;
             }
             Err(Failure { stale, reason }) => {
                 entry.error = Some(cut(&reason, 256));
