@@ -136,6 +136,8 @@ pub(crate) struct ApiRequest<'a> {
     /// The path without the `/noauth` prefix.
     pub(crate) api_path: &'a str,
     pub(crate) authenticated: bool,
+    /// The mock-clock time (elapsed) the request arrived at: the journal's `received_at`.
+    pub(crate) arrived: Duration,
     pub(crate) pairs: &'a [(String, String)],
     /// A bad `pretty` or `envelope` value.
     pub(crate) flag_error: Option<Box<Reply>>,
@@ -194,6 +196,9 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
     let endpoint = find(req.api_path);
     let faults = shared.faults();
 
+    // The mock-clock time authentication is checked at: the arrival, read again only when an
+    // arrival fault moved the clock or made the request wait.
+    let mut now = req.arrived;
     // 2. Arrival faults.
     if let Some(e) = &endpoint {
         let d = faults.decide(e.kind(), req.api_path, Stage::Arrival);
@@ -203,6 +208,9 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
         }
         if !d.latency.is_zero() {
             tokio::time::sleep(d.latency).await;
+        }
+        if !d.clock_advance.is_zero() || !d.latency.is_zero() {
+            now = shared.clock.elapsed();
         }
     }
 
@@ -258,7 +266,7 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
         let check = shared.auth.check(
             authz,
             (method, uri),
-            shared.clock.system_time(),
+            shared.clock.system_time_at(now),
             &shared.keys,
             entry,
         );
