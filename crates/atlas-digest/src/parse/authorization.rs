@@ -21,6 +21,17 @@ fn is<const N: usize>(name: &[u8], want: &[u8; N]) -> bool {
     <&[u8; N]>::try_from(name).ok() == Some(want)
 }
 
+/// True if the token `t` is `Digest` in any case: one compare of its six bytes with the case bit
+/// set (for a letter, `b | 0x20` is its lowercase form, and only the letter's two cases give it).
+#[inline(always)]
+fn is_digest(t: &[u8]) -> bool {
+    let Ok(&[a, b, c, d, e, f]) = <&[u8; 6]>::try_from(t) else {
+        return false;
+    };
+    u64::from_le_bytes([a, b, c, d, e, f, 0, 0]) | 0x2020_2020_2020
+        == u64::from_le_bytes(*b"digest\0\0")
+}
+
 /// The known parameters, each with its bit in [`Slots::seen`].
 #[derive(Clone, Copy)]
 enum Field {
@@ -196,7 +207,7 @@ pub(crate) fn parse_authorization(s: &str) -> Result<AuthorizationRef<'_>, Parse
     p.skip_ows();
     let start = p.pos;
     let scheme = p.token("auth-scheme")?;
-    if !scheme.eq_ignore_ascii_case("Digest") {
+    if !is_digest(scheme.as_bytes()) {
         return Err(ParseError::new(s, start, "the `Digest` scheme"));
     }
     let had_sp = p.skip_sp();
