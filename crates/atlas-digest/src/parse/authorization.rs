@@ -10,7 +10,8 @@
 use std::borrow::Cow;
 
 use super::{
-    ParseError, Parser, check_len, decode_ext_value, is_bare_value_char, is_tchar, token_end,
+    ParseError, Parser, between, check_len, decode_ext_value, is_bare_value_char, is_tchar,
+    token_end,
 };
 use crate::hash::{Algorithm, Qop};
 use crate::header::{AuthorizationRef, parse_nc};
@@ -260,7 +261,7 @@ fn params<'a>(p: &mut Parser<'a>, slots: &mut Slots<'a>) -> Result<(), ParseErro
                 j += 1;
             }
             p.pos = j;
-            Cow::Borrowed(&p.s[start..j])
+            Cow::Borrowed(between(p.s, start, j))
         };
         slots.put(name, value, at)?;
         let mut i = p.pos;
