@@ -122,6 +122,23 @@ impl JournalEntry {
         }
     }
 
+    /// Records what a verified `Authorization` header said and `key`, the key that
+    /// authenticated. When the record is compact and its username is the key (no `userhash`, not
+    /// cut), the key is not copied now: the journal sets it from the record when it is read.
+    pub(crate) fn set_verified(&mut self, record: AuthRecord, key: &str) {
+        match record {
+            AuthRecord::Compact(mut c) if c.username() == key => {
+                c.key = true;
+                self.key = None;
+                self.set_auth(AuthRecord::Compact(c));
+            }
+            other => {
+                self.key = Some(key.to_owned());
+                self.set_auth(other);
+            }
+        }
+    }
+
     /// Whether [`JournalEntry::set_auth`] (or `auth`) recorded the header already.
     pub(crate) fn has_auth(&self) -> bool {
         self.auth.is_some() || self.auth_deferred.is_some()
@@ -130,7 +147,12 @@ impl JournalEntry {
     /// Turns a deferred record into `auth`.
     fn materialize(&mut self) {
         if let Some(c) = self.auth_deferred.take() {
-            self.auth = Some(c.into_summary());
+            let key = c.key;
+            let summary = c.into_summary();
+            if key {
+                self.key.clone_from(&summary.username);
+            }
+            self.auth = Some(summary);
         }
     }
 

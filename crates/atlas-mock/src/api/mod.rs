@@ -282,10 +282,10 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
                     Some(f) => Err(f),
                     None => shared.auth.verify_with_body(
                         authz,
-                        method,
-                        uri,
-                        &b,
-                        shared.clock.system_time(),
+                        (method, uri),
+                        (&b, shared.clock.system_time()),
+                        &shared.keys,
+                        entry,
                     ),
                 };
                 body = Some(b);
@@ -294,12 +294,8 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
         };
         match verdict {
             Ok(a) => {
-                principal = shared
-                    .keys
-                    .iter()
-                    .find(|k| k.public_key() == a.username)
-                    .map(Principal::from_key);
-                entry.key = Some(a.username);
+                // The entry has the key already (or takes it from its auth record when read).
+                principal = a.key.map(Principal::from_key);
                 // Kept only when an `Authentication-Info` will be sent; Atlas sends none.
                 verified = a.verified;
             }

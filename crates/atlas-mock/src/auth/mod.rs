@@ -46,9 +46,9 @@ impl Failure {
 
 /// What the first look at a request's credentials concluded.
 #[derive(Debug)]
-pub(crate) enum Check {
+pub(crate) enum Check<'k> {
     /// Authenticated; no body was needed.
-    Ok(Authenticated),
+    Ok(Authenticated<'k>),
     /// Refused.
     Fail(Failure),
     /// A `qop=auth-int` answer from a known key, whose hash covers the body: read the body, then
@@ -57,13 +57,14 @@ pub(crate) enum Check {
     NeedsBody { then: Option<Failure> },
 }
 
-/// An authenticated request: the key, and the verification kept (boxed: the reply moves around)
-/// only when the answer sends `Authentication-Info` (Atlas sends none), so that the ~300 bytes of
-/// a [`Verified`] are not moved along the request path for nothing.
+/// An authenticated request (its key is in the journal entry already): the API key it
+/// authenticated as, and the verification kept (boxed: the reply moves around) only when the
+/// answer sends `Authentication-Info` (Atlas sends none), so that the ~300 bytes of a
+/// [`Verified`] are not moved along the request path for nothing.
 #[derive(Debug)]
-pub(crate) struct Authenticated {
-    /// The public key that authenticated.
-    pub(crate) username: String,
+pub(crate) struct Authenticated<'k> {
+    /// The key among the mock's keys (always found: the credential store holds exactly those).
+    pub(crate) key: Option<&'k ApiKey>,
     /// What `Authentication-Info` needs, when it is sent.
     pub(crate) verified: Option<Box<Verified>>,
 }
@@ -98,11 +99,11 @@ impl Auth {
         self.info == AuthenticationInfo::Send || v.nextnonce().is_some()
     }
 
-    /// The key of `v`, with `v` itself kept only when the answer sends `Authentication-Info`.
-    fn authenticated(&self, mut v: Verified) -> Authenticated {
-        let username = std::mem::take(&mut v.username);
+    /// The key `v` authenticated as, with `v` itself kept only when the answer sends
+    /// `Authentication-Info`.
+    fn authenticated<'k>(&self, v: Verified, keys: &'k [ApiKey]) -> Authenticated<'k> {
         Authenticated {
-            username,
+            key: keys.iter().find(|k| k.public_key() == v.username),
             verified: self.sends_info(&v).then(|| Box::new(v)),
         }
     }
@@ -131,19 +132,19 @@ impl Auth {
     /// body is read, and records what the header said in `entry`. Only a Digest `qop=auth-int`
     /// answer from one of `keys` asks for the body ([`Check::NeedsBody`]); every other request is
     /// authenticated (or refused) here.
-    pub(crate) fn check(
+    pub(crate) fn check<'k>(
         &self,
         authorization: &str,
         (method, uri): (&str, &str),
         now: SystemTime,
-        keys: &[ApiKey],
+        keys: &'k [ApiKey],
         entry: &mut JournalEntry,
-    ) -> Check {
+    ) -> Check<'k> {
         let facts = RequestFacts::new(method, uri);
         let e = match self.server.verify(authorization, &facts, now, &self.store) {
             Ok(v) => {
-                entry.set_auth(summary::of_verified(authorization, &v));
-                return Check::Ok(self.authenticated(v));
+                entry.set_verified(summary::of_verified(authorization, &v), &v.username);
+                return Check::Ok(self.authenticated(v, keys));
             }
             Err(e) => e,
         };
@@ -167,20 +168,27 @@ impl Auth {
         }
     }
 
-    /// Verifies `authorization` with the request `body` (after [`Check::NeedsBody`]).
-    pub(crate) fn verify_with_body(
+    /// Verifies `authorization` with the request `body` (after [`Check::NeedsBody`], which
+    /// recorded the header's summary), and records the key that authenticated in `entry`.
+    pub(crate) fn verify_with_body<'k>(
         &self,
         authorization: &str,
-        method: &str,
-        uri: &str,
-        body: &[u8],
-        now: SystemTime,
-    ) -> Result<Authenticated, Failure> {
+        (method, uri): (&str, &str),
+        (body, now): (&[u8], SystemTime),
+        keys: &'k [ApiKey],
+        entry: &mut JournalEntry,
+    ) -> Result<Authenticated<'k>, Failure> {
         let facts = RequestFacts::new(method, uri).with_body(body);
-        self.server
+        let mut v = self
+            .server
             .verify(authorization, &facts, now, &self.store)
-            .map(|v| self.authenticated(v))
-            .map_err(|e| Failure::of(&e))
+            .map_err(|e| Failure::of(&e))?;
+        let key = keys.iter().find(|k| k.public_key() == v.username);
+        entry.key = Some(std::mem::take(&mut v.username));
+        Ok(Authenticated {
+            key,
+            verified: self.sends_info(&v).then(|| Box::new(v)),
+        })
     }
 
     /// (nonces tracked now, most that will be tracked).

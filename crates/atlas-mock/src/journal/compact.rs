@@ -6,7 +6,8 @@ use super::{AuthSummary, CUT_MARK_MAX, push_cut};
 /// What the journal keeps of a verified Digest `Authorization` header until someone reads the
 /// journal: the scheme, username and nonce (each already cut as [`AuthSummary`] cuts them) in one
 /// [`Text`], the algorithm and qop as values. [`AuthRecord::into_summary`] builds the
-/// [`AuthSummary`] the old code built per request; the journal does it on first read.
+/// [`AuthSummary`] the old code built per request; the journal does it on first read, and sets
+/// the entry's `key` from the username when that is the key (see [`JournalEntry::set_verified`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CompactAuth {
     /// scheme ‖ username ‖ nonce.
@@ -17,6 +18,8 @@ pub(crate) struct CompactAuth {
     qop: Option<atlas_digest::Qop>,
     nc: Option<u32>,
     opaque: bool,
+    /// The entry's `key` is the username: set from it when the journal is read.
+    pub(super) key: bool,
 }
 
 /// Bytes of scheme ‖ username ‖ nonce kept inside the record: `Digest`, a public key of up to 34
@@ -99,14 +102,25 @@ impl CompactAuth {
             qop,
             nc,
             opaque,
+            key: false,
         }
     }
 
-    /// Bytes [`JournalEntry::cost`] counts for the summary this record becomes (the same figure).
+    /// The username as the summary shows it (cut like [`AuthSummary::username`]).
+    pub(super) fn username(&self) -> &str {
+        self.text
+            .as_str()
+            .get(self.scheme_end..self.username_end)
+            .unwrap_or_default()
+    }
+
+    /// Bytes [`JournalEntry::cost`] counts for the summary this record becomes, and for the key
+    /// when it comes from the record (the same figure).
     pub(super) fn cost(&self) -> usize {
         64 + self.text.len()
             + self.algorithm.as_str().len()
             + self.qop.map_or(0, |q| q.as_str().len())
+            + if self.key { self.username().len() } else { 0 }
     }
 
     pub(super) fn into_summary(self) -> AuthSummary {
@@ -155,6 +169,8 @@ impl AuthRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::{TestCaseError, prop_assert_eq};
+
     use crate::journal::{Journal, JournalEntry, cut, test_entry};
 
     /// What the old code built per request for a verified header.
@@ -189,7 +205,7 @@ mod tests {
         qop: Option<bool>,
         nc: Option<u32>,
         opaque: bool,
-    ) -> Result<(), proptest::test_runner::TestCaseError> {
+    ) -> Result<(), TestCaseError> {
         use atlas_digest::{Algorithm, Qop};
         let algorithm = [
             Algorithm::Md5,
@@ -231,7 +247,50 @@ mod tests {
         Ok(())
     }
 
+    /// A verified record with the key that authenticated: the entry the journal hands out has
+    /// that key and the old summary, and counts the same bytes, whether the key came from the
+    /// record (it is the username) or was copied (a `userhash`, or a username that was cut).
+    fn agrees_with_key(username: &str, nonce: &str, key: &str) -> Result<(), TestCaseError> {
+        let algorithm = atlas_digest::Algorithm::Md5;
+        let qop = Some(atlas_digest::Qop::Auth);
+        let old = old_summary("Digest", username, nonce, algorithm, qop, Some(1), false);
+        let c = CompactAuth::new(
+            ("Digest", 32),
+            (username, nonce, 256),
+            algorithm,
+            qop,
+            Some(1),
+            false,
+        );
+        let mut deferred = test_entry("/");
+        deferred.set_verified(AuthRecord::Compact(c), key);
+        let from_record = deferred.key.is_none();
+        prop_assert_eq!(from_record, key == username && username.len() <= 256);
+        let mut built = test_entry("/");
+        built.received_at = deferred.received_at;
+        built.key = Some(key.to_owned());
+        built.set_auth(AuthRecord::Summary(old));
+        prop_assert_eq!(deferred.cost(), built.cost());
+        let j = Journal::new(4, usize::MAX);
+        deferred.seq = j.next_seq();
+        j.push(deferred);
+        let out = j.since(0);
+        prop_assert_eq!(&*out[0], &built_with_seq(built, 1));
+        prop_assert_eq!(j.bytes(), out[0].cost());
+        Ok(())
+    }
+
     proptest::proptest! {
+        /// The key is the username (inline, on the heap, cut), or another one.
+        #[test]
+        fn a_verified_record_carries_its_key(
+            username in "[a-z0-9é]{0,40}|[a-z]{250,300}",
+            nonce in "[A-Za-z0-9+/]{32}",
+            other in proptest::option::of("[a-f0-9]{64}"),
+        ) {
+            agrees_with_key(&username, &nonce, other.as_deref().unwrap_or(&username))?;
+        }
+
         /// Any lengths: mostly cut, on the heap.
         #[test]
         fn the_compact_record_materializes_to_the_old_summary(
