@@ -77,11 +77,18 @@ fn scheme(authorization: &str) -> String {
 }
 
 /// The first whitespace-separated word (empty if none), as `split_whitespace` finds it. A
-/// verified value starts with spaces or tabs, then the scheme's token and a space: that form is
-/// read byte by byte (a word of visible ASCII ended by ASCII whitespace or the end); anything
-/// else goes through `split_whitespace`.
+/// verified value starts with spaces or tabs, then the scheme's token and a space: `Digest `
+/// (any case) is taken at once, any other such form is read byte by byte (a word of visible
+/// ASCII ended by ASCII whitespace or the end); anything else goes through `split_whitespace`.
 fn first_word(authorization: &str) -> &str {
     let b = authorization.as_bytes();
+    // What clients send: the scheme at the start, then one space.
+    if b.get(6) == Some(&b' ')
+        && b.get(..6)
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"digest"))
+    {
+        return authorization.get(..6).unwrap_or_default();
+    }
     let mut start = 0;
     while start < b.len() && matches!(b[start], b' ' | b'\t') {
         start += 1;

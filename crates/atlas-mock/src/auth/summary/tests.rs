@@ -224,8 +224,11 @@ proptest! {
     /// The byte-wise first word is `split_whitespace`'s, on any text.
     #[test]
     fn first_word_is_split_whitespace(
+        head in prop_oneof![Just(""), Just("Digest"), Just("dIgEsT"), Just("Digest\u{85}")],
         s in "[ \t\n\u{b}\u{c}\r\u{85}\u{a0}\u{3000}]{0,3}[a-zA-Z\u{e9}\u{85}\u{a0}\t ,=\"]{0,12}"
     ) {
-        prop_assert_eq!(first_word(&s), s.split_whitespace().next().unwrap_or_default());
+        for s in [s.clone(), format!("{head}{s}")] {
+            prop_assert_eq!(first_word(&s), s.split_whitespace().next().unwrap_or_default());
+        }
     }
 }
