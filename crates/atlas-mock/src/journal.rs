@@ -127,7 +127,7 @@ impl JournalEntry {
     /// cut), the key is not copied now: the journal sets it from the record when it is read.
     pub(crate) fn set_verified(&mut self, record: AuthRecord, key: &str) {
         match record {
-            AuthRecord::Compact(mut c) if c.username() == key => {
+            AuthRecord::Compact(mut c) if c.username_is(key) => {
                 c.key = true;
                 self.key = None;
                 self.set_auth(AuthRecord::Compact(c));

@@ -39,9 +39,17 @@ impl Text {
     fn as_str(&self) -> &str {
         match self {
             Text::Inline { bytes, len } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+                std::str::from_utf8(bytes.get(..usize::from(*len)).unwrap_or_default())
+                    .unwrap_or_default()
             }
             Text::Heap(s) => s,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Text::Inline { bytes, len } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Text::Heap(s) => s.as_bytes(),
         }
     }
 
@@ -106,12 +114,10 @@ impl CompactAuth {
         }
     }
 
-    /// The username as the summary shows it (cut like [`AuthSummary::username`]).
-    pub(super) fn username(&self) -> &str {
-        self.text
-            .as_str()
-            .get(self.scheme_end..self.username_end)
-            .unwrap_or_default()
+    /// Whether the username, as the summary shows it (cut like [`AuthSummary::username`]), is
+    /// `key` (compared as bytes: the text is not validated again per request).
+    pub(super) fn username_is(&self, key: &str) -> bool {
+        self.text.as_bytes().get(self.scheme_end..self.username_end) == Some(key.as_bytes())
     }
 
     /// Bytes [`JournalEntry::cost`] counts for the summary this record becomes, and for the key
@@ -120,7 +126,11 @@ impl CompactAuth {
         64 + self.text.len()
             + self.algorithm.as_str().len()
             + self.qop.map_or(0, |q| q.as_str().len())
-            + if self.key { self.username().len() } else { 0 }
+            + if self.key {
+                self.username_end - self.scheme_end
+            } else {
+                0
+            }
     }
 
     pub(super) fn into_summary(self) -> AuthSummary {
