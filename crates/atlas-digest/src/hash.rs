@@ -347,17 +347,36 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Constant-time equality of hex strings, ignoring ASCII case (servers may send uppercase hex).
 /// One branch-free pass: the difference and whether `b` holds anything but hex digits.
+/// The digests' lengths (MD5's 32 digits, SHA-256's 64) take a fixed-length pass, which the
+/// compiler unrolls into vector operations; any other length the same pass over slices.
 pub(crate) fn constant_time_eq_hex(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
+    let acc = if let (Ok(a), Ok(b)) = (<&[u8; 32]>::try_from(a), <&[u8; 32]>::try_from(b)) {
+        hex_diff(a, b)
+    } else if let (Ok(a), Ok(b)) = (<&[u8; 64]>::try_from(a), <&[u8; 64]>::try_from(b)) {
+        hex_diff(a, b)
+    } else {
+        hex_diff(a, b)
+    };
+    std::hint::black_box(acc) == 0
+}
+
+/// Zero exactly when `a` and `b` (of equal length) are the same hex digits up to ASCII case and
+/// `b` holds only hex digits; every byte is visited, with no branch on the data.
+#[inline(always)]
+fn hex_diff<'a>(a: impl IntoIterator<Item = &'a u8>, b: impl IntoIterator<Item = &'a u8>) -> u8 {
     // `| 0x20` lowercases ASCII letters and leaves digits unchanged.
-    let (diff, bad) = a.iter().zip(b).fold((0u8, 0u8), |(diff, bad), (x, y)| {
-        let l = y | 0x20;
-        let hex = u8::from(y.is_ascii_digit() | (b'a'..=b'f').contains(&l));
-        (diff | ((x | 0x20) ^ l), bad | (hex ^ 1))
-    });
-    std::hint::black_box(diff | bad) == 0
+    let (diff, bad) = a
+        .into_iter()
+        .zip(b)
+        .fold((0u8, 0u8), |(diff, bad), (x, y)| {
+            let l = y | 0x20;
+            let hex = u8::from(y.is_ascii_digit() | (b'a'..=b'f').contains(&l));
+            (diff | ((x | 0x20) ^ l), bad | (hex ^ 1))
+        });
+    diff | bad
 }
 
 /// HMAC-SHA-256 (RFC 2104) of `parts` (concatenated) under a 32-byte key.
@@ -550,6 +569,33 @@ mod tests {
         assert!(constant_time_eq_hex(b"abcdef01", b"ABCDEF01"));
         assert!(!constant_time_eq_hex(b"abcdef01", b"abcdef02"));
         assert!(!constant_time_eq_hex(b"ab", b"AB\x00"));
+    }
+
+    proptest::proptest! {
+        /// At the digests' lengths (fixed-length pass) and any other: equal exactly when `b` is
+        /// all hex digits and equals `a` up to ASCII case.
+        #[test]
+        fn constant_time_eq_hex_is_case_insensitive_hex_equality(
+            a in proptest::collection::vec(proptest::num::u8::ANY, 0..70),
+            len in proptest::prop_oneof![proptest::strategy::Just(32usize), proptest::strategy::Just(64), 0usize..70],
+            same in proptest::bool::ANY,
+            flip in proptest::option::of((0usize..70, proptest::num::u8::ANY)),
+            upper in proptest::bool::ANY,
+        ) {
+            let hex = b"0123456789abcdef";
+            let a: Vec<u8> = (0..len).map(|i| hex[usize::from(a.get(i).copied().unwrap_or(0) % 16)]).collect();
+            let mut b = if same { a.clone() } else { a.iter().rev().copied().collect() };
+            if upper {
+                b.make_ascii_uppercase();
+            }
+            if let Some((i, c)) = flip {
+                if let Some(x) = b.get_mut(i) {
+                    *x = c;
+                }
+            }
+            let want = b.iter().all(u8::is_ascii_hexdigit) && a.eq_ignore_ascii_case(&b);
+            proptest::prop_assert_eq!(constant_time_eq_hex(&a, &b), want);
+        }
     }
 
     #[test]

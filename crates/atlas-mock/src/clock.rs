@@ -50,6 +50,11 @@ pub enum ClockMode {
 #[derive(Debug, Clone)]
 pub struct MockClock {
     start_wall: DateTime<Utc>,
+    /// `start_wall` as a `SystemTime` (what [`MockClock::system_time_at`] adds to).
+    start_system: SystemTime,
+    /// How far after the start the calendar still counts: [`FAST_SYSTEM_TIME`], or zero for a
+    /// start within that of the calendar's end.
+    fast_until: Duration,
     state: Arc<Mutex<State>>,
 }
 
@@ -62,6 +67,10 @@ struct State {
     /// Per-request step (in [`ClockMode::Stepped`]).
     step: Option<Duration>,
 }
+
+/// How far after the start [`MockClock::system_time_at`] adds without the calendar: 100,000
+/// years (the calendar ends in year 262,143).
+const FAST_SYSTEM_TIME: Duration = Duration::from_secs(100_000 * 366 * 86_400);
 
 /// Cuts a time to whole seconds, as Atlas writes its timestamps.
 pub(crate) fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -83,6 +92,11 @@ impl MockClock {
     pub fn starting_at(start: DateTime<Utc>, mode: ClockMode) -> Self {
         let clock = Self {
             start_wall: start,
+            start_system: SystemTime::from(start),
+            fast_until: chrono::Duration::from_std(FAST_SYSTEM_TIME)
+                .ok()
+                .and_then(|d| start.checked_add_signed(d))
+                .map_or(Duration::ZERO, |_| FAST_SYSTEM_TIME),
             state: Arc::new(Mutex::new(State {
                 base: Duration::ZERO,
                 running_since: None,
@@ -118,7 +132,19 @@ impl MockClock {
 
     /// [`MockClock::now`] as a `SystemTime` (what the digest server is given).
     pub fn system_time(&self) -> SystemTime {
-        SystemTime::from(self.now())
+        self.system_time_at(self.elapsed())
+    }
+
+    /// [`MockClock::at`] as a `SystemTime`: the start plus `elapsed`, without going through the
+    /// calendar (for the first [`FAST_SYSTEM_TIME`] after the start, when the calendar reaches
+    /// that far; beyond it, exactly what [`MockClock::at`] gives, its limits included).
+    pub(crate) fn system_time_at(&self, elapsed: Duration) -> SystemTime {
+        if elapsed <= self.fast_until {
+            if let Some(t) = self.start_system.checked_add(elapsed) {
+                return t;
+            }
+        }
+        SystemTime::from(self.at(elapsed))
     }
 
     /// The wall time of elapsed zero.
@@ -213,6 +239,29 @@ mod tests {
         tokio::time::advance(Duration::from_secs(1)).await;
         assert_eq!(c.elapsed(), Duration::from_secs(16));
         assert_eq!((c.now() - c.start()).num_seconds(), 16);
+    }
+
+    proptest::proptest! {
+        /// The shortcut gives the calendar's answer, whatever the start and the elapsed time
+        /// (past the calendar's end too).
+        #[test]
+        fn system_time_at_is_the_calendar_time(
+            start_s in -62_000_000_000i64..8_000_000_000_000,
+            start_ns in 0u32..1_000_000_000,
+            elapsed_s in proptest::prop_oneof![
+                0u64..4_000_000_000,
+                0u64..(200_000 * 366 * 86_400),
+                proptest::num::u64::ANY,
+            ],
+            elapsed_ns in 0u32..1_000_000_000,
+        ) {
+            let Some(start) = DateTime::from_timestamp(start_s, start_ns) else {
+                return Ok(());
+            };
+            let c = MockClock::starting_at(start, ClockMode::Manual);
+            let e = Duration::new(elapsed_s, elapsed_ns);
+            proptest::prop_assert_eq!(c.system_time_at(e), SystemTime::from(c.at(e)));
+        }
     }
 
     #[test]

@@ -8,6 +8,10 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+mod compact;
+
+pub(crate) use compact::{AuthRecord, CompactAuth};
+
 /// Default number of entries the journal keeps (older ones are dropped first).
 pub const DEFAULT_JOURNAL_CAPACITY: usize = 10_000;
 /// Default bound of the journal's size in bytes (16 MiB, room for the 10,000 entries of
@@ -48,98 +52,6 @@ pub struct AuthSummary {
     pub nonce: Option<String>,
     /// Whether an `opaque` was sent.
     pub opaque: bool,
-}
-
-/// What the journal keeps of a verified Digest `Authorization` header until someone reads the
-/// journal: the scheme, username and nonce (each already cut as [`AuthSummary`] cuts them) in one
-/// string, the algorithm and qop as values. [`AuthRecord::into_summary`] builds the
-/// [`AuthSummary`] the old code built per request; the journal does it on first read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CompactAuth {
-    /// scheme ‖ username ‖ nonce.
-    text: String,
-    scheme_end: usize,
-    username_end: usize,
-    algorithm: atlas_digest::Algorithm,
-    qop: Option<atlas_digest::Qop>,
-    nc: Option<u32>,
-    opaque: bool,
-}
-
-impl CompactAuth {
-    /// The record of `scheme`, `username` and `nonce` cut at `max_scheme` and `max_value` bytes
-    /// (as [`cut`] cuts them), with the rest as given.
-    pub(crate) fn new(
-        (scheme, max_scheme): (&str, usize),
-        (username, nonce, max_value): (&str, &str, usize),
-        algorithm: atlas_digest::Algorithm,
-        qop: Option<atlas_digest::Qop>,
-        nc: Option<u32>,
-        opaque: bool,
-    ) -> Self {
-        let mut text = String::with_capacity(
-            scheme.len().min(max_scheme)
-                + username.len().min(max_value)
-                + nonce.len().min(max_value)
-                + 3 * CUT_MARK_MAX,
-        );
-        push_cut(&mut text, scheme, max_scheme);
-        let scheme_end = text.len();
-        push_cut(&mut text, username, max_value);
-        let username_end = text.len();
-        push_cut(&mut text, nonce, max_value);
-        CompactAuth {
-            text,
-            scheme_end,
-            username_end,
-            algorithm,
-            qop,
-            nc,
-            opaque,
-        }
-    }
-
-    /// Bytes [`JournalEntry::cost`] counts for the summary this record becomes (the same figure).
-    fn cost(&self) -> usize {
-        64 + self.text.len()
-            + self.algorithm.as_str().len()
-            + self.qop.map_or(0, |q| q.as_str().len())
-    }
-
-    fn into_summary(self) -> AuthSummary {
-        let text = self.text.as_str();
-        AuthSummary {
-            scheme: text[..self.scheme_end].to_owned(),
-            username: Some(text[self.scheme_end..self.username_end].to_owned()),
-            algorithm: Some(self.algorithm.as_str().to_owned()),
-            qop: self.qop.map(|q| q.as_str().to_owned()),
-            nc: self.nc,
-            nonce: Some(text[self.username_end..].to_owned()),
-            opaque: self.opaque,
-        }
-    }
-}
-
-/// What a request's entry records of its `Authorization` header: a summary built now, or a
-/// compact record the journal turns into one when it is read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum AuthRecord {
-    /// Built already (refused credentials, other schemes, a `userhash`).
-    Summary(AuthSummary),
-    /// A verified Digest header.
-    Compact(CompactAuth),
-}
-
-impl AuthRecord {
-    /// The [`AuthSummary`] the journal shows (the journal itself materializes
-    /// [`CompactAuth`] in place; the tests compare through this).
-    #[cfg(test)]
-    pub(crate) fn into_summary(self) -> AuthSummary {
-        match self {
-            AuthRecord::Summary(s) => s,
-            AuthRecord::Compact(c) => c.into_summary(),
-        }
-    }
 }
 
 /// One request as the mock saw it.
@@ -210,6 +122,23 @@ impl JournalEntry {
         }
     }
 
+    /// Records what a verified `Authorization` header said and `key`, the key that
+    /// authenticated. When the record is compact and its username is the key (no `userhash`, not
+    /// cut), the key is not copied now: the journal sets it from the record when it is read.
+    pub(crate) fn set_verified(&mut self, record: AuthRecord, key: &str) {
+        match record {
+            AuthRecord::Compact(mut c) if c.username_is(key) => {
+                c.key = true;
+                self.key = None;
+                self.set_auth(AuthRecord::Compact(c));
+            }
+            other => {
+                self.key = Some(key.to_owned());
+                self.set_auth(other);
+            }
+        }
+    }
+
     /// Whether [`JournalEntry::set_auth`] (or `auth`) recorded the header already.
     pub(crate) fn has_auth(&self) -> bool {
         self.auth.is_some() || self.auth_deferred.is_some()
@@ -218,7 +147,12 @@ impl JournalEntry {
     /// Turns a deferred record into `auth`.
     fn materialize(&mut self) {
         if let Some(c) = self.auth_deferred.take() {
-            self.auth = Some(c.into_summary());
+            let key = c.key;
+            let summary = c.into_summary();
+            if key {
+                self.key.clone_from(&summary.username);
+            }
+            self.auth = Some(summary);
         }
     }
 
@@ -267,10 +201,10 @@ pub(crate) fn cut(s: &str, max: usize) -> String {
 }
 
 /// Longest marker [`cut`] appends (`...[+N bytes]` with a 20-digit N).
-const CUT_MARK_MAX: usize = 32;
+pub(crate) const CUT_MARK_MAX: usize = 32;
 
 /// Appends [`cut`]`(s, max)` to `out`.
-fn push_cut(out: &mut String, s: &str, max: usize) {
+pub(crate) fn push_cut(out: &mut String, s: &str, max: usize) {
     if s.len() <= max {
         out.push_str(s);
         return;
@@ -505,71 +439,6 @@ mod tests {
         j.push(ea);
         let seqs: Vec<u64> = j.since(0).iter().map(|e| e.seq).collect();
         assert_eq!(seqs, [1, 2]);
-    }
-
-    /// What the old code built per request for a verified header.
-    fn old_summary(
-        scheme: &str,
-        username: &str,
-        nonce: &str,
-        algorithm: atlas_digest::Algorithm,
-        qop: Option<atlas_digest::Qop>,
-        nc: Option<u32>,
-        opaque: bool,
-    ) -> AuthSummary {
-        AuthSummary {
-            scheme: cut(scheme, 32),
-            username: Some(cut(username, 256)),
-            algorithm: Some(algorithm.as_str().to_owned()),
-            qop: qop.map(|q| q.as_str().to_owned()),
-            nc,
-            nonce: Some(cut(nonce, 256)),
-            opaque,
-        }
-    }
-
-    proptest::proptest! {
-        /// The compact record becomes exactly the old summary (long and non-ASCII values cut on
-        /// character boundaries, with the same marker), counts the same bytes, and the journal
-        /// hands it out materialized.
-        #[test]
-        fn the_compact_record_materializes_to_the_old_summary(
-            scheme in "\\PC{0,40}",
-            username in "\\PC{0,300}",
-            nonce in "[A-Za-z0-9+/=é]{0,300}",
-            alg in 0usize..6,
-            qop in proptest::option::of(proptest::bool::ANY),
-            nc in proptest::option::of(proptest::num::u32::ANY),
-            opaque in proptest::bool::ANY,
-        ) {
-            use atlas_digest::{Algorithm, Qop};
-            let algorithm = [
-                Algorithm::Md5, Algorithm::Md5Sess, Algorithm::Sha256, Algorithm::Sha256Sess,
-                Algorithm::Sha512_256, Algorithm::Sha512_256Sess,
-            ][alg];
-            let qop = qop.map(|i| if i { Qop::AuthInt } else { Qop::Auth });
-            let old = old_summary(&scheme, &username, &nonce, algorithm, qop, nc, opaque);
-            let c = CompactAuth::new((&scheme, 32), (&username, &nonce, 256), algorithm, qop, nc, opaque);
-            let mut deferred = test_entry("/");
-            deferred.set_auth(AuthRecord::Compact(c.clone()));
-            let mut built = test_entry("/");
-            built.received_at = deferred.received_at;
-            built.set_auth(AuthRecord::Summary(old.clone()));
-            proptest::prop_assert_eq!(deferred.cost(), built.cost());
-            proptest::prop_assert!(deferred.has_auth() && deferred.auth.is_none());
-            proptest::prop_assert_eq!(AuthRecord::Compact(c).into_summary(), old);
-            let j = Journal::new(4, usize::MAX);
-            deferred.seq = j.next_seq();
-            j.push(deferred);
-            let out = j.since(0);
-            proptest::prop_assert_eq!(&*out[0], &built_with_seq(built, 1));
-            proptest::prop_assert_eq!(j.bytes(), out[0].cost());
-        }
-    }
-
-    fn built_with_seq(mut e: JournalEntry, seq: u64) -> JournalEntry {
-        e.seq = seq;
-        e
     }
 
     #[test]

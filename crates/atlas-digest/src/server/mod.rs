@@ -374,7 +374,10 @@ impl DigestServer {
             NextNonce::HalfLifetime => age >= cfg.nonce_lifetime() / 2,
         };
         let nextnonce = renew.then(|| self.new_nonce(now));
-        let buf = Joined::new([&h.nonce, cnonce, &h.uri]);
+        // The uri is read again only for an `auth-int` `rspauth` (its H(A2) covers the response
+        // body); every other `rspauth` has its H(A2) already.
+        let rsp_uri = if rspauth_ha2.is_none() { &*h.uri } else { "" };
+        let buf = Joined::new([&h.nonce, cnonce, rsp_uri]);
         Ok(Verified {
             username,
             algorithm: h.algorithm,
@@ -389,6 +392,7 @@ impl DigestServer {
                 nextnonce,
             },
             opaque_sent: h.opaque.is_some(),
+            userhash_sent: h.userhash,
         })
     }
 

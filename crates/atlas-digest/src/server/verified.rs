@@ -22,26 +22,29 @@ pub struct Verified {
     pub(crate) rsp: RspauthInputs,
     /// Whether the credentials carried an `opaque` parameter (even an empty one).
     pub(crate) opaque_sent: bool,
+    /// Whether the credentials named the user by its `userhash`.
+    pub(crate) userhash_sent: bool,
 }
 
 /// What `rspauth` needs: the hash state the verified response ended with up to H(A2) (wiped on
 /// drop), `rspauth`'s H(A2) (found with the request's; `None` for `auth-int`, whose H(A2) covers
-/// the response body), and cnonce, uri and nonce in one buffer that needs no allocation for the
-/// usual lengths ([`Joined`]).
+/// the response body), and nonce, cnonce and (for `auth-int` only) uri in one buffer that needs
+/// no allocation for the usual lengths ([`Joined`]).
 pub(crate) struct RspauthInputs {
     pub(crate) state: Absorbed,
     pub(crate) ha2: Option<Hex>,
-    /// nonce ‖ cnonce ‖ uri.
+    /// nonce ‖ cnonce ‖ uri (the uri empty unless `ha2` is `None`).
     pub(crate) buf: Joined,
     pub(crate) nonce_len: usize,
     pub(crate) cnonce_len: usize,
     pub(crate) nextnonce: Option<String>,
 }
 
-/// Bytes of nonce ‖ cnonce ‖ uri held inside [`Verified`] itself: Atlas's requests (a 16- to
-/// 32-character cnonce, API paths of about 110 bytes, a 32-character nonce) fit, so `verify` does
-/// not allocate for what only `authentication_info` reads; longer ones go to the heap.
-const INLINE: usize = 200;
+/// Bytes of nonce ‖ cnonce (‖ uri for `auth-int`) held inside [`Verified`] itself: a 32- or
+/// 48-character nonce and a cnonce of up to 48 characters fit, so `verify` does not allocate for
+/// what only `authentication_info` reads, and [`Verified`] stays small to move; longer ones go to
+/// the heap.
+const INLINE: usize = 96;
 
 /// Strings joined, inline when they fit in [`INLINE`] bytes, else in a `String`.
 ///
@@ -143,6 +146,13 @@ impl Verified {
         self.opaque_sent
     }
 
+    /// Whether the credentials named the user by its `userhash` (`userhash=true`): the
+    /// `username` they carried was the hash, and [`Verified::username`] is the user it resolved
+    /// to.
+    pub fn userhash_sent(&self) -> bool {
+        self.userhash_sent
+    }
+
     /// The `Authentication-Info` value to send with the response: `rspauth` (mutual authentication),
     /// the echoed `qop`, `cnonce` and `nc`, and a `nextnonce` when the configuration asks for one.
     /// With qop `auth-int`, `rspauth` covers the response body: this is the value for an empty body,
@@ -213,50 +223,67 @@ mod tests {
     };
 
     /// The inputs kept for `rspauth` read back whole on both sides of the inline limit (and at
-    /// it), with a non-ASCII cnonce: the nonce, the echoed cnonce and an `rspauth` equal to the
-    /// one computed from scratch.
+    /// it), with a non-ASCII cnonce, for `auth` (no uri kept: its `rspauth` H(A2) is known) and
+    /// `auth-int` (uri kept): the nonce, the echoed cnonce and an `rspauth` equal to the one
+    /// computed from scratch.
     #[test]
     fn rspauth_inputs_inline_and_on_the_heap() {
         use crate::hash::{Algorithm, nc_hex};
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_750_000_000);
-        let server = DigestServer::new(ServerConfig::new("r"), [2; 32]);
-        let mut users = InMemoryCredentials::new();
-        users.insert("u", "p");
-        let nonce = server.new_nonce(now);
-        let cnonce = "c\u{e9}n";
-        let fixed = cnonce.len() + nonce.len();
-        for uri_len in [
-            1,
-            100,
-            super::INLINE - fixed - 1,
-            super::INLINE - fixed,
-            super::INLINE - fixed + 1,
-            600,
-        ] {
-            let uri = format!("/{}", "x".repeat(uri_len - 1));
-            let challenge = server.challenge_for(Algorithm::Md5, nonce.clone(), Stale::False);
-            let facts = RequestFacts::new("GET", &uri);
-            let nc = u32::try_from(uri_len).unwrap();
-            let header = challenge
-                .respond(&Credentials::new("u", "p"), &facts, cnonce, nc)
-                .unwrap();
-            let v = server.verify(&header, &facts, now, &users).unwrap();
-            let inline = matches!(v.rsp.buf, super::Joined::Inline { .. });
-            assert_eq!(inline, fixed + uri_len <= super::INLINE, "{uri_len}");
-            assert_eq!(v.nonce(), nonce);
-            assert_eq!(v.rsp.uri(), uri);
-            let info: AuthenticationInfo = v.authentication_info().parse().unwrap();
-            assert_eq!(info.cnonce.as_deref(), Some(cnonce));
-            let ha1 = crate::compute::ha1_base(Algorithm::Md5, "u", "r", "p");
-            let nc8 = nc_hex(nc);
-            let inputs = Some(crate::compute::QopInputs {
-                qop: Qop::Auth,
-                nc: &nc8,
-                cnonce,
-            });
-            let want =
-                crate::compute::response(Algorithm::Md5, &ha1, &nonce, inputs, "", &uri, None);
-            assert_eq!(info.rspauth.as_deref(), Some(want.as_str()), "{uri_len}");
+        for qop in [Qop::Auth, Qop::AuthInt] {
+            let server = DigestServer::new(ServerConfig::new("r").with_qop(vec![qop]), [2; 32]);
+            let mut users = InMemoryCredentials::new();
+            users.insert("u", "p");
+            let nonce = server.new_nonce(now);
+            let mut next_nc = 0;
+            for cnonce in ["c\u{e9}n", &"c".repeat(super::INLINE - nonce.len() + 1)] {
+                let fixed = cnonce.len() + nonce.len();
+                for uri_len in [1, 10, 30, 600]
+                    .into_iter()
+                    .chain((super::INLINE.saturating_sub(fixed)..).take(3))
+                    .filter(|&l| l > 0)
+                {
+                    let uri = format!("/{}", "x".repeat(uri_len - 1));
+                    let challenge =
+                        server.challenge_for(Algorithm::Md5, nonce.clone(), Stale::False);
+                    let facts = RequestFacts::new("GET", &uri).with_body(b"");
+                    next_nc += 1;
+                    let nc = next_nc;
+                    let header = challenge
+                        .respond(&Credentials::new("u", "p"), &facts, cnonce, nc)
+                        .unwrap();
+                    let v = server.verify(&header, &facts, now, &users).unwrap();
+                    let kept = if qop == Qop::AuthInt { uri_len } else { 0 };
+                    let inline = matches!(v.rsp.buf, super::Joined::Inline { .. });
+                    assert_eq!(inline, fixed + kept <= super::INLINE, "{qop:?} {uri_len}");
+                    assert_eq!(v.nonce(), nonce);
+                    assert_eq!(v.rsp.cnonce(), cnonce);
+                    assert_eq!(v.rsp.uri(), &uri[..kept]);
+                    let info: AuthenticationInfo = v.authentication_info().parse().unwrap();
+                    assert_eq!(info.cnonce.as_deref(), Some(cnonce));
+                    let ha1 = crate::compute::ha1_base(Algorithm::Md5, "u", "r", "p");
+                    let nc8 = nc_hex(nc);
+                    let inputs = Some(crate::compute::QopInputs {
+                        qop,
+                        nc: &nc8,
+                        cnonce,
+                    });
+                    let want = crate::compute::response(
+                        Algorithm::Md5,
+                        &ha1,
+                        &nonce,
+                        inputs,
+                        "",
+                        &uri,
+                        Some(b""),
+                    );
+                    assert_eq!(
+                        info.rspauth.as_deref(),
+                        Some(want.as_str()),
+                        "{qop:?} {uri_len}"
+                    );
+                }
+            }
         }
     }
 

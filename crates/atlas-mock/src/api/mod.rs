@@ -136,6 +136,8 @@ pub(crate) struct ApiRequest<'a> {
     /// The path without the `/noauth` prefix.
     pub(crate) api_path: &'a str,
     pub(crate) authenticated: bool,
+    /// The mock-clock time (elapsed) the request arrived at: the journal's `received_at`.
+    pub(crate) arrived: Duration,
     pub(crate) pairs: &'a [(String, String)],
     /// A bad `pretty` or `envelope` value.
     pub(crate) flag_error: Option<Box<Reply>>,
@@ -194,6 +196,9 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
     let endpoint = find(req.api_path);
     let faults = shared.faults();
 
+    // The mock-clock time authentication is checked at: the arrival, read again only when an
+    // arrival fault moved the clock or made the request wait.
+    let mut now = req.arrived;
     // 2. Arrival faults.
     if let Some(e) = &endpoint {
         let d = faults.decide(e.kind(), req.api_path, Stage::Arrival);
@@ -203,6 +208,9 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
         }
         if !d.latency.is_zero() {
             tokio::time::sleep(d.latency).await;
+        }
+        if !d.clock_advance.is_zero() || !d.latency.is_zero() {
+            now = shared.clock.elapsed();
         }
     }
 
@@ -255,12 +263,14 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
             return reply;
         }
         let method = req.parts.method.as_str();
-        let checked =
-            shared
-                .auth
-                .check(authz, method, uri, shared.clock.system_time(), &shared.keys);
-        entry.set_auth(checked.summary);
-        let verdict = match checked.check {
+        let check = shared.auth.check(
+            authz,
+            (method, uri),
+            shared.clock.system_time_at(now),
+            &shared.keys,
+            entry,
+        );
+        let verdict = match check {
             Check::Ok(v) => Ok(v),
             Check::Fail(f) => Err(f),
             Check::NeedsBody { then } => {
@@ -272,10 +282,10 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
                     Some(f) => Err(f),
                     None => shared.auth.verify_with_body(
                         authz,
-                        method,
-                        uri,
-                        &b,
-                        shared.clock.system_time(),
+                        (method, uri),
+                        (&b, shared.clock.system_time()),
+                        &shared.keys,
+                        entry,
                     ),
                 };
                 body = Some(b);
@@ -283,19 +293,11 @@ async fn answer(req: &mut ApiRequest<'_>, entry: &mut JournalEntry) -> Outcome {
             }
         };
         match verdict {
-            Ok(mut v) => {
-                principal = shared
-                    .keys
-                    .iter()
-                    .find(|k| k.public_key() == v.username)
-                    .map(Principal::from_key);
-                // `Authentication-Info` does not need the username: the journal takes it.
-                entry.key = Some(std::mem::take(&mut v.username));
-                // Kept (boxed: the reply moves around) only when an `Authentication-Info` will
-                // be sent; Atlas sends none.
-                if shared.auth.sends_info(&v) {
-                    verified = Some(Box::new(v));
-                }
+            Ok(a) => {
+                // The entry has the key already (or takes it from its auth record when read).
+                principal = a.key.map(Principal::from_key);
+                // Kept only when an `Authentication-Info` will be sent; Atlas sends none.
+                verified = a.verified;
             }
             Err(Failure { stale, reason }) => {
                 entry.error = Some(cut(&reason, 256));

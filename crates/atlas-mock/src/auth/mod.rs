@@ -21,7 +21,7 @@ use atlas_digest::{
 pub use settings::{AuthenticationInfo, DigestSettings};
 pub(crate) use summary::summarize;
 
-use crate::journal::AuthRecord;
+use crate::journal::{AuthRecord, JournalEntry};
 use crate::{ApiKey, MockError};
 
 /// The realm Atlas uses.
@@ -46,15 +46,9 @@ impl Failure {
 
 /// What the first look at a request's credentials concluded.
 #[derive(Debug)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "returned once per request and matched at once: moving ~300 bytes costs less than \
-              the malloc and free a Box did, and the answer keeps a boxed copy only when it \
-              sends Authentication-Info"
-)]
-pub(crate) enum Check {
+pub(crate) enum Check<'k> {
     /// Authenticated; no body was needed.
-    Ok(Verified),
+    Ok(Authenticated<'k>),
     /// Refused.
     Fail(Failure),
     /// A `qop=auth-int` answer from a known key, whose hash covers the body: read the body, then
@@ -63,11 +57,16 @@ pub(crate) enum Check {
     NeedsBody { then: Option<Failure> },
 }
 
-/// [`Check`] and what the journal records of the header.
+/// An authenticated request (its key is in the journal entry already): the API key it
+/// authenticated as, and the verification kept (boxed: the reply moves around) only when the
+/// answer sends `Authentication-Info` (Atlas sends none), so that the ~300 bytes of a
+/// [`Verified`] are not moved along the request path for nothing.
 #[derive(Debug)]
-pub(crate) struct Checked {
-    pub(crate) check: Check,
-    pub(crate) summary: AuthRecord,
+pub(crate) struct Authenticated<'k> {
+    /// The key among the mock's keys (always found: the credential store holds exactly those).
+    pub(crate) key: Option<&'k ApiKey>,
+    /// What `Authentication-Info` needs, when it is sent.
+    pub(crate) verified: Option<Box<Verified>>,
 }
 
 /// The digest server plus the key table.
@@ -96,7 +95,7 @@ impl Auth {
 
     /// Whether the answer to `v` carries `Authentication-Info` (see
     /// [`Auth::authentication_info`]): when not, the reply need not keep `v`.
-    pub(crate) fn sends_info(&self, v: &Verified) -> bool {
+    fn sends_info(&self, v: &Verified) -> bool {
         self.info == AuthenticationInfo::Send || v.nextnonce().is_some()
     }
 
@@ -121,57 +120,75 @@ impl Auth {
     }
 
     /// Checks `authorization` for a request (`method`, `uri`) at mock-clock time `now`, before its
-    /// body is read. Only a Digest `qop=auth-int` answer from one of `keys` asks for the body
-    /// ([`Check::NeedsBody`]); every other request is authenticated (or refused) here.
-    pub(crate) fn check(
+    /// body is read, and records what the header said in `entry`. Only a Digest `qop=auth-int`
+    /// answer from one of `keys` asks for the body ([`Check::NeedsBody`]); every other request is
+    /// authenticated (or refused) here.
+    pub(crate) fn check<'k>(
         &self,
         authorization: &str,
-        method: &str,
-        uri: &str,
+        (method, uri): (&str, &str),
         now: SystemTime,
-        keys: &[ApiKey],
-    ) -> Checked {
+        keys: &'k [ApiKey],
+        entry: &mut JournalEntry,
+    ) -> Check<'k> {
         let facts = RequestFacts::new(method, uri);
-        let e = match self.server.verify(authorization, &facts, now, &self.store) {
-            Ok(v) => {
-                return Checked {
-                    summary: summary::of_verified(authorization, &v),
-                    check: Check::Ok(v),
+        let result = self.server.verify(authorization, &facts, now, &self.store);
+        // Matched by reference: the ~300 bytes of a `Verified` are moved (into a box) only when
+        // the answer keeps them.
+        let e = match result {
+            Ok(ref v) => {
+                entry.set_verified(summary::of_verified(authorization, v), &v.username);
+                let key = keys.iter().find(|k| k.public_key() == v.username);
+                let verified = if self.sends_info(v) {
+                    result.ok().map(Box::new)
+                } else {
+                    None
                 };
+                return Check::Ok(Authenticated { key, verified });
             }
             Err(e) => e,
         };
         // Refused (or waiting for the body): one full parse for the summary and the body decision.
         let parsed = authorization.parse::<AuthorizationHeader>().ok();
-        let summary = AuthRecord::Summary(summary::of_parsed(authorization, parsed.as_ref()));
+        entry.set_auth(AuthRecord::Summary(summary::of_parsed(
+            authorization,
+            parsed.as_ref(),
+        )));
         let needs_body = parsed.is_some_and(|h| {
             h.qop == Some(Qop::AuthInt) && keys.iter().any(|k| k.public_key() == h.username)
         });
         // Without a body, an auth-int answer fails either with `BodyRequired` or, earlier, for a
         // reason of its own (realm, algorithm, qop), which the body does not change.
-        let check = match (needs_body, e) {
+        match (needs_body, e) {
             (true, VerifyError::BodyRequired) => Check::NeedsBody { then: None },
             (true, e) => Check::NeedsBody {
                 then: Some(Failure::of(&e)),
             },
             (false, e) => Check::Fail(Failure::of(&e)),
-        };
-        Checked { check, summary }
+        }
     }
 
-    /// Verifies `authorization` with the request `body` (after [`Check::NeedsBody`]).
-    pub(crate) fn verify_with_body(
+    /// Verifies `authorization` with the request `body` (after [`Check::NeedsBody`], which
+    /// recorded the header's summary), and records the key that authenticated in `entry`.
+    pub(crate) fn verify_with_body<'k>(
         &self,
         authorization: &str,
-        method: &str,
-        uri: &str,
-        body: &[u8],
-        now: SystemTime,
-    ) -> Result<Verified, Failure> {
+        (method, uri): (&str, &str),
+        (body, now): (&[u8], SystemTime),
+        keys: &'k [ApiKey],
+        entry: &mut JournalEntry,
+    ) -> Result<Authenticated<'k>, Failure> {
         let facts = RequestFacts::new(method, uri).with_body(body);
-        self.server
+        let mut v = self
+            .server
             .verify(authorization, &facts, now, &self.store)
-            .map_err(|e| Failure::of(&e))
+            .map_err(|e| Failure::of(&e))?;
+        let key = keys.iter().find(|k| k.public_key() == v.username);
+        entry.key = Some(std::mem::take(&mut v.username));
+        Ok(Authenticated {
+            key,
+            verified: self.sends_info(&v).then(|| Box::new(v)),
+        })
     }
 
     /// (nonces tracked now, most that will be tracked).

@@ -45,11 +45,11 @@ pub(crate) fn of_parsed(authorization: &str, parsed: Option<&AuthorizationHeader
 /// The record of an `authorization` value that `DigestServer::verify` accepted, from what it
 /// returned: algorithm, qop, nc, nonce and whether an opaque came, as parsed, and the username
 /// (which is the one sent unless a `userhash` came; then the header is parsed again). A compact
-/// record (one allocation) that becomes the summary when the journal is read.
+/// record (no allocation for the usual lengths) that becomes the summary when the journal is
+/// read.
 pub(crate) fn of_verified(authorization: &str, v: &Verified) -> AuthRecord {
-    // With a `userhash` the verified username is not the one sent: parse the header for it (any
-    // mention of the word, even inside a value, only costs that parse).
-    if authorization.contains("userhash") {
+    // With a `userhash` the verified username is not the one sent: parse the header for it.
+    if v.userhash_sent() {
         return AuthRecord::Summary(summarize(authorization));
     }
     let out = AuthRecord::Compact(CompactAuth::new(
@@ -76,9 +76,34 @@ fn scheme(authorization: &str) -> String {
     cut(first_word(authorization), MAX_SCHEME)
 }
 
-/// The first whitespace-separated word (empty if none).
+/// The first whitespace-separated word (empty if none), as `split_whitespace` finds it. A
+/// verified value starts with spaces or tabs, then the scheme's token and a space: `Digest `
+/// (any case) is taken at once, any other such form is read byte by byte (a word of visible
+/// ASCII ended by ASCII whitespace or the end); anything else goes through `split_whitespace`.
 fn first_word(authorization: &str) -> &str {
-    authorization.split_whitespace().next().unwrap_or_default()
+    let b = authorization.as_bytes();
+    // What clients send: the scheme at the start, then one space.
+    if b.get(6) == Some(&b' ')
+        && b.get(..6)
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"digest"))
+    {
+        return authorization.get(..6).unwrap_or_default();
+    }
+    let mut start = 0;
+    while start < b.len() && matches!(b[start], b' ' | b'\t') {
+        start += 1;
+    }
+    let mut end = start;
+    while end < b.len() && b[end].is_ascii_graphic() {
+        end += 1;
+    }
+    let ends_word = b
+        .get(end)
+        .is_none_or(|&c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'));
+    match authorization.get(start..end) {
+        Some(word) if end > start && ends_word => word,
+        _ => authorization.split_whitespace().next().unwrap_or_default(),
+    }
 }
 
 fn is_digest(authorization: &str) -> bool {

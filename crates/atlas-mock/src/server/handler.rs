@@ -105,13 +105,19 @@ impl BodySlot {
 /// The largest unread body [`BodySlot::drain_small`] reads to keep a connection alive.
 const DRAIN_MAX: u64 = 64 * 1024;
 
-/// The journal entry of a request, before it is answered. Its `auth` summary is left to
-/// [`summarize_auth`]: the API surface fills it from its digest verification.
-fn entry_for(shared: &Shared, peer: SocketAddr, parts: &http::request::Parts) -> JournalEntry {
+/// The journal entry of a request, before it is answered, and the mock-clock time it arrived at
+/// (its `received_at`). Its `auth` summary is left to [`summarize_auth`]: the API surface fills
+/// it from its digest verification.
+fn entry_for(
+    shared: &Shared,
+    peer: SocketAddr,
+    parts: &http::request::Parts,
+) -> (JournalEntry, Duration) {
     let (request_headers, dropped) = header_pairs(parts.headers.iter());
-    JournalEntry {
+    let arrived = shared.clock.elapsed();
+    let entry = JournalEntry {
         seq: shared.journal.next_seq(),
-        received_at: shared.clock.now(),
+        received_at: shared.clock.at(arrived),
         peer,
         method: cut(parts.method.as_str(), 32),
         path: cut(parts.uri.path(), JOURNAL_MAX_TARGET),
@@ -127,7 +133,8 @@ fn entry_for(shared: &Shared, peer: SocketAddr, parts: &http::request::Parts) ->
         error: None,
         fault: None,
         auth_deferred: None,
-    }
+    };
+    (entry, arrived)
 }
 
 /// Sets `entry.auth` from the request's `Authorization` header, unless a surface already did.
@@ -153,7 +160,7 @@ pub(crate) async fn handle(
         return Ok(crate::admin::handle(shared, peer, &parts, body).await);
     }
     shared.clock.on_request();
-    let mut entry = entry_for(shared, peer, &parts);
+    let (mut entry, arrived) = entry_for(shared, peer, &parts);
     if path.starts_with(crate::downloads::PREFIX) {
         summarize_auth(&mut entry, &parts);
         return crate::downloads::serve::respond(shared, peer, &parts, entry).await;
@@ -189,6 +196,7 @@ pub(crate) async fn handle(
         path: &path,
         api_path,
         authenticated,
+        arrived,
         pairs: &pairs,
         flag_error,
         body: BodySlot::new(body, &parts.headers, shared),

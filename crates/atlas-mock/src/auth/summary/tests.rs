@@ -192,3 +192,43 @@ proptest! {
         prop_assert_eq!(of_verified(&header, &v).into_summary().opaque, send_opaque);
     }
 }
+
+/// Credentials that name the user by its `userhash`: the record keeps the hash that was sent
+/// (what the full parse gives), not the user it resolved to.
+#[test]
+fn userhash_credentials_keep_the_hash_sent() {
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_780_000_000);
+    let config = ServerConfig::new("MMS Public API").with_userhash(atlas_digest::Userhash::Offered);
+    let server = DigestServer::new(config, [9; 32]);
+    let mut users = InMemoryCredentials::new();
+    users.insert("alice", "secret");
+    let challenge = server.challenge_for(Algorithm::Md5, server.new_nonce(now), Stale::False);
+    let facts = RequestFacts::new("GET", "/api/atlas/v1.0/x");
+    let sent = challenge
+        .respond(
+            &Credentials::new("alice", "secret"),
+            &facts,
+            "0a4f113b9c2d7e61",
+            1,
+        )
+        .unwrap();
+    let v = server.verify(&sent, &facts, now, &users).unwrap();
+    assert!(v.userhash_sent());
+    assert_eq!(v.username, "alice");
+    let summary = of_verified(&sent, &v).into_summary();
+    assert_eq!(summary, summarize(&sent));
+    assert_ne!(summary.username.as_deref(), Some("alice"));
+}
+
+proptest! {
+    /// The byte-wise first word is `split_whitespace`'s, on any text.
+    #[test]
+    fn first_word_is_split_whitespace(
+        head in prop_oneof![Just(""), Just("Digest"), Just("dIgEsT"), Just("Digest\u{85}")],
+        s in "[ \t\n\u{b}\u{c}\r\u{85}\u{a0}\u{3000}]{0,3}[a-zA-Z\u{e9}\u{85}\u{a0}\t ,=\"]{0,12}"
+    ) {
+        for s in [s.clone(), format!("{head}{s}")] {
+            prop_assert_eq!(first_word(&s), s.split_whitespace().next().unwrap_or_default());
+        }
+    }
+}
