@@ -36,6 +36,7 @@ async fn every_route_and_error(mock: &MockHandle, info: AuthenticationInfo) -> R
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.text(), SEED_PRETTY);
     assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(r.header("vary"), Some("Accept-Encoding"));
     assert_eq!(r.header("sunset"), Some("Thu, 22 Jan 2026 00:00:00 GMT"));
     assert!(r.header("deprecation").is_some());
     match info {
@@ -255,6 +256,7 @@ async fn every_route_and_error(mock: &MockHandle, info: AuthenticationInfo) -> R
         .await?;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.error_code(), "GROUP_NOT_FOUND");
+    assert_eq!(r.header("vary"), None, "only successful answers vary");
     assert_eq!(r.json()["parameters"][0], "000000000000000000000000");
     assert_eq!(r.json()["reason"], "Not Found");
     let r = c
@@ -338,6 +340,7 @@ async fn every_route_and_error(mock: &MockHandle, info: AuthenticationInfo) -> R
         )
         .await?;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.header("vary"), None, "the seed's 401 has no Vary");
     let ch = r.header("www-authenticate").unwrap();
     assert!(
         ch.starts_with("Digest ") && ch.contains("realm=\"MMS Public API\""),

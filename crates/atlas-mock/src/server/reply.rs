@@ -198,6 +198,11 @@ pub(crate) fn finish(
     *resp.status_mut() = status;
     let h = resp.headers_mut();
     if !r.no_content {
+        // Real Atlas's successful answers say they vary by `Accept-Encoding` (the seed document's
+        // 200); its 401 challenge and error answers are not observed to.
+        if status.is_success() {
+            h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        }
         h.insert(header::CONTENT_TYPE, content_type(r.content_type));
     }
     if shared.scheme == "https" {
