@@ -59,6 +59,15 @@ async fn all_ok(mut set: JoinSet<u16>) -> usize {
 /// beyond `nc + SPAN` had arrived before it (the lease: nc k is issued only once every nc up to
 /// `k - SPAN` was answered). Returns the worst reordering seen.
 fn check_nc_discipline(seen: &[Seen]) -> u32 {
+    check_nc_discipline_except(seen, |_| false)
+}
+
+/// [`check_nc_discipline`], with the requests for which `abandoned` holds exempt from the
+/// ordering bound (never from uniqueness): a request dropped by its caller retires its nc at
+/// once, as it must, but the server may still hold it (at the gate) and verify it later, after
+/// higher ncs that the retired lease let through. (`seen` is in the order the server finished
+/// verifying, which for the others is before their answer, hence before their nc is retired.)
+fn check_nc_discipline_except(seen: &[Seen], abandoned: impl Fn(&Seen) -> bool) -> u32 {
     let mut pairs = HashSet::new();
     let mut highest: HashMap<String, u32> = HashMap::new();
     let mut worst = 0;
@@ -69,13 +78,18 @@ fn check_nc_discipline(seen: &[Seen]) -> u32 {
             "nc {nc} sent twice on one nonce"
         );
         let h = highest.entry(nonce).or_default();
-        worst = worst.max(h.saturating_sub(nc));
+        if !abandoned(s) {
+            let behind = h.saturating_sub(nc);
+            assert!(
+                (behind as usize) < SPAN,
+                "nc {nc} ({} {}) arrived {behind} behind the highest: the span is {SPAN}",
+                s.method,
+                s.path
+            );
+            worst = worst.max(behind);
+        }
         *h = (*h).max(nc);
     }
-    assert!(
-        (worst as usize) < SPAN,
-        "an nc arrived {worst} behind the highest: the span is {SPAN}"
-    );
     worst
 }
 
@@ -314,7 +328,15 @@ async fn dropping_requests_in_flight_or_waiting_never_wedges_the_queue() {
             1,
             "no request needed a new challenge"
         );
-        check_nc_discipline(&app.seen());
+        // Every request kept obeys the span. An aborted one held at the gate is verified when the
+        // gate opens, after its nc was retired: behind by up to the span or more (seen once in
+        // a stress run: 32).
+        check_nc_discipline_except(&app.seen(), |s| {
+            s.path
+                .strip_prefix("/drop/")
+                .and_then(|i| i.parse::<usize>().ok())
+                .is_some_and(|i| i % 3 == 0)
+        });
     })
     .await;
 }
