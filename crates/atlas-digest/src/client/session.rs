@@ -314,25 +314,23 @@ impl Session {
             cnonce,
         });
         let state = compute::request_state(prefix, inputs);
-        let base = self.algorithm.base();
         let mut looked_up = None;
-        let (ha2, rspauth_ha2) = match known_ha2 {
-            Some((alg, pair)) if *alg == base && qop != Some(Qop::AuthInt) => {
-                (pair.request, Some(pair.rspauth))
-            }
-            _ if qop == Some(Qop::AuthInt) => compute::ha2(
-                &self.ha2,
-                self.algorithm,
-                qop,
-                req.method,
-                req.uri,
-                req.body,
-            ),
-            _ => {
-                let pair = self.ha2.get(self.algorithm, req.method, req.uri);
-                looked_up = Some((base, pair));
-                (pair.request, Some(pair.rspauth))
-            }
+        let (ha2, rspauth_ha2) = if qop == Some(Qop::AuthInt) {
+            // Covers the body: never cached, and `rspauth` covers the response's body instead.
+            let body = req.body.unwrap_or_default();
+            let ha2 = compute::ha2_int(self.algorithm, req.method, req.uri, body);
+            (ha2, None)
+        } else {
+            let base = self.algorithm.base();
+            let pair = match known_ha2 {
+                Some((alg, pair)) if *alg == base => *pair,
+                _ => {
+                    let pair = self.ha2.get(self.algorithm, req.method, req.uri);
+                    looked_up = Some((base, pair));
+                    pair
+                }
+            };
+            (pair.request, Some(pair.rspauth))
         };
         let response = compute::finish(&state, &ha2);
         // Sized exactly, so that the buffer becomes a `Bytes` (and a header value) without a
