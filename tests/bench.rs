@@ -28,27 +28,37 @@ pub fn process_cpu() -> Duration {
 
 /// CPU time used so far by every live thread of process `pid` (the kernel's run-time accounting
 /// in `/proc/<pid>/task/*/schedstat`, nanoseconds).
+///
+/// A thread that is on a CPU at the reading is counted up to its last accounting update (its
+/// last context switch or scheduler tick), so a reading can lag a running thread by a tick; the
+/// lag is counted by the next reading, so the sum over consecutive blocks loses nothing.
 pub fn other_process_cpu(pid: u32) -> std::io::Result<Duration> {
-    let mut total = 0u64;
+    let mut total = Duration::ZERO;
     for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
-        let path = task?.path().join("schedstat");
         // A thread that ended since the listing has nothing more to add.
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let ns = text
-            .split_whitespace()
-            .next()
-            .and_then(|v| v.parse::<u64>().ok())
-            .ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: `{}`", path.display(), text.trim()),
-                )
-            })?;
-        total += ns;
+        if let Some(t) = task_cpu(&task?.path().join("schedstat"))? {
+            total += t;
+        }
     }
-    Ok(Duration::from_nanos(total))
+    Ok(total)
+}
+
+/// The run time in one task's `schedstat` file; `None` if the task has ended.
+fn task_cpu(path: &std::path::Path) -> std::io::Result<Option<Duration>> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(None);
+    };
+    let ns = text
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: `{}`", path.display(), text.trim()),
+            )
+        })?;
+    Ok(Some(Duration::from_nanos(ns)))
 }
 
 /// What one load run did.
@@ -230,6 +240,22 @@ mod tests {
         assert!(process_cpu() - before >= spent, "{spent:?}");
     }
 
+    /// Context switches of thread `tid` of this process so far (voluntary and not), from
+    /// `/proc/self/task/<tid>/status`.
+    fn switches(tid: i32) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).unwrap();
+        status
+            .lines()
+            .filter(|l| l.contains("ctxt_switches:"))
+            .map(|l| l.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap())
+            .sum()
+    }
+
+    /// The sum counts a live thread's CPU time. Deterministic on any schedule: the spinning
+    /// thread's own entry is read only after it has been switched out at least once since its
+    /// spin ended (the kernel brings a thread's run time up to date when it leaves the CPU, so
+    /// the entry then covers the whole spin); and the sum is compared with that entry, not with
+    /// an earlier sum, so other tests' threads ending meanwhile cannot make it smaller.
     #[test]
     fn another_process_clock_counts_its_live_threads() {
         let thread_cpu = || {
@@ -237,23 +263,40 @@ mod tests {
             Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
         };
         let pid = std::process::id();
-        let before = other_process_cpu(pid).unwrap();
         let (spun, done) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
         let t = std::thread::spawn(move || {
+            // `/proc/thread-self` links to `<pid>/task/<tid>`.
+            let link = std::fs::read_link("/proc/thread-self").unwrap();
+            let tid: i32 = link.file_name().unwrap().to_str().unwrap().parse().unwrap();
             let t0 = thread_cpu();
             let mut x = 1u64;
             while thread_cpu() - t0 < Duration::from_millis(30) {
                 x = std::hint::black_box(x.wrapping_mul(3));
             }
-            spun.0.send(thread_cpu() - t0).unwrap();
-            // Alive until the reading is taken: an ended thread leaves the task list.
+            let spent = thread_cpu() - t0;
+            spun.0.send((tid, spent, switches(tid))).unwrap();
+            // Alive until the readings are taken: an ended thread leaves the task list.
             let _ = done.1.recv();
         });
-        let spent = spun.1.recv().unwrap();
-        let after = other_process_cpu(pid).unwrap();
+        let (tid, spent, switched) = spun.1.recv().unwrap();
+        // Not a timing: the thread blocks on `done` (it cannot end first), so it is switched out;
+        // the deadline only turns a broken kernel interface into a failure instead of a hang.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while switches(tid) <= switched {
+            assert!(
+                Instant::now() < deadline,
+                "thread {tid} was never switched out"
+            );
+            std::thread::yield_now();
+        }
+        let own = task_cpu(format!("/proc/{pid}/task/{tid}/schedstat").as_ref())
+            .unwrap()
+            .expect("the spinning thread is alive");
+        let all = other_process_cpu(pid).unwrap();
         drop(done.0);
         t.join().unwrap();
-        assert!(after - before >= spent, "{:?} < {spent:?}", after - before);
+        assert!(own >= spent, "its own entry {own:?} < {spent:?} it spun");
+        assert!(all >= own, "the sum {all:?} < its own entry {own:?}");
         // A process that is gone has no task list.
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let gone = child.id();
