@@ -36,8 +36,11 @@ static HEX_PAIRS: [[u8; 2]; 256] = {
     t
 };
 
-/// A client nonce: [`CNONCE_LEN`] lower-case hex digits, on the stack.
+/// A client nonce: [`CNONCE_LEN`] lower-case hex digits, on the stack, word-aligned so that the
+/// UTF-8 check of [`Cnonce::as_str`] runs a word at a time from the first byte (unaligned, it
+/// starts byte by byte: about 100 instructions instead of 60).
 #[derive(Clone, Copy)]
+#[repr(C, align(8))]
 pub(crate) struct Cnonce([u8; CNONCE_LEN]);
 
 impl Cnonce {

@@ -841,7 +841,10 @@ impl DigestClient {
             self.shared.lock().release_probe(state.id);
             return Ok(());
         };
-        self.shared.lock().retire(sent.epoch, sent.nc);
+        // Without the lock when the attempt's lease was dropped first.
+        if !self.shared.retired(sent.epoch, sent.nc) {
+            self.shared.lock().retire(sent.epoch, sent.nc);
+        }
         if self.config.rspauth() == Rspauth::Require {
             return Err(DigestError::RspauthMissing);
         }
