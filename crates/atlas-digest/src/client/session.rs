@@ -8,7 +8,7 @@ use zeroize::Zeroize;
 
 use crate::absorbed::Absorbed;
 use crate::client::config::{AuthInt, ClientConfig, Md5, Rfc2069};
-use crate::compute::{self, QopInputs};
+use crate::compute;
 use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
 use crate::ha2_cache::{Ha2Cache, Ha2Pair};
@@ -309,12 +309,11 @@ impl Session {
             quote_escapes(sent)
         };
         let cnonce = sent;
-        let inputs = qop.map(|qop| QopInputs {
-            qop,
-            nc: &nc8,
-            cnonce,
-        });
-        let state = compute::request_state(prefix, inputs);
+        // `H(A1):nonce:nc:cnonce:qop:` ([`compute::request_state`], fixed-size copies).
+        let state = match qop {
+            Some(q) => prefix.extended_request(&nc8, cnonce.as_bytes(), q),
+            None => prefix.clone(),
+        };
         let mut looked_up = None;
         let (ha2, rspauth_ha2) = if qop == Some(Qop::AuthInt) {
             // Covers the body: never cached, and `rspauth` covers the response's body instead.
@@ -362,8 +361,10 @@ impl Session {
         out.push_str(self.part(self.uri_at, self.nc_at));
         if let Some(q) = qop {
             out.push_str(", nc=");
-            // nc8 is ASCII hex.
-            out.push_str(std::str::from_utf8(&nc8).unwrap_or("00000000"));
+            // ASCII hex digits, pushed as such: no UTF-8 check of bytes written here.
+            for b in nc8 {
+                out.push(char::from(b));
+            }
             out.push_str(", cnonce=");
             push_quoted_counted(out, cnonce, cnonce_escapes);
             out.push_str(", qop=");
