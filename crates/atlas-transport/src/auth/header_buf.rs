@@ -6,47 +6,61 @@
 //! [`SLAB`] bytes of values at most, instead of a `malloc` and a `free` per request (the `free`
 //! often on another worker thread, past the allocator's per-thread cache).
 
-use std::cell::Cell;
+use std::cell::RefCell;
 
 use bytes::{Bytes, BytesMut};
 
 /// Bytes per slab: about 40 digest `Authorization` values of Atlas requests.
 const SLAB: usize = 16 * 1024;
 
-#[derive(Default)]
 struct Buffers {
     text: String,
-    slab: BytesMut,
+    /// `None` until the thread's first value.
+    slab: Option<BytesMut>,
 }
 
 thread_local! {
-    /// Taken out while in use (a nested or late call finds `None` and uses buffers of its own).
-    static BUFFERS: Cell<Option<Buffers>> = const { Cell::new(None) };
+    static BUFFERS: RefCell<Buffers> = const {
+        RefCell::new(Buffers {
+            text: String::new(),
+            slab: None,
+        })
+    };
 }
 
-/// Runs `write` on an empty text buffer and returns its result with what it wrote, as `Bytes`
-/// (empty if it wrote nothing).
-pub(crate) fn with_text<T>(write: impl FnOnce(&mut String) -> T) -> (T, Bytes) {
-    let mut b = BUFFERS
-        .try_with(Cell::take)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    b.text.clear();
-    let out = write(&mut b.text);
-    let len = b.text.len();
-    let bytes = if len == 0 {
-        Bytes::new()
-    } else {
-        if b.slab.capacity() < len {
-            // In place if nothing split from the slab is alive, else a new slab.
-            b.slab.reserve(SLAB.max(len));
-        }
-        b.slab.extend_from_slice(b.text.as_bytes());
-        b.slab.split().freeze()
-    };
-    let _ = BUFFERS.try_with(|cell| cell.set(Some(b)));
-    (out, bytes)
+/// Runs `write` once on an empty text buffer and returns its result with what it wrote, as
+/// `Bytes` (empty if it wrote nothing).
+pub(crate) fn with_text<T>(mut write: impl FnMut(&mut String) -> T) -> (T, Bytes) {
+    let pooled = BUFFERS.try_with(|cell| {
+        // Busy only if `write` itself builds a value here (it does not); then, or during the
+        // thread's teardown, the plain allocation below. `write` has not run when this is `None`.
+        let mut b = cell.try_borrow_mut().ok()?;
+        let Buffers { text, slab } = &mut *b;
+        text.clear();
+        let out = write(text);
+        Some((out, split_off(slab, text)))
+    });
+    if let Ok(Some(done)) = pooled {
+        return done;
+    }
+    let mut text = String::new();
+    let out = write(&mut text);
+    (out, Bytes::from(text))
+}
+
+/// Copies `text` into the slab and splits it off (`Bytes::new()` for an empty text).
+fn split_off(slab: &mut Option<BytesMut>, text: &str) -> Bytes {
+    let len = text.len();
+    if len == 0 {
+        return Bytes::new();
+    }
+    let slab = slab.get_or_insert_with(|| BytesMut::with_capacity(SLAB.max(len)));
+    if slab.capacity() < len {
+        // In place if nothing split from the slab is alive, else a new slab.
+        slab.reserve(SLAB.max(len));
+    }
+    slab.extend_from_slice(text.as_bytes());
+    slab.split().freeze()
 }
 
 #[cfg(test)]
