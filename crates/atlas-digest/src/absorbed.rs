@@ -6,7 +6,7 @@
 use md5::Md5;
 use sha2::{Digest, Sha256, Sha512_256};
 
-use crate::hash::{Algorithm, Hex, hex_into};
+use crate::hash::{Algorithm, Hex, Qop, hex_into};
 
 /// A hash state with some input absorbed (whole blocks compressed, the rest buffered).
 ///
@@ -131,6 +131,40 @@ impl Absorbed {
         next
     }
 
+    /// [`Absorbed::extended`] with `nc ":" cnonce ":" qop ":"`, the part every request adds: the
+    /// fixed-length parts moved into one stack buffer with fixed-size copies (one variable copy,
+    /// the cnonce's, instead of three), hashed in one update.
+    pub(crate) fn extended_request(&self, nc: &[u8; 8], cnonce: &[u8], qop: Qop) -> Absorbed {
+        const QOP_MAX: usize = "auth-int:".len();
+        let end = nc.len() + 1 + cnonce.len();
+        if end + 1 + QOP_MAX > JOIN {
+            return self.extended(&[nc, cnonce, qop.as_str().as_bytes()]);
+        }
+        let mut joined = [0u8; JOIN];
+        joined[..8].copy_from_slice(nc);
+        joined[8] = b':';
+        joined[9..end].copy_from_slice(cnonce);
+        joined[end] = b':';
+        let at = match qop {
+            Qop::Auth => {
+                joined[end + 1..end + 6].copy_from_slice(b"auth:");
+                end + 6
+            }
+            Qop::AuthInt => {
+                joined[end + 1..end + 10].copy_from_slice(b"auth-int:");
+                end + 10
+            }
+        };
+        let mut next = self.clone();
+        let input = &joined[..at];
+        match &mut next {
+            Absorbed::Md5(h) => h.update(input),
+            Absorbed::Sha256(h) => h.update(input),
+            Absorbed::Sha512_256(h) => h.update(input),
+        }
+        next
+    }
+
     /// This state, having also absorbed `p1 ":" ... pn ":"`: [`Absorbed::extended`] without the
     /// copy, for a state the caller owns.
     pub(crate) fn extend(mut self, parts: &[&[u8]]) -> Absorbed {
@@ -189,6 +223,36 @@ mod tests {
                 Absorbed::new(algorithm, &[&big]).finish(&[&big]).as_str(),
                 hash_hex(algorithm, &[&big, &big]).as_str()
             );
+        }
+    }
+
+    #[test]
+    fn the_request_part_equals_its_parts_joined() {
+        let long = "c".repeat(JOIN);
+        for algorithm in Algorithm::ALL {
+            let state = Absorbed::new(algorithm, &[b"ha1", b"nonce"]);
+            for cnonce in [
+                "",
+                "0a4f113b",
+                &long[..48],
+                &long[..100],
+                &long[..110],
+                &long,
+            ] {
+                for qop in [Qop::Auth, Qop::AuthInt] {
+                    let parts: [&[u8]; 3] =
+                        [b"0000002a", cnonce.as_bytes(), qop.as_str().as_bytes()];
+                    assert_eq!(
+                        state
+                            .extended_request(b"0000002a", cnonce.as_bytes(), qop)
+                            .finish(&[b"ha2"])
+                            .as_str(),
+                        state.extended(&parts).finish(&[b"ha2"]).as_str(),
+                        "{algorithm} {} {qop:?}",
+                        cnonce.len()
+                    );
+                }
+            }
         }
     }
 

@@ -180,9 +180,9 @@ mod server;
 mod target;
 
 pub use client::{
-    AuthInt, Authorize, ClientConfig, DEFAULT_NC_SPAN, DigestClient, Downgrade, ImportError,
-    MAX_SAVED_SESSION_LEN, Md5, NcBlock, NcLease, NcWait, RequestState, Rfc2069, Rspauth,
-    SavedSession, SessionTextError,
+    AuthInt, Authorize, AuthorizeInto, ClientConfig, DEFAULT_NC_SPAN, DigestClient, Downgrade,
+    ImportError, MAX_SAVED_SESSION_LEN, Md5, NcBlock, NcLease, NcWait, RequestState, Rfc2069,
+    Rspauth, SavedSession, SessionTextError,
 };
 #[cfg(feature = "rand")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rand")))]

@@ -110,6 +110,22 @@ pub(crate) struct Shared {
     inner: Mutex<Inner>,
     /// Ids of request states (no lock needed to hand one out).
     states: AtomicU64,
+    /// The current book's epoch (low 31 bits) and oldest unretired nc (below 2^33), packed:
+    /// stored whenever the lock is released, read by [`Shared::retired`] without it.
+    mark: AtomicU64,
+}
+
+const MARK_OLDEST_BITS: u32 = 33;
+const MARK_OLDEST_MASK: u64 = (1 << MARK_OLDEST_BITS) - 1;
+const MARK_EPOCH_MASK: u64 = (1 << (64 - MARK_OLDEST_BITS)) - 1;
+
+impl Inner {
+    /// [`Shared::mark`] for this state (0, which marks nothing retired, without a book).
+    fn mark(&self) -> u64 {
+        self.current.as_ref().map_or(0, |b| {
+            (b.epoch & MARK_EPOCH_MASK) << MARK_OLDEST_BITS | b.oldest.min(MARK_OLDEST_MASK)
+        })
+    }
 }
 
 impl Shared {
@@ -129,7 +145,20 @@ impl Shared {
                 left: VecDeque::new(),
             }),
             states: AtomicU64::new(1),
+            mark: AtomicU64::new(0),
         }
+    }
+
+    /// True if nc `nc` of session `epoch` is known retired, seen without the lock (`false` when
+    /// unknown): a lease or a success retires its nc only once, not twice under the lock.
+    ///
+    /// Sound because the mark only ever tells the truth at the time it was stored: within an epoch
+    /// the oldest unretired nc only grows, and a match of a later epoch with the same low 31 bits
+    /// means `epoch` is no longer current, where retiring does nothing anyway. The holder of an nc
+    /// of `epoch` locked after its book was installed, so it reads that book's mark or a later one.
+    pub(crate) fn retired(&self, epoch: u64, nc: u32) -> bool {
+        let m = self.mark.load(Ordering::Acquire);
+        m >> MARK_OLDEST_BITS == epoch & MARK_EPOCH_MASK && u64::from(nc) < m & MARK_OLDEST_MASK
     }
 
     /// A fresh request-state id.
@@ -141,6 +170,7 @@ impl Shared {
         Guard {
             inner: Some(self.inner.lock().unwrap_or_else(|e| e.into_inner())),
             wake: Vec::new(),
+            mark: &self.mark,
         }
     }
 }
@@ -150,11 +180,16 @@ pub(crate) struct Guard<'a> {
     /// `Some` until the guard drops.
     inner: Option<MutexGuard<'a, Inner>>,
     wake: Vec<Waker>,
+    mark: &'a AtomicU64,
 }
 
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
-        drop(self.inner.take());
+        if let Some(inner) = self.inner.take() {
+            // Under the lock: every change of the book is published before the next lock holder.
+            self.mark.store(inner.mark(), Ordering::Release);
+            drop(inner);
+        }
         // Most guards wake nobody: skip building the drain.
         if !self.wake.is_empty() {
             for w in self.wake.drain(..) {
@@ -206,7 +241,7 @@ impl Guard<'_> {
 
     /// Grants freed slots (or the probe role) to the front waiters.
     fn grant(&mut self) {
-        let Guard { inner, wake } = self;
+        let Guard { inner, wake, .. } = self;
         let Some(inner) = inner.as_deref_mut() else {
             return;
         };
@@ -656,6 +691,56 @@ impl NcLease {
 
 impl Drop for NcLease {
     fn drop(&mut self) {
-        self.shared.lock().retire(self.epoch, self.nc);
+        // Usually retired already, when the answer was fed back: then no lock.
+        if !self.shared.retired(self.epoch, self.nc) {
+            self.shared.lock().retire(self.epoch, self.nc);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::config::ClientConfig;
+    use crate::credentials::Credentials;
+
+    fn session(nonce: &str) -> Arc<Session> {
+        let c: DigestChallenge =
+            format!("Digest realm=\"r\", nonce=\"{nonce}\", qop=\"auth\", algorithm=SHA-256")
+                .parse()
+                .unwrap();
+        Arc::new(Session::new(&c, &Credentials::new("u", "p"), &ClientConfig::default()).unwrap())
+    }
+
+    fn take(shared: &Shared) -> u32 {
+        match shared.lock().take(99, &mut None) {
+            Slot::Nc { nc, .. } => nc,
+            _ => panic!("a slot is free"),
+        }
+    }
+
+    #[test]
+    fn the_lock_free_mark_says_retired_only_for_retired_nc_of_its_epoch() {
+        let shared = Shared::new(4, 1000);
+        assert!(!shared.retired(0, 0));
+        let (epoch, reserved) = shared.lock().adopt(session("a"), None, true);
+        let nc1 = reserved.unwrap();
+        assert!(!shared.retired(epoch, nc1));
+        let nc2 = take(&shared);
+        // Retired out of order: the oldest stays, so the mark cannot tell (false = lock).
+        shared.lock().retire(epoch, nc2);
+        assert!(!shared.retired(epoch, nc2));
+        shared.lock().retire(epoch, nc1);
+        assert!(shared.retired(epoch, nc1) && shared.retired(epoch, nc2));
+        assert!(!shared.retired(epoch + 1, nc1));
+        let nc3 = take(&shared);
+        assert!(!shared.retired(epoch, nc3));
+        // A new nonce: nothing of the old epoch is marked (retiring it does nothing anyway).
+        let (e2, r2) = shared.lock().adopt(session("b"), None, true);
+        assert!(!shared.retired(epoch, nc1));
+        assert!(!shared.retired(e2, r2.unwrap()));
+        // Retiring under the lock what the mark leaves unknown still works.
+        shared.lock().retire(e2, r2.unwrap());
+        assert!(shared.retired(e2, r2.unwrap()));
     }
 }

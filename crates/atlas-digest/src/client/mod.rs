@@ -99,9 +99,9 @@ impl DigestChallenge {
         }
         let (_, uri_escapes) = validate_request(req)?;
         let session = Session::new(self, credentials, config)?;
-        session
-            .authorize(req, uri_escapes, None, cnonce, nc)
-            .map(|a| a.header)
+        let mut header = String::new();
+        session.authorize(req, uri_escapes, None, cnonce, nc, &mut header)?;
+        Ok(header)
     }
 }
 
@@ -169,6 +169,20 @@ pub enum Authorize {
     Probe,
     /// Wait, then call [`DigestClient::authorize`] again with the same state: the nc span is full, or
     /// another request is fetching the first challenge.
+    Wait(NcWait),
+}
+
+/// What to do with a request now ([`DigestClient::authorize_into`]): [`Authorize`], with the
+/// `Authorization` value appended to the caller's buffer.
+#[must_use = "the request must be sent as told, or the wait awaited"]
+#[derive(Debug)]
+pub enum AuthorizeInto {
+    /// Send the request with the value appended to the buffer as `Authorization` (or
+    /// `Proxy-Authorization`); hold the lease for the whole attempt (see [`Authorize::Send`]).
+    Send(NcLease),
+    /// Send the request without credentials ([`Authorize::Probe`]).
+    Probe,
+    /// Wait, then authorize again with the same state ([`Authorize::Wait`]).
     Wait(NcWait),
 }
 
@@ -514,6 +528,42 @@ impl DigestClient {
         req: &RequestFacts<'_>,
         cnonce: &str,
     ) -> Result<Authorize, DigestError> {
+        let mut header = String::new();
+        Ok(
+            match self.authorize_into(state, req, cnonce, &mut header)? {
+                AuthorizeInto::Send(lease) => Authorize::Send { header, lease },
+                AuthorizeInto::Probe => Authorize::Probe,
+                AuthorizeInto::Wait(w) => Authorize::Wait(w),
+            },
+        )
+    }
+
+    /// [`DigestClient::authorize`] appending the `Authorization` value to `header` (on
+    /// [`AuthorizeInto::Send`]; left as it was otherwise) instead of allocating it: for callers
+    /// that reuse one buffer for many requests.
+    ///
+    /// ```
+    /// use atlas_digest::{AuthorizeInto, Credentials, DigestClient, RequestFacts};
+    ///
+    /// let client = DigestClient::new(Credentials::new("Mufasa", "Circle of Life"));
+    /// let mut state = client.start();
+    /// let facts = RequestFacts::new("GET", "/dir/index.html");
+    /// let mut header = String::new();
+    /// // No challenge yet: this request fetches it, and nothing is written.
+    /// assert!(matches!(
+    ///     client.authorize_into(&mut state, &facts, "cnonce-1", &mut header)?,
+    ///     AuthorizeInto::Probe
+    /// ));
+    /// assert!(header.is_empty());
+    /// # Ok::<(), atlas_digest::DigestError>(())
+    /// ```
+    pub fn authorize_into(
+        &self,
+        state: &mut RequestState,
+        req: &RequestFacts<'_>,
+        cnonce: &str,
+        header: &mut String,
+    ) -> Result<AuthorizeInto, DigestError> {
         // The target authorized last was found valid, in origin form, with these escapes.
         let known = self.last.get(req);
         let (uri_escapes, requested, origin_form) = match known {
@@ -559,9 +609,9 @@ impl DigestClient {
             Slot::Probe => {
                 state.seen_epoch = None;
                 state.probing = true;
-                Ok(Authorize::Probe)
+                Ok(AuthorizeInto::Probe)
             }
-            Slot::Wait(id) => Ok(Authorize::Wait(NcWait {
+            Slot::Wait(id) => Ok(AuthorizeInto::Wait(NcWait {
                 shared: self.shared.clone(),
                 id,
                 done: false,
@@ -574,7 +624,7 @@ impl DigestClient {
                 };
                 state.seen_epoch = Some(epoch);
                 let known_ha2 = known.as_ref().and_then(|k| k.ha2.as_ref());
-                match session.authorize(req, uri_escapes, known_ha2, cnonce, nc) {
+                match session.authorize(req, uri_escapes, known_ha2, cnonce, nc, header) {
                     Ok(a) => {
                         // Recorded when first seen, and when its H(A2) was looked up (the
                         // one known had another hash function, or none was known).
@@ -589,7 +639,6 @@ impl DigestClient {
                         }
                         let cnonce = Echo::new(a.cnonce_sent.unwrap_or_default());
                         let session::Authorized {
-                            header,
                             qop,
                             state: hashed,
                             rspauth_ha2,
@@ -605,11 +654,11 @@ impl DigestClient {
                             state: hashed,
                             rspauth_ha2,
                         });
-                        Ok(Authorize::Send { header, lease })
+                        Ok(AuthorizeInto::Send(lease))
                     }
                     // The held challenge offers only auth-int and the body is unknown: send without
                     // credentials for a fresh challenge (issue 11, defect 6); the lease drops here.
-                    Err(DigestError::BodyRequired) => Ok(Authorize::Probe),
+                    Err(DigestError::BodyRequired) => Ok(AuthorizeInto::Probe),
                     Err(e) => Err(e),
                 }
             }
@@ -792,7 +841,10 @@ impl DigestClient {
             self.shared.lock().release_probe(state.id);
             return Ok(());
         };
-        self.shared.lock().retire(sent.epoch, sent.nc);
+        // Without the lock when the attempt's lease was dropped first.
+        if !self.shared.retired(sent.epoch, sent.nc) {
+            self.shared.lock().retire(sent.epoch, sent.nc);
+        }
         if self.config.rspauth() == Rspauth::Require {
             return Err(DigestError::RspauthMissing);
         }

@@ -8,7 +8,7 @@ use zeroize::Zeroize;
 
 use crate::absorbed::Absorbed;
 use crate::client::config::{AuthInt, ClientConfig, Md5, Rfc2069};
-use crate::compute::{self, QopInputs};
+use crate::compute;
 use crate::credentials::{Credentials, RequestFacts};
 use crate::error::{DigestError, InvalidInput};
 use crate::ha2_cache::{Ha2Cache, Ha2Pair};
@@ -112,9 +112,9 @@ pub(crate) fn summarise(c: &DigestChallenge) -> String {
     s
 }
 
-/// The `Authorization` value of one request and what `rspauth` verification needs.
+/// What `rspauth` verification needs of one authorized request (its `Authorization` value was
+/// appended to the caller's buffer).
 pub(crate) struct Authorized<'s> {
-    pub(crate) header: String,
     pub(crate) qop: Option<Qop>,
     /// The cnonce actually sent (the session cnonce for `-sess`).
     pub(crate) cnonce_sent: Option<&'s str>,
@@ -276,7 +276,7 @@ impl Session {
         (&k.prefix, k.cnonce.as_str())
     }
 
-    /// Computes the `Authorization` value for `req` (already validated; `uri_escapes` is
+    /// Appends the `Authorization` value for `req` to `out` (already validated; `uri_escapes` is
     /// [`quote_escapes`] of its uri, found by the validation) with this `cnonce` and `nc`;
     /// `known_ha2` is the H(A2) pair of its method and uri if the caller knows it (used when its
     /// hash function is this session's, and the qop is not `auth-int`).
@@ -287,6 +287,7 @@ impl Session {
         known_ha2: Option<&(Algorithm, Ha2Pair)>,
         cnonce: &'s str,
         nc: u32,
+        out: &mut String,
     ) -> Result<Authorized<'s>, DigestError> {
         let qop = self.choose_qop(req.body)?;
         let cnonce_escapes = match qop {
@@ -308,12 +309,11 @@ impl Session {
             quote_escapes(sent)
         };
         let cnonce = sent;
-        let inputs = qop.map(|qop| QopInputs {
-            qop,
-            nc: &nc8,
-            cnonce,
-        });
-        let state = compute::request_state(prefix, inputs);
+        // `H(A1):nonce:nc:cnonce:qop:` ([`compute::request_state`], fixed-size copies).
+        let state = match qop {
+            Some(q) => prefix.extended_request(&nc8, cnonce.as_bytes(), q),
+            None => prefix.clone(),
+        };
         let mut looked_up = None;
         let (ha2, rspauth_ha2) = if qop == Some(Qop::AuthInt) {
             // Covers the body: never cached, and `rspauth` covers the response's body instead.
@@ -333,8 +333,9 @@ impl Session {
             (pair.request, Some(pair.rspauth))
         };
         let response = compute::finish(&state, &ha2);
-        // Sized exactly, so that the buffer becomes a `Bytes` (and a header value) without a
-        // second allocation or a copy (`Bytes::from` a `Vec` whose length is its capacity).
+        // Reserved exactly: an empty buffer then becomes a `Bytes` (and a header value) without a
+        // second allocation or a copy (`Bytes::from` a `Vec` whose length is its capacity), and a
+        // reused one grows at most once.
         let qop_len = qop.map_or(0, |q| {
             ", nc=".len()
                 + nc8.len()
@@ -353,16 +354,19 @@ impl Session {
             + ", response=\"".len()
             + response.as_bytes().len()
             + 1;
-        let mut out = String::with_capacity(len);
+        out.reserve_exact(len);
+        let start = out.len();
         out.push_str(self.part(0, self.uri_at));
-        push_quoted_counted(&mut out, req.uri, uri_escapes);
+        push_quoted_counted(out, req.uri, uri_escapes);
         out.push_str(self.part(self.uri_at, self.nc_at));
         if let Some(q) = qop {
             out.push_str(", nc=");
-            // nc8 is ASCII hex.
-            out.push_str(std::str::from_utf8(&nc8).unwrap_or("00000000"));
+            // ASCII hex digits, pushed as such: no UTF-8 check of bytes written here.
+            for b in nc8 {
+                out.push(char::from(b));
+            }
             out.push_str(", cnonce=");
-            push_quoted_counted(&mut out, cnonce, cnonce_escapes);
+            push_quoted_counted(out, cnonce, cnonce_escapes);
             out.push_str(", qop=");
             out.push_str(q.as_str());
         }
@@ -370,9 +374,12 @@ impl Session {
         out.push_str(", response=\"");
         out.push_str(response.as_str());
         out.push('"');
-        debug_assert_eq!(out.len(), len, "the Authorization value is sized exactly");
+        debug_assert_eq!(
+            out.len() - start,
+            len,
+            "the Authorization value is sized exactly"
+        );
         Ok(Authorized {
-            header: out,
             qop,
             cnonce_sent: qop.map(|_| cnonce),
             state,
@@ -458,10 +465,16 @@ mod tests {
             let req = RequestFacts::new("GET", &uri).with_body(b"body");
             let escapes = crate::parse::quote_escapes(&uri);
             // Two requests: with `-sess` the second sends the first one's cnonce, not its own.
+            let mut reused = String::from("earlier");
             for cnonce in [&cnonce, &later_cnonce] {
-                let a = session.authorize(&req, escapes, None, cnonce, nc).unwrap();
-                prop_assert_eq!(a.header.len(), a.header.capacity());
-                let parsed: AuthorizationHeader = a.header.parse().unwrap();
+                let mut header = String::new();
+                let a = session.authorize(&req, escapes, None, cnonce, nc, &mut header).unwrap();
+                prop_assert_eq!(header.len(), header.capacity());
+                // Appended to a buffer in use, the same value follows what was there.
+                reused.truncate("earlier".len());
+                let _ = session.authorize(&req, escapes, None, cnonce, nc, &mut reused).unwrap();
+                prop_assert_eq!(&reused["earlier".len()..], header.as_str());
+                let parsed: AuthorizationHeader = header.parse().unwrap();
                 prop_assert_eq!(&parsed.uri, &uri);
                 prop_assert_eq!(parsed.nonce.as_str(), challenge.nonce.as_str());
                 if a.qop.is_some() {

@@ -10,7 +10,8 @@
 use std::sync::{Arc, OnceLock};
 
 use atlas_digest::{
-    Authorize, ClientConfig, Credentials, DigestClient, NcLease, NcWait, RequestFacts, RequestState,
+    AuthorizeInto, ClientConfig, Credentials, DigestClient, NcLease, NcWait, RequestFacts,
+    RequestState,
 };
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue, WWW_AUTHENTICATE};
@@ -210,27 +211,25 @@ impl DigestRequest {
             url: Some(target.url()),
             message: format!("system random generator failed: {e}"),
         })?;
-        let next = self
-            .origin
-            .session
-            .digest
-            .authorize(&mut self.state, &request, cnonce.as_str())
-            .map_err(Error::Digest)?;
-        match next {
-            Authorize::Send { header, lease } => {
+        let digest = &self.origin.session.digest;
+        let state = &mut self.state;
+        // Written into this thread's reused buffer, then split off its slab: no allocation.
+        let (next, header) = super::header_buf::with_text(|h| {
+            digest.authorize_into(state, &request, cnonce.as_str(), h)
+        });
+        match next.map_err(Error::Digest)? {
+            AuthorizeInto::Send(lease) => {
                 self.lease = Some(lease);
-                // The header's buffer becomes the value's: no copy.
-                let mut v = HeaderValue::from_maybe_shared(Bytes::from(header)).map_err(|_| {
-                    Error::Other {
-                        url: Some(target.url()),
-                        message: "invalid Authorization value".into(),
-                    }
+                // The slab's bytes become the value's: no copy.
+                let mut v = HeaderValue::from_maybe_shared(header).map_err(|_| Error::Other {
+                    url: Some(target.url()),
+                    message: "invalid Authorization value".into(),
                 })?;
                 v.set_sensitive(true);
                 Ok(Ready::Now(Some(v)))
             }
-            Authorize::Probe => Ok(Ready::Now(None)),
-            Authorize::Wait(wait) => {
+            AuthorizeInto::Probe => Ok(Ready::Now(None)),
+            AuthorizeInto::Wait(wait) => {
                 self.wait = Some(wait);
                 Ok(Ready::Later)
             }

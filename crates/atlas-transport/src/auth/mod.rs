@@ -13,6 +13,7 @@
 
 pub(crate) mod bearer;
 pub(crate) mod digest;
+mod header_buf;
 
 use std::fmt;
 use std::future::Future;
