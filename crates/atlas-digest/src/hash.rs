@@ -99,8 +99,16 @@ impl Algorithm {
             "MD5" => Some(Algorithm::Md5),
             "SHA-256" => Some(Algorithm::Sha256),
             "SHA-512-256" => Some(Algorithm::Sha512_256),
-            _ => s.trim().parse().ok(),
+            _ => Algorithm::from_wire_slow(s),
         }
+    }
+
+    /// [`Algorithm::from_wire`] for any other spelling (case, `-sess`, whitespace): rare, so kept
+    /// out of the verifying path's code.
+    #[cold]
+    #[inline(never)]
+    fn from_wire_slow(s: &str) -> Option<Algorithm> {
+        s.trim().parse().ok()
     }
 }
 
@@ -174,8 +182,15 @@ impl Qop {
         match s {
             "auth" => Some(Qop::Auth),
             "auth-int" => Some(Qop::AuthInt),
-            _ => s.trim().parse().ok(),
+            _ => Qop::from_wire_slow(s),
         }
+    }
+
+    /// [`Qop::from_wire`] for any other spelling: rare, kept out of line.
+    #[cold]
+    #[inline(never)]
+    fn from_wire_slow(s: &str) -> Option<Qop> {
+        s.trim().parse().ok()
     }
 }
 
