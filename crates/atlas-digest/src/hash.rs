@@ -99,16 +99,8 @@ impl Algorithm {
             "MD5" => Some(Algorithm::Md5),
             "SHA-256" => Some(Algorithm::Sha256),
             "SHA-512-256" => Some(Algorithm::Sha512_256),
-            _ => Algorithm::from_wire_slow(s),
+            _ => s.trim().parse().ok(),
         }
-    }
-
-    /// [`Algorithm::from_wire`] for any other spelling (case, `-sess`, whitespace): rare, so kept
-    /// out of the verifying path's code.
-    #[cold]
-    #[inline(never)]
-    fn from_wire_slow(s: &str) -> Option<Algorithm> {
-        s.trim().parse().ok()
     }
 }
 
@@ -182,15 +174,8 @@ impl Qop {
         match s {
             "auth" => Some(Qop::Auth),
             "auth-int" => Some(Qop::AuthInt),
-            _ => Qop::from_wire_slow(s),
+            _ => s.trim().parse().ok(),
         }
-    }
-
-    /// [`Qop::from_wire`] for any other spelling: rare, kept out of line.
-    #[cold]
-    #[inline(never)]
-    fn from_wire_slow(s: &str) -> Option<Qop> {
-        s.trim().parse().ok()
     }
 }
 

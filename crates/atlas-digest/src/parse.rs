@@ -54,9 +54,6 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    // Errors are built out of line: the parsing paths keep only the call.
-    #[cold]
-    #[inline(never)]
     pub(crate) fn new(input: &str, offset: usize, expected: &'static str) -> ParseError {
         let offset = offset.min(input.len());
         let found = input.get(offset..).and_then(|s| s.chars().next());
@@ -71,9 +68,6 @@ impl ParseError {
 
     /// A well-formed header that lacks a required parameter or has an unusable value (`expected` says
     /// which); `offset` is where the header ends.
-    // Errors are built out of line: the parsing paths keep only the call.
-    #[cold]
-    #[inline(never)]
     pub(crate) fn semantic(offset: usize, expected: &'static str) -> ParseError {
         ParseError {
             offset,
@@ -85,9 +79,6 @@ impl ParseError {
     }
 
     /// A parameter named twice; `offset` is where the second occurrence starts.
-    // Errors are built out of line: the parsing paths keep only the call.
-    #[cold]
-    #[inline(never)]
     pub(crate) fn duplicate(offset: usize) -> ParseError {
         ParseError {
             offset,
@@ -99,9 +90,6 @@ impl ParseError {
     }
 
     /// Input longer than [`MAX_HEADER_LEN`].
-    // Errors are built out of line: the parsing paths keep only the call.
-    #[cold]
-    #[inline(never)]
     pub(crate) fn too_long(len: usize) -> ParseError {
         ParseError {
             offset: len,
@@ -824,9 +812,6 @@ impl<'a> Parser<'a> {
         self.b.get(self.pos).copied()
     }
 
-    // Errors are built out of line: the parsing paths keep only the call.
-    #[cold]
-    #[inline(never)]
     fn err(&self, expected: &'static str) -> ParseError {
         ParseError::new(self.s, self.pos, expected)
     }

@@ -81,17 +81,9 @@ enum Field {
 /// single compare confirms it); only a name with an uppercase letter is lowercased and tried again.
 #[inline(always)]
 fn field(name: &[u8]) -> Option<Field> {
-    match lowercase_field(name) {
-        Some(f) => Some(f),
-        None => uppercase_field(name),
+    if let Some(f) = lowercase_field(name) {
+        return Some(f);
     }
-}
-
-/// The known parameter a name with uppercase letters is (`None` for an unknown name): rare, kept
-/// out of line.
-#[cold]
-#[inline(never)]
-fn uppercase_field(name: &[u8]) -> Option<Field> {
     // Every known name has at most 9 bytes.
     if name.len() > 9 || !name.iter().any(u8::is_ascii_uppercase) {
         return None;
@@ -148,7 +140,11 @@ impl<'a> Slots<'a> {
         at: usize,
     ) -> Result<(), ParseError> {
         let Some(f) = field(name) else {
-            return self.other(name, at);
+            if self.others.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+                return Err(ParseError::duplicate(at));
+            }
+            self.others.push(name);
+            return Ok(());
         };
         let bit = 1u16 << f as u16;
         if self.seen & bit != 0 {
@@ -157,18 +153,6 @@ impl<'a> Slots<'a> {
         self.seen |= bit;
         self.escaped |= escaped << f as u16;
         self.values[f as usize] = Some(value);
-        Ok(())
-    }
-
-    /// Records an unknown parameter named `name` (at byte `at`), refusing a second occurrence:
-    /// rare, kept out of line.
-    #[cold]
-    #[inline(never)]
-    fn other(&mut self, name: &'a [u8], at: usize) -> Result<(), ParseError> {
-        if self.others.iter().any(|o| o.eq_ignore_ascii_case(name)) {
-            return Err(ParseError::duplicate(at));
-        }
-        self.others.push(name);
         Ok(())
     }
 
@@ -194,7 +178,13 @@ impl<'a> Slots<'a> {
                 return Err(semantic("only one of `username` and `username*`"));
             }
             (Some(u), None) => (u, false),
-            (None, Some(ext)) => (Cow::Owned(extended_username(&ext, s.len())?), true),
+            (None, Some(ext)) => (
+                Cow::Owned(
+                    decode_ext_value(ext.trim())
+                        .ok_or_else(|| semantic("a valid RFC 8187 `username*` value"))?,
+                ),
+                true,
+            ),
             (None, None) => return Err(semantic("a `username` parameter")),
         };
         let algorithm = match text(Field::Algorithm) {
@@ -230,15 +220,6 @@ impl<'a> Slots<'a> {
             userhash: text(Field::Userhash).is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
         })
     }
-}
-
-/// The value of a `username*` parameter (RFC 8187), or the semantic error at `end`: rare, kept
-/// out of line.
-#[cold]
-#[inline(never)]
-fn extended_username(ext: &str, end: usize) -> Result<String, ParseError> {
-    decode_ext_value(ext.trim())
-        .ok_or_else(|| ParseError::semantic(end, "a valid RFC 8187 `username*` value"))
 }
 
 /// Parses a `Digest` credentials value into its typed view (see [`AuthorizationRef::parse`]).
@@ -311,40 +292,23 @@ fn params<'a>(p: &mut Parser<'a>, slots: &mut Slots<'a>) -> Result<(), ParseErro
             p.pos = i + 2;
             continue;
         }
-        // The last value usually ends the input.
-        if i == b.len() {
+        i = skip_ows(i);
+        if i >= b.len() {
             p.pos = i;
             return Ok(());
         }
-        if separator(p, i)? {
+        if b[i] != b',' {
+            p.pos = i;
+            return Err(p.err("`,` between parameters"));
+        }
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b',') {
+            i += 1;
+        }
+        p.pos = i;
+        if i >= b.len() {
             return Ok(());
         }
     }
-}
-
-/// Any other separator after the value ending at `i` (before the end of the input): OWS, then the
-/// end or `,` with more OWS and commas. Leaves the position after it, and says whether the input
-/// ended. Rare (only the usual `, ` is on the fast path), so kept out of line.
-#[cold]
-#[inline(never)]
-fn separator(p: &mut Parser<'_>, mut i: usize) -> Result<bool, ParseError> {
-    let b = p.b;
-    while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
-        i += 1;
-    }
-    if i >= b.len() {
-        p.pos = i;
-        return Ok(true);
-    }
-    if b[i] != b',' {
-        p.pos = i;
-        return Err(p.err("`,` between parameters"));
-    }
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b',') {
-        i += 1;
-    }
-    p.pos = i;
-    Ok(i >= b.len())
 }
 
 #[cfg(test)]
