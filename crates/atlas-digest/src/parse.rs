@@ -593,6 +593,48 @@ fn token_end(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The end of the unquoted value starting at `i`: the first byte at or after `i` that is not
+/// [`is_bare_value_char`]. Eight bytes at a time (SWAR): a byte is flagged if it is `,`, `"`, `\`
+/// or DEL (a zero after XOR with it) or below 0x21 with its high bit clear; borrows only run
+/// upwards, so the lowest flagged byte is exact. The last bytes (fewer than eight) go one by one.
+#[inline(always)]
+pub(crate) fn bare_end(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let w = u64::from_le_bytes(*word);
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+        let stop = zero(w ^ (ONES * u64::from(b',')))
+            | zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
+            | zero(w ^ (ONES * 0x7f))
+            | (w.wrapping_sub(ONES * 0x21) & !w & HIGH);
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && is_bare_value_char(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// The value of a quoted-string's text that holds escapes (checked by [`Parser::quoted_span`]):
+/// each `\` dropped, the character after it kept as it is.
+#[cold]
+pub(crate) fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `&s[from..to]` for bounds the caller found at ASCII bytes (so on character boundaries; empty
 /// if not): two `split_at_checked`, which the compiler keeps inline where `&s[..]` on a hot path
 /// became a call.
@@ -917,6 +959,60 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A quoted-string as the span of its text in the input (after the opening quote, before the
+    /// closing one) and whether it holds escapes (then [`unescape`] gives its value): the checks
+    /// and errors of [`Parser::quoted_cow`], without building a value.
+    #[inline(always)]
+    fn quoted_span(&mut self) -> Result<(usize, usize, bool), ParseError> {
+        let open = self.pos;
+        let i = quote_stop(self.b, open + 1);
+        match self.b.get(i) {
+            None => {
+                self.pos = i;
+                Err(self.err("closing `\"` of quoted-string"))
+            }
+            Some(b'"') => {
+                self.pos = i + 1;
+                Ok((open + 1, i, false))
+            }
+            Some(b'\\') => {
+                self.pos = i;
+                self.escaped_rest().map(|close| (open + 1, close, true))
+            }
+            Some(_) => {
+                self.pos = i;
+                Err(self.err("qdtext"))
+            }
+        }
+    }
+
+    /// The rest of a quoted-string from an escape at `self.pos`, checked as
+    /// [`Parser::quoted_string`] checks it; the index of the closing quote (the position is left
+    /// after it).
+    #[cold]
+    fn escaped_rest(&mut self) -> Result<usize, ParseError> {
+        loop {
+            match self.peek() {
+                None => return Err(self.err("closing `\"` of quoted-string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(self.pos - 1);
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    match self.peek() {
+                        Some(c) if c == b'\t' || (0x20..0x7f).contains(&c) => self.pos += 1,
+                        // obs-text: the (multi-byte) character itself is the value.
+                        Some(c) if c >= 0x80 => {}
+                        _ => return Err(self.err("escaped character after `\\`")),
+                    }
+                }
+                Some(_) => return Err(self.err("qdtext")),
+            }
+            self.pos = quote_stop(self.b, self.pos);
+        }
+    }
+
     /// `#auth-param` to the end of the input, borrowing; the caller checked the scheme. A credentials
     /// value or a bare list holds no second challenge, so each element must be a parameter.
     ///
@@ -1097,6 +1193,51 @@ mod tests {
         assert_eq!(decode_ext_value("UTF-8''%FF"), None);
         assert_eq!(decode_ext_value("UTF-8''%F"), None);
         assert_eq!(decode_ext_value("KOI8-R''abc"), None);
+    }
+
+    /// The word-at-a-time end of an unquoted value is the bytewise one, for every byte at every
+    /// position of the first words and of the bytewise tail.
+    #[test]
+    fn bare_end_agrees_with_the_bytewise_scan() {
+        for len in 0..20 {
+            for at in 0..len {
+                for stop in 0u8..=0xff {
+                    let mut v = vec![b'x'; len];
+                    v[at] = stop;
+                    for from in 0..=at {
+                        let expected = (from..len)
+                            .find(|&i| !is_bare_value_char(v[i]))
+                            .unwrap_or(len);
+                        assert_eq!(bare_end(&v, from), expected, "len {len} at {at} {stop:#x}");
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// A quoted-string's span and [`unescape`] give what [`Parser::quoted_string`] gives: the
+        /// same value, the same end, or the same error.
+        #[test]
+        fn quoted_span_and_unescape_are_quoted_string(
+            body in "[a-z \t\"\\\\\u{0}-\u{1f}\u{7f}\u{e9}\u{65e5}]{0,40}",
+        ) {
+            let input = format!("\"{body}");
+            let mut old = Parser::new(&input);
+            let want = old.quoted_string().map(|v| (v, old.pos));
+            let mut new = Parser::new(&input);
+            let got = new.quoted_span().map(|(from, to, escaped)| {
+                let text = &input[from..to];
+                proptest::prop_assert_eq!(escaped, text.contains('\\'));
+                let v = if escaped { unescape(text) } else { text.to_owned() };
+                Ok((v, new.pos))
+            });
+            match (want, got) {
+                (Ok(w), Ok(g)) => proptest::prop_assert_eq!(w, g?),
+                (Err(w), Err(g)) => proptest::prop_assert_eq!(w, g),
+                (w, g) => proptest::prop_assert!(false, "{:?} vs {:?}", w, g.map(|_| ())),
+            }
+        }
     }
 
     /// The word-at-a-time scan finds the first stop byte at every position of a word, steps over

@@ -10,8 +10,8 @@
 use std::borrow::Cow;
 
 use super::{
-    ParseError, Parser, between, check_len, decode_ext_value, is_bare_value_char, is_tchar,
-    token_end,
+    ParseError, Parser, bare_end, between, check_len, decode_ext_value, is_tchar, token_end,
+    unescape,
 };
 use crate::hash::{Algorithm, Qop};
 use crate::header::AuthorizationRef;
@@ -116,31 +116,29 @@ fn lowercase_field(name: &[u8]) -> Option<Field> {
     Some(f)
 }
 
-/// The raw values of the known parameters as parsed (checked after the pass), and which were seen.
+/// The known parameters as parsed, each as the text of its value in the input (a quoted-string's
+/// without the quotes; checked after the pass), which were seen, and which hold escapes.
 #[derive(Default)]
 struct Slots<'a> {
     seen: u16,
-    username: Option<Cow<'a, str>>,
-    username_ext: Option<Cow<'a, str>>,
-    realm: Option<Cow<'a, str>>,
-    nonce: Option<Cow<'a, str>>,
-    uri: Option<Cow<'a, str>>,
-    response: Option<Cow<'a, str>>,
-    algorithm: Option<Cow<'a, str>>,
-    cnonce: Option<Cow<'a, str>>,
-    opaque: Option<Cow<'a, str>>,
-    qop: Option<Cow<'a, str>>,
-    nc: Option<Cow<'a, str>>,
-    userhash: Option<Cow<'a, str>>,
+    /// Values that are quoted-strings with escapes (their text is unescaped in `finish`).
+    escaped: u16,
+    values: [Option<&'a str>; 12],
     /// Names of unknown parameters seen so far (duplicates of those are refused too); empty, and so
     /// never allocated, for the headers real clients send.
     others: Vec<&'a [u8]>,
 }
 
 impl<'a> Slots<'a> {
-    /// Stores the value of the parameter named `name` (at byte `at`), refusing a second occurrence.
+    /// Records the value `value` (escaped if `escaped` is 1) of the parameter named `name` (at
+    /// byte `at`), refusing a second occurrence.
     #[inline(always)]
-    fn put(&mut self, name: &'a [u8], value: Cow<'a, str>, at: usize) -> Result<(), ParseError> {
+    fn put(
+        &mut self,
+        name: &'a [u8],
+        (value, escaped): (&'a str, u16),
+        at: usize,
+    ) -> Result<(), ParseError> {
         let Some(f) = field(name) else {
             if self.others.iter().any(|o| o.eq_ignore_ascii_case(name)) {
                 return Err(ParseError::duplicate(at));
@@ -153,28 +151,29 @@ impl<'a> Slots<'a> {
             return Err(ParseError::duplicate(at));
         }
         self.seen |= bit;
-        let slot = match f {
-            Field::Username => &mut self.username,
-            Field::UsernameExt => &mut self.username_ext,
-            Field::Realm => &mut self.realm,
-            Field::Nonce => &mut self.nonce,
-            Field::Uri => &mut self.uri,
-            Field::Response => &mut self.response,
-            Field::Algorithm => &mut self.algorithm,
-            Field::Cnonce => &mut self.cnonce,
-            Field::Opaque => &mut self.opaque,
-            Field::Qop => &mut self.qop,
-            Field::Nc => &mut self.nc,
-            Field::Userhash => &mut self.userhash,
-        };
-        *slot = Some(value);
+        self.escaped |= escaped << f as u16;
+        self.values[f as usize] = Some(value);
         Ok(())
     }
 
-    /// The typed header from the values, or the first semantic error in the generic path's order.
-    fn finish(self, len: usize) -> Result<AuthorizationRef<'a>, ParseError> {
-        let semantic = |what: &'static str| ParseError::semantic(len, what);
-        let (username, username_extended) = match (self.username, self.username_ext) {
+    /// The value of parameter `f`, if it was sent: borrowed, or unescaped if it has escapes.
+    #[inline(always)]
+    fn text(&self, f: Field) -> Option<Cow<'a, str>> {
+        let v = self.values[f as usize]?;
+        Some(if self.escaped & (1u16 << f as u16) == 0 {
+            Cow::Borrowed(v)
+        } else {
+            Cow::Owned(unescape(v))
+        })
+    }
+
+    /// The typed header from the values in `s`, or the first semantic error in the generic path's
+    /// order.
+    fn finish(self, s: &'a str) -> Result<AuthorizationRef<'a>, ParseError> {
+        let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
+        let text = |f: Field| self.text(f);
+        let (username, username_extended) = match (text(Field::Username), text(Field::UsernameExt))
+        {
             (Some(_), Some(_)) => {
                 return Err(semantic("only one of `username` and `username*`"));
             }
@@ -188,40 +187,37 @@ impl<'a> Slots<'a> {
             ),
             (None, None) => return Err(semantic("a `username` parameter")),
         };
-        let algorithm = match self.algorithm {
+        let algorithm = match text(Field::Algorithm) {
             None => Algorithm::Md5,
             Some(a) => {
                 Algorithm::from_wire(&a).ok_or_else(|| semantic("a supported `algorithm`"))?
             }
         };
-        let qop = match self.qop {
+        let qop = match text(Field::Qop) {
             None => None,
             Some(q) => Some(Qop::from_wire(&q).ok_or_else(|| semantic("`qop` auth or auth-int"))?),
         };
-        let nc = match self.nc {
+        let nc = match text(Field::Nc) {
             None => None,
             Some(v) => Some(nc_value(&v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
         };
-        if qop.is_some() && (nc.is_none() || self.cnonce.is_none()) {
+        let cnonce = text(Field::Cnonce);
+        if qop.is_some() && (nc.is_none() || cnonce.is_none()) {
             return Err(semantic("`nc` and `cnonce` with `qop`"));
         }
         Ok(AuthorizationRef {
             username,
             username_extended,
-            realm: self.realm.ok_or_else(|| semantic("a `realm` parameter"))?,
-            nonce: self.nonce.ok_or_else(|| semantic("a `nonce` parameter"))?,
-            uri: self.uri.ok_or_else(|| semantic("a `uri` parameter"))?,
-            response: self
-                .response
-                .ok_or_else(|| semantic("a `response` parameter"))?,
+            realm: text(Field::Realm).ok_or_else(|| semantic("a `realm` parameter"))?,
+            nonce: text(Field::Nonce).ok_or_else(|| semantic("a `nonce` parameter"))?,
+            uri: text(Field::Uri).ok_or_else(|| semantic("a `uri` parameter"))?,
+            response: text(Field::Response).ok_or_else(|| semantic("a `response` parameter"))?,
             algorithm,
-            cnonce: self.cnonce,
-            opaque: self.opaque,
+            cnonce,
+            opaque: text(Field::Opaque),
             qop,
             nc,
-            userhash: self
-                .userhash
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
+            userhash: text(Field::Userhash).is_some_and(|v| v.trim().eq_ignore_ascii_case("true")),
         })
     }
 }
@@ -245,7 +241,7 @@ pub(crate) fn parse_authorization(s: &str) -> Result<AuthorizationRef<'_>, Parse
         }
         params(&mut p, &mut slots)?;
     }
-    slots.finish(s.len())
+    slots.finish(s)
 }
 
 /// `#auth-param` to the end of the input into `slots` (the grammar of `Parser::params_borrowed`,
@@ -279,15 +275,12 @@ fn params<'a>(p: &mut Parser<'a>, slots: &mut Slots<'a>) -> Result<(), ParseErro
             p.pos = skip_ows(p.pos);
         }
         let value = if b.get(p.pos) == Some(&b'"') {
-            p.quoted_cow()?
+            let (from, to, escaped) = p.quoted_span()?;
+            (between(p.s, from, to), u16::from(escaped))
         } else {
             let start = p.pos;
-            let mut j = start;
-            while j < b.len() && is_bare_value_char(b[j]) {
-                j += 1;
-            }
-            p.pos = j;
-            Cow::Borrowed(between(p.s, start, j))
+            p.pos = bare_end(b, start);
+            (between(p.s, start, p.pos), 0)
         };
         slots.put(name, value, at)?;
         let mut i = p.pos;

@@ -82,12 +82,15 @@ fn scheme(authorization: &str) -> String {
 /// ASCII ended by ASCII whitespace or the end); anything else goes through `split_whitespace`.
 fn first_word(authorization: &str) -> &str {
     let b = authorization.as_bytes();
-    // What clients send: the scheme at the start, then one space.
-    if b.get(6) == Some(&b' ')
-        && b.get(..6)
-            .is_some_and(|s| s.eq_ignore_ascii_case(b"digest"))
-    {
-        return authorization.get(..6).unwrap_or_default();
+    // What clients send: the scheme at the start, then one space. One compare of the first
+    // seven bytes, with the case bit set in the six of the scheme (for a letter, `b | 0x20` is
+    // its lowercase form, and only the letter's two cases give it).
+    if let Some(w) = b.first_chunk::<8>() {
+        const SEVEN: u64 = 0x00ff_ffff_ffff_ffff;
+        if (u64::from_le_bytes(*w) | 0x2020_2020_2020) & SEVEN == u64::from_le_bytes(*b"digest \0")
+        {
+            return authorization.get(..6).unwrap_or_default();
+        }
     }
     let mut start = 0;
     while start < b.len() && matches!(b[start], b' ' | b'\t') {
