@@ -939,24 +939,13 @@ impl<'a> Parser<'a> {
     /// A quoted-string, borrowed from the input unless it holds escapes.
     #[inline(always)]
     fn quoted_cow(&mut self) -> Result<Cow<'a, str>, ParseError> {
-        let open = self.pos;
-        let i = quote_stop(self.b, open + 1);
-        match self.b.get(i) {
-            None => {
-                self.pos = i;
-                Err(self.err("closing `\"` of quoted-string"))
-            }
-            Some(b'"') => {
-                self.pos = i + 1;
-                Ok(Cow::Borrowed(between(self.s, open + 1, i)))
-            }
-            // An escape: take the general path from the opening quote.
-            Some(b'\\') => self.quoted_string().map(Cow::Owned),
-            Some(_) => {
-                self.pos = i;
-                Err(self.err("qdtext"))
-            }
-        }
+        let (from, to, escaped) = self.quoted_span()?;
+        let text = between(self.s, from, to);
+        Ok(if escaped {
+            Cow::Owned(unescape(text))
+        } else {
+            Cow::Borrowed(text)
+        })
     }
 
     /// A quoted-string as the span of its text in the input (after the opening quote, before the
