@@ -84,6 +84,14 @@ impl Cnonce {
     }
 }
 
+/// The hex text: a cnonce is no secret (it is sent in the clear), and one held for a later step
+/// was never sent.
+impl std::fmt::Debug for Cnonce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Cnonce").field(&self.as_str()).finish()
+    }
+}
+
 /// Runs `f` on this thread's pool, seeding its generator first if needed.
 fn with_pool<T>(f: impl FnOnce(&mut Pool) -> T) -> Result<T, getrandom::Error> {
     RNG.with(|cell| {

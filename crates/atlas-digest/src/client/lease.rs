@@ -169,7 +169,7 @@ impl Shared {
     pub(crate) fn lock(&self) -> Guard<'_> {
         Guard {
             inner: Some(self.inner.lock().unwrap_or_else(|e| e.into_inner())),
-            wake: Vec::new(),
+            wake: Wakes::default(),
             mark: &self.mark,
         }
     }
@@ -179,8 +179,37 @@ impl Shared {
 pub(crate) struct Guard<'a> {
     /// `Some` until the guard drops.
     inner: Option<MutexGuard<'a, Inner>>,
-    wake: Vec<Waker>,
+    wake: Wakes,
     mark: &'a AtomicU64,
+}
+
+/// The wakers a guard calls once the lock is released. A retire frees one slot and so wakes one
+/// waiter: that one is held inline, and only a second one (several slots freed at once, a new
+/// nonce) allocates.
+#[derive(Default)]
+struct Wakes {
+    first: Option<Waker>,
+    more: Vec<Waker>,
+}
+
+impl Wakes {
+    fn push(&mut self, w: Waker) {
+        if self.first.is_none() {
+            self.first = Some(w);
+        } else {
+            self.more.push(w);
+        }
+    }
+
+    /// Calls every waker pushed, in the order pushed (the queue's).
+    fn wake_all(&mut self) {
+        if let Some(w) = self.first.take() {
+            w.wake();
+            for w in self.more.drain(..) {
+                w.wake();
+            }
+        }
+    }
 }
 
 impl Drop for Guard<'_> {
@@ -190,12 +219,7 @@ impl Drop for Guard<'_> {
             self.mark.store(inner.mark(), Ordering::Release);
             drop(inner);
         }
-        // Most guards wake nobody: skip building the drain.
-        if !self.wake.is_empty() {
-            for w in self.wake.drain(..) {
-                w.wake();
-            }
-        }
+        self.wake.wake_all();
     }
 }
 
@@ -223,8 +247,21 @@ impl Guard<'_> {
         id
     }
 
+    /// Where the entry `id` is in the queue. Entries are pushed at the back with ids that only
+    /// grow and removing keeps the order, so the queue is sorted by distinct ids, and an entry is
+    /// at most `id - front id` from the front, less one for each entry between that left out of
+    /// turn (a granted waiter that ran before the one ahead of it). So the search walks back from
+    /// there: a step or two, where a scan from the front walked the whole queue.
     fn position(&self, id: u64) -> Option<usize> {
-        self.queue.iter().position(|e| e.id == id)
+        let front = self.queue.front()?.id;
+        let guess = usize::try_from(id.checked_sub(front)?).unwrap_or(usize::MAX);
+        let last = guess.min(self.queue.len() - 1);
+        for (i, e) in self.queue.range(..=last).enumerate().rev() {
+            if e.id <= id {
+                return (e.id == id).then_some(i);
+            }
+        }
+        None
     }
 
     fn remove(&mut self, at: usize) {
@@ -742,5 +779,45 @@ mod tests {
         // Retiring under the lock what the mark leaves unknown still works.
         shared.lock().retire(e2, r2.unwrap());
         assert!(shared.retired(e2, r2.unwrap()));
+    }
+
+    proptest::proptest! {
+        /// `position` finds every waiting entry and nothing else, however entries left the queue
+        /// (in turn from the front, or out of turn from anywhere), and the queue stays sorted.
+        #[test]
+        fn position_finds_each_entry_after_any_removals(
+            n in 1usize..40,
+            leaves in proptest::collection::vec(0usize..40, 0..40),
+        ) {
+            let shared = Shared::new(1, 1000);
+            let (_epoch, reserved) = shared.lock().adopt(session("a"), None, true);
+            proptest::prop_assert!(reserved.is_some());
+            let mut ids = Vec::new();
+            for state in 0..n {
+                let mut ticket = None;
+                match shared.lock().take(1000 + state as u64, &mut ticket) {
+                    Slot::Wait(id) => ids.push(id),
+                    _ => proptest::prop_assert!(false, "the one slot is held"),
+                }
+            }
+            let mut gone = Vec::new();
+            for at in leaves {
+                if ids.is_empty() {
+                    break;
+                }
+                let id = ids.remove(at % ids.len());
+                shared.lock().cancel_wait(id);
+                gone.push(id);
+                let g = shared.lock();
+                for (i, &id) in ids.iter().enumerate() {
+                    proptest::prop_assert_eq!(g.position(id), Some(i));
+                }
+                for &id in &gone {
+                    proptest::prop_assert_eq!(g.position(id), None);
+                }
+                proptest::prop_assert_eq!(g.position(0), None);
+                proptest::prop_assert_eq!(g.position(u64::MAX), None);
+            }
+        }
     }
 }

@@ -179,6 +179,7 @@ impl Authenticator for DigestAuth {
             wait: None,
             state,
             lease: None,
+            cnonce: None,
         })
     }
 }
@@ -194,6 +195,9 @@ pub(crate) struct DigestRequest {
     state: RequestState,
     /// The nc of the attempt under way, held until its answer arrives or it fails.
     lease: Option<NcLease>,
+    /// A cnonce drawn for a step that did not send it (it probed or waits): the next step uses it
+    /// instead of drawing another. Never sent, so never repeated on the wire.
+    cnonce: Option<Cnonce>,
 }
 
 impl DigestRequest {
@@ -207,10 +211,13 @@ impl DigestRequest {
     /// `self.wait` for [`AuthRequest::credentials`] to await; [`Ready::Later`]).
     fn step(&mut self, facts: &AttemptFacts<'_>, target: &Target) -> Result<Ready, Error> {
         let request = RequestFacts::new(facts.method, facts.path_and_query).with_body(facts.body);
-        let cnonce = Cnonce::new().map_err(|e| Error::Other {
-            url: Some(target.url()),
-            message: format!("system random generator failed: {e}"),
-        })?;
+        let cnonce = match self.cnonce.take() {
+            Some(c) => c,
+            None => Cnonce::new().map_err(|e| Error::Other {
+                url: Some(target.url()),
+                message: format!("system random generator failed: {e}"),
+            })?,
+        };
         let digest = &self.origin.session.digest;
         let state = &mut self.state;
         // Written into this thread's reused buffer, then split off its slab: no allocation.
@@ -228,8 +235,12 @@ impl DigestRequest {
                 v.set_sensitive(true);
                 Ok(Ready::Now(Some(v)))
             }
-            AuthorizeInto::Probe => Ok(Ready::Now(None)),
+            AuthorizeInto::Probe => {
+                self.cnonce = Some(cnonce);
+                Ok(Ready::Now(None))
+            }
             AuthorizeInto::Wait(wait) => {
+                self.cnonce = Some(cnonce);
                 self.wait = Some(wait);
                 Ok(Ready::Later)
             }
