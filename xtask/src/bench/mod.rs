@@ -14,6 +14,8 @@
 //!    authenticated and against the `/noauth` floor, at 1 and 64 in flight; the peers on the same
 //!    server (`reqwest` + `diqwest`, Python `requests`, curl). Each client reports the CPU time of
 //!    its request loop; the server's is the difference of its two readings.
+//!    Then, on one CPU, the two controls of the authentication cost (`controls`): the same
+//!    paired method with nothing authenticated, and with only the work any Digest client does.
 //! 3. Challenges: 5,000 authenticated requests at 1, 16, 64 and 256 in flight; the client's
 //!    challenge and round-trip counts.
 //! 4. The CLI: wall time and peak RSS of `atlas-snapshots get` against `curl --digest`.
@@ -23,6 +25,7 @@
 //! Nothing here asserts a timing; it prints and records, and says plainly which target is missed.
 
 mod cli;
+mod controls;
 mod digest_cache;
 mod download;
 mod instructions;
@@ -211,6 +214,14 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             report.peers.push(((Peer::CurlMany, placement, 1), s));
             let s = curl_processes(&mut mock, placement, sizes.processes)?;
             report.peers.push(((Peer::CurlProcesses, placement, 1), s));
+        }
+        // The controls of the authentication cost, in the same round (one CPU).
+        for (in_flight, count) in [(1, sizes.sequential), (64, sizes.concurrent)] {
+            for control in controls::Control::ALL {
+                let cmd = control.command(&release, &mock, paired_block(count), count, in_flight);
+                let pair = measure_paired(cmd, count)?;
+                report.controls.runs.push(((control, in_flight), pair));
+            }
         }
     }
     for in_flight in [1u64, 16, 64, 256] {

@@ -9,6 +9,7 @@ use std::process::Command;
 use anyhow::Result;
 
 use super::cli::Cli;
+use super::controls::Controls;
 use super::digest_cache::DigestCache;
 use super::download::Downloads;
 use super::instructions::Instructions;
@@ -32,6 +33,7 @@ pub(crate) struct Report {
     pub(crate) downloads: Downloads,
     pub(crate) digest_cache: DigestCache,
     pub(crate) instructions: Instructions,
+    pub(crate) controls: Controls,
 }
 
 /// The largest `f` over `v`.
@@ -109,6 +111,7 @@ impl Report {
             downloads: Downloads::default(),
             digest_cache: DigestCache::default(),
             instructions: Instructions::default(),
+            controls: Controls::default(),
         })
     }
 
@@ -263,6 +266,14 @@ impl Report {
         );
         self.render_targets(&mut s);
         self.render_throughput(&mut s);
+        let one = Placement::OneCpu;
+        let cost = |n| {
+            (
+                self.client_auth_us(Ours::Transport, one, n),
+                self.server_auth_us(Ours::Transport, one, n),
+            )
+        };
+        self.controls.render(&mut s, [cost(1), cost(64)]);
         self.instructions.render(&mut s);
         self.render_peers(&mut s);
         self.render_challenges(&mut s);
@@ -562,6 +573,7 @@ mod tests {
             downloads: Downloads::default(),
             digest_cache: DigestCache::default(),
             instructions: Instructions::default(),
+            controls: Controls::default(),
         }
     }
 
