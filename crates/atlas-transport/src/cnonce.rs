@@ -84,8 +84,7 @@ impl Cnonce {
     }
 }
 
-/// The hex text: a cnonce is no secret (it is sent in the clear), and one held for a later step
-/// was never sent.
+/// The hex text: a cnonce is no secret (it is sent in the clear).
 impl std::fmt::Debug for Cnonce {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_tuple("Cnonce").field(&self.as_str()).finish()

@@ -205,9 +205,9 @@ impl Wakes {
     fn wake_all(&mut self) {
         if let Some(w) = self.first.take() {
             w.wake();
-            for w in self.more.drain(..) {
-                w.wake();
-            }
+        }
+        for w in self.more.drain(..) {
+            w.wake();
         }
     }
 }
@@ -782,8 +782,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// `position` finds every waiting entry and nothing else, however entries left the queue
-        /// (in turn from the front, or out of turn from anywhere), and the queue stays sorted.
+        /// `position` finds every waiting entry and nothing else, before any left the queue and
+        /// after each one left (in turn from the front, or out of turn from anywhere).
         #[test]
         fn position_finds_each_entry_after_any_removals(
             n in 1usize..40,
@@ -798,6 +798,12 @@ mod tests {
                 match shared.lock().take(1000 + state as u64, &mut ticket) {
                     Slot::Wait(id) => ids.push(id),
                     _ => proptest::prop_assert!(false, "the one slot is held"),
+                }
+            }
+            {
+                let g = shared.lock();
+                for (i, &id) in ids.iter().enumerate() {
+                    proptest::prop_assert_eq!(g.position(id), Some(i));
                 }
             }
             let mut gone = Vec::new();

@@ -520,7 +520,9 @@ impl DigestClient {
     /// [`Authorize`]). Authorizing again with the same state retires the previous attempt's nc.
     ///
     /// `cnonce` comes from the caller's randomness (for example 16 random bytes in hex or base64); it
-    /// must be non-empty printable text and fresh for every call. With a `-sess` algorithm the first cnonce on a nonce becomes the session cnonce
+    /// must be non-empty printable text and fresh for every call that answers `Send`. A call that
+    /// answers `Probe` or `Wait` (or an error) neither sends nor records its cnonce, so the caller
+    /// may give the same one to the next call. With a `-sess` algorithm the first cnonce on a nonce becomes the session cnonce
     /// and is sent with every request on that nonce (RFC 7616 section 3.4.2).
     pub fn authorize(
         &self,

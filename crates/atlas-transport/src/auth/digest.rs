@@ -440,6 +440,63 @@ mod tests {
         assert_eq!(digest.load(), (0, 0));
     }
 
+    /// The cnonce an `Authorization` value carries.
+    fn cnonce_of(v: &HeaderValue) -> String {
+        let s = v.to_str().unwrap();
+        let at = s.find("cnonce=\"").expect("a cnonce") + "cnonce=\"".len();
+        s[at..at + crate::cnonce::CNONCE_LEN].to_owned()
+    }
+
+    #[tokio::test]
+    async fn a_cnonce_not_sent_is_kept_for_the_next_step_and_a_sent_one_never_comes_back() {
+        let a = DigestAuth::new(
+            Secret {
+                username: "u".into(),
+                password: "p".into(),
+            },
+            ClientConfig::default().with_nc_span(1),
+            false,
+            None,
+        );
+        let t = target("https://api.example/x");
+        let mut first = a.begin(&t).unwrap();
+        // The probe draws a cnonce and sends none: kept, and sent once a challenge came.
+        assert!(first.credentials(&FACTS, &t).await.unwrap().is_none());
+        let probed = first
+            .cnonce
+            .expect("kept after the probe")
+            .as_str()
+            .to_owned();
+        assert!(matches!(
+            first.on_response(challenge(), &t).unwrap(),
+            Verdict::Resend
+        ));
+        let sent = first.credentials(&FACTS, &t).await.unwrap().unwrap();
+        assert_eq!(cnonce_of(&sent), probed);
+        assert!(first.cnonce.is_none(), "a sent cnonce is not kept");
+        // The span is 1 and `first` holds it: the second request waits, keeping its cnonce.
+        let mut second = a.begin(&t).unwrap();
+        assert!(matches!(
+            second.credentials_now(&FACTS, &t).unwrap(),
+            Ready::Later
+        ));
+        let waited = second
+            .cnonce
+            .expect("kept while waiting")
+            .as_str()
+            .to_owned();
+        assert_ne!(waited, probed);
+        first.on_failure();
+        let v = second.credentials(&FACTS, &t).await.unwrap().unwrap();
+        assert_eq!(cnonce_of(&v), waited);
+        assert!(second.cnonce.is_none());
+        // Every later attempt draws a fresh one.
+        second.on_failure();
+        let again = second.credentials(&FACTS, &t).await.unwrap().unwrap();
+        assert_ne!(cnonce_of(&again), waited);
+        assert_ne!(cnonce_of(&again), probed);
+    }
+
     #[test]
     fn origins_get_their_own_sessions_and_plain_http_stays_local() {
         let a = auth();
