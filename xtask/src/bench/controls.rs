@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use super::procs::{self, Auth, Mock, PASSWORD, Placement, Sample, USER, pinned};
+use super::procs::{self, Auth, Mock, Placement, Sample, pinned};
 use super::stats::Spread;
 
 /// A control run.
@@ -53,7 +53,6 @@ impl Control {
         self,
         release: &Path,
         mock: &Mock,
-        block: u64,
         count: u64,
         in_flight: u64,
     ) -> Command {
@@ -62,10 +61,8 @@ impl Control {
             Placement::OneCpu.client_cpu(),
             release.join("atlas-bench-transport"),
         );
-        cmd.arg(self.flag()).arg("--paired").arg(&floor);
-        cmd.args([block.to_string(), mock.pid().to_string()]);
-        cmd.args([floor, count.to_string(), in_flight.to_string()]);
-        cmd.args([USER, PASSWORD]);
+        cmd.arg(self.flag());
+        super::paired_args(&mut cmd, mock, &floor, &floor, count, in_flight);
         cmd
     }
 }

@@ -218,7 +218,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         // The controls of the authentication cost, in the same round (one CPU).
         for (in_flight, count) in [(1, sizes.sequential), (64, sizes.concurrent)] {
             for control in controls::Control::ALL {
-                let cmd = control.command(&release, &mock, paired_block(count), count, in_flight);
+                let cmd = control.command(&release, &mock, count, in_flight);
                 let pair = measure_paired(cmd, count)?;
                 report.controls.runs.push(((control, in_flight), pair));
             }
@@ -335,10 +335,7 @@ impl Ours {
             self.url(&mock.base, Auth::Floor),
         );
         let mut cmd = pinned(placement.client_cpu(), release.join(bin));
-        cmd.arg("--paired").arg(floor);
-        cmd.args([paired_block(count).to_string(), mock.pid().to_string()]);
-        cmd.args([authed, count.to_string(), in_flight.to_string()]);
-        cmd.args([USER, PASSWORD]);
+        paired_args(&mut cmd, mock, &floor, &authed, count, in_flight);
         cmd
     }
 
@@ -359,6 +356,24 @@ impl Ours {
         }
         cmd
     }
+}
+
+/// Appends a paired run's arguments to a bench program's command: `first` (the authenticated
+/// kind, or a control's) against `floor`, `count` requests each at `in_flight`, reading the CPU
+/// time of `mock` between blocks.
+pub(crate) fn paired_args(
+    cmd: &mut Command,
+    mock: &Mock,
+    floor: &str,
+    first: &str,
+    count: u64,
+    in_flight: u64,
+) {
+    cmd.arg("--paired").arg(floor);
+    cmd.args([paired_block(count).to_string(), mock.pid().to_string()]);
+    cmd.arg(first)
+        .args([count.to_string(), in_flight.to_string()]);
+    cmd.args([USER, PASSWORD]);
 }
 
 /// The block of a paired run of `count` requests per kind: 20 blocks of each kind.
