@@ -2,7 +2,7 @@
 //!
 //! - `ci`: formatting, lints, every test, docs; stops at the first failure and names it.
 //! - `bench`: benchmarks side by side, written to `docs/benchmarks.md`.
-//! - `fuzz [--seconds N]`: every cargo-fuzz target for N seconds.
+//! - `fuzz [--seconds N] [--target NAME] [--sanitizer NAME]`: every cargo-fuzz target for N seconds.
 //! - `release <version> [--dry-run]`: version bump, changelog, packaging checks, tag.
 //! - `stress [--runs N] [--load K]`: the scheduling-sensitive tests N times beside CPU load.
 //!
@@ -23,7 +23,7 @@ tasks:
   ci                         fmt --check, clippy -D warnings, tests, docs -D warnings
   bench [--runs N] [--quick] [--downloads-only]
                              benchmarks side by side, written to docs/benchmarks.md
-  fuzz [--seconds N] [--target NAME]
+  fuzz [--seconds N] [--target NAME] [--sanitizer NAME]
                              every cargo-fuzz target for N seconds (default 20)
   release <version> [--dry-run] [--skip-ci] [--no-verify]
                              bump, changelog, package checks, publish dry run, commit + tag
