@@ -5,9 +5,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::hash::{Algorithm, Qop};
+#[cfg(test)]
+use crate::parse::for_each_list_param;
 use crate::parse::{
-    Challenge, ParseError, encode_ext_value, for_each_list_param, is_quotable, parse_credentials,
-    write_quoted,
+    Challenge, ParseError, encode_ext_value, is_quotable, parse_credentials, write_quoted,
 };
 
 /// A `Digest` challenge ([RFC 7616 section 3.3](https://www.rfc-editor.org/rfc/rfc7616#section-3.3)).
@@ -275,13 +276,15 @@ pub(crate) fn parse_nc(v: &str) -> Option<u32> {
 }
 
 /// Tracks the parameters seen in one header so that duplicates are refused (case-insensitively).
-/// `lookup` maps a lowercase name to its slot among the known ones.
+/// `lookup` maps a lowercase name to its slot among the known ones (the oracles' duplicate check).
+#[cfg(test)]
 struct Seen<'a, F> {
     lookup: F,
     mask: u32,
     others: Vec<&'a str>,
 }
 
+#[cfg(test)]
 impl<'a, F: Fn(&[u8]) -> Option<usize>> Seen<'a, F> {
     fn new(lookup: F) -> Self {
         Seen {
@@ -355,6 +358,7 @@ pub(crate) struct AuthorizationRef<'a> {
 }
 
 /// `slot` if `name` is exactly `want` (a compare of known length, a word or two).
+#[cfg(test)]
 #[inline(always)]
 fn exactly<const N: usize>(name: &[u8], want: &[u8; N], slot: usize) -> Option<usize> {
     (<&[u8; N]>::try_from(name).ok() == Some(want)).then_some(slot)
@@ -383,7 +387,9 @@ fn authorization_slot(name: &[u8]) -> Option<usize> {
     }
 }
 
-/// Slots of the `Authentication-Info` parameters (the length picks the candidate).
+/// Slots of the `Authentication-Info` parameters (the length picks the candidate; the oracle's
+/// table, the client's parser matches names itself).
+#[cfg(test)]
 #[inline(always)]
 fn authentication_info_slot(name: &[u8]) -> Option<usize> {
     match name.len() {
@@ -604,7 +610,20 @@ pub(crate) struct AuthenticationInfoRef<'a> {
 }
 
 impl<'a> AuthenticationInfoRef<'a> {
+    /// Parses an `Authentication-Info` value: unknown parameters are ignored; a malformed `nc` or
+    /// `qop`, or a duplicate parameter, is an error.
+    ///
+    /// The typed one-pass parser of [`crate::parse`]; [`AuthenticationInfoRef::parse_generic`] is
+    /// the generic path it replaced, kept as its oracle in tests.
+    #[inline]
     pub(crate) fn parse(s: &'a str) -> Result<AuthenticationInfoRef<'a>, ParseError> {
+        crate::parse::parse_authentication_info(s)
+    }
+
+    /// The generic path: every parameter through `for_each_list_param` and a name table, then the
+    /// same checks. The oracle of [`AuthenticationInfoRef::parse`].
+    #[cfg(test)]
+    pub(crate) fn parse_generic(s: &'a str) -> Result<AuthenticationInfoRef<'a>, ParseError> {
         let semantic = |what: &'static str| ParseError::semantic(s.len(), what);
         let mut seen = Seen::new(authentication_info_slot);
         let mut v: [Option<Cow<'a, str>>; 5] = Default::default();

@@ -9,10 +9,8 @@
 
 use std::borrow::Cow;
 
-use super::{
-    ParseError, Parser, bare_end, between, check_len, decode_ext_value, is_tchar, token_end,
-    unescape,
-};
+use super::params::{Sink, params};
+use super::{ParseError, Parser, check_len, decode_ext_value, unescape};
 use crate::hash::{Algorithm, Qop};
 use crate::header::AuthorizationRef;
 
@@ -130,32 +128,6 @@ struct Slots<'a> {
 }
 
 impl<'a> Slots<'a> {
-    /// Records the value `value` (escaped if `escaped` is 1) of the parameter named `name` (at
-    /// byte `at`), refusing a second occurrence.
-    #[inline(always)]
-    fn put(
-        &mut self,
-        name: &'a [u8],
-        (value, escaped): (&'a str, u16),
-        at: usize,
-    ) -> Result<(), ParseError> {
-        let Some(f) = field(name) else {
-            if self.others.iter().any(|o| o.eq_ignore_ascii_case(name)) {
-                return Err(ParseError::duplicate(at));
-            }
-            self.others.push(name);
-            return Ok(());
-        };
-        let bit = 1u16 << f as u16;
-        if self.seen & bit != 0 {
-            return Err(ParseError::duplicate(at));
-        }
-        self.seen |= bit;
-        self.escaped |= escaped << f as u16;
-        self.values[f as usize] = Some(value);
-        Ok(())
-    }
-
     /// The value of parameter `f`, if it was sent: borrowed, or unescaped if it has escapes.
     #[inline(always)]
     fn text(&self, f: Field) -> Option<Cow<'a, str>> {
@@ -222,6 +194,33 @@ impl<'a> Slots<'a> {
     }
 }
 
+impl<'a> Sink<'a> for Slots<'a> {
+    /// Refuses a second occurrence of any parameter, known or not.
+    #[inline(always)]
+    fn put(
+        &mut self,
+        name: &'a [u8],
+        (value, escaped): (&'a str, u16),
+        at: usize,
+    ) -> Result<(), ParseError> {
+        let Some(f) = field(name) else {
+            if self.others.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+                return Err(ParseError::duplicate(at));
+            }
+            self.others.push(name);
+            return Ok(());
+        };
+        let bit = 1u16 << f as u16;
+        if self.seen & bit != 0 {
+            return Err(ParseError::duplicate(at));
+        }
+        self.seen |= bit;
+        self.escaped |= escaped << f as u16;
+        self.values[f as usize] = Some(value);
+        Ok(())
+    }
+}
+
 /// Parses a `Digest` credentials value into its typed view (see [`AuthorizationRef::parse`]).
 pub(crate) fn parse_authorization(s: &str) -> Result<AuthorizationRef<'_>, ParseError> {
     check_len(s)?;
@@ -242,73 +241,6 @@ pub(crate) fn parse_authorization(s: &str) -> Result<AuthorizationRef<'_>, Parse
         params(&mut p, &mut slots)?;
     }
     slots.finish(s)
-}
-
-/// `#auth-param` to the end of the input into `slots` (the grammar of `Parser::params_borrowed`,
-/// which the oracle uses, step for step).
-#[inline(always)]
-fn params<'a>(p: &mut Parser<'a>, slots: &mut Slots<'a>) -> Result<(), ParseError> {
-    let b = p.b;
-    let skip_ows = |mut i: usize| {
-        while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
-            i += 1;
-        }
-        i
-    };
-    loop {
-        let at = p.pos;
-        let mut eq = token_end(b, at);
-        if eq == at {
-            return Err(p.err("auth-param name"));
-        }
-        // A token is ASCII: matched as bytes, never needed as text.
-        let name = &b[at..eq];
-        if b.get(eq) != Some(&b'=') {
-            eq = skip_ows(eq);
-            if b.get(eq) != Some(&b'=') {
-                p.pos = eq;
-                return Err(p.err("`=` after parameter name"));
-            }
-        }
-        p.pos = eq + 1;
-        if matches!(b.get(p.pos), Some(b' ' | b'\t')) {
-            p.pos = skip_ows(p.pos);
-        }
-        let value = if b.get(p.pos) == Some(&b'"') {
-            let (from, to, escaped) = p.quoted_span()?;
-            (between(p.s, from, to), u16::from(escaped))
-        } else {
-            let start = p.pos;
-            p.pos = bare_end(b, start);
-            (between(p.s, start, p.pos), 0)
-        };
-        slots.put(name, value, at)?;
-        let mut i = p.pos;
-        // The usual separator is exactly `, ` before the next name.
-        if b.get(i) == Some(&b',')
-            && b.get(i + 1) == Some(&b' ')
-            && b.get(i + 2).is_some_and(|&c| is_tchar(c))
-        {
-            p.pos = i + 2;
-            continue;
-        }
-        i = skip_ows(i);
-        if i >= b.len() {
-            p.pos = i;
-            return Ok(());
-        }
-        if b[i] != b',' {
-            p.pos = i;
-            return Err(p.err("`,` between parameters"));
-        }
-        while i < b.len() && matches!(b[i], b' ' | b'\t' | b',') {
-            i += 1;
-        }
-        p.pos = i;
-        if i >= b.len() {
-            return Ok(());
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,87 @@
+//! The one-pass `#auth-param` loop the typed parsers share: each parameter's name as bytes and its
+//! value as a span of the input, handed to a [`Sink`] that files it in its own slot. Values are
+//! not unescaped here: a sink keeps the span and unescapes only the values it uses.
+
+use super::{ParseError, Parser, bare_end, between, is_tchar, token_end};
+
+/// Where [`params`] puts each parameter.
+pub(super) trait Sink<'a> {
+    /// Records the parameter named `name` (a token, at byte `at`), whose value is the text `value`
+    /// (a quoted-string's without its quotes) with `escaped` 1 if that text holds escapes. An error
+    /// (a duplicate) ends the parse.
+    fn put(
+        &mut self,
+        name: &'a [u8],
+        value: (&'a str, u16),
+        at: usize,
+    ) -> Result<(), ParseError>;
+}
+
+/// `#auth-param` from `p`'s position to the end of the input into `sink`: the grammar of
+/// `Parser::params_borrowed`, which the oracles use, step for step, with the same errors at the
+/// same offsets. The input must not be at its end (the callers check).
+#[inline(always)]
+pub(super) fn params<'a>(p: &mut Parser<'a>, sink: &mut impl Sink<'a>) -> Result<(), ParseError> {
+    let b = p.b;
+    let skip_ows = |mut i: usize| {
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+            i += 1;
+        }
+        i
+    };
+    loop {
+        let at = p.pos;
+        let mut eq = token_end(b, at);
+        if eq == at {
+            return Err(p.err("auth-param name"));
+        }
+        // A token is ASCII: matched as bytes, never needed as text.
+        let name = &b[at..eq];
+        if b.get(eq) != Some(&b'=') {
+            eq = skip_ows(eq);
+            if b.get(eq) != Some(&b'=') {
+                p.pos = eq;
+                return Err(p.err("`=` after parameter name"));
+            }
+        }
+        p.pos = eq + 1;
+        if matches!(b.get(p.pos), Some(b' ' | b'\t')) {
+            p.pos = skip_ows(p.pos);
+        }
+        let value = if b.get(p.pos) == Some(&b'"') {
+            let (from, to, escaped) = p.quoted_span()?;
+            (between(p.s, from, to), u16::from(escaped))
+        } else {
+            let start = p.pos;
+            p.pos = bare_end(b, start);
+            (between(p.s, start, p.pos), 0)
+        };
+        sink.put(name, value, at)?;
+        let mut i = p.pos;
+        // The usual separator is exactly `, ` before the next name.
+        if b.get(i) == Some(&b',')
+            && b.get(i + 1) == Some(&b' ')
+            && b.get(i + 2).is_some_and(|&c| is_tchar(c))
+        {
+            p.pos = i + 2;
+            continue;
+        }
+        i = skip_ows(i);
+        if i >= b.len() {
+            p.pos = i;
+            return Ok(());
+        }
+        if b[i] != b',' {
+            p.pos = i;
+            return Err(p.err("`,` between parameters"));
+        }
+        while i < b.len() && matches!(b[i], b' ' | b'\t' | b',') {
+            i += 1;
+        }
+        p.pos = i;
+        if i >= b.len() {
+            return Ok(());
+        }
+    }
+}
+
