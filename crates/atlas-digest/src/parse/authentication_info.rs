@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::params::{Sink, params};
+use super::params::{Sink, is, known, params};
 use super::{ParseError, Parser, check_len, unescape};
 use crate::hash::Qop;
 use crate::header::{AuthenticationInfoRef, parse_nc};
@@ -20,12 +20,6 @@ enum Field {
     Rspauth,
     Cnonce,
     Nc,
-}
-
-/// True if the token `name` is exactly `want` (a compare of known length: a word or two).
-#[inline(always)]
-fn is<const N: usize>(name: &[u8], want: &[u8; N]) -> bool {
-    <&[u8; N]>::try_from(name).ok() == Some(want)
 }
 
 /// The known parameter a lowercase name is: its length picks the one candidate, a single compare
@@ -41,24 +35,6 @@ fn lowercase_field(name: &[u8]) -> Option<Field> {
         _ => return None,
     };
     Some(f)
-}
-
-/// The known parameter a token names (ASCII case ignored): tried as sent first, lowercased only
-/// if it has an uppercase letter.
-#[inline(always)]
-fn field(name: &[u8]) -> Option<Field> {
-    if let Some(f) = lowercase_field(name) {
-        return Some(f);
-    }
-    // Every known name has at most 9 bytes.
-    if name.len() > 9 || !name.iter().any(u8::is_ascii_uppercase) {
-        return None;
-    }
-    let mut lower = [0u8; 9];
-    for (d, &c) in lower.iter_mut().zip(name) {
-        *d = c.to_ascii_lowercase();
-    }
-    lowercase_field(&lower[..name.len()])
 }
 
 /// The known parameters as parsed (spans of the input), which were seen, and which hold escapes.
@@ -81,7 +57,7 @@ impl<'a> Sink<'a> for Slots<'a> {
         (value, escaped): (&'a str, u16),
         at: usize,
     ) -> Result<(), ParseError> {
-        let Some(f) = field(name) else {
+        let Some(f) = known(name, lowercase_field) else {
             if self.others.iter().any(|o| o.eq_ignore_ascii_case(name)) {
                 return Err(ParseError::duplicate(at));
             }

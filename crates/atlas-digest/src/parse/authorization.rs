@@ -9,16 +9,10 @@
 
 use std::borrow::Cow;
 
-use super::params::{Sink, params};
+use super::params::{Sink, is, known, params};
 use super::{ParseError, Parser, check_len, decode_ext_value, unescape};
 use crate::hash::{Algorithm, Qop};
 use crate::header::AuthorizationRef;
-
-/// True if the token `name` is exactly `want` (a compare of known length: a word or two).
-#[inline(always)]
-fn is<const N: usize>(name: &[u8], want: &[u8; N]) -> bool {
-    <&[u8; N]>::try_from(name).ok() == Some(want)
-}
 
 /// True if the token `t` is `Digest` in any case: one compare of its six bytes with the case bit
 /// set (for a letter, `b | 0x20` is its lowercase form, and only the letter's two cases give it).
@@ -72,25 +66,6 @@ enum Field {
     Qop,
     Nc,
     Userhash,
-}
-
-/// The known parameter a token names (ASCII case ignored), if any. Clients send the names in
-/// lowercase, so those are tried as they are (the length and first byte pick the one candidate, a
-/// single compare confirms it); only a name with an uppercase letter is lowercased and tried again.
-#[inline(always)]
-fn field(name: &[u8]) -> Option<Field> {
-    if let Some(f) = lowercase_field(name) {
-        return Some(f);
-    }
-    // Every known name has at most 9 bytes.
-    if name.len() > 9 || !name.iter().any(u8::is_ascii_uppercase) {
-        return None;
-    }
-    let mut lower = [0u8; 9];
-    for (d, &c) in lower.iter_mut().zip(name) {
-        *d = c.to_ascii_lowercase();
-    }
-    lowercase_field(&lower[..name.len()])
 }
 
 /// The known parameter a lowercase name is.
@@ -203,7 +178,7 @@ impl<'a> Sink<'a> for Slots<'a> {
         (value, escaped): (&'a str, u16),
         at: usize,
     ) -> Result<(), ParseError> {
-        let Some(f) = field(name) else {
+        let Some(f) = known(name, lowercase_field) else {
             if self.others.iter().any(|o| o.eq_ignore_ascii_case(name)) {
                 return Err(ParseError::duplicate(at));
             }

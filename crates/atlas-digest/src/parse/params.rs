@@ -4,17 +4,37 @@
 
 use super::{ParseError, Parser, bare_end, between, is_tchar, token_end};
 
+/// True if the token `name` is exactly `want` (a compare of known length: a word or two).
+#[inline(always)]
+pub(super) fn is<const N: usize>(name: &[u8], want: &[u8; N]) -> bool {
+    <&[u8; N]>::try_from(name).ok() == Some(want)
+}
+
+/// The known parameter the token `name` names (ASCII case ignored), by `lowercase`, the lookup of
+/// lowercase names. Names are almost always sent in lowercase, so `name` is tried as it is; only a
+/// name with an uppercase letter is lowercased and tried again. Every known name of both headers
+/// has at most 9 bytes.
+#[inline(always)]
+pub(super) fn known<T>(name: &[u8], lowercase: impl Fn(&[u8]) -> Option<T>) -> Option<T> {
+    if let Some(f) = lowercase(name) {
+        return Some(f);
+    }
+    if name.len() > 9 || !name.iter().any(u8::is_ascii_uppercase) {
+        return None;
+    }
+    let mut lower = [0u8; 9];
+    for (d, &c) in lower.iter_mut().zip(name) {
+        *d = c.to_ascii_lowercase();
+    }
+    lowercase(&lower[..name.len()])
+}
+
 /// Where [`params`] puts each parameter.
 pub(super) trait Sink<'a> {
     /// Records the parameter named `name` (a token, at byte `at`), whose value is the text `value`
     /// (a quoted-string's without its quotes) with `escaped` 1 if that text holds escapes. An error
     /// (a duplicate) ends the parse.
-    fn put(
-        &mut self,
-        name: &'a [u8],
-        value: (&'a str, u16),
-        at: usize,
-    ) -> Result<(), ParseError>;
+    fn put(&mut self, name: &'a [u8], value: (&'a str, u16), at: usize) -> Result<(), ParseError>;
 }
 
 /// `#auth-param` from `p`'s position to the end of the input into `sink`: the grammar of
@@ -84,4 +104,3 @@ pub(super) fn params<'a>(p: &mut Parser<'a>, sink: &mut impl Sink<'a>) -> Result
         }
     }
 }
-
