@@ -256,6 +256,8 @@ pub(crate) fn needs_extended(username: &str) -> bool {
 }
 
 /// `nc`: exactly 8 hex digits (RFC 7616 section 3.4: `nc-value = 8LHEX`; uppercase accepted).
+/// Byte by byte: the oracle of the parsers' word-at-a-time `nc` (`parse::params::nc_value`).
+#[cfg(test)]
 pub(crate) fn parse_nc(v: &str) -> Option<u32> {
     let b: &[u8; 8] = v.as_bytes().try_into().ok()?;
     let mut n = 0u32;

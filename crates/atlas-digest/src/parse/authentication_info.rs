@@ -7,10 +7,10 @@
 
 use std::borrow::Cow;
 
-use super::params::{Sink, is, known, params};
+use super::params::{Sink, is, known, nc_value, params};
 use super::{ParseError, Parser, check_len, unescape};
 use crate::hash::Qop;
-use crate::header::{AuthenticationInfoRef, parse_nc};
+use crate::header::AuthenticationInfoRef;
 
 /// The known parameters, each with its bit in [`Slots::seen`].
 #[derive(Clone, Copy)]
@@ -106,7 +106,7 @@ pub(crate) fn parse_authentication_info(s: &str) -> Result<AuthenticationInfoRef
     };
     let nc = match slots.text(Field::Nc) {
         None => None,
-        Some(v) => Some(parse_nc(&v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
+        Some(v) => Some(nc_value(&v).ok_or_else(|| semantic("`nc` as 8 hex digits"))?),
     };
     Ok(AuthenticationInfoRef {
         nextnonce: slots.text(Field::Nextnonce),

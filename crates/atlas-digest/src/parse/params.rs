@@ -29,6 +29,32 @@ pub(super) fn known<T>(name: &[u8], lowercase: impl Fn(&[u8]) -> Option<T>) -> O
     lowercase(&lower[..name.len()])
 }
 
+/// `nc` as exactly 8 hex digits (either case), as `header::parse_nc` reads it, eight bytes at a
+/// time (SWAR). With the high bits clear, adding `0x80 - lo` to a byte sets its high bit exactly
+/// when it is at least `lo`; a byte is a digit if it is in `0`..=`9`, a letter if with the case
+/// bit set it is in `a`..=`f` (only `A`..=`F` and `a`..=`f` give those). A hex digit's value is
+/// its low nibble, plus 9 for a letter.
+#[inline(always)]
+pub(super) fn nc_value(v: &str) -> Option<u32> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let w = u64::from_be_bytes(*<&[u8; 8]>::try_from(v.as_bytes()).ok()?);
+    let at_least = |x: u64, lo: u8| x.wrapping_add(ONES * u64::from(0x80 - lo)) & HIGH;
+    let x = w & !HIGH;
+    let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
+    let l = x | (ONES * 0x20);
+    let letter = at_least(l, b'a') & !at_least(l, b'f' + 1);
+    if (digit | letter) & !w & HIGH != HIGH {
+        return None;
+    }
+    // Big-endian: the first digit is the most significant byte; its nibble goes highest.
+    let mut n = (w & (ONES * 0x0f)) + (letter >> 7) * 9;
+    n = (n | (n >> 4)) & 0x00ff_00ff_00ff_00ff;
+    n = (n | (n >> 8)) & 0x0000_ffff_0000_ffff;
+    n = (n | (n >> 16)) & 0x0000_0000_ffff_ffff;
+    u32::try_from(n).ok()
+}
+
 /// Where [`params`] puts each parameter.
 pub(super) trait Sink<'a> {
     /// Records the parameter named `name` (a token, at byte `at`), whose value is the text `value`
@@ -102,5 +128,38 @@ pub(super) fn params<'a>(p: &mut Parser<'a>, sink: &mut impl Sink<'a>) -> Result
         if i >= b.len() {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The word-at-a-time `nc` is `header::parse_nc` on any text, hex or not.
+        #[test]
+        fn nc_value_is_parse_nc(v in prop_oneof![
+            "[0-9a-fA-F]{8}",
+            "[0-9a-fA-FgG/:@`\\x10-\\x19\\x40\\x47\\x60\\x67\\x80-\\xff]{7,9}",
+            ".{0,10}",
+        ]) {
+            prop_assert_eq!(super::nc_value(&v), crate::header::parse_nc(&v), "{:?}", v);
+        }
+    }
+
+    /// Every byte in every position: only hex digits are read as such.
+    #[test]
+    fn nc_value_reads_each_byte_alike() {
+        for pos in 0..8 {
+            for b in 0u8..=0x7f {
+                let mut s = *b"00000000";
+                s[pos] = b;
+                let v = std::str::from_utf8(&s).unwrap();
+                assert_eq!(super::nc_value(v), crate::header::parse_nc(v), "{v:?}");
+            }
+        }
+        assert_eq!(super::nc_value("FfFfFfFf"), Some(u32::MAX));
+        assert_eq!(super::nc_value("00000001"), Some(1));
+        assert_eq!(super::nc_value("0123abcd"), Some(0x0123_abcd));
     }
 }
